@@ -1,0 +1,99 @@
+// Package calllog owns the call records: the append-only events of each call,
+// the call row with its result, the attempts to reach specialists, outcomes,
+// and callback requests. The call's path never waits on PostgreSQL: events go
+// through a durable local spool and are applied in order, idempotently on
+// (call_id, seq), as soon as the database answers.
+package calllog
+
+import "time"
+
+// Kind is the closed set of things that happen in a call.
+type Kind string
+
+const (
+	CallStarted       Kind = "call_started"       // DID, Caller
+	TerritoryUnknown  Kind = "territory_unknown"  // DID not a regulation number
+	TerritoryResolved Kind = "territory_resolved" // TerritoryID
+	ClosedHours       Kind = "closed_hours"
+	Answered          Kind = "answered"
+	IdentFailed       Kind = "ident_failed"     // Reason: bad_rpps | timeout | not_enrolled | wrong_pin | locked; RPPS when typed
+	Identified        Kind = "identified"       // RPPS, Name
+	Refused           Kind = "refused"          // Reason
+	SpecialtyChosen   Kind = "specialty_chosen" // SpecialtyID, Specialty
+	NobodyOnDuty      Kind = "nobody_on_duty"
+	AttemptStarted    Kind = "attempt_started"  // Attempt, RPPS, Phone, Rank
+	AttemptRinging    Kind = "attempt_ringing"  // Attempt
+	AttemptAnswered   Kind = "attempt_answered" // Attempt
+	AttemptEnded      Kind = "attempt_ended"    // Attempt, Result, Cause
+	Bridged           Kind = "bridged"          // Attempt, RPPS
+	OutcomeKeyed      Kind = "outcome_keyed"    // Outcome, DelayHours
+	OutcomePending    Kind = "outcome_pending"  // specialist left before keying it
+	CallbackRequested Kind = "callback_requested"
+	LegHungUp         Kind = "leg_hung_up" // Party: gp | specialist, Cause
+	CallEnded         Kind = "call_ended"  // Result
+)
+
+// Result is how a call ended, as coordinators filter it.
+type Result string
+
+const (
+	ResultBridged    Result = "bridged"   // GP and specialist talked
+	ResultCallback   Result = "callback"  // nobody reached: callback registered
+	ResultRefused    Result = "refused"   // identification failed or not enrolled
+	ResultAbandoned  Result = "abandoned" // the GP hung up before being put through
+	ResultOutOfHours Result = "out_of_hours"
+	ResultUnknownDID Result = "unknown_did"
+	ResultFailed     Result = "failed" // our own failure (a bug or Asterisk gone)
+)
+
+// Outcome is what the specialist keyed after the conversation.
+type Outcome string
+
+const (
+	OutcomeTeleconsultation Outcome = "teleconsultation"
+	OutcomeTeleexpertise    Outcome = "teleexpertise"
+	OutcomeVisit            Outcome = "consultation_presentiel"
+	OutcomeHospital         Outcome = "orientation_hopital"
+	OutcomeAdvice           Outcome = "avis_seul"
+)
+
+// AttemptResult is how one specialist leg ended.
+type AttemptResult string
+
+const (
+	AttemptAccepted  AttemptResult = "accepted"
+	AttemptDeclined  AttemptResult = "declined"
+	AttemptNoAnswer  AttemptResult = "no_answer"
+	AttemptVoicemail AttemptResult = "voicemail"
+	AttemptBusy      AttemptResult = "busy"
+	AttemptFailed    AttemptResult = "failed"
+	AttemptCancelled AttemptResult = "cancelled"
+)
+
+// Event is one step of a call. Seq numbers a call's events from 1 without
+// gaps; (CallID, Seq) is unique, which makes replaying the spool idempotent.
+// Only the fields a kind names are set. No patient data, ever.
+type Event struct {
+	CallID string    `json:"call_id"`
+	Seq    int       `json:"seq"`
+	At     time.Time `json:"at"`
+	Kind   Kind      `json:"kind"`
+
+	DID         string        `json:"did,omitempty"`
+	Caller      string        `json:"caller,omitempty"`
+	TerritoryID int64         `json:"territory_id,omitempty"`
+	RPPS        string        `json:"rpps,omitempty"`
+	Name        string        `json:"name,omitempty"`
+	SpecialtyID int64         `json:"specialty_id,omitempty"`
+	Specialty   string        `json:"specialty,omitempty"`
+	Attempt     int           `json:"attempt,omitempty"`
+	Rank        int           `json:"rank,omitempty"`
+	Phone       string        `json:"phone,omitempty"`
+	AttemptRes  AttemptResult `json:"attempt_result,omitempty"`
+	Cause       int           `json:"cause,omitempty"`
+	Party       string        `json:"party,omitempty"`
+	Outcome     Outcome       `json:"outcome,omitempty"`
+	DelayHours  int           `json:"delay_hours,omitempty"`
+	Result      Result        `json:"result,omitempty"`
+	Reason      string        `json:"reason,omitempty"`
+}

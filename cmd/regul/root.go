@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/regul-sante/regul/config"
+)
+
+// app carries what every command may need, built lazily from the config.
+type app struct {
+	configPath string
+	cfg        *config.Config
+	log        *zap.Logger
+	pool       *pgxpool.Pool
+}
+
+func newRootCmd() *cobra.Command {
+	a := &app{}
+	root := &cobra.Command{
+		Use:           "regul",
+		Short:         "Telephone regulation line for second-recours specialist advice",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPostRun: func(*cobra.Command, []string) {
+			a.close()
+		},
+	}
+	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (REGUL_* environment variables override it)")
+	root.AddCommand(
+		newMigrateCmd(a),
+	)
+	return root
+}
+
+func (a *app) config() (*config.Config, error) {
+	if a.cfg == nil {
+		c, err := config.Load(a.configPath)
+		if err != nil {
+			return nil, err
+		}
+		a.cfg = c
+	}
+	return a.cfg, nil
+}
+
+func (a *app) logger() (*zap.Logger, error) {
+	if a.log != nil {
+		return a.log, nil
+	}
+	c, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	a.log, err = newLogger(c.Log)
+	return a.log, err
+}
+
+func newLogger(c config.Log) (*zap.Logger, error) {
+	var zc zap.Config
+	if c.Format == "console" {
+		zc = zap.NewDevelopmentConfig()
+		zc.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
+	} else {
+		zc = zap.NewProductionConfig()
+		zc.EncoderConfig.TimeKey = "time"
+		zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	}
+	lvl, err := zapcore.ParseLevel(c.Level)
+	if err != nil {
+		return nil, fmt.Errorf("log.level: %w", err)
+	}
+	zc.Level = zap.NewAtomicLevelAt(lvl)
+	zc.DisableStacktrace = true
+	return zc.Build()
+}
+
+// db opens the pool on database.url.
+func (a *app) db(ctx context.Context) (*pgxpool.Pool, error) {
+	if a.pool != nil {
+		return a.pool, nil
+	}
+	c, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.RequireDatabase(); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.New(ctx, c.Database.URL)
+	if err != nil {
+		return nil, fmt.Errorf("database.url: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	a.pool = pool
+	return pool, nil
+}
+
+func (a *app) close() {
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	if a.log != nil {
+		_ = a.log.Sync()
+	}
+}

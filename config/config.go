@@ -1,0 +1,211 @@
+// Package config loads regul's configuration: one YAML file plus REGUL_*
+// environment overrides (REGUL_DATABASE_URL for database.url, and so on).
+// Every key has a default; a bad value fails at start with the key's name.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// Config is the whole configuration. The README documents every key.
+type Config struct {
+	Log      Log      `mapstructure:"log"`
+	Database Database `mapstructure:"database"`
+	ARI      ARI      `mapstructure:"ari"`
+	Dial     Dial     `mapstructure:"dial"`
+	HTTP     HTTP     `mapstructure:"http"`
+	DataDir  string   `mapstructure:"data_dir"`
+	Ident    Ident    `mapstructure:"identification"`
+}
+
+type Log struct {
+	Format string `mapstructure:"format"` // json | console
+	Level  string `mapstructure:"level"`  // debug | info | warn | error
+}
+
+type Database struct {
+	URL string `mapstructure:"url"`
+}
+
+type ARI struct {
+	URL            string        `mapstructure:"url"`
+	WebsocketURL   string        `mapstructure:"websocket_url"`
+	Username       string        `mapstructure:"username"`
+	Password       string        `mapstructure:"password"`
+	Application    string        `mapstructure:"application"`
+	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
+}
+
+type Dial struct {
+	// Template turns an E.164 number into a dial string; {e164} is replaced.
+	Template string `mapstructure:"template"`
+	// EarlyTimeout ends a leg that shows no ringing at all by then (a phone
+	// switched off that the network does not report).
+	EarlyTimeout time.Duration `mapstructure:"early_timeout"`
+}
+
+type HTTP struct {
+	Listen string `mapstructure:"listen"`
+}
+
+type Ident struct {
+	MaxAttempts int           `mapstructure:"max_attempts"`
+	Lockout     time.Duration `mapstructure:"lockout"`
+}
+
+// Defaults are the embedded defaults: `regul demo` runs on these alone.
+func Defaults() map[string]any {
+	return map[string]any{
+		"log.format":                  "json",
+		"log.level":                   "info",
+		"database.url":                "",
+		"ari.url":                     "http://127.0.0.1:8088/ari",
+		"ari.websocket_url":           "",
+		"ari.username":                "regul",
+		"ari.password":                "",
+		"ari.application":             "regul",
+		"ari.request_timeout":         "5s",
+		"ari.connect_timeout":         "30s",
+		"dial.template":               "PJSIP/{e164}@trunk",
+		"dial.early_timeout":          "8s",
+		"http.listen":                 "127.0.0.1:8090",
+		"data_dir":                    "./data",
+		"identification.max_attempts": 5,
+		"identification.lockout":      "30m",
+	}
+}
+
+// Load reads the YAML file (optional: "" means defaults and environment only)
+// and the REGUL_* environment.
+func Load(path string) (*Config, error) {
+	v := viper.New()
+	for k, d := range Defaults() {
+		v.SetDefault(k, d)
+	}
+	v.SetEnvPrefix("REGUL")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if path != "" {
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("read config %s: %w", path, err)
+		}
+	}
+	var c Config
+	if err := v.UnmarshalExact(&c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", describe(path), err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", describe(path), err)
+	}
+	return &c, nil
+}
+
+func describe(path string) string {
+	if path == "" {
+		return "(defaults and environment)"
+	}
+	return path
+}
+
+// KeyError names the configuration key whose value is wrong.
+type KeyError struct {
+	Key    string
+	Reason string
+}
+
+func (e *KeyError) Error() string { return fmt.Sprintf("key %s: %s", e.Key, e.Reason) }
+
+// Validate checks every key and returns all problems at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, &KeyError{Key: key, Reason: fmt.Sprintf(format, a...)})
+	}
+	switch c.Log.Format {
+	case "json", "console":
+	default:
+		bad("log.format", "%q is not json or console", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Database.URL != "" {
+		if _, err := url.Parse(c.Database.URL); err != nil {
+			bad("database.url", "not a URL")
+		}
+	}
+	if u, err := url.Parse(c.ARI.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("ari.url", "%q is not an http(s) URL such as http://127.0.0.1:8088/ari", c.ARI.URL)
+	}
+	if c.ARI.WebsocketURL != "" {
+		if u, err := url.Parse(c.ARI.WebsocketURL); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") {
+			bad("ari.websocket_url", "%q is not a ws(s) URL", c.ARI.WebsocketURL)
+		}
+	}
+	if c.ARI.Application == "" {
+		bad("ari.application", "must not be empty")
+	}
+	if c.ARI.RequestTimeout <= 0 {
+		bad("ari.request_timeout", "must be positive")
+	}
+	if c.ARI.ConnectTimeout <= 0 {
+		bad("ari.connect_timeout", "must be positive")
+	}
+	if !strings.Contains(c.Dial.Template, "{e164}") {
+		bad("dial.template", "%q must contain {e164}", c.Dial.Template)
+	}
+	if c.Dial.EarlyTimeout <= 0 {
+		bad("dial.early_timeout", "must be positive")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad("http.listen", "%q is not host:port", c.HTTP.Listen)
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	if c.Ident.MaxAttempts < 1 || c.Ident.MaxAttempts > 20 {
+		bad("identification.max_attempts", "%d is not between 1 and 20", c.Ident.MaxAttempts)
+	}
+	if c.Ident.Lockout < time.Minute {
+		bad("identification.lockout", "%s is shorter than 1m", c.Ident.Lockout)
+	}
+	return errors.Join(errs...)
+}
+
+// RequireDatabase says which key to set when a command needs the database.
+func (c *Config) RequireDatabase() error {
+	if c.Database.URL == "" {
+		return &KeyError{Key: "database.url", Reason: "not set (set it in the config file or REGUL_DATABASE_URL)"}
+	}
+	return nil
+}
+
+// EventsURL is the ARI WebSocket URL, derived from ari.url when not set.
+func (a ARI) EventsURL() string {
+	if a.WebsocketURL != "" {
+		return a.WebsocketURL
+	}
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		return ""
+	}
+	if u.Scheme == "https" {
+		u.Scheme = "wss"
+	} else {
+		u.Scheme = "ws"
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/events"
+	return u.String()
+}

@@ -1,0 +1,53 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dial.Template != "PJSIP/{e164}@trunk" || c.ARI.RequestTimeout != 5*time.Second {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if got := c.ARI.EventsURL(); got != "ws://127.0.0.1:8088/ari/events" {
+		t.Fatalf("EventsURL = %q", got)
+	}
+}
+
+func TestFileAndEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "regul.yaml")
+	os.WriteFile(path, []byte("ari:\n  url: http://10.0.0.1:8088/ari\n  request_timeout: 2s\n"), 0o600)
+	t.Setenv("REGUL_ARI_USERNAME", "bob")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ARI.URL != "http://10.0.0.1:8088/ari" || c.ARI.RequestTimeout != 2*time.Second || c.ARI.Username != "bob" {
+		t.Fatalf("file/env not applied: %+v", c.ARI)
+	}
+}
+
+func TestBadValuesNameTheirKey(t *testing.T) {
+	cases := map[string]string{
+		"dial:\n  template: SIP/trunk\n":        "dial.template",
+		"ari:\n  request_timeout: soon\n":       "request_timeout",
+		"log:\n  format: xml\n":                 "log.format",
+		"identification:\n  max_attempts: 0\n": "identification.max_attempts",
+		"http:\n  lisen: 1\n":                   "lisen",
+	}
+	for yaml, key := range cases {
+		path := filepath.Join(t.TempDir(), "regul.yaml")
+		os.WriteFile(path, []byte(yaml), 0o600)
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%q: error %v does not name %s", yaml, err, key)
+		}
+	}
+}
