@@ -9,6 +9,7 @@ package roster
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -101,3 +102,25 @@ var (
 	ErrLocked       = errors.New("locked after repeated failures")
 	ErrNobodyOnDuty = errors.New("nobody on duty")
 )
+
+// WrongPINError says the PIN was wrong and how many tries are left before
+// the RPPS is locked.
+type WrongPINError struct {
+	Remaining int
+}
+
+func (e *WrongPINError) Error() string {
+	return fmt.Sprintf("wrong PIN (%d tries left)", e.Remaining)
+}
+
+// LockedError says an RPPS is locked after repeated failures, until when.
+// errors.Is(err, ErrLocked) holds.
+type LockedError struct {
+	Until time.Time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("locked after repeated failures until %s", e.Until.Format(time.RFC3339))
+}
+
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
