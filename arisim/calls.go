@@ -142,11 +142,11 @@ func (s *Server) originateLocal(r originateReq, rest string) *channel {
 		s.destroy(one, 0)
 		return one
 	}
-	one.dialing = true
-	s.dialEvent(one, "")
 	if ctx == "incoming" {
-		// ;2 runs Stasis(<exten's app>), ;1 runs the originate's context.
-		one.dialing = false
+		// ;2 runs Stasis(<exten's app>), ;1 runs the originate's context;
+		// ;1 is "dialing" ;2 until the app answers ;2.
+		one.dialing = true
+		s.dialEvent(one, "")
 		app := s.opts.LocalStasisApp
 		steps := localPrograms()[r.exten+"@"+r.context]
 		ph := &phone{s: s, leg: two, own: one, steps: steps}
@@ -159,7 +159,6 @@ func (s *Server) originateLocal(r originateReq, rest string) *channel {
 		ph.run()
 		return one
 	}
-	one.dialing = false
 	s.startDial(one, r)
 	ph := &phone{s: s, leg: one, own: two, steps: prog}
 	one.ph = ph

@@ -37,15 +37,21 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if s.refused(w) {
 		return
 	}
-	ws, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return // the upgrader already answered
-	}
-	c := &wsConn{app: app, all: q.Get("subscribeAll") == "true", ws: ws, out: make(chan []byte, s.opts.QueueSize), quit: make(chan struct{}), s: s}
+	// Register before the handshake completes so that an event caused by a
+	// request the client sends right after its handshake is not missed.
+	c := &wsConn{app: app, all: q.Get("subscribeAll") == "true", out: make(chan []byte, s.opts.QueueSize), quit: make(chan struct{}), s: s}
 	s.mu.Lock()
 	s.conns[c] = true
 	s.apps[app]++
 	s.mu.Unlock()
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.mu.Lock()
+		c.dropLocked()
+		s.mu.Unlock()
+		return // the upgrader already answered
+	}
+	c.ws = ws
 	s.log.Debug("websocket connected", zap.String("app", app), zap.Bool("subscribe_all", c.all))
 	go c.writeLoop()
 	c.readLoop()
