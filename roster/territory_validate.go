@@ -119,7 +119,7 @@ func (spec *TerritorySpec) validateHours(errs *specErrors) {
 	}
 	if spec.Hours.HolidaysOpen {
 		if len(spec.Hours.HolidayHours) == 0 {
-			errs.add("holiday_hours", "public_holidays is open but no holiday_hours are given")
+			errs.add("public_holidays", "open but no holiday_hours are given")
 		}
 		checkSpans(errs, "holiday_hours", spec.Hours.HolidayHours)
 	} else if len(spec.Hours.HolidayHours) > 0 {
