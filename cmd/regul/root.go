@@ -34,6 +34,9 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (REGUL_* environment variables override it)")
 	root.AddCommand(
 		newMigrateCmd(a),
+		newTerritoryCmd(a),
+		newDirectoryCmd(a),
+		newEnrolCmd(a),
 	)
 	return root
 }
