@@ -36,11 +36,11 @@ func TestFileAndEnvironment(t *testing.T) {
 
 func TestBadValuesNameTheirKey(t *testing.T) {
 	cases := map[string]string{
-		"dial:\n  template: SIP/trunk\n":        "dial.template",
-		"ari:\n  request_timeout: soon\n":       "request_timeout",
-		"log:\n  format: xml\n":                 "log.format",
+		"dial:\n  template: SIP/trunk\n":       "dial.template",
+		"ari:\n  request_timeout: soon\n":      "request_timeout",
+		"log:\n  format: xml\n":                "log.format",
 		"identification:\n  max_attempts: 0\n": "identification.max_attempts",
-		"http:\n  lisen: 1\n":                   "lisen",
+		"http:\n  lisen: 1\n":                  "lisen",
 	}
 	for yaml, key := range cases {
 		path := filepath.Join(t.TempDir(), "regul.yaml")

@@ -6,7 +6,8 @@ import (
 
 // Store reads and writes the roster in PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	lockout LockoutPolicy // zero: DefaultLockoutPolicy
 }
 
 // NewStore returns a store on an open pool.

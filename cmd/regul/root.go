@@ -35,6 +35,9 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newMigrateCmd(a),
 		newSimCmd(a),
+		newTerritoryCmd(a),
+		newDirectoryCmd(a),
+		newEnrolCmd(a),
 	)
 	return root
 }
