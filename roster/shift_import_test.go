@@ -181,8 +181,8 @@ func TestImportShiftsAcrossDaylightSaving(t *testing.T) {
 		durations[sh.RPPS] = sh.End.Sub(sh.Start)
 	}
 	want := map[string]time.Duration{
-		"10002000015": 13 * time.Hour, // the autumn night gains an hour
-		"10002000023": 11 * time.Hour, // the spring night loses one
+		"10002000015": 13 * time.Hour,               // the autumn night gains an hour
+		"10002000023": 11 * time.Hour,               // the spring night loses one
 		"10002000049": 6*time.Hour + 30*time.Minute, // 18:00Z → 00:30Z
 		"10002000056": 6*time.Hour + 30*time.Minute, // includes the repeated hour
 	}
