@@ -176,3 +176,40 @@ func TestOverridesReplaceARank(t *testing.T) {
 		t.Errorf("after delete, rank 1 is %s", got[0].RPPS)
 	}
 }
+
+// TestOnDutyNothingLostOrDoubledAcrossDaylightSaving walks both change
+// nights minute by minute in UTC: exactly one rank-1 holder throughout.
+func TestOnDutyNothingLostOrDoubledAcrossDaylightSaving(t *testing.T) {
+	f := newShiftFixture(t)
+	f.mustImport(t,
+		"10002000015,cardiologie,2026-10-24 20:00,2026-10-25 02:30,1",
+		"10002000023,cardiologie,2026-10-25 02:30,2026-10-25 08:00,1",
+		"10002000015,cardiologie,2027-03-27 20:00,2027-03-28 03:00,1",
+		"10002000023,cardiologie,2027-03-28 03:00,2027-03-28 08:00,1",
+	)
+	cardio := f.specialty(t, "cardiologie")
+	nights := []struct {
+		from, to      string
+		first, second time.Duration // time each specialist holds rank 1
+	}{
+		{"2026-10-24 20:00", "2026-10-25 08:00", 6*time.Hour + 30*time.Minute, 6*time.Hour + 30*time.Minute},
+		{"2027-03-27 20:00", "2027-03-28 08:00", 6 * time.Hour, 5 * time.Hour},
+	}
+	for _, n := range nights {
+		held := map[string]time.Duration{}
+		start, end := f.at(t, n.from), f.at(t, n.to)
+		for at := start; at.Before(end); at = at.Add(5 * time.Minute) {
+			got, err := f.store.OnDuty(f.ctx, f.terr.ID, cardio, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 || got[0].Rank != 1 || !got[1].Fallback {
+				t.Fatalf("at %s: chain %q", at.UTC(), chain(got))
+			}
+			held[got[0].RPPS] += 5 * time.Minute
+		}
+		if held["10002000015"] != n.first || held["10002000023"] != n.second {
+			t.Errorf("night from %s: held %v, want %v then %v", n.from, held, n.first, n.second)
+		}
+	}
+}
