@@ -38,6 +38,7 @@ func newRootCmd() *cobra.Command {
 		newTerritoryCmd(a),
 		newDirectoryCmd(a),
 		newEnrolCmd(a),
+		newRosterCmd(a),
 	)
 	return root
 }
