@@ -80,7 +80,7 @@ func openIntervals(terr Territory, from time.Time, days int) []interval {
 
 // rankOneCover loads, per specialty, the spans held at rank 1 by a shift
 // or an override overlapping [from, to), sorted by start.
-func rankOneCover(ctx context.Context, db shiftDB, territoryID int64, from, to time.Time) (map[int64][]interval, error) {
+func rankOneCover(ctx context.Context, db querier, territoryID int64, from, to time.Time) (map[int64][]interval, error) {
 	rows, err := db.Query(ctx, `
 		SELECT specialty_id, lower(during), upper(during) FROM shift
 		 WHERE territory_id = $1 AND rank = 1 AND during && tstzrange($2, $3, '[)')

@@ -58,7 +58,7 @@ func (s *Store) Shifts(ctx context.Context, territoryID int64, f ShiftFilter) ([
 	return listShifts(ctx, s.pool, territoryID, f)
 }
 
-func listShifts(ctx context.Context, db shiftDB, territoryID int64, f ShiftFilter) ([]Shift, error) {
+func listShifts(ctx context.Context, db querier, territoryID int64, f ShiftFilter) ([]Shift, error) {
 	var from, to *time.Time
 	if !f.From.IsZero() {
 		from = &f.From
@@ -95,7 +95,7 @@ func listShifts(ctx context.Context, db shiftDB, territoryID int64, f ShiftFilte
 
 // insertShifts writes shifts in one statement; an overlap with a shift
 // written meanwhile comes back as ErrOverlap.
-func insertShifts(ctx context.Context, db shiftDB, territoryID int64, shifts []Shift) ([]int64, error) {
+func insertShifts(ctx context.Context, db querier, territoryID int64, shifts []Shift) ([]int64, error) {
 	if len(shifts) == 0 {
 		return nil, nil
 	}

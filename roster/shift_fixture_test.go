@@ -33,7 +33,7 @@ func newShiftFixture(t testing.TB) *shiftFixture {
 		t.Fatalf("load fixture: %v", err)
 	}
 	store := NewStore(pool)
-	terr, err := store.ShiftTerritory(ctx, "cpts-coteaux")
+	terr, err := store.TerritoryBySlug(ctx, "cpts-coteaux")
 	if err != nil {
 		t.Fatalf("load territory: %v", err)
 	}

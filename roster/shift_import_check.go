@@ -9,7 +9,7 @@ import (
 
 // checkSpecialists looks up every RPPS of the file at once: it must be a
 // known practitioner enrolled as requis for the line's specialty here.
-func checkSpecialists(ctx context.Context, db shiftDB, terr Territory, lines []*shiftLine, ie *ImportError) error {
+func checkSpecialists(ctx context.Context, db querier, terr Territory, lines []*shiftLine, ie *ImportError) error {
 	var rppsList []string
 	for _, l := range lines {
 		if l.shift.RPPS != "" {
@@ -99,7 +99,7 @@ func checkFileOverlaps(terr Territory, lines []*shiftLine, ie *ImportError) {
 
 // compareWithBase splits the valid lines into new shifts and ones already
 // there, and reports lines that overlap a different existing shift.
-func compareWithBase(ctx context.Context, db shiftDB, terr Territory, lines []*shiftLine, ie *ImportError) (added, unchanged []Shift, err error) {
+func compareWithBase(ctx context.Context, db querier, terr Territory, lines []*shiftLine, ie *ImportError) (added, unchanged []Shift, err error) {
 	var candidates []*shiftLine
 	for _, l := range lines {
 		if l.ok {

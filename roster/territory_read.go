@@ -46,7 +46,24 @@ func (s *Store) Territories(ctx context.Context) ([]Territory, error) {
 }
 
 func (s *Store) loadTerritories(ctx context.Context, where string, args ...any) ([]Territory, error) {
-	rows, err := s.pool.Query(ctx, `
+	return loadTerritories(ctx, s.pool, where, args...)
+}
+
+// loadTerritory loads one territory through a pool or a transaction;
+// ErrNotFound when none matches.
+func loadTerritory(ctx context.Context, db querier, where string, key any) (Territory, error) {
+	ts, err := loadTerritories(ctx, db, where, key)
+	if err != nil {
+		return Territory{}, fmt.Errorf("load territory %v: %w", key, err)
+	}
+	if len(ts) == 0 {
+		return Territory{}, fmt.Errorf("territory %v: %w", key, ErrNotFound)
+	}
+	return ts[0], nil
+}
+
+func loadTerritories(ctx context.Context, db querier, where string, args ...any) ([]Territory, error) {
+	rows, err := db.Query(ctx, `
 		SELECT t.id, t.slug, t.name, t.timezone, t.opening_hours, t.holidays_open, t.holiday_hours,
 		       t.identification_policy, t.ring_timeout_s, t.hunt_timeout_s,
 		       coalesce(t.coordinator_phone, ''), coalesce(t.coordinator_email, ''), t.communes, t.departements,
@@ -90,7 +107,7 @@ func (s *Store) loadTerritories(ctx context.Context, where string, args ...any) 
 	for _, t := range out {
 		ids = append(ids, t.ID)
 	}
-	rows, err = s.pool.Query(ctx, `
+	rows, err = db.Query(ctx, `
 		SELECT id, territory_id, slug, label, menu_digit, savoir_faire, coalesce(fallback_label, ''), coalesce(fallback_phone, '')
 		FROM specialty WHERE territory_id = ANY($1) ORDER BY territory_id, menu_digit`, ids)
 	if err != nil {

@@ -58,7 +58,7 @@ func (r *rosterCLI) open(ctx context.Context) (*roster.Store, roster.Territory, 
 		return nil, roster.Territory{}, err
 	}
 	store := roster.NewStore(pool)
-	terr, err := store.ShiftTerritory(ctx, r.territory)
+	terr, err := store.TerritoryBySlug(ctx, r.territory)
 	if errors.Is(err, roster.ErrNotFound) {
 		return nil, roster.Territory{}, fmt.Errorf("--territory %s: no such territory (apply its YAML first)", r.territory)
 	}
