@@ -43,6 +43,9 @@ func (r *Recorder) applyLoop(ctx context.Context) {
 		if err := r.advance(next); err != nil {
 			r.fail("save spool checkpoint", err, nil)
 		}
+		// Pending drops only once the checkpoint is saved: a drained
+		// spool is not replayed at the next start.
+		r.update(func(st *Stats) { st.Pending -= int64(len(batch)) })
 	}
 }
 
@@ -61,7 +64,7 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 		events = append(events, s.ev)
 	}
 	if corrupt > 0 {
-		r.update(func(st *Stats) { st.Corrupt += uint64(corrupt); st.Pending -= int64(corrupt) })
+		r.update(func(st *Stats) { st.Corrupt += uint64(corrupt) })
 	}
 	if len(events) == 0 {
 		return true
@@ -79,7 +82,6 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 			r.update(func(st *Stats) {
 				st.Applied += uint64(len(events))
 				st.Duplicates += uint64(len(events) - fresh)
-				st.Pending -= int64(len(events))
 				st.DatabaseDown = false
 			})
 			return true
@@ -114,7 +116,6 @@ func (r *Recorder) applyOneByOne(ctx context.Context, events []Event) bool {
 			r.update(func(st *Stats) {
 				st.Applied++
 				st.Duplicates += uint64(1 - fresh)
-				st.Pending--
 			})
 		case permanent(err):
 			r.reject(ev, err)
@@ -129,7 +130,7 @@ func (r *Recorder) applyOneByOne(ctx context.Context, events []Event) bool {
 
 func (r *Recorder) reject(ev Event, cause error) {
 	r.fail("call event refused by the database: set aside in rejected.jsonl", cause,
-		func(st *Stats) { st.Rejected++; st.Pending-- },
+		func(st *Stats) { st.Rejected++ },
 		zap.String("call_id", ev.CallID), zap.Int("seq", ev.Seq), zap.String("kind", string(ev.Kind)))
 	line, _ := json.Marshal(struct {
 		Event  Event  `json:"event"`
