@@ -35,6 +35,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newMigrateCmd(a),
 		newAsteriskCmd(a),
+		newPromptsCmd(a),
 	)
 	return root
 }
