@@ -3,10 +3,12 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/regul-sante/regul/config"
+	"github.com/regul-sante/regul/sounds"
 )
 
 func TestRenderAsteriskConfig(t *testing.T) {
@@ -78,6 +80,32 @@ func TestRenderAsteriskConfigRefusesBadKeys(t *testing.T) {
 		}
 		if err != nil && c.Password != "" && c.Password != "x" && strings.Contains(err.Error(), c.Password) {
 			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+}
+
+// Every sound the dialplan plays must come from a catalogue that `make
+// sounds` builds.
+func TestDialplanSoundsAreInACatalogue(t *testing.T) {
+	items, err := sounds.LoadCatalogue("../../asterisk-config/dialplan-prompts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, it := range items {
+		have[it.Sound] = true
+	}
+	dialplan, err := os.ReadFile("../../asterisk-config/extensions.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	played := regexp.MustCompile(`Playback\(([^),]+)`).FindAllStringSubmatch(string(dialplan), -1)
+	if len(played) == 0 {
+		t.Fatal("extensions.conf plays nothing")
+	}
+	for _, m := range played {
+		if !have[m[1]] {
+			t.Errorf("extensions.conf plays %s, which no catalogue defines", m[1])
 		}
 	}
 }
