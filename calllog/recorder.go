@@ -122,7 +122,7 @@ func (r *Recorder) open() error {
 		}
 	}
 	// Count what is left to apply, so that Pending is right from the start.
-	backlog, _, err := readFrom(r.opts.Dir, ckpt, position{Segment: next}, int(^uint(0)>>1))
+	backlog, err := countFrom(r.opts.Dir, ckpt)
 	if err != nil {
 		return err
 	}
@@ -133,9 +133,9 @@ func (r *Recorder) open() error {
 	r.w = w
 	r.ckpt = ckpt
 	r.durable = position{Segment: next}
-	r.stats.Pending = int64(len(backlog))
-	if len(backlog) > 0 {
-		r.log.Info("replaying call events left in the spool", zap.Int("events", len(backlog)))
+	r.stats.Pending = backlog
+	if backlog > 0 {
+		r.log.Info("replaying call events left in the spool", zap.Int64("events", backlog))
 	}
 	return nil
 }
@@ -272,15 +272,22 @@ func (r *Recorder) syncLoop() {
 			r.syncNow()
 			return
 		}
-		r.syncNow()
+		for !r.syncNow() { // a failing disk: retry without waiting for a new event
+			select {
+			case <-time.After(r.opts.MaxBackoff):
+			case <-r.stop:
+				r.syncNow()
+				return
+			}
+		}
 	}
 }
 
-func (r *Recorder) syncNow() {
+func (r *Recorder) syncNow() bool {
 	pos, err := r.w.sync()
 	if err != nil {
 		r.fail("spool fsync failed", err, nil)
-		return
+		return false
 	}
 	r.mu.Lock()
 	if r.durable.before(pos) {
@@ -289,4 +296,5 @@ func (r *Recorder) syncNow() {
 		r.changed = make(chan struct{})
 	}
 	r.mu.Unlock()
+	return true
 }
