@@ -96,7 +96,10 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 			downSince = time.Now()
 			r.log.Warn("database unreachable: call events stay in the spool until it answers", zap.Error(err))
 		}
-		r.update(func(st *Stats) { st.DatabaseDown = true; st.LastError, st.LastErrorAt = err.Error(), r.opts.Now() })
+		r.update(func(st *Stats) {
+			st.DatabaseDown, st.FailedTries = true, st.FailedTries+1
+			st.LastError, st.LastErrorAt = err.Error(), r.opts.Now()
+		})
 		if !r.wait(ctx, backoff) {
 			return false
 		}

@@ -13,6 +13,9 @@ import (
 	"go.uber.org/zap"
 )
 
+// SpoolDir is where a Recorder keeps its spool under regul's data_dir.
+func SpoolDir(dataDir string) string { return filepath.Join(dataDir, "spool") }
+
 // Options tune a Recorder. Dir and Log are required; the rest has defaults.
 type Options struct {
 	Dir         string           // the spool directory, e.g. <data_dir>/spool
@@ -31,6 +34,7 @@ type Stats struct {
 	Rejected     uint64    // events PostgreSQL refused (kept in <dir>/rejected.jsonl)
 	Corrupt      uint64    // spool lines skipped: torn by a crash or failing their checksum
 	Dropped      uint64    // events that could not be written to the spool (disk error)
+	FailedTries  uint64    // batches PostgreSQL could not take (unreachable), retried with backoff
 	Pending      int64     // events in the spool not yet applied
 	DatabaseDown bool      // the last try to reach PostgreSQL failed
 	LastError    string    // the last error, "" when none
@@ -65,8 +69,8 @@ type Recorder struct {
 // earlier process left unapplied, and starts the writer and the applier.
 // Only one process may use a spool directory at a time.
 func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
-	if opts.Dir == "" || opts.Log == nil {
-		return nil, errors.New("calllog: Options.Dir and Options.Log are required")
+	if store == nil || opts.Dir == "" || opts.Log == nil {
+		return nil, errors.New("calllog: a store, Options.Dir and Options.Log are required")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
