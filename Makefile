@@ -22,3 +22,14 @@ deps:
 ## bench: the performance figures (printed, never asserted)
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+## sounds: synthesise the French prompts with espeak-ng into asterisk-config/sounds/
+## (CONFIG=regul.yaml with database.url also speaks the roster's names; studio recordings are kept)
+.PHONY: sounds
+sounds: build
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "espeak-ng is missing: sudo apt-get install espeak-ng" >&2; exit 1; fi; \
+	  echo "installing espeak-ng" >&2; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null; }
+	./$(BIN) $(if $(CONFIG),--config $(CONFIG)) prompts build --out asterisk-config/sounds \
+	  $(foreach c,$(wildcard asterisk-config/prompts.yaml asterisk-config/dialplan-prompts.yaml),--catalogue $(c))

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: the PostgreSQL
 # server binaries (a throwaway cluster is started from them; no PostgreSQL
-# service is used). Does nothing when they are already there.
+# service is used) and espeak-ng (the sounds package synthesises a prompt).
+# Does nothing when they are already there.
 set -euo pipefail
 
 need=()
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql postgresql-contrib)
+fi
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  need+=(espeak-ng)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

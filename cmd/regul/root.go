@@ -39,6 +39,8 @@ func newRootCmd() *cobra.Command {
 		newDirectoryCmd(a),
 		newEnrolCmd(a),
 		newRosterCmd(a),
+		newAsteriskCmd(a),
+		newPromptsCmd(a),
 	)
 	return root
 }

@@ -1,0 +1,193 @@
+package calllog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// applyLoop is the only writer of call records to PostgreSQL: it reads the
+// durable part of the spool from the checkpoint, applies it batch by batch
+// and moves the checkpoint after each commit.
+func (r *Recorder) applyLoop(ctx context.Context) {
+	defer r.done.Done()
+	for {
+		r.mu.Lock()
+		durable, changed := r.durable, r.changed
+		r.mu.Unlock()
+
+		batch, next, err := readFrom(r.opts.Dir, r.ckpt, durable, r.opts.BatchSize)
+		if err != nil {
+			r.fail("read call event spool", err, nil)
+			if !r.wait(ctx, r.opts.MaxBackoff) {
+				return
+			}
+			continue
+		}
+		if len(batch) == 0 && next == r.ckpt {
+			select { // nothing to do until the writer fsyncs more
+			case <-changed:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		if !r.applyBatch(ctx, batch) {
+			return // stopping: the batch stays in the spool
+		}
+		if err := r.advance(next); err != nil {
+			r.fail("save spool checkpoint", err, nil)
+		}
+		// Pending drops only once the checkpoint is saved: a drained
+		// spool is not replayed at the next start.
+		r.update(func(st *Stats) { st.Pending -= int64(len(batch)) })
+	}
+}
+
+// applyBatch writes a batch, retrying while PostgreSQL is unreachable, and
+// returns false only when ctx ended first.
+func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
+	events := make([]Event, 0, len(batch))
+	corrupt := 0
+	for _, s := range batch {
+		if s.bad != nil {
+			corrupt++
+			r.log.Warn("skipping a spool line that cannot be read back (torn by a crash or corrupted)",
+				zap.Uint64("segment", s.end.Segment), zap.Int64("end_offset", s.end.Offset), zap.NamedError("reason", s.bad))
+			continue
+		}
+		events = append(events, s.ev)
+	}
+	if corrupt > 0 {
+		r.update(func(st *Stats) { st.Corrupt += uint64(corrupt) })
+	}
+	if len(events) == 0 {
+		return true
+	}
+
+	backoff := 50 * time.Millisecond
+	var downSince time.Time
+	for {
+		fresh, err := r.store.ApplyEvents(ctx, events)
+		if err == nil {
+			if !downSince.IsZero() {
+				r.log.Info("database reachable again: applying spooled call events",
+					zap.Duration("outage", time.Since(downSince)), zap.Int64("pending", r.Stats().Pending))
+			}
+			r.update(func(st *Stats) {
+				st.Applied += uint64(len(events))
+				st.Duplicates += uint64(len(events) - fresh)
+				st.DatabaseDown = false
+			})
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if permanent(err) {
+			return r.applyOneByOne(ctx, events)
+		}
+		if downSince.IsZero() { // log once per outage, not per try
+			downSince = time.Now()
+			r.log.Warn("database unreachable: call events stay in the spool until it answers", zap.Error(err))
+		}
+		r.update(func(st *Stats) {
+			st.DatabaseDown, st.FailedTries = true, st.FailedTries+1
+			st.LastError, st.LastErrorAt = err.Error(), r.opts.Now()
+		})
+		if !r.wait(ctx, backoff) {
+			return false
+		}
+		backoff = min(backoff*2, r.opts.MaxBackoff)
+	}
+}
+
+// applyOneByOne isolates the events PostgreSQL refuses for good: they are
+// set aside in rejected.jsonl, with the reason, so that they never block the
+// events behind them.
+func (r *Recorder) applyOneByOne(ctx context.Context, events []Event) bool {
+	for _, ev := range events {
+		batch := []spooled{{ev: ev}}
+		fresh, err := r.store.ApplyEvents(ctx, []Event{ev})
+		switch {
+		case err == nil:
+			r.update(func(st *Stats) {
+				st.Applied++
+				st.Duplicates += uint64(1 - fresh)
+			})
+		case permanent(err):
+			r.reject(ev, err)
+		default: // the database went away meanwhile: the normal path retries
+			if !r.applyBatch(ctx, batch) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (r *Recorder) reject(ev Event, cause error) {
+	r.fail("call event refused by the database: set aside in rejected.jsonl", cause,
+		func(st *Stats) { st.Rejected++ },
+		zap.String("call_id", ev.CallID), zap.Int("seq", ev.Seq), zap.String("kind", string(ev.Kind)))
+	line, _ := json.Marshal(struct {
+		Event  Event  `json:"event"`
+		Reason string `json:"reason"`
+	}{ev, cause.Error()})
+	f, err := os.OpenFile(filepath.Join(r.opts.Dir, "rejected.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err == nil {
+		_, err = f.Write(append(line, '\n'))
+		if serr := f.Sync(); err == nil {
+			err = serr
+		}
+		f.Close()
+	}
+	if err != nil {
+		r.log.Error("cannot write rejected.jsonl", zap.Error(err))
+	}
+}
+
+// advance saves the checkpoint after a commit, then removes the segments it
+// has left behind.
+func (r *Recorder) advance(next position) error {
+	if next == r.ckpt {
+		return nil
+	}
+	if err := saveCheckpoint(r.opts.Dir, next); err != nil {
+		return err
+	}
+	prev := r.ckpt
+	r.ckpt = next
+	if next.Segment == prev.Segment {
+		return nil
+	}
+	segs, err := listSegments(r.opts.Dir)
+	if err != nil {
+		return err
+	}
+	for _, s := range segs {
+		if s < next.Segment {
+			if err := os.Remove(filepath.Join(r.opts.Dir, segmentName(s))); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// wait sleeps for d unless ctx ends first; false means stop.
+func (r *Recorder) wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,304 @@
+package calllog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// SpoolDir is where a Recorder keeps its spool under regul's data_dir.
+func SpoolDir(dataDir string) string { return filepath.Join(dataDir, "spool") }
+
+// Options tune a Recorder. Dir and Log are required; the rest has defaults.
+type Options struct {
+	Dir         string           // the spool directory, e.g. <data_dir>/spool
+	Log         *zap.Logger      // no call data beyond ids is logged
+	Now         func() time.Time // stamps events recorded without a time
+	BatchSize   int              // events per transaction (default 256)
+	MaxBackoff  time.Duration    // longest wait between two tries while PostgreSQL is down (default 5 s)
+	SegmentSize int64            // bytes after which a new segment starts (default 4 MiB)
+}
+
+// Stats are the recorder's counters, for metrics and readiness.
+type Stats struct {
+	Spooled      uint64    // events recorded since start
+	Applied      uint64    // events committed to PostgreSQL since start (replays included)
+	Duplicates   uint64    // of those, events found already applied (replay after a crash)
+	Rejected     uint64    // events PostgreSQL refused (kept in <dir>/rejected.jsonl)
+	Corrupt      uint64    // spool lines skipped: torn by a crash or failing their checksum
+	Dropped      uint64    // events that could not be written to the spool (disk error)
+	FailedTries  uint64    // batches PostgreSQL could not take (unreachable), retried with backoff
+	Pending      int64     // events in the spool not yet applied
+	DatabaseDown bool      // the last try to reach PostgreSQL failed
+	LastError    string    // the last error, "" when none
+	LastErrorAt  time.Time //
+}
+
+// Recorder takes a call's events without ever waiting on PostgreSQL: Record
+// appends them to the local spool and one applier goroutine writes them to
+// PostgreSQL in order, in batches, each batch in one transaction followed by
+// a durable checkpoint. On start it replays from the checkpoint; replaying
+// an event already applied is a no-op thanks to (call_id, seq).
+type Recorder struct {
+	opts  Options
+	store *Store
+	log   *zap.Logger
+	lock  *os.File
+	w     *segmentWriter
+
+	mu      sync.Mutex
+	stats   Stats
+	durable position      // what the writer has fsynced
+	changed chan struct{} // closed and replaced at every change of durable or stats
+	closing bool
+
+	ckpt   position // the applier's own: only its goroutine touches it
+	stop   chan struct{}
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+// OpenRecorder opens (or creates) the spool in opts.Dir, counts what an
+// earlier process left unapplied, and starts the writer and the applier.
+// Only one process may use a spool directory at a time.
+func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
+	if store == nil || opts.Dir == "" || opts.Log == nil {
+		return nil, errors.New("calllog: a store, Options.Dir and Options.Log are required")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Second
+	}
+	if opts.SegmentSize <= 0 {
+		opts.SegmentSize = 4 << 20
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create spool directory %s: %w", opts.Dir, err)
+	}
+	lock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &Recorder{opts: opts, store: store, log: opts.Log.With(zap.String("spool", opts.Dir)), lock: lock,
+		changed: make(chan struct{}), stop: make(chan struct{})}
+	if err := r.open(); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	r.done.Add(2)
+	go r.syncLoop()
+	go r.applyLoop(ctx)
+	return r, nil
+}
+
+// open finds the checkpoint and the backlog, and starts a new segment after
+// every existing one.
+func (r *Recorder) open() error {
+	segs, err := listSegments(r.opts.Dir)
+	if err != nil {
+		return err
+	}
+	ckpt, ok := loadCheckpoint(r.opts.Dir, r.log)
+	if !ok && len(segs) > 0 {
+		ckpt = position{Segment: segs[0]}
+	}
+	next := ckpt.Segment + 1
+	if len(segs) > 0 && segs[len(segs)-1] >= next {
+		next = segs[len(segs)-1] + 1
+	}
+	for _, s := range segs {
+		if s < ckpt.Segment {
+			_ = os.Remove(filepath.Join(r.opts.Dir, segmentName(s)))
+		}
+	}
+	// Count what is left to apply, so that Pending is right from the start.
+	backlog, err := countFrom(r.opts.Dir, ckpt)
+	if err != nil {
+		return err
+	}
+	w, err := newSegmentWriter(r.opts.Dir, next, r.opts.SegmentSize, r.log)
+	if err != nil {
+		return err
+	}
+	r.w = w
+	r.ckpt = ckpt
+	r.durable = position{Segment: next}
+	r.stats.Pending = backlog
+	if backlog > 0 {
+		r.log.Info("replaying call events left in the spool", zap.Int64("events", backlog))
+	}
+	return nil
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// Validate says what is wrong with an event that could never be stored.
+func (ev Event) Validate() error {
+	switch {
+	case !uuidPattern.MatchString(ev.CallID):
+		return fmt.Errorf("call id %q is not a UUID", ev.CallID)
+	case ev.Seq < 1:
+		return fmt.Errorf("call %s: seq %d is not positive", ev.CallID, ev.Seq)
+	case ev.Kind == "":
+		return fmt.Errorf("call %s seq %d: no kind", ev.CallID, ev.Seq)
+	}
+	return nil
+}
+
+// Record spools one event. It never waits on the database and is safe from
+// many goroutines; events of one call must be recorded in seq order. An
+// event without a time is stamped now. An invalid event is logged and
+// dropped (it is a bug in the caller: PostgreSQL would refuse it).
+func (r *Recorder) Record(ev Event) {
+	if ev.At.IsZero() {
+		ev.At = r.opts.Now()
+	}
+	if err := ev.Validate(); err != nil {
+		r.fail("invalid call event dropped", err, func(s *Stats) { s.Dropped++ })
+		return
+	}
+	line, err := encodeLine(ev)
+	if err == nil {
+		err = r.w.append(line)
+	}
+	if err != nil {
+		r.fail("call event could not be spooled", err, func(s *Stats) { s.Dropped++ },
+			zap.String("call_id", ev.CallID), zap.Int("seq", ev.Seq))
+		return
+	}
+	r.update(func(s *Stats) { s.Spooled++; s.Pending++ })
+}
+
+// Stats returns the counters.
+func (r *Recorder) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats
+}
+
+// WaitDrained returns once every event recorded so far has been applied (or
+// rejected), or with ctx's error. For tests and orderly shutdowns.
+func (r *Recorder) WaitDrained(ctx context.Context) error {
+	for {
+		r.mu.Lock()
+		pending, ch := r.stats.Pending, r.changed
+		r.mu.Unlock()
+		if pending <= 0 {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the spool to drain (%d events pending): %w", pending, context.Cause(ctx))
+		}
+	}
+}
+
+// Close stops taking events, fsyncs the spool, and gives the applier until
+// ctx ends to write the rest to PostgreSQL. What is left stays in the spool
+// for the next start; nothing is lost either way.
+func (r *Recorder) Close(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closing = true
+	r.mu.Unlock()
+
+	r.w.refuse()
+	close(r.stop) // the syncer does a last fsync and exits
+	drainErr := r.WaitDrained(ctx)
+	r.cancel()
+	r.done.Wait()
+	r.w.close()
+	r.lock.Close()
+	if drainErr != nil {
+		return fmt.Errorf("close call recorder: %w (kept in the spool for the next start)", drainErr)
+	}
+	return nil
+}
+
+// abort stops the goroutines without a last fsync or drain, as a crash
+// would (tests only).
+func (r *Recorder) abort() {
+	r.mu.Lock()
+	r.closing = true
+	r.mu.Unlock()
+	r.w.refuse()
+	r.cancel()
+	close(r.stop)
+	r.done.Wait()
+	r.w.close()
+	r.lock.Close()
+}
+
+func (r *Recorder) update(f func(*Stats)) {
+	r.mu.Lock()
+	f(&r.stats)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+}
+
+func (r *Recorder) fail(msg string, err error, f func(*Stats), fields ...zap.Field) {
+	r.log.Error(msg, append(fields, zap.Error(err))...)
+	r.update(func(s *Stats) {
+		if f != nil {
+			f(s)
+		}
+		s.LastError, s.LastErrorAt = err.Error(), r.opts.Now()
+	})
+}
+
+// syncLoop is the group commit: whenever lines are unsynced it fsyncs them
+// all at once and tells the applier how far the spool is durable.
+func (r *Recorder) syncLoop() {
+	defer r.done.Done()
+	for {
+		select {
+		case <-r.w.kick:
+		case <-r.stop:
+			r.syncNow()
+			return
+		}
+		for !r.syncNow() { // a failing disk: retry without waiting for a new event
+			select {
+			case <-time.After(r.opts.MaxBackoff):
+			case <-r.stop:
+				r.syncNow()
+				return
+			}
+		}
+	}
+}
+
+func (r *Recorder) syncNow() bool {
+	pos, err := r.w.sync()
+	if err != nil {
+		r.fail("spool fsync failed", err, nil)
+		return false
+	}
+	r.mu.Lock()
+	if r.durable.before(pos) {
+		r.durable = pos
+		close(r.changed)
+		r.changed = make(chan struct{})
+	}
+	r.mu.Unlock()
+	return true
+}

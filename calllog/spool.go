@@ -1,0 +1,296 @@
+package calllog
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"go.uber.org/zap"
+)
+
+// The spool is a directory of segment files, "seg-<n>.jsonl", each a series
+// of lines "<crc32c of the JSON, 8 hex digits> <event JSON>\n". Segments are
+// numbered in write order; a process never appends to a segment written by
+// an earlier process (a torn tail stays where it is), and a segment is
+// removed once the checkpoint has moved past it.
+//
+// Durability: a line is in the kernel's page cache when Record returns, so a
+// crash of the process loses nothing; a group-commit goroutine fsyncs
+// whatever is unsynced as soon as it is written, so a power loss loses at
+// most the events of the last few milliseconds. The applier reads only what
+// has been fsynced, so the checkpoint never points past what a power loss
+// would leave on disk.
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+const segmentPrefix, segmentSuffix = "seg-", ".jsonl"
+
+// position is a place in the spool: a segment and a byte offset in it.
+type position struct {
+	Segment uint64 `json:"segment"`
+	Offset  int64  `json:"offset"`
+}
+
+func (p position) before(q position) bool {
+	return p.Segment < q.Segment || (p.Segment == q.Segment && p.Offset < q.Offset)
+}
+
+func segmentName(n uint64) string { return fmt.Sprintf("%s%012d%s", segmentPrefix, n, segmentSuffix) }
+
+// encodeLine renders an event as one checksummed spool line.
+func encodeLine(ev Event) ([]byte, error) {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	line := make([]byte, 0, len(data)+10)
+	line = fmt.Appendf(line, "%08x ", crc32.Checksum(data, castagnoli))
+	line = append(line, data...)
+	return append(line, '\n'), nil
+}
+
+// decodeLine checks a line (without its '\n') and returns its event.
+func decodeLine(line []byte) (Event, error) {
+	var ev Event
+	if len(line) < 10 || line[8] != ' ' {
+		return ev, errors.New("malformed line")
+	}
+	want, err := strconv.ParseUint(string(line[:8]), 16, 32)
+	if err != nil {
+		return ev, errors.New("malformed checksum")
+	}
+	data := line[9:]
+	if crc32.Checksum(data, castagnoli) != uint32(want) {
+		return ev, errors.New("checksum mismatch")
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return ev, fmt.Errorf("decode event: %w", err)
+	}
+	return ev, nil
+}
+
+// listSegments returns the segment numbers present in dir, ascending.
+func listSegments(dir string) ([]uint64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list spool %s: %w", dir, err)
+	}
+	var segs []uint64
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, segmentPrefix) || !strings.HasSuffix(name, segmentSuffix) {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(name, segmentPrefix), segmentSuffix), 10, 64)
+		if err != nil {
+			continue
+		}
+		segs = append(segs, n)
+	}
+	sort.Slice(segs, func(i, j int) bool { return segs[i] < segs[j] })
+	return segs, nil
+}
+
+// segmentWriter appends lines to the current segment and fsyncs them in
+// groups. It is safe for concurrent use.
+type segmentWriter struct {
+	dir     string
+	maxSize int64
+	log     *zap.Logger
+
+	mu       sync.Mutex
+	cur      *os.File
+	curSeg   uint64
+	curSize  int64
+	retired  []*os.File // rotated out, to be synced and closed by the syncer
+	dirDirty bool       // a segment was created: the directory needs an fsync
+	closed   bool
+
+	kick chan struct{} // something is unsynced
+}
+
+func newSegmentWriter(dir string, first uint64, maxSize int64, log *zap.Logger) (*segmentWriter, error) {
+	w := &segmentWriter{dir: dir, maxSize: maxSize, log: log, kick: make(chan struct{}, 1)}
+	if err := w.openSegment(first); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// openSegment starts segment n; w.mu is held (or w is not shared yet).
+func (w *segmentWriter) openSegment(n uint64) error {
+	f, err := os.OpenFile(filepath.Join(w.dir, segmentName(n)), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("create spool segment: %w", err)
+	}
+	if w.cur != nil {
+		w.retired = append(w.retired, w.cur)
+	}
+	w.cur, w.curSeg, w.curSize, w.dirDirty = f, n, 0, true
+	return nil
+}
+
+// append writes one line. After a failed or short write the segment is
+// abandoned for a new one, so that a torn line is never followed by good
+// lines in the same file.
+func (w *segmentWriter) append(line []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return errors.New("spool is closed")
+	}
+	if w.curSize >= w.maxSize {
+		if err := w.openSegment(w.curSeg + 1); err != nil {
+			return err
+		}
+	}
+	n, err := w.cur.Write(line)
+	w.curSize += int64(n)
+	if err != nil {
+		if rerr := w.openSegment(w.curSeg + 1); rerr != nil {
+			w.log.Error("cannot start a new spool segment after a write error", zap.Error(rerr))
+		}
+		return fmt.Errorf("write spool segment: %w", err)
+	}
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// sync fsyncs everything written so far and returns the position up to
+// which the spool is durable.
+func (w *segmentWriter) sync() (position, error) {
+	w.mu.Lock()
+	files := append(append([]*os.File(nil), w.retired...), w.cur)
+	retired := w.retired
+	w.retired = nil
+	pos := position{Segment: w.curSeg, Offset: w.curSize}
+	dirDirty := w.dirDirty
+	w.dirDirty = false
+	w.mu.Unlock()
+
+	var errs []error
+	for _, f := range files {
+		if err := f.Sync(); err != nil {
+			errs = append(errs, fmt.Errorf("fsync %s: %w", f.Name(), err))
+		}
+	}
+	if dirDirty {
+		if err := syncDir(w.dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, f := range retired {
+		_ = f.Close()
+	}
+	if len(errs) > 0 {
+		// Report the failure and do not advance: the next kick retries.
+		w.mu.Lock()
+		w.dirDirty = w.dirDirty || dirDirty
+		w.mu.Unlock()
+		return position{}, errors.Join(errs...)
+	}
+	return pos, nil
+}
+
+// refuse makes every later append fail, so that the last sync covers all
+// the lines accepted.
+func (w *segmentWriter) refuse() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+}
+
+// close releases the files; the caller syncs first.
+func (w *segmentWriter) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	for _, f := range w.retired {
+		_ = f.Close()
+	}
+	w.retired = nil
+	if w.cur != nil {
+		_ = w.cur.Close()
+	}
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open spool directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync spool directory: %w", err)
+	}
+	return nil
+}
+
+// lockDir takes an exclusive lock on the spool, so that two processes never
+// share one (each would apply and delete the other's segments).
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open spool lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("spool %s is in use by another regul process (one spool per process): %w", dir, err)
+	}
+	return f, nil
+}
+
+// loadCheckpoint reads where the applier stopped. A missing checkpoint means
+// a new spool: start at the first segment. An unreadable one is not fatal:
+// replaying from the start is a no-op for what was applied.
+func loadCheckpoint(dir string, log *zap.Logger) (position, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, "checkpoint"))
+	if errors.Is(err, os.ErrNotExist) {
+		return position{}, false
+	}
+	var p position
+	if err == nil {
+		err = json.Unmarshal(data, &p)
+	}
+	if err != nil {
+		log.Warn("spool checkpoint unreadable: replaying the whole spool (already applied events are skipped)", zap.Error(err))
+		return position{}, false
+	}
+	return p, true
+}
+
+// saveCheckpoint replaces the checkpoint atomically and durably.
+func saveCheckpoint(dir string, p position) error {
+	data, _ := json.Marshal(p)
+	tmp := filepath.Join(dir, "checkpoint.tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("write spool checkpoint: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write spool checkpoint: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("fsync spool checkpoint: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write spool checkpoint: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "checkpoint")); err != nil {
+		return fmt.Errorf("install spool checkpoint: %w", err)
+	}
+	return syncDir(dir)
+}
