@@ -1,0 +1,155 @@
+package roster
+
+import (
+	"context"
+	"errors"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// sampleLine loads the sample territory, its enrolments and roster, with an
+// override so that precedence is exercised too.
+func sampleLine(t *testing.T) (*Store, Territory) {
+	t.Helper()
+	s := newTestStore(t)
+	ter := applyFixture(t, s)
+	importFixtureEnrolments(t, s, ter.ID)
+	f, err := os.Open("../testdata/roster.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := s.ImportShifts(context.Background(), ter.ID, "roster.csv", f, false); err != nil {
+		t.Fatal(err)
+	}
+	cardio, _ := ter.SpecialtyBySlug("cardiologie")
+	start := time.Date(2026, 11, 24, 9, 0, 0, 0, ter.Location)
+	if _, err := s.AddOverride(context.Background(), ter.ID, NewOverride{SpecialtyID: cardio.ID, RPPS: "10002000031",
+		Start: start, End: start.Add(5 * time.Hour), Rank: 1, Reason: "échange"}); err != nil {
+		t.Fatal(err)
+	}
+	return s, ter
+}
+
+// The snapshot must resolve exactly as the SQL does, at every half hour of
+// the sample week, overrides and the fallback line included.
+func TestCallDirectoryAgreesWithStore(t *testing.T) {
+	s, ter := sampleLine(t)
+	ctx := context.Background()
+	from := time.Date(2026, 11, 22, 0, 0, 0, 0, ter.Location)
+	now := from.Add(24 * time.Hour)
+	dir := NewCallDirectory(s, CallDirectoryOptions{Behind: 48 * time.Hour, Ahead: 8 * 24 * time.Hour}, func() time.Time { return now }, zap.NewNop())
+	if err := dir.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for at := from; at.Before(from.Add(8 * 24 * time.Hour)); at = at.Add(30 * time.Minute) {
+		for _, sp := range ter.Specialties {
+			want, err := s.OnDuty(ctx, ter.ID, sp.ID, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := dir.OnDuty(ctx, ter.ID, sp.ID, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s at %s:\n snapshot %+v\n database %+v", sp.Slug, at, got, want)
+			}
+			if len(want) > 1 {
+				compared++
+			}
+		}
+	}
+	if compared == 0 {
+		t.Fatal("the sample week has no chain to compare")
+	}
+}
+
+func TestCallDirectoryLookups(t *testing.T) {
+	s, ter := sampleLine(t)
+	ctx := context.Background()
+	dir := NewCallDirectory(s, CallDirectoryOptions{}, time.Now, zap.NewNop())
+	if _, err := dir.TerritoryByDID(ctx, "+33179000001"); err == nil {
+		t.Fatal("lookups before the first refresh must fail, not answer empty")
+	}
+	if err := dir.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dir.TerritoryByDID(ctx, "01 79 00 00 02")
+	if err != nil || got.Slug != "cpts-coteaux" || len(got.Specialties) != 3 {
+		t.Fatalf("TerritoryByDID = %+v, %v", got, err)
+	}
+	if _, err := dir.TerritoryByDID(ctx, "+33179999999"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown DID: %v", err)
+	}
+	gp, err := dir.Requerant(ctx, ter.ID, "810003000014")
+	if err != nil || gp.LastName != "DUBOIS" {
+		t.Fatalf("Requerant (national form) = %+v, %v", gp, err)
+	}
+	if _, err := dir.Requerant(ctx, ter.ID, "10002000015"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a specialist is not a requérant: %v", err)
+	}
+	byPhone, err := dir.RequerantByPhone(ctx, ter.ID, "06 11 00 00 22")
+	if err != nil || byPhone.RPPS != "10003000022" {
+		t.Fatalf("RequerantByPhone = %+v, %v", byPhone, err)
+	}
+}
+
+// With the database gone, the snapshot keeps answering and PINs are checked
+// against its hashes, failures counted in memory up to a lock.
+func TestCallDirectoryWithoutDatabase(t *testing.T) {
+	s, ter := sampleLine(t)
+	ctx := context.Background()
+	pin, err := s.SetNewPIN(ctx, ter.ID, "10003000014")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, ter.Location)
+	dir := NewCallDirectory(s, CallDirectoryOptions{Lockout: LockoutPolicy{MaxAttempts: 3, Duration: time.Hour}},
+		func() time.Time { return now }, zap.NewNop())
+	if err := dir.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.pool.Close() // the database is unreachable from here on
+
+	if err := dir.Refresh(ctx); err == nil {
+		t.Fatal("refresh with the database gone must report it")
+	}
+	cardio, _ := ter.SpecialtyBySlug("cardiologie")
+	chain, err := dir.OnDuty(ctx, ter.ID, cardio.ID, now)
+	if err != nil || len(chain) == 0 || chain[0].RPPS != "10002000031" {
+		t.Fatalf("OnDuty without database = %+v, %v (the override holds rank 1)", chain, err)
+	}
+	gp, err := dir.Requerant(ctx, ter.ID, "10003000014")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.VerifyPIN(ctx, gp.ID, pin, "+33611000014", now); err != nil {
+		t.Fatalf("right PIN without database: %v", err)
+	}
+	wrong := "000000"
+	if wrong == pin {
+		wrong = "111111"
+	}
+	var wp *WrongPINError
+	for i := 0; i < 2; i++ {
+		if err := dir.VerifyPIN(ctx, gp.ID, wrong, "+33611000014", now); !errors.As(err, &wp) {
+			t.Fatalf("wrong PIN %d: %v", i+1, err)
+		}
+	}
+	if err := dir.VerifyPIN(ctx, gp.ID, wrong, "+33611000014", now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("third wrong PIN must lock: %v", err)
+	}
+	if err := dir.VerifyPIN(ctx, gp.ID, pin, "+33699999999", now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a locked RPPS is refused from any number: %v", err)
+	}
+	locked, _ := dir.Requerant(ctx, ter.ID, "10003000014")
+	if !locked.LockedUntil.After(now) {
+		t.Fatal("Requerant must show the in-memory lock")
+	}
+}
