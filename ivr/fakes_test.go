@@ -307,6 +307,7 @@ type dialPlan struct {
 	gpLeaves         bool          // the GP hangs up while this phone rings
 	gpLeavesOnAnswer bool          // …just as this phone answers
 	keys             map[string]string
+	typedEarly       string // keys already in the buffer when the leg answers
 	afterConnect     string // "gp" | "specialist": who hangs up once bridged
 }
 
@@ -329,6 +330,7 @@ func (l *fakeLeg) WaitAnswer(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.answered = true
+	l.tokens = append(l.tokens, p.typedEarly...)
 	l.mu.Unlock()
 	if p.gpLeavesOnAnswer {
 		l.sw.gp.goneBy("party", 16)
