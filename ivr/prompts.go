@@ -124,6 +124,9 @@ func LoadPromptsYAML(r io.Reader) (*Prompts, error) {
 	p := &Prompts{byID: make(map[string]Prompt, len(doc.Prompts))}
 	sounds := make(map[string]string, len(doc.Prompts))
 	for _, n := range doc.Prompts {
+		if err := checkPromptKeys(&n); err != nil {
+			return nil, err
+		}
 		var pr Prompt
 		if err := n.Decode(&pr); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n.Line, err)
@@ -151,6 +154,21 @@ func LoadPromptsYAML(r io.Reader) (*Prompts, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkPromptKeys catches a misspelt key, which Node.Decode would ignore.
+func checkPromptKeys(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a prompt is a mapping of id, sound and text", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch k := n.Content[i]; k.Value {
+		case "id", "sound", "text":
+		default:
+			return fmt.Errorf("line %d: unknown key %q (a prompt has id, sound and text)", k.Line, k.Value)
+		}
+	}
+	return nil
 }
 
 func (p *Prompts) checkRequired() error {
