@@ -101,7 +101,11 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 			zap.String("caller", maskNumber(gp.CallerNumber())), zap.String("leg", gp.ID())),
 	}
 	c.ctx, c.cancel = context.WithCancelCause(gp.Context())
-	c.stopLink = context.AfterFunc(ctx, func() { c.cancel(fmt.Errorf("call stopped: %w", context.Cause(ctx))) })
+	stop := func() { c.cancel(fmt.Errorf("call stopped: %w", context.Cause(ctx))) }
+	c.stopLink = context.AfterFunc(ctx, stop)
+	if ctx.Err() != nil {
+		stop() // now, not in AfterFunc's goroutine: no step starts on a stopped call
+	}
 	s.metrics.CallStarted()
 	c.log.Info("call started")
 	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: gp.DialedNumber(), Caller: gp.CallerNumber()})

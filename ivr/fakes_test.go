@@ -20,6 +20,8 @@ type fakeClock struct {
 	now    time.Time
 	seq    int
 	timers []*fakeTimer
+	// armed, when set, is told of every AfterFunc (outside the lock).
+	armed func(d time.Duration)
 }
 
 type fakeTimer struct {
@@ -44,6 +46,12 @@ func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
 	c.seq++
 	t := &fakeTimer{clock: c, when: c.now.Add(d), seq: c.seq, f: f, d: d}
 	c.timers = append(c.timers, t)
+	armed := c.armed
+	c.mu.Unlock()
+	if armed != nil {
+		armed(d)
+	}
+	c.mu.Lock() // for the deferred unlock
 	return t
 }
 

@@ -1,7 +1,9 @@
 package ivr
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/regul-sante/regul/calllog"
 )
@@ -115,4 +117,45 @@ func TestSpecialistLeavesFirstIsRecorded(t *testing.T) {
 	if h.gp.hungUpBy != "script" {
 		t.Errorf("GP leg ended by %q, want the script after the goodbye", h.gp.hungUpBy)
 	}
+}
+
+// A conversation past MaxConversation ends the GP's leg; the specialist
+// still keys the outcome.
+func TestConversationTooLong(t *testing.T) {
+	h := newHarness(t)
+	h.happy()
+	h.sw.plans[martinPhone] = []dialPlan{accepts("")} // nobody hangs up
+	h.opts.MaxConversation = 3 * time.Hour
+	done := make(chan struct{})
+	h.clock.armed = func(d time.Duration) {
+		if d == 3*time.Hour { // the script is in the conversation: let time pass
+			go func() { defer close(done); h.clock.Advance(d) }()
+		}
+	}
+	h.run()
+	<-done
+	expectSeq(t, "GP heard", h.gp.Heard(), cat(identified, ids("searching", "(hold)", "(/hold)", "conversation_too_long")))
+	expectSeq(t, "specialist heard", h.leg(1).Heard(), cat(whisperTo("cardiologie", false), ids("outcome_menu", "delay_menu", "outcome_saved")))
+	if h.result() != calllog.ResultBridged || len(h.events(calllog.OutcomeKeyed)) != 1 || len(h.events(calllog.LegHungUp)) != 0 {
+		t.Errorf("result %s, events %v", h.result(), h.kinds())
+	}
+}
+
+// Stopping the server stops its calls with an apology, never silence.
+func TestServerStopsTheCall(t *testing.T) {
+	h := newHarness(t)
+	h.happy()
+	s, err := New(h.opts, Deps{Directory: h.dir, Switch: h.sw, Recorder: h.rec, Notifier: h.notify,
+		Clock: h.clock, Logger: h.logger, Prompts: loadCatalogue(t), Metrics: h.metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.Serve(ctx, h.gp)
+	h.checkInvariants()
+	if h.result() != calllog.ResultFailed {
+		t.Errorf("result %s, want failed", h.result())
+	}
+	expectSeq(t, "GP heard", h.gp.Heard(), ids("technical_error"))
 }
