@@ -86,7 +86,7 @@ func cand(rank int, rpps, first, last string, phones ...string) roster.Candidate
 
 // harness is one call against fakes; tests change its fields, then run.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	clock   *fakeClock
 	dir     *fakeDirectory
 	sw      *fakeSwitch
@@ -100,7 +100,7 @@ type harness struct {
 	labels  map[string]string
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	loc := paris(t)
 	cat := loadCatalogue(t)
 	labels := map[string]string{}

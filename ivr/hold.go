@@ -46,7 +46,10 @@ func (h *holdLoop) tick() {
 	if err == nil {
 		err = h.gp.StartHold(h.ctx)
 	}
-	if err != nil && h.ctx.Err() == nil {
+	if h.ctx.Err() != nil {
+		return // the call is over, even if stop was never reached (a panic)
+	}
+	if err != nil {
 		h.log.Warn("hold message", zap.Error(err))
 	}
 	h.timer = h.s.clock.AfterFunc(h.s.opt.HoldMessageEvery, h.tick)
