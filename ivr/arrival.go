@@ -13,7 +13,7 @@ import (
 
 // resolveTerritory finds whose regulation number was dialled.
 func (s *Script) resolveTerritory(c *call) error {
-	did := c.gp.DialedNumber()
+	did := c.did
 	ctx, cancel := s.lookup(c)
 	t, err := s.dir.TerritoryByDID(ctx, did)
 	cancel()

@@ -20,6 +20,9 @@ type call struct {
 	id  string
 	gp  InboundCall
 	log *zap.Logger
+	// did and caller are read once: the GP leg is then used by the hold
+	// loop's goroutine too, and the script asks it nothing else meanwhile.
+	did, caller string
 	// ctx is the call's work: cancelled, with the GP leg's *HangupError as
 	// cause, when the GP hangs up, and when the server stops the call.
 	ctx      context.Context
@@ -33,15 +36,14 @@ type call struct {
 	mu  sync.Mutex // guards seq: events are numbered without gaps
 	seq int
 
-	territory  roster.Territory
-	requerant  roster.Enrolment
-	specialty  roster.Specialty
-	attempts   int
-	legs       []Leg // every specialist leg dialled, hung up again at the end
-	bridged    bool
-	gpHungUp   bool // a LegHungUp for the GP was recorded
-	apologised bool // the GP heard technical_error already
-	result     calllog.Result
+	territory roster.Territory
+	requerant roster.Enrolment
+	specialty roster.Specialty
+	attempts  int
+	legs      []Leg // every specialist leg dialled, hung up again at the end
+	bridged   bool
+	gpHungUp  bool // a LegHungUp for the GP was recorded
+	result    calllog.Result
 }
 
 // endCall ends the call with a result, once the caller has been told why.
@@ -95,11 +97,13 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 	c := &call{
 		id:        id,
 		gp:        gp,
+		did:       gp.DialedNumber(),
+		caller:    gp.CallerNumber(),
 		serverCtx: ctx,
 		started:   s.clock.Now(),
-		log: s.log.With(zap.String("call_id", id), zap.String("did", gp.DialedNumber()),
-			zap.String("caller", maskNumber(gp.CallerNumber())), zap.String("leg", gp.ID())),
 	}
+	c.log = s.log.With(zap.String("call_id", id), zap.String("did", c.did),
+		zap.String("caller", maskNumber(c.caller)), zap.String("leg", gp.ID()))
 	c.ctx, c.cancel = context.WithCancelCause(gp.Context())
 	stop := func() { c.cancel(fmt.Errorf("call stopped: %w", context.Cause(ctx))) }
 	c.stopLink = context.AfterFunc(ctx, stop)
@@ -108,7 +112,7 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 	}
 	s.metrics.CallStarted()
 	c.log.Info("call started")
-	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: gp.DialedNumber(), Caller: gp.CallerNumber()})
+	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: c.did, Caller: c.caller})
 	return c
 }
 
@@ -121,7 +125,7 @@ func (s *Script) finish(c *call) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
 	defer cancel()
-	if c.result == calllog.ResultFailed && !c.apologised && c.gp.Context().Err() == nil {
+	if c.result == calllog.ResultFailed && c.gp.Context().Err() == nil {
 		if err := c.gp.Play(ctx, false, s.prompts.media(pTechnicalError)); err != nil {
 			c.log.Warn("apology not played", zap.Error(err))
 		}
@@ -138,7 +142,7 @@ func (s *Script) finish(c *call) {
 	c.cancel(context.Canceled)
 	ev := calllog.Event{Kind: calllog.CallEnded, Result: c.result}
 	if c.result == calllog.ResultUnknownDID {
-		ev.DID = c.gp.DialedNumber()
+		ev.DID = c.did
 	}
 	s.record(c, ev)
 	s.metrics.CallEnded(c.result)

@@ -84,7 +84,7 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 	leg, err := s.sw.Dial(ctx, DialRequest{
 		Key:          fmt.Sprintf("%s-%d", c.id, n),
 		Phone:        phone,
-		CallerID:     c.gp.DialedNumber(),
+		CallerID:     c.did,
 		RingTimeout:  c.territory.RingTimeout,
 		EarlyTimeout: s.opt.EarlyTimeout,
 	})
@@ -220,7 +220,7 @@ func (s *Script) callback(c *call, chain []roster.Candidate) error {
 		TerritoryID: c.territory.ID, TerritorySlug: c.territory.Slug,
 		SpecialtyID: c.specialty.ID, Specialty: c.specialty.Slug,
 		RequerantRPPS: c.requerant.RPPS, RequerantName: fullName(c.requerant.FirstName, c.requerant.LastName),
-		CallerNumber: c.gp.CallerNumber(), RequerantPhones: c.requerant.Phones,
+		CallerNumber: c.caller, RequerantPhones: c.requerant.Phones,
 		OnDuty: chain, CoordinatorPhone: c.territory.CoordinatorPhone,
 	})
 	cancel()

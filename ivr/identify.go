@@ -58,7 +58,7 @@ func (s *Script) identify(c *call) error {
 
 // byCallerNumber recognises an enrolled GP's phone on callerid+pin lines.
 func (s *Script) byCallerNumber(c *call) (roster.Enrolment, bool, error) {
-	caller := c.gp.CallerNumber()
+	caller := c.caller
 	if c.territory.Policy != roster.PolicyCallerIDPIN || caller == "" {
 		return roster.Enrolment{}, false, nil
 	}
@@ -144,7 +144,7 @@ func (s *Script) checkPIN(c *call, enr roster.Enrolment) error {
 			// Malformed: not worth a store round trip, but a try all the same.
 		default:
 			ctx, cancel := s.lookup(c)
-			err := s.dir.VerifyPIN(ctx, enr.ID, pin, c.gp.CallerNumber(), s.clock.Now())
+			err := s.dir.VerifyPIN(ctx, enr.ID, pin, c.caller, s.clock.Now())
 			cancel()
 			var wrong *roster.WrongPINError
 			isWrong := errors.As(err, &wrong)
