@@ -404,4 +404,3 @@ func (c fakeConnection) Close(context.Context) error {
 	c.s.closed++
 	return nil
 }
-
