@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/CyCoreSystems/ari/v5 v5.3.1
 	github.com/arran4/golang-ical v0.3.4
+	github.com/google/uuid v1.6.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/nyaruka/phonenumbers v1.8.1

@@ -1,0 +1,185 @@
+package ivr
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
+)
+
+// fakeDirectory is the roster in memory; PINs lock after lockAfter failures.
+type fakeDirectory struct {
+	mu          sync.Mutex
+	territories map[string]roster.Territory // by DID
+	requerants  map[string]roster.Enrolment // by RPPS
+	pins        map[int64]string
+	failures    map[int64]int
+	lockAfter   int
+	chains      map[int64][]roster.Candidate // by specialty id
+	onDutyAt    []time.Time
+	pinChecks   int
+	panicIn     string
+	errIn       map[string]error
+}
+
+func (d *fakeDirectory) fail(method string) error {
+	if d.panicIn == method {
+		panic("fake directory: " + method + " exploded")
+	}
+	return d.errIn[method]
+}
+
+func (d *fakeDirectory) TerritoryByDID(_ context.Context, did string) (roster.Territory, error) {
+	if err := d.fail("TerritoryByDID"); err != nil {
+		return roster.Territory{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.territories[did]
+	if !ok {
+		return roster.Territory{}, fmt.Errorf("territory of %s: %w", did, roster.ErrNotFound)
+	}
+	return t, nil
+}
+
+func (d *fakeDirectory) Requerant(_ context.Context, territoryID int64, rpps string) (roster.Enrolment, error) {
+	if err := d.fail("Requerant"); err != nil {
+		return roster.Enrolment{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.requerants[rpps]
+	if !ok || e.TerritoryID != territoryID {
+		return roster.Enrolment{}, roster.ErrNotFound
+	}
+	return e, nil
+}
+
+func (d *fakeDirectory) RequerantByPhone(_ context.Context, territoryID int64, phone string) (roster.Enrolment, error) {
+	if err := d.fail("RequerantByPhone"); err != nil {
+		return roster.Enrolment{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, e := range d.requerants {
+		for _, p := range e.Phones {
+			if p == phone && e.TerritoryID == territoryID {
+				return e, nil
+			}
+		}
+	}
+	return roster.Enrolment{}, roster.ErrNotFound
+}
+
+func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, _ string, now time.Time) error {
+	if err := d.fail("VerifyPIN"); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.pinChecks++
+	for rpps, e := range d.requerants {
+		if e.ID != enrolmentID {
+			continue
+		}
+		if e.LockedUntil.After(now) {
+			return &roster.LockedError{Until: e.LockedUntil}
+		}
+		if d.pins[e.ID] == pin {
+			d.failures[e.ID] = 0
+			return nil
+		}
+		d.failures[e.ID]++
+		if d.failures[e.ID] >= d.lockAfter {
+			e.LockedUntil = now.Add(15 * time.Minute)
+			d.requerants[rpps] = e
+			return &roster.LockedError{Until: e.LockedUntil}
+		}
+		return &roster.WrongPINError{Remaining: d.lockAfter - d.failures[e.ID]}
+	}
+	return roster.ErrNotFound
+}
+
+func (d *fakeDirectory) OnDuty(_ context.Context, _, specialtyID int64, at time.Time) ([]roster.Candidate, error) {
+	if err := d.fail("OnDuty"); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.onDutyAt = append(d.onDutyAt, at)
+	return d.chains[specialtyID], nil
+}
+
+type captureRecorder struct {
+	mu     sync.Mutex
+	events []calllog.Event
+}
+
+func (r *captureRecorder) Record(ev calllog.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, ev)
+	return nil
+}
+
+func (r *captureRecorder) all() []calllog.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]calllog.Event(nil), r.events...)
+}
+
+type captureNotifier struct {
+	mu        sync.Mutex
+	callbacks []CallbackRequest
+	pendings  []PendingOutcome
+}
+
+func (n *captureNotifier) NobodyReached(_ context.Context, req CallbackRequest) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.callbacks = append(n.callbacks, req)
+	return nil
+}
+
+func (n *captureNotifier) OutcomePending(_ context.Context, p PendingOutcome) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.pendings = append(n.pendings, p)
+	return nil
+}
+
+type captureMetrics struct {
+	mu       sync.Mutex
+	started  int
+	results  []calllog.Result
+	attempts []calllog.AttemptResult
+	outcomes []calllog.Outcome
+	pending  int
+	toSpec   []time.Duration
+}
+
+func (m *captureMetrics) CallStarted() { m.mu.Lock(); m.started++; m.mu.Unlock() }
+func (m *captureMetrics) CallEnded(r calllog.Result) {
+	m.mu.Lock()
+	m.results = append(m.results, r)
+	m.mu.Unlock()
+}
+func (m *captureMetrics) AttemptEnded(r calllog.AttemptResult) {
+	m.mu.Lock()
+	m.attempts = append(m.attempts, r)
+	m.mu.Unlock()
+}
+func (m *captureMetrics) TimeToSpecialist(d time.Duration) {
+	m.mu.Lock()
+	m.toSpec = append(m.toSpec, d)
+	m.mu.Unlock()
+}
+func (m *captureMetrics) OutcomeKeyed(o calllog.Outcome) {
+	m.mu.Lock()
+	m.outcomes = append(m.outcomes, o)
+	m.mu.Unlock()
+}
+func (m *captureMetrics) OutcomePending() { m.mu.Lock(); m.pending++; m.mu.Unlock() }

@@ -1,0 +1,74 @@
+package ivr
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"go.uber.org/zap"
+)
+
+// holdLoop keeps the GP on hold music during the hunt, with a short
+// "merci de patienter" every Options.HoldMessageEvery.
+type holdLoop struct {
+	s      *Script
+	gp     InboundCall
+	log    *zap.Logger
+	call   context.Context // the call's context
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex // held while a message plays, so stop waits for it
+	stopped bool
+	timer   Timer
+}
+
+func (s *Script) startHold(c *call) (*holdLoop, error) {
+	if err := c.gp.StartHold(c.ctx); err != nil {
+		return nil, fmt.Errorf("start hold music: %w", err)
+	}
+	h := &holdLoop{s: s, gp: c.gp, log: c.log, call: c.ctx}
+	h.ctx, h.cancel = context.WithCancel(c.ctx)
+	h.mu.Lock()
+	h.timer = s.clock.AfterFunc(s.opt.HoldMessageEvery, h.tick)
+	h.mu.Unlock()
+	return h, nil
+}
+
+// tick plays the message (which stops the music), then the music again.
+func (h *holdLoop) tick() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return
+	}
+	err := h.gp.Play(h.ctx, false, h.s.prompts.media(pPleaseHold))
+	if err == nil {
+		err = h.gp.StartHold(h.ctx)
+	}
+	if h.ctx.Err() != nil {
+		return // the call is over, even if stop was never reached (a panic)
+	}
+	if err != nil {
+		h.log.Warn("hold message", zap.Error(err))
+	}
+	h.timer = h.s.clock.AfterFunc(h.s.opt.HoldMessageEvery, h.tick)
+}
+
+// stop ends the loop, waiting for a message being played, and stops the
+// music when the GP is still there.
+func (h *holdLoop) stop() {
+	h.cancel()
+	h.mu.Lock()
+	h.stopped = true
+	h.timer.Stop()
+	h.mu.Unlock()
+	if h.call.Err() != nil {
+		return // the GP is gone or the call stops
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.s.opt.CleanupTimeout)
+	defer cancel()
+	if err := h.gp.StopHold(ctx); err != nil {
+		h.log.Warn("stop hold music", zap.Error(err))
+	}
+}

@@ -1,0 +1,233 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
+)
+
+// errHuntTimeout ends the hunt once the territory's hunt timeout is spent.
+var errHuntTimeout = errors.New("hunt timeout reached")
+
+// specialist is the leg that accepted the call.
+type specialist struct {
+	leg     OutboundLeg
+	cand    roster.Candidate
+	phone   string
+	attempt int
+}
+
+// hunt rings the on-duty chain, one phone at a time, while the GP waits on
+// hold, until someone accepts. Ringing is bounded by the territory's hunt
+// timeout; a specialist who has answered is let finish the whisper.
+func (s *Script) hunt(c *call) (*specialist, error) {
+	ctx, cancel := s.lookup(c)
+	chain, err := s.dir.OnDuty(ctx, c.territory.ID, c.specialty.ID, s.clock.Now())
+	cancel()
+	if err != nil && !errors.Is(err, roster.ErrNobodyOnDuty) {
+		return nil, fmt.Errorf("on duty for %s: %w", c.specialty.Slug, err)
+	}
+	if len(chain) == 0 {
+		c.log.Warn("nobody on duty")
+		s.record(c, calllog.Event{Kind: calllog.NobodyOnDuty, SpecialtyID: c.specialty.ID})
+		return nil, s.callback(c, nil)
+	}
+
+	if err := c.gp.Play(c.ctx, false, s.prompts.media(pSearching)); err != nil {
+		return nil, fmt.Errorf("searching message: %w", err)
+	}
+	hold, err := s.startHold(c)
+	if err != nil {
+		return nil, err
+	}
+	huntCtx, stopHunt := withClockTimeout(c.ctx, s.clock, c.territory.HuntTimeout, errHuntTimeout)
+	spec := s.ringChain(c, huntCtx, chain)
+	stopHunt()
+	hold.stop()
+	switch {
+	case spec != nil:
+		return spec, nil
+	case c.ctx.Err() != nil:
+		return nil, context.Cause(c.ctx)
+	}
+	return nil, s.callback(c, chain)
+}
+
+// ringChain tries each candidate's phones in order; nil when nobody accepted.
+func (s *Script) ringChain(c *call, ctx context.Context, chain []roster.Candidate) *specialist {
+	for _, cand := range chain {
+		for _, phone := range cand.Phones {
+			if ctx.Err() != nil {
+				c.log.Info("hunt over", zap.NamedError("cause", context.Cause(ctx)))
+				return nil
+			}
+			if spec := s.ring(c, ctx, cand, phone); spec != nil {
+				return spec
+			}
+		}
+	}
+	return nil
+}
+
+// ring is one attempt: dial, wait for the answer, whisper, accept.
+func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone string) *specialist {
+	c.attempts++
+	n := c.attempts
+	log := c.log.With(zap.Int("attempt", n), zap.Int("rank", cand.Rank),
+		zap.String("requis", cand.RPPS), zap.String("phone", maskNumber(phone)))
+	s.record(c, calllog.Event{Kind: calllog.AttemptStarted, Attempt: n, RPPS: cand.RPPS, Phone: phone, Rank: cand.Rank})
+	leg, err := s.sw.Dial(ctx, DialRequest{
+		Key:          fmt.Sprintf("%s-%d", c.id, n),
+		Phone:        phone,
+		CallerID:     c.did,
+		RingTimeout:  c.territory.RingTimeout,
+		EarlyTimeout: s.opt.EarlyTimeout,
+	})
+	if err != nil {
+		res, cause := unanswered(ctx, err)
+		log.Info("dial failed", zap.String("result", string(res)), zap.Error(err))
+		s.attemptEnded(c, n, res, cause)
+		return nil
+	}
+	c.legs = append(c.legs, leg)
+	if err := leg.WaitAnswer(ctx); err != nil {
+		s.hangupLeg(c, leg)
+		res, cause := unanswered(ctx, err)
+		log.Info("not answered", zap.String("result", string(res)), zap.Error(err))
+		s.attemptEnded(c, n, res, cause)
+		return nil
+	}
+	s.record(c, calllog.Event{Kind: calllog.AttemptAnswered, Attempt: n})
+	res, err := s.offer(c, leg, cand)
+	if err != nil {
+		log.Info("offer interrupted", zap.Error(err))
+	}
+	if c.ctx.Err() != nil && (res == calllog.AttemptAccepted || res == calllog.AttemptCancelled) {
+		// The GP left while the specialist answered, listened or accepted:
+		// say so, and never bridge them later.
+		res = calllog.AttemptCancelled
+		s.tellSpecialist(c, leg, pCallerLeft)
+	}
+	if res != calllog.AttemptAccepted {
+		s.hangupLeg(c, leg)
+		log.Info("attempt ended", zap.String("result", string(res)))
+		s.attemptEnded(c, n, res, 0)
+		return nil
+	}
+	log.Info("specialist accepted")
+	s.attemptEnded(c, n, res, 0)
+	s.metrics.TimeToSpecialist(s.clock.Now().Sub(c.started))
+	return &specialist{leg: leg, cand: cand, phone: phone, attempt: n}
+}
+
+// offer whispers who calls and why to the specialist alone and waits for
+// their key: 1 takes the call, 2 declines, no key in time is a voicemail.
+//
+// The fallback line (e.g. a hospital switchboard) is offered the same way,
+// with one more sentence saying it is the last resort: a switchboard that
+// answers can put the call through to the doctor on call, who presses 1.
+func (s *Script) offer(c *call, leg OutboundLeg, cand roster.Candidate) (calllog.AttemptResult, error) {
+	leg.FlushDigits() // nothing typed before the question counts
+	whisper := []string{
+		s.prompts.media(pWhisperLine), "sound:" + TerritorySound(c.territory.Slug),
+		s.prompts.media(pWhisperDoctor), "sound:" + NameSound(c.requerant.RPPS),
+		s.prompts.media(pWhisperAsks), "sound:" + SpecialtySound(c.territory.Slug, c.specialty.Slug),
+	}
+	if cand.Fallback {
+		whisper = append(whisper, s.prompts.media(pWhisperFallback))
+	}
+	ask := append(whisper, s.prompts.media(pAcceptKeys))
+	for try := 1; try <= s.opt.MaxTries; try++ {
+		if err := leg.Play(c.ctx, true, ask...); err != nil {
+			return s.offerFailed(c, err), err
+		}
+		key, ok, err := readChoice(c.ctx, leg, s.opt.AcceptTimeout)
+		switch {
+		case err != nil:
+			return s.offerFailed(c, err), err
+		case !ok:
+			return calllog.AttemptVoicemail, nil
+		case key == '1':
+			return calllog.AttemptAccepted, nil
+		case key == '2':
+			s.tellSpecialist(c, leg, pDeclinedAck)
+			return calllog.AttemptDeclined, nil
+		}
+		leg.FlushDigits()
+		ask = []string{s.prompts.media(pChoiceInvalid), s.prompts.media(pAcceptKeys)}
+	}
+	return calllog.AttemptDeclined, nil
+}
+
+// offerFailed classifies an error during the whisper: the GP left (the
+// attempt is cancelled) or the specialist hung up on it (declined).
+func (s *Script) offerFailed(c *call, err error) calllog.AttemptResult {
+	switch {
+	case c.ctx.Err() != nil:
+		return calllog.AttemptCancelled
+	case errors.Is(err, ErrHangup):
+		return calllog.AttemptDeclined
+	default:
+		return calllog.AttemptFailed
+	}
+}
+
+// unanswered says how an attempt ended before an answer.
+func unanswered(ctx context.Context, err error) (calllog.AttemptResult, int) {
+	var de *DialError
+	var he *HangupError
+	switch {
+	case ctx.Err() != nil:
+		return calllog.AttemptCancelled, 0
+	case errors.As(err, &de):
+		switch de.Result {
+		case DialBusy:
+			return calllog.AttemptBusy, de.Cause
+		case DialNoAnswer:
+			return calllog.AttemptNoAnswer, de.Cause
+		case DialCancelled:
+			return calllog.AttemptCancelled, de.Cause
+		}
+		return calllog.AttemptFailed, de.Cause
+	case errors.As(err, &he):
+		switch he.Cause {
+		case 17:
+			return calllog.AttemptBusy, he.Cause
+		case 18, 19:
+			return calllog.AttemptNoAnswer, he.Cause
+		}
+		return calllog.AttemptFailed, he.Cause
+	}
+	return calllog.AttemptFailed, 0
+}
+
+func (s *Script) attemptEnded(c *call, n int, res calllog.AttemptResult, cause int) {
+	s.record(c, calllog.Event{Kind: calllog.AttemptEnded, Attempt: n, AttemptRes: res, Cause: cause})
+	s.metrics.AttemptEnded(res)
+}
+
+// callback registers the GP's request when nobody could be reached.
+func (s *Script) callback(c *call, chain []roster.Candidate) error {
+	s.record(c, calllog.Event{Kind: calllog.CallbackRequested, SpecialtyID: c.specialty.ID, RPPS: c.requerant.RPPS})
+	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
+	err := s.notify.NobodyReached(ctx, CallbackRequest{
+		CallID: c.id, At: s.clock.Now(),
+		TerritoryID: c.territory.ID, TerritorySlug: c.territory.Slug,
+		SpecialtyID: c.specialty.ID, Specialty: c.specialty.Slug,
+		RequerantRPPS: c.requerant.RPPS, RequerantName: fullName(c.requerant.FirstName, c.requerant.LastName),
+		CallerNumber: c.caller, RequerantPhones: c.requerant.Phones,
+		OnDuty: chain, CoordinatorPhone: c.territory.CoordinatorPhone,
+	})
+	cancel()
+	if err != nil {
+		c.log.Error("callback notification failed", zap.Error(err))
+	}
+	c.log.Info("nobody reached: callback requested")
+	s.say(c, pNobodyReached)
+	return end(calllog.ResultCallback, "nobody reached")
+}

@@ -1,0 +1,187 @@
+package ivr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
+)
+
+// Refusal and identification-failure reasons, as recorded.
+const (
+	reasonBadRPPS     = "bad_rpps"
+	reasonTimeout     = "timeout"
+	reasonNotEnrolled = "not_enrolled"
+	reasonWrongPIN    = "wrong_pin"
+	reasonLocked      = "locked"
+	reasonNoPIN       = "no_pin"    // enrolled without a PIN on a line that asks for one
+	reasonNoChoice    = "no_choice" // no valid specialty picked in the menu
+)
+
+const (
+	rppsMaxKeys = 12 // the national form is "8" + the 11-digit RPPS
+	pinMinLen   = 4
+	pinMaxLen   = 6
+)
+
+// identify finds the calling GP among the territory's enrolled requérants
+// and, when the territory asks for it, checks their PIN.
+func (s *Script) identify(c *call) error {
+	enr, found, err := s.byCallerNumber(c)
+	if err != nil {
+		return err
+	}
+	if !found {
+		if enr, err = s.enterRPPS(c); err != nil {
+			return err
+		}
+	}
+	if enr.LockedUntil.After(s.clock.Now()) {
+		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked, RPPS: enr.RPPS})
+		return s.refuse(c, reasonLocked, pLocked)
+	}
+	if c.territory.Policy != roster.PolicyRPPS {
+		if err := s.checkPIN(c, enr); err != nil {
+			return err
+		}
+	}
+	c.requerant = enr
+	c.log = c.log.With(zap.String("rpps", enr.RPPS))
+	c.log.Info("GP identified")
+	s.record(c, calllog.Event{Kind: calllog.Identified, RPPS: enr.RPPS, Name: fullName(enr.FirstName, enr.LastName)})
+	return nil
+}
+
+// byCallerNumber recognises an enrolled GP's phone on callerid+pin lines.
+func (s *Script) byCallerNumber(c *call) (roster.Enrolment, bool, error) {
+	caller := c.caller
+	if c.territory.Policy != roster.PolicyCallerIDPIN || caller == "" {
+		return roster.Enrolment{}, false, nil
+	}
+	ctx, cancel := s.lookup(c)
+	enr, err := s.dir.RequerantByPhone(ctx, c.territory.ID, caller)
+	cancel()
+	switch {
+	case errors.Is(err, roster.ErrNotFound):
+		return roster.Enrolment{}, false, nil
+	case err != nil:
+		return roster.Enrolment{}, false, fmt.Errorf("requérant by caller number: %w", err)
+	}
+	c.log.Info("caller number recognised", zap.String("rpps", enr.RPPS))
+	return enr, true, nil
+}
+
+// enterRPPS asks for the RPPS until it is well formed and enrolled here.
+func (s *Script) enterRPPS(c *call) (roster.Enrolment, error) {
+	ask := []string{pEnterRPPS}
+	for try := 1; ; try++ {
+		if err := c.gp.Play(c.ctx, true, s.mediaOf(ask)...); err != nil {
+			return roster.Enrolment{}, fmt.Errorf("ask RPPS: %w", err)
+		}
+		typed, err := readEntry(c.ctx, c.gp, rppsMaxKeys, s.keypad())
+		var bad *entryError
+		if err != nil && !errors.As(err, &bad) {
+			return roster.Enrolment{}, fmt.Errorf("read RPPS: %w", err)
+		}
+		var rpps string
+		if bad == nil {
+			rpps, err = roster.NormalizeRPPS(typed)
+		}
+		if bad != nil || err != nil {
+			c.gp.FlushDigits() // what was typed on after a wrong entry is not the next entry
+			reason, problem := reasonBadRPPS, pRPPSInvalid
+			if bad != nil && bad.problem == entryNothing {
+				reason, problem = reasonTimeout, pNoInput
+			}
+			c.log.Info("RPPS entry rejected", zap.String("reason", reason), zap.Int("try", try))
+			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reason, RPPS: typed})
+			if try == s.opt.MaxTries {
+				return roster.Enrolment{}, s.refuse(c, reason, problem, pTooManyTries)
+			}
+			ask = []string{problem, pEnterRPPS}
+			continue
+		}
+		ctx, cancel := s.lookup(c)
+		enr, err := s.dir.Requerant(ctx, c.territory.ID, rpps)
+		cancel()
+		if errors.Is(err, roster.ErrNotFound) {
+			c.log.Info("RPPS not enrolled here", zap.String("rpps", rpps))
+			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonNotEnrolled, RPPS: rpps})
+			return roster.Enrolment{}, s.refuse(c, reasonNotEnrolled, pNotEnrolled)
+		}
+		if err != nil {
+			return roster.Enrolment{}, fmt.Errorf("requérant %s: %w", rpps, err)
+		}
+		return enr, nil
+	}
+}
+
+// checkPIN asks for the GP's PIN. The PIN is never logged nor recorded.
+func (s *Script) checkPIN(c *call, enr roster.Enrolment) error {
+	if !enr.HasPIN {
+		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonNoPIN, RPPS: enr.RPPS})
+		return s.refuse(c, reasonNoPIN, pPINNotSet)
+	}
+	ask := []string{pEnterPIN}
+	for try := 1; ; try++ {
+		if err := c.gp.Play(c.ctx, true, s.mediaOf(ask)...); err != nil {
+			return fmt.Errorf("ask PIN: %w", err)
+		}
+		pin, err := readEntry(c.ctx, c.gp, pinMaxLen, s.keypad())
+		var bad *entryError
+		if err != nil && !errors.As(err, &bad) {
+			return fmt.Errorf("read PIN: %w", err)
+		}
+		reason, problem := reasonWrongPIN, pPINWrong
+		switch {
+		case bad != nil && bad.problem == entryNothing:
+			reason, problem = reasonTimeout, pNoInput
+		case bad != nil, len(pin) < pinMinLen:
+			// Malformed: not worth a store round trip, but a try all the same.
+		default:
+			ctx, cancel := s.lookup(c)
+			err := s.dir.VerifyPIN(ctx, enr.ID, pin, c.caller, s.clock.Now())
+			cancel()
+			var wrong *roster.WrongPINError
+			isWrong := errors.As(err, &wrong)
+			switch {
+			case err == nil:
+				return nil
+			case errors.Is(err, roster.ErrLocked) || isWrong && wrong.Remaining <= 0:
+				c.log.Warn("RPPS locked after wrong PINs")
+				s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked, RPPS: enr.RPPS})
+				c.gp.FlushDigits()
+				return s.refuse(c, reasonLocked, pLocked)
+			case !isWrong:
+				return fmt.Errorf("verify PIN of %s: %w", enr.RPPS, err)
+			}
+		}
+		c.gp.FlushDigits()
+		c.log.Info("PIN rejected", zap.String("reason", reason), zap.Int("try", try))
+		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reason, RPPS: enr.RPPS})
+		if try == s.opt.MaxTries {
+			return s.refuse(c, reason, problem, pTooManyTries)
+		}
+		ask = []string{problem, pEnterPIN}
+	}
+}
+
+func (s *Script) keypad() keypad {
+	return keypad{first: s.opt.FirstDigitTimeout, inter: s.opt.InterDigitTimeout}
+}
+
+func (s *Script) mediaOf(ids []string) []string {
+	media := make([]string, len(ids))
+	for i, id := range ids {
+		media[i] = s.prompts.media(id)
+	}
+	return media
+}
+
+func fullName(first, last string) string {
+	return strings.TrimSpace(first + " " + last)
+}

@@ -1,0 +1,416 @@
+package ivr
+
+import (
+	"testing"
+	"time"
+
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
+)
+
+// after identification, a bridged call sounds like this to the GP.
+var huntedAndBridged = ids("menu_intro", "searching", "(hold)", "(/hold)")
+
+func TestIdentification(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(h *harness)
+		result  calllog.Result
+		heard   []string
+		reasons []string // ident_failed reasons, in order
+		check   func(t *testing.T, h *harness)
+	}{{
+		name:   "right RPPS and PIN",
+		setup:  func(h *harness) { h.happy() },
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
+		check: func(t *testing.T, h *harness) {
+			expectSeq(t, "GP waits", h.gp.waits[:12], []time.Duration{10 * time.Second,
+				5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second,
+				5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second})
+		},
+	}, {
+		name:   "national 12-character form",
+		setup:  func(h *harness) { h.happy(); h.gp.rules["enter_rpps"] = "8" + marieRPPS + "#" },
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
+	}, {
+		name: "wrong Luhn key then right",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_rpps"] = "10003000015#"
+			h.gp.rules["enter_rpps#2"] = marieRPPS + "#"
+		},
+		result:  calllog.ResultBridged,
+		heard:   cat(welcomed, ids("enter_rpps", "rpps_invalid", "enter_rpps", "enter_pin"), huntedAndBridged),
+		reasons: []string{reasonBadRPPS},
+	}, {
+		name:   "star mid-entry starts over",
+		setup:  func(h *harness) { h.happy(); h.gp.rules["enter_rpps"] = "10099*" + marieRPPS + "#" },
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
+	}, {
+		name: "no digit at all, then right",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_rpps"] = "T"
+			h.gp.rules["enter_rpps#2"] = marieRPPS + "#"
+		},
+		result:  calllog.ResultBridged,
+		heard:   cat(welcomed, ids("enter_rpps", "no_input", "enter_rpps", "enter_pin"), huntedAndBridged),
+		reasons: []string{reasonTimeout},
+		check: func(t *testing.T, h *harness) {
+			if h.gp.waits[0] != 10*time.Second {
+				t.Errorf("first wait %s, want the 10 s first-digit timeout", h.gp.waits[0])
+			}
+		},
+	}, {
+		name:   "inter-digit timeout ends the entry like '#'",
+		setup:  func(h *harness) { h.happy(); h.gp.rules["enter_rpps"] = marieRPPS + "T" },
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
+		check: func(t *testing.T, h *harness) {
+			if h.gp.waits[11] != 5*time.Second {
+				t.Errorf("wait after the 11th digit %s, want the 5 s inter-digit timeout", h.gp.waits[11])
+			}
+		},
+	}, {
+		name: "ten digits then silence",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_rpps"] = "1000300001T"
+			h.gp.rules["enter_rpps#2"] = marieRPPS + "#"
+		},
+		result:  calllog.ResultBridged,
+		heard:   cat(welcomed, ids("enter_rpps", "rpps_invalid", "enter_rpps", "enter_pin"), huntedAndBridged),
+		reasons: []string{reasonBadRPPS},
+	}, {
+		name: "too many digits",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_rpps"] = "1000300001400#"
+			h.gp.rules["enter_rpps#2"] = marieRPPS + "#"
+		},
+		result:  calllog.ResultBridged,
+		heard:   cat(welcomed, ids("enter_rpps", "rpps_invalid", "enter_rpps", "enter_pin"), huntedAndBridged),
+		reasons: []string{reasonBadRPPS},
+	}, {
+		name: "'#' with no digits",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_rpps"] = "#"
+			h.gp.rules["enter_rpps#2"] = marieRPPS + "#"
+		},
+		result:  calllog.ResultBridged,
+		heard:   cat(welcomed, ids("enter_rpps", "rpps_invalid", "enter_rpps", "enter_pin"), huntedAndBridged),
+		reasons: []string{reasonBadRPPS},
+	}, {
+		name: "three bad RPPS",
+		setup: func(h *harness) {
+			h.gp.rules["enter_rpps"] = "12345678901#"
+			h.gp.rules["enter_rpps#2"] = "#"
+			h.gp.rules["enter_rpps#3"] = "10003000015#"
+		},
+		result: calllog.ResultRefused,
+		heard: cat(welcomed, ids("enter_rpps", "rpps_invalid", "enter_rpps", "rpps_invalid", "enter_rpps",
+			"rpps_invalid", "too_many_tries"), coordinator),
+		reasons: []string{reasonBadRPPS, reasonBadRPPS, reasonBadRPPS},
+		check: func(t *testing.T, h *harness) {
+			if r := h.events(calllog.Refused); len(r) != 1 || r[0].Reason != reasonBadRPPS {
+				t.Errorf("refused %+v", r)
+			}
+			if h.dir.pinChecks != 0 || len(h.sw.dials) != 0 {
+				t.Errorf("%d PIN checks, %d dials after a refusal", h.dir.pinChecks, len(h.sw.dials))
+			}
+		},
+	}, {
+		name:    "silence three times",
+		setup:   func(h *harness) {},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "no_input", "enter_rpps", "no_input", "enter_rpps", "no_input", "too_many_tries"), coordinator),
+		reasons: []string{reasonTimeout, reasonTimeout, reasonTimeout},
+	}, {
+		name:   "GP hangs up mid-entry",
+		setup:  func(h *harness) { h.gp.rules["enter_rpps"] = "10003H" },
+		result: calllog.ResultAbandoned,
+		heard:  cat(welcomed, ids("enter_rpps")),
+		check: func(t *testing.T, h *harness) {
+			if ev := h.events(calllog.LegHungUp); len(ev) != 1 || ev[0].Party != "gp" {
+				t.Errorf("leg_hung_up %+v", ev)
+			}
+		},
+	}, {
+		name:    "valid RPPS not enrolled here",
+		setup:   func(h *harness) { h.gp.rules["enter_rpps"] = "10001045367#" },
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "not_enrolled"), coordinator),
+		reasons: []string{reasonNotEnrolled},
+		check: func(t *testing.T, h *harness) {
+			if ev := h.events(calllog.IdentFailed)[0]; ev.RPPS != "10001045367" {
+				t.Errorf("ident_failed %+v lacks the RPPS", ev)
+			}
+		},
+	}, {
+		name: "wrong PIN three times locks",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_pin"] = "0000#"
+			h.gp.rules["enter_pin#2"] = "1111#"
+			h.gp.rules["enter_pin#3"] = "2222#"
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "enter_pin", "locked"), coordinator),
+		reasons: []string{reasonWrongPIN, reasonWrongPIN, reasonLocked},
+		check: func(t *testing.T, h *harness) {
+			if r := h.events(calllog.Refused); len(r) != 1 || r[0].Reason != reasonLocked {
+				t.Errorf("refused %+v", r)
+			}
+		},
+	}, {
+		name: "wrong PIN three times, store not locking yet",
+		setup: func(h *harness) {
+			h.happy()
+			h.dir.lockAfter = 5
+			h.gp.rules["enter_pin"] = "0000#"
+			h.gp.rules["enter_pin#2"] = "1111#"
+			h.gp.rules["enter_pin#3"] = "2222#"
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "too_many_tries"), coordinator),
+		reasons: []string{reasonWrongPIN, reasonWrongPIN, reasonWrongPIN},
+	}, {
+		name: "PIN timeout then right",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_pin"] = "T"
+			h.gp.rules["enter_pin#2"] = mariePIN + "#"
+		},
+		result:  calllog.ResultBridged,
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "no_input", "enter_pin"), huntedAndBridged),
+		reasons: []string{reasonTimeout},
+	}, {
+		name: "PIN too short is wrong without asking the store",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_pin"] = "47#"
+			h.gp.rules["enter_pin#2"] = mariePIN + "#"
+		},
+		result:  calllog.ResultBridged,
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "pin_wrong", "enter_pin"), huntedAndBridged),
+		reasons: []string{reasonWrongPIN},
+		check: func(t *testing.T, h *harness) {
+			if h.dir.pinChecks != 1 {
+				t.Errorf("%d PIN checks, want 1", h.dir.pinChecks)
+			}
+		},
+	}, {
+		name: "PIN with a star restart",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_pin"] = "99*" + mariePIN + "#"
+		},
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
+	}, {
+		name: "GP hangs up while typing the PIN",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_pin"] = "47H"
+		},
+		result: calllog.ResultAbandoned,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin")),
+	}, {
+		name: "locked RPPS refused at once",
+		setup: func(h *harness) {
+			h.happy()
+			e := h.dir.requerants[marieRPPS]
+			e.LockedUntil = h.clock.now.Add(10 * time.Minute)
+			h.dir.requerants[marieRPPS] = e
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "locked"), coordinator),
+		reasons: []string{reasonLocked},
+		check: func(t *testing.T, h *harness) {
+			if h.dir.pinChecks != 0 {
+				t.Errorf("a locked RPPS was asked its PIN")
+			}
+		},
+	}, {
+		name: "store says locked (from another caller number)",
+		setup: func(h *harness) {
+			h.happy()
+			h.dir.errIn["VerifyPIN"] = &roster.LockedError{Until: h.clock.now.Add(time.Hour)}
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "locked"), coordinator),
+		reasons: []string{reasonLocked},
+	}, {
+		name: "enrolled without a PIN",
+		setup: func(h *harness) {
+			h.happy()
+			e := h.dir.requerants[marieRPPS]
+			e.HasPIN = false
+			h.dir.requerants[marieRPPS] = e
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "pin_not_set"), coordinator),
+		reasons: []string{reasonNoPIN},
+	}, {
+		name: "callerid+pin: known number skips the RPPS",
+		setup: func(h *harness) {
+			h.happy()
+			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyCallerIDPIN })
+		},
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_pin"), huntedAndBridged),
+	}, {
+		name: "callerid+pin: unknown number types the RPPS",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.caller = "+33699999999"
+			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyCallerIDPIN })
+		},
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
+	}, {
+		name: "callerid+pin: hidden number types the RPPS",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.caller = ""
+			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyCallerIDPIN })
+		},
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
+	}, {
+		name: "callerid+pin: known number of a locked RPPS",
+		setup: func(h *harness) {
+			h.happy()
+			e := h.dir.requerants[marieRPPS]
+			e.LockedUntil = h.clock.now.Add(10 * time.Minute)
+			h.dir.requerants[marieRPPS] = e
+			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyCallerIDPIN })
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("locked"), coordinator),
+		reasons: []string{reasonLocked},
+	}, {
+		name: "policy rpps: no PIN",
+		setup: func(h *harness) {
+			h.happy()
+			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyRPPS })
+		},
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps"), huntedAndBridged),
+	}, {
+		name: "typing during the welcome barges in",
+		setup: func(h *harness) {
+			h.happy()
+			delete(h.gp.rules, "enter_rpps")
+			h.gp.rules["welcome"] = marieRPPS + "#"
+		},
+		result: calllog.ResultBridged,
+		heard:  ids("welcome", "enter_rpps", "enter_pin", "menu_intro", "searching", "(hold)", "(/hold)"),
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			tc.setup(h)
+			h.run()
+			if got := h.result(); got != tc.result {
+				t.Errorf("result %s, want %s", got, tc.result)
+			}
+			expectSeq(t, "GP heard", h.gp.Heard(), tc.heard)
+			var reasons []string
+			for _, ev := range h.events(calllog.IdentFailed) {
+				reasons = append(reasons, ev.Reason)
+			}
+			expectSeq(t, "ident_failed reasons", reasons, tc.reasons)
+			if tc.result == calllog.ResultBridged {
+				if ev := h.events(calllog.Identified); len(ev) != 1 || ev[0].RPPS != marieRPPS {
+					t.Errorf("identified %+v", ev)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, h)
+			}
+		})
+	}
+}
+
+func TestSpecialtyMenu(t *testing.T) {
+	tests := []struct {
+		name      string
+		setup     func(h *harness)
+		result    calllog.Result
+		heard     []string
+		specialty string
+		dialled   []string
+	}{{
+		name: "second key picks dermatology",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["menu_intro"] = "2"
+			h.sw.plans[durandPhone] = []dialPlan{accepts("gp")}
+		},
+		result:    calllog.ResultBridged,
+		heard:     cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro", "searching", "(hold)", "(/hold)")),
+		specialty: "dermatologie",
+		dialled:   []string{durandPhone},
+	}, {
+		name:      "menu heard in full when nobody types",
+		setup:     func(h *harness) { h.happy(); delete(h.gp.rules, "menu_intro"); h.gp.rules["digits:3"] = "1" },
+		result:    calllog.ResultBridged,
+		heard:     cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro"), menuItems, ids("searching", "(hold)", "(/hold)")),
+		specialty: "cardiologie",
+		dialled:   []string{martinPhone},
+	}, {
+		name: "invalid key told and asked again",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["menu_intro"] = "9"
+			h.gp.rules["choice_invalid"] = "1"
+		},
+		result:    calllog.ResultBridged,
+		heard:     cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro", "choice_invalid", "searching", "(hold)", "(/hold)")),
+		specialty: "cardiologie",
+		dialled:   []string{martinPhone},
+	}, {
+		name: "three invalid keys",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["menu_intro"] = "9"
+			h.gp.rules["digits:3"] = "#"   // after hearing the menu again in full
+			h.gp.rules["digits:3#2"] = "0" // and once more
+		},
+		result: calllog.ResultRefused,
+		heard: cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro", "choice_invalid"), menuItems,
+			ids("choice_invalid"), menuItems, ids("choice_invalid", "too_many_tries"), coordinator),
+	}, {
+		name: "one specialty skips the menu",
+		setup: func(h *harness) {
+			h.happy()
+			h.territory(func(t *roster.Territory) { t.Specialties = t.Specialties[:1] })
+		},
+		result:    calllog.ResultBridged,
+		heard:     cat(welcomed, ids("enter_rpps", "enter_pin", "searching", "(hold)", "(/hold)")),
+		specialty: "cardiologie",
+		dialled:   []string{martinPhone},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			tc.setup(h)
+			h.run()
+			if got := h.result(); got != tc.result {
+				t.Errorf("result %s, want %s", got, tc.result)
+			}
+			expectSeq(t, "GP heard", h.gp.Heard(), tc.heard)
+			expectSeq(t, "dialled", h.dialled(), tc.dialled)
+			if tc.specialty != "" {
+				if ev := h.events(calllog.SpecialtyChosen); len(ev) != 1 || ev[0].Specialty != tc.specialty {
+					t.Errorf("specialty_chosen %+v, want %s", ev, tc.specialty)
+				}
+			}
+		})
+	}
+}

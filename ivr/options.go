@@ -1,0 +1,154 @@
+package ivr
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Options tune the script. A zero field takes its default (see DefaultOptions);
+// a negative one is an error.
+type Options struct {
+	FirstDigitTimeout time.Duration // wait for the first key of an entry (10 s)
+	InterDigitTimeout time.Duration // wait between keys; ends the entry when digits were typed (5 s)
+	MaxTries          int           // tries for the RPPS, the PIN, the menu and the outcome (3)
+	AcceptTimeout     time.Duration // the specialist's key after the whisper; none means voicemail (10 s)
+	EarlyTimeout      time.Duration // DialRequest.EarlyTimeout: no ringing at all by then (8 s)
+	HoldMessageEvery  time.Duration // "merci de patienter" while the hunt runs (30 s)
+	MaxConversation   time.Duration // a bridged conversation is ended after this (2 h)
+	LookupTimeout     time.Duration // each Directory call (5 s)
+	CleanupTimeout    time.Duration // hang-ups, the last record and notifications at the end (5 s)
+	// Used when a territory leaves its own timeouts at zero.
+	DefaultRingTimeout time.Duration // 25 s
+	DefaultHuntTimeout time.Duration // 120 s
+}
+
+// DefaultOptions are the keypad conventions and timeouts of the design.
+func DefaultOptions() Options {
+	return Options{
+		FirstDigitTimeout:  10 * time.Second,
+		InterDigitTimeout:  5 * time.Second,
+		MaxTries:           3,
+		AcceptTimeout:      10 * time.Second,
+		EarlyTimeout:       8 * time.Second,
+		HoldMessageEvery:   30 * time.Second,
+		MaxConversation:    2 * time.Hour,
+		LookupTimeout:      5 * time.Second,
+		CleanupTimeout:     5 * time.Second,
+		DefaultRingTimeout: 25 * time.Second,
+		DefaultHuntTimeout: 120 * time.Second,
+	}
+}
+
+func (o Options) withDefaults() (Options, error) {
+	d := DefaultOptions()
+	durations := []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"FirstDigitTimeout", &o.FirstDigitTimeout, d.FirstDigitTimeout},
+		{"InterDigitTimeout", &o.InterDigitTimeout, d.InterDigitTimeout},
+		{"AcceptTimeout", &o.AcceptTimeout, d.AcceptTimeout},
+		{"EarlyTimeout", &o.EarlyTimeout, d.EarlyTimeout},
+		{"HoldMessageEvery", &o.HoldMessageEvery, d.HoldMessageEvery},
+		{"MaxConversation", &o.MaxConversation, d.MaxConversation},
+		{"LookupTimeout", &o.LookupTimeout, d.LookupTimeout},
+		{"CleanupTimeout", &o.CleanupTimeout, d.CleanupTimeout},
+		{"DefaultRingTimeout", &o.DefaultRingTimeout, d.DefaultRingTimeout},
+		{"DefaultHuntTimeout", &o.DefaultHuntTimeout, d.DefaultHuntTimeout},
+	}
+	for _, f := range durations {
+		switch {
+		case *f.v < 0:
+			return o, fmt.Errorf("ivr option %s: %s is negative", f.name, *f.v)
+		case *f.v == 0:
+			*f.v = f.def
+		}
+	}
+	switch {
+	case o.MaxTries < 0:
+		return o, fmt.Errorf("ivr option MaxTries: %d is negative", o.MaxTries)
+	case o.MaxTries == 0:
+		o.MaxTries = d.MaxTries
+	case o.MaxTries > 9:
+		return o, fmt.Errorf("ivr option MaxTries: %d is more than a caller will bear (at most 9)", o.MaxTries)
+	}
+	if o.FirstDigitTimeout < time.Second || o.InterDigitTimeout < time.Second {
+		return o, fmt.Errorf("ivr options FirstDigitTimeout %s / InterDigitTimeout %s: under a second nobody can type",
+			o.FirstDigitTimeout, o.InterDigitTimeout)
+	}
+	return o, nil
+}
+
+// Deps are the script's collaborators. Directory, Switch, Recorder, Notifier
+// and Prompts are required; Clock, Logger and Metrics default to the wall
+// clock, a no-op logger and NopMetrics.
+type Deps struct {
+	Directory Directory
+	Switch    Switch
+	Recorder  Recorder
+	Notifier  Notifier
+	Clock     Clock
+	Logger    *zap.Logger
+	Prompts   *Prompts
+	Metrics   Metrics
+}
+
+// Script runs calls. It is safe for concurrent use: Serve once per call.
+type Script struct {
+	opt     Options
+	dir     Directory
+	sw      Switch
+	rec     Recorder
+	notify  Notifier
+	clock   Clock
+	log     *zap.Logger
+	prompts *Prompts
+	metrics Metrics
+}
+
+// New checks the options and dependencies and returns a script.
+func New(opt Options, deps Deps) (*Script, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	var missing []error
+	if deps.Directory == nil {
+		missing = append(missing, errors.New("ivr: Deps.Directory is nil"))
+	}
+	if deps.Switch == nil {
+		missing = append(missing, errors.New("ivr: Deps.Switch is nil"))
+	}
+	if deps.Recorder == nil {
+		missing = append(missing, errors.New("ivr: Deps.Recorder is nil"))
+	}
+	if deps.Notifier == nil {
+		missing = append(missing, errors.New("ivr: Deps.Notifier is nil"))
+	}
+	if deps.Prompts == nil {
+		missing = append(missing, errors.New("ivr: Deps.Prompts is nil (load asterisk-config/prompts.yaml)"))
+	} else if err := deps.Prompts.checkRequired(); err != nil {
+		missing = append(missing, err)
+	}
+	if err := errors.Join(missing...); err != nil {
+		return nil, err
+	}
+	s := &Script{
+		opt: opt, dir: deps.Directory, sw: deps.Switch, rec: deps.Recorder, notify: deps.Notifier,
+		clock: deps.Clock, log: deps.Logger, prompts: deps.Prompts, metrics: deps.Metrics,
+	}
+	if s.clock == nil {
+		s.clock = SystemClock()
+	}
+	if s.log == nil {
+		s.log = zap.NewNop()
+	}
+	if s.metrics == nil {
+		s.metrics = NopMetrics{}
+	}
+	return s, nil
+}
