@@ -162,14 +162,15 @@ func (ev Event) Validate() error {
 // Record spools one event. It never waits on the database and is safe from
 // many goroutines; events of one call must be recorded in seq order. An
 // event without a time is stamped now. An invalid event is logged and
-// dropped (it is a bug in the caller: PostgreSQL would refuse it).
-func (r *Recorder) Record(ev Event) {
+// dropped (it is a bug in the caller: PostgreSQL would refuse it). The
+// error says the event could not even be spooled; it is also counted.
+func (r *Recorder) Record(ev Event) error {
 	if ev.At.IsZero() {
 		ev.At = r.opts.Now()
 	}
 	if err := ev.Validate(); err != nil {
 		r.fail("invalid call event dropped", err, func(s *Stats) { s.Dropped++ })
-		return
+		return fmt.Errorf("record call event: %w", err)
 	}
 	line, err := encodeLine(ev)
 	if err == nil {
@@ -178,9 +179,10 @@ func (r *Recorder) Record(ev Event) {
 	if err != nil {
 		r.fail("call event could not be spooled", err, func(s *Stats) { s.Dropped++ },
 			zap.String("call_id", ev.CallID), zap.Int("seq", ev.Seq))
-		return
+		return fmt.Errorf("spool call event %s/%d: %w", ev.CallID, ev.Seq, err)
 	}
 	r.update(func(s *Stats) { s.Spooled++; s.Pending++ })
+	return nil
 }
 
 // Stats returns the counters.
