@@ -9,3 +9,9 @@ import "embed"
 //
 //go:embed *.conf
 var Files embed.FS
+
+// PromptCatalogue is prompts.yaml: every prompt the call script plays, with
+// its sound name and the French text to record or synthesise.
+//
+//go:embed prompts.yaml
+var PromptCatalogue []byte

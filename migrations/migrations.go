@@ -96,3 +96,34 @@ func Apply(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 	}
 	return applied, nil
 }
+
+// Pending lists the embedded migrations the database has not applied, so a
+// server can refuse to start on an old schema and say what to run.
+func Pending(ctx context.Context, conn *pgx.Conn) ([]string, error) {
+	all, err := All()
+	if err != nil {
+		return nil, err
+	}
+	done := map[string]bool{}
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migration`)
+	if err != nil {
+		return nil, fmt.Errorf("list applied migrations (has `regul migrate` run?): %w", err)
+	}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var pending []string
+	for _, m := range all {
+		if !done[m.Version] {
+			pending = append(pending, m.Version)
+		}
+	}
+	return pending, nil
+}
