@@ -215,7 +215,7 @@ func (l *leg) gone(ctx context.Context) error {
 // failed turns an ARI request error into the error a method returns.
 func (l *leg) failed(ctx context.Context, op string, err error) error {
 	switch statusOf(err) {
-	case 404, 422:
+	case 404, 409, 422: // channel not found, or no longer in our application
 		return l.gone(ctx)
 	}
 	return requestError(op+" "+l.id, err)
