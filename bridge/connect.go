@@ -44,7 +44,7 @@ func (s *Server) Connect(ctx context.Context, id string, a, b ivr.Leg) (ivr.Conn
 			return nil, err
 		}
 	}
-	c := &connection{srv: s, id: id, key: ari.NewKey(ari.BridgeKey, id)}
+	c := &connection{srv: s, id: id, key: bridgeKey(id)}
 	s.mu.Lock()
 	s.bridges[id] = c
 	s.mu.Unlock()
@@ -98,3 +98,5 @@ func (s *Server) dropBridge(id string) {
 	delete(s.bridges, id)
 	s.mu.Unlock()
 }
+
+func bridgeKey(id string) *ari.Key { return ari.NewKey(ari.BridgeKey, id) }

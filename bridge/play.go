@@ -77,7 +77,14 @@ func (l *leg) playOne(ctx context.Context, interruptible bool, media string) err
 	l.mu.Lock()
 	ended, digit := l.ended, len(l.digits) > 0
 	l.mu.Unlock()
+	// A medium that finished counts as played even when the leg hung up
+	// right after it: the next request reports the hangup.
 	switch {
+	case state == "failed":
+		l.log.Warn("playback failed (missing sound?)", zap.String("media", media))
+		return nil
+	case state == "done" || state == "stopped" || state == "cancelled":
+		return nil
 	case ended != nil:
 		return ended
 	case errors.Is(waitErr, errWaitTimeout):
@@ -89,11 +96,6 @@ func (l *leg) playOne(ctx context.Context, interruptible bool, media string) err
 	case waitErr != nil:
 		l.stopPlayback(id)
 		return waitErr
-	case state == "failed":
-		l.log.Warn("playback failed (missing sound?)", zap.String("media", media))
-		return nil
-	case state == "done" || state == "stopped" || state == "cancelled":
-		return nil
 	case interruptible && digit:
 		l.stopPlayback(id)
 		return errBargeIn

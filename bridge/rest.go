@@ -21,7 +21,7 @@ import (
 // silent Asterisk and keeps only two idle connections (a thousand calls
 // would open and close a connection per request). The field is set through
 // reflection; the version is pinned, and a missing field fails Open loudly.
-func newRESTClient(o *Options) (*native.Client, error) {
+func newRESTClient(o *Options) (*native.Client, *http.Transport, error) {
 	c := native.New(&native.Options{
 		Application:  o.Application,
 		URL:          o.URL,
@@ -29,20 +29,17 @@ func newRESTClient(o *Options) (*native.Client, error) {
 		Username:     o.Username,
 		Password:     o.Password,
 	})
-	hc := http.Client{
-		Timeout: o.RequestTimeout,
-		Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: o.RequestTimeout, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        256,
-			MaxIdleConnsPerHost: 256,
-			IdleConnTimeout:     90 * time.Second,
-		},
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: o.RequestTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
 	}
-	if err := setHTTPClient(c, hc); err != nil {
-		return nil, err
+	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: tr}); err != nil {
+		return nil, nil, err
 	}
-	return c, nil
+	return c, tr, nil
 }
 
 func setHTTPClient(c *native.Client, hc http.Client) error {
@@ -56,10 +53,21 @@ func setHTTPClient(c *native.Client, hc http.Client) error {
 
 // statusOf is the HTTP status of a failed ARI request, 0 when the request
 // did not get an answer (network error, timeout).
+//
+// ari/v5 wraps some errors (the Data getters') in a type that exposes its
+// cause through Cause() but not Unwrap(), so errors.As alone misses them.
 func statusOf(err error) int {
-	var re native.RequestError
-	if errors.As(err, &re) {
-		return re.Code()
+	for err != nil {
+		if re, ok := err.(native.RequestError); ok {
+			return re.Code()
+		}
+		next := errors.Unwrap(err)
+		if next == nil {
+			if c, ok := err.(interface{ Cause() error }); ok {
+				next = c.Cause()
+			}
+		}
+		err = next
 	}
 	return 0
 }

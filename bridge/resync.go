@@ -17,6 +17,11 @@ func (s *Server) resync() {
 	// Legs confirmed after this point may be missing from the list only
 	// because they were created after it was taken.
 	gen := s.gen.Load()
+	rctx, cancel := context.WithTimeout(s.hardCtx, s.opts.CleanupTimeout)
+	defer cancel()
+	if err := s.waitRegistered(rctx); err != nil {
+		s.log.Warn("resync after reconnect: application not listed yet", zap.Error(err))
+	}
 	ids, err := s.listChannels()
 	if err != nil {
 		s.log.Error("resync after reconnect: cannot list channels; legs left as they are", zap.Error(err))

@@ -36,6 +36,7 @@ func newOfflineServer() *Server {
 		dials:       map[string]*leg{},
 		bridges:     map[string]*connection{},
 		incomingSig: make(chan struct{}, 1),
+		drainStart:  make(chan struct{}),
 	}
 	s.hardCtx, s.hardCancel = context.WithCancelCause(context.Background())
 	return s

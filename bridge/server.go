@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v5"
 	"github.com/CyCoreSystems/ari/v5/client/native"
 	"go.uber.org/zap"
 
@@ -27,10 +29,11 @@ type Handler func(ctx context.Context, call ivr.InboundCall)
 // Server is the ARI application: it receives inbound calls, dials and
 // connects legs (it is the ivr.Switch), and keeps the link to Asterisk.
 type Server struct {
-	opts Options
-	log  *zap.Logger
-	ari  *native.Client
-	link *link
+	opts      Options
+	log       *zap.Logger
+	ari       *native.Client
+	transport *http.Transport
+	link      *link
 
 	linkCancel context.CancelFunc
 	linkDone   chan struct{}
@@ -54,6 +57,7 @@ type Server struct {
 	incomingSig chan struct{}
 	handler     Handler
 	draining    bool
+	drainStart  chan struct{} // closed when draining begins
 }
 
 var _ ivr.Switch = (*Server)(nil)
@@ -66,7 +70,7 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("ARI options: %w", err)
 	}
-	rest, err := newRESTClient(&opts)
+	rest, transport, err := newRESTClient(&opts)
 	if err != nil {
 		return nil, err
 	}
@@ -74,11 +78,13 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 		opts:        opts,
 		log:         opts.Logger.With(zap.String("ari_app", opts.Application)),
 		ari:         rest,
+		transport:   transport,
 		legs:        map[string]*leg{},
 		dials:       map[string]*leg{},
 		bridges:     map[string]*connection{},
 		incomingSig: make(chan struct{}, 1),
 		linkDone:    make(chan struct{}),
+		drainStart:  make(chan struct{}),
 	}
 	s.hardCtx, s.hardCancel = context.WithCancelCause(context.Background())
 	s.link = newLink(&s.opts, s.dispatch, s.resync)
@@ -87,11 +93,13 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	defer cancel()
 	conn, err := s.link.connectFirst(cctx)
 	if err != nil {
+		transport.CloseIdleConnections()
 		return nil, err
 	}
-	if _, err := s.ari.Asterisk().Info(nil); err != nil {
+	if err := s.waitRegistered(cctx); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("ARI REST %s: %w", redact(opts.URL), requestError("get asterisk info", err))
+		transport.CloseIdleConnections()
+		return nil, fmt.Errorf("ARI REST %s: %w", redact(opts.URL), err)
 	}
 	s.link.setConn(conn)
 	lctx, lcancel := context.WithCancel(context.Background())
@@ -102,6 +110,31 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	}()
 	s.log.Info("ARI connected", zap.String("url", redact(opts.URL)))
 	return s, nil
+}
+
+// waitRegistered waits until Asterisk lists our application: it registers
+// it just after the WebSocket handshake, and a call reaching Stasis() in
+// between would fail. It also checks the REST side of the link.
+func (s *Server) waitRegistered(ctx context.Context) error {
+	key := ari.NewKey(ari.ApplicationKey, s.opts.Application)
+	wait := 5 * time.Millisecond
+	for {
+		_, err := s.ari.Application().Data(key)
+		if err == nil {
+			return nil
+		}
+		if statusOf(err) != 404 {
+			return requestError("get application "+s.opts.Application, err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("application %s still not registered: %w", s.opts.Application, context.Cause(ctx))
+		case <-t.C:
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 // dispatch applies one WebSocket message. It runs on the link's reader
@@ -203,9 +236,7 @@ func (s *Server) Serve(ctx context.Context, handler Handler) error {
 		}
 		break
 	}
-	s.mu.Lock()
-	s.draining = true
-	s.mu.Unlock()
+	s.startDraining()
 	s.startIncoming()
 	s.log.Info("draining calls in progress", zap.Int64("calls", s.inProgress.Load()))
 	done := make(chan struct{})
@@ -266,8 +297,8 @@ func (s *Server) cleanup(c *call) {
 // (until ctx ends) and closes the link.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.hardCancel(ErrShutdown)
+	s.startDraining()
 	s.mu.Lock()
-	s.draining = true
 	legs := make([]*leg, 0, len(s.legs))
 	for _, l := range s.legs {
 		legs = append(legs, l)
@@ -296,8 +327,29 @@ func (s *Server) Close() {
 		s.linkCancel()
 		s.link.drop()
 		<-s.linkDone
+		s.transport.CloseIdleConnections()
 		s.log.Info("ARI link closed")
 	})
+}
+
+func (s *Server) startDraining() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.draining {
+		s.draining = true
+		close(s.drainStart)
+	}
+}
+
+// Draining says the server takes no new calls (Serve's context ended or
+// Shutdown began): /readyz should then say not ready.
+func (s *Server) Draining() bool {
+	select {
+	case <-s.drainStart:
+		return true
+	default:
+		return false
+	}
 }
 
 // legEnded runs when a leg ends (l.mu held): a dialled leg keeps answering
