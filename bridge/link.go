@@ -123,14 +123,11 @@ func (l *link) run(ctx context.Context, conn *websocket.Conn) {
 	}
 }
 
+// reconnect waits before each attempt, the first included: an Asterisk
+// that just dropped us is often restarting.
 func (l *link) reconnect(ctx context.Context) *websocket.Conn {
 	wait := l.min
 	for {
-		conn, err := l.dial(ctx)
-		if err == nil {
-			return conn
-		}
-		l.log.Warn("ARI events reconnection failed", zap.String("url", l.url), zap.Error(err), zap.Duration("retry_in", wait))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -138,7 +135,12 @@ func (l *link) reconnect(ctx context.Context) *websocket.Conn {
 			return nil
 		case <-t.C:
 		}
+		conn, err := l.dial(ctx)
+		if err == nil {
+			return conn
+		}
 		wait = min(2*wait, l.max)
+		l.log.Warn("ARI events reconnection failed", zap.String("url", l.url), zap.Error(err), zap.Duration("retry_in", wait))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +158,77 @@ func TestResyncDestroysEmptyBridges(t *testing.T) {
 	s.resync()
 	if _, err := s.ari.Bridge().Data(c.key); statusOf(err) != 404 {
 		t.Fatalf("empty bridge still there: %v", err)
+	}
+}
+
+// The GP's channel goes while the link is down: after the reconnect the
+// call ends as Vanished, and the specialist's leg still ringing is hung up
+// when the handler returns (Hangup works on the new connection).
+func TestVanishedCallHangsUpItsRingingLegs(t *testing.T) {
+	sim := startSim(t, 20)
+	o := testOptions(t, sim)
+	o.ReconnectMin, o.ReconnectMax = time.Second, time.Second // room to act while the link is down
+	changes := make(chan bool, 16)
+	o.OnLinkChange = func(up bool, _ time.Time) { changes <- up }
+	s := open(t, o)
+	receive(t, changes, "link up at Open")
+	rep := sim.Play(specialist(arisim.NoAnswer()...))
+	ringing := make(chan string, 1)
+	ended := make(chan error, 1)
+	serve(t, s, func(ctx context.Context, call ivr.InboundCall) {
+		if err := call.Answer(ctx); err != nil {
+			ended <- err
+			return
+		}
+		req := dialReq("call-6-1")
+		req.RingTimeout = time.Hour
+		out, err := s.Dial(ctx, req)
+		if err != nil {
+			ended <- err
+			return
+		}
+		l := out.(outboundLeg).leg
+		if err := l.await(ctx, nil, func() bool { return l.ringing }); err != nil {
+			ended <- err
+			return
+		}
+		ringing <- call.ID()
+		<-call.Context().Done()
+		ended <- context.Cause(call.Context())
+		// Returning without hanging up the specialist: the bridge must.
+	})
+	sim.Call("regul", gpCall("gp", arisim.Silent()))
+	gpChannel := receive(t, ringing, "the specialist ringing")
+	sim.DropWebSockets()
+	if up := receive(t, changes, "link down"); up {
+		t.Fatal("link change is up, want down")
+	}
+	deleteChannel(t, sim, gpChannel) // no event reaches the controller
+	err := receive(t, ended, "the call to end")
+	var he *ivr.HangupError
+	if !errors.As(err, &he) || !he.Vanished {
+		t.Fatalf("GP leg cause %v, want Vanished", err)
+	}
+	waitIdle(t, sim)
+	if end := rep.Phone("claire").Snapshot().Ended; end == nil || end.By != "app" {
+		t.Fatalf("specialist end %+v, want hung up by the app", end)
+	}
+}
+
+// deleteChannel hangs a channel up behind the controller's back.
+func deleteChannel(t *testing.T, sim *arisim.Server, id string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodDelete, sim.URL()+"/channels/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("ari", "ari")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE channel %s: %s", id, resp.Status)
 	}
 }

@@ -299,6 +299,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.hardCancel(ErrShutdown)
 	s.startDraining()
 	s.mu.Lock()
+	queued := s.incoming // calls Serve never started (or Serve never ran)
+	s.incoming = nil
 	legs := make([]*leg, 0, len(s.legs))
 	for _, l := range s.legs {
 		legs = append(legs, l)
@@ -308,6 +310,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if err := l.Hangup(ctx, ivr.HangupNormal); err != nil {
 			l.log.Warn("hang up at shutdown", zap.Error(err))
 		}
+	}
+	for _, l := range queued {
+		s.forget(l)
+		s.inProgress.Add(-1)
+		s.calls.Done()
 	}
 	done := make(chan struct{})
 	go func() { s.calls.Wait(); close(done) }()

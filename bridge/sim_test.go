@@ -24,7 +24,7 @@ const (
 
 // startSim runs an emulator whose clock goes speed times faster than real
 // time, with short prompts.
-func startSim(t *testing.T, speed float64) *arisim.Server {
+func startSim(t testing.TB, speed float64) *arisim.Server {
 	t.Helper()
 	clk := arisim.NewScaledClock(speed)
 	sim := arisim.New(arisim.Options{
@@ -42,7 +42,7 @@ func startSim(t *testing.T, speed float64) *arisim.Server {
 	return sim
 }
 
-func testOptions(t *testing.T, sim *arisim.Server) Options {
+func testOptions(t testing.TB, sim *arisim.Server) Options {
 	return Options{
 		URL: sim.URL(), WebsocketURL: sim.WebsocketURL(),
 		Username: "ari", Password: "ari", Application: "regul",
@@ -52,7 +52,7 @@ func testOptions(t *testing.T, sim *arisim.Server) Options {
 	}
 }
 
-func open(t *testing.T, o Options) *Server {
+func open(t testing.TB, o Options) *Server {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
