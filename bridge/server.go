@@ -161,60 +161,6 @@ func (s *Server) dispatch(data []byte) {
 	}
 }
 
-// stasisStart takes a channel we do not know yet entering the app.
-func (s *Server) stasisStart(e *event) {
-	ch := e.Channel
-	log := s.log.With(zap.String("channel_id", ch.ID))
-	if len(e.Args) == 0 || e.Args[0] != "inbound" {
-		// Not from our inbound dialplan, or a leg dialled by a previous
-		// run of the controller: nobody would drive it.
-		log.Warn("unexpected channel entered the application, hanging up", zap.Strings("args", e.Args))
-		go s.hangupStray(ch.ID)
-		return
-	}
-	dialed := ch.Dialplan.Exten
-	if len(e.Args) > 1 && e.Args[1] != "" {
-		dialed = e.Args[1]
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.draining {
-		log.Info("draining: inbound call sent back to the dialplan")
-		go s.sendBack(ch.ID)
-		return
-	}
-	l := s.newLeg(ch.ID, false)
-	l.caller, l.dialed = normalizeCaller(ch.Caller.Number), dialed
-	l.inStasis, l.state = true, ch.State
-	l.confirmed = s.gen.Add(1)
-	s.legs[l.id] = l
-	s.incoming = append(s.incoming, l)
-	s.inProgress.Add(1)
-	s.callsTotal.Add(1)
-	s.calls.Add(1)
-	select {
-	case s.incomingSig <- struct{}{}:
-	default:
-	}
-}
-
-func (s *Server) hangupStray(id string) {
-	l := s.newLeg(id, false)
-	if err := s.ari.Channel().Hangup(l.key, "normal"); err != nil && statusOf(err) != 404 {
-		l.log.Warn("hang up unexpected channel", zap.Error(err))
-	}
-}
-
-// sendBack lets the dialplan after Stasis() take the call (its fallback
-// message), or hangs up when that fails.
-func (s *Server) sendBack(id string) {
-	l := s.newLeg(id, false)
-	if err := s.ari.Channel().Continue(l.key, "", "", 0); err != nil {
-		l.log.Warn("send call back to the dialplan failed, hanging up", zap.Error(err))
-		s.hangupStray(id)
-	}
-}
-
 // Serve hands every inbound call to handler in its own goroutine until
 // ctx ends; then it takes no new call (they go back to the dialplan),
 // lets the calls in progress finish, and returns. Shutdown ends them
@@ -364,37 +310,5 @@ func (s *Server) Draining() bool {
 func (s *Server) legEnded(l *leg) {
 	if l.outbound {
 		time.AfterFunc(s.opts.DialKeyRetention, func() { s.forget(l) })
-	}
-}
-
-// LinkUp says whether the events WebSocket is connected (for /readyz).
-func (s *Server) LinkUp() bool { up, _, _ := s.link.state(); return up }
-
-// CallsInProgress counts inbound calls from StasisStart until their
-// handler returned and their legs were hung up.
-func (s *Server) CallsInProgress() int64 { return s.inProgress.Load() }
-
-// Stats are the bridge's counters, for metrics.
-type Stats struct {
-	LinkUp          bool
-	LinkSince       time.Time // when the link last went up or down
-	Reconnects      int64     // WebSocket reconnections since Open
-	EventsReceived  uint64    // WebSocket messages
-	EventsMalformed uint64    // messages that were not an ARI event: the only events ever lost
-	EventsUnrouted  uint64    // events about channels we do not control (expected: Local halves, late events)
-	CallsInProgress int64
-	CallsTotal      uint64
-	Legs            int // channels routed now
-}
-
-func (s *Server) Stats() Stats {
-	up, since, reconnects := s.link.state()
-	s.mu.Lock()
-	legs := len(s.legs)
-	s.mu.Unlock()
-	return Stats{
-		LinkUp: up, LinkSince: since, Reconnects: reconnects,
-		EventsReceived: s.received.Load(), EventsMalformed: s.malformed.Load(), EventsUnrouted: s.unrouted.Load(),
-		CallsInProgress: s.inProgress.Load(), CallsTotal: s.callsTotal.Load(), Legs: legs,
 	}
 }
