@@ -26,6 +26,9 @@ type hasLeg interface{ base() *leg }
 // (gone, or no longer in our application) the bridge is destroyed and that
 // leg's *ivr.HangupError is returned. See ivr.Switch.
 func (s *Server) Connect(ctx context.Context, id string, a, b ivr.Leg) (ivr.Connection, error) {
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if err := checkChannelID(id); err != nil {
 		return nil, fmt.Errorf("connect: bridge id: %w", err)
 	}

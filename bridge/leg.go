@@ -123,6 +123,9 @@ func (l *leg) apply(e *event) {
 	case "ChannelDestroyed":
 		l.endLocked(e.Cause, e.CauseText, false)
 	case "PlaybackStarted", "PlaybackFinished":
+		if e.Playback == nil {
+			return
+		}
 		if _, ours := l.playbacks[e.Playback.ID]; ours {
 			l.playbacks[e.Playback.ID] = e.Playback.State
 		}

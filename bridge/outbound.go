@@ -24,6 +24,9 @@ var _ ivr.OutboundLeg = outboundLeg{}
 
 // Dial originates req.Key as a channel into our application. See ivr.Switch.
 func (s *Server) Dial(ctx context.Context, req ivr.DialRequest) (ivr.OutboundLeg, error) {
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if err := checkChannelID(req.Key); err != nil {
 		return nil, fmt.Errorf("dial: key: %w", err)
 	}

@@ -39,6 +39,14 @@ func newOfflineServer() *Server {
 		drainStart:  make(chan struct{}),
 	}
 	s.hardCtx, s.hardCancel = context.WithCancelCause(context.Background())
+	// Requests some events cause (hanging up a stray channel) go to a port
+	// where nothing listens, and fail at once.
+	o := Options{URL: "http://127.0.0.1:1/ari", Username: "ari", Password: "ari", Application: "regul"}
+	o.setDefaults()
+	var err error
+	if s.ari, s.transport, err = newRESTClient(&o); err != nil {
+		panic(err)
+	}
 	return s
 }
 
@@ -182,4 +190,29 @@ func TestWaitsEndWithTheirContext(t *testing.T) {
 	if _, err := l.ReadDigit(context.Background(), time.Millisecond); !errors.Is(err, ivr.ErrDigitTimeout) {
 		t.Fatalf("ReadDigit = %v, want ErrDigitTimeout", err)
 	}
+}
+
+// No message, however odd, may stop the event reader.
+func FuzzDispatch(f *testing.F) {
+	for _, seed := range []string{
+		stasisStart("1.1", `["inbound","+33179000001"]`),
+		stasisStart("1.1", `["inbound"]`),
+		dtmf("1.1", "5"),
+		dtmf("1.1", "55"),
+		`{"type":"PlaybackFinished","channel":` + chanJSON("1.1", "Up") + `}`,
+		`{"type":"PlaybackFinished","playback":{"id":"x","state":"done","target_uri":"channel:1.1"}}`,
+		`{"type":"Dial","dialstatus":"BUSY"}`,
+		`{"type":"ChannelDestroyed","cause":"16"}`,
+		`{"type":"StasisEnd","channel":null}`,
+		`{"type":"StasisStart","args":[],"channel":{"id":"2.2"}}`,
+		`{"type":"StasisStart","args":["dialed","x"],"channel":{"id":"2.2"}}`,
+		`null`, `[]`, `{}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		s := newOfflineServer()
+		s.dispatch([]byte(stasisStart("1.1", `["inbound","+33179000001"]`)))
+		s.dispatch(msg)
+	})
 }
