@@ -1,0 +1,94 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"reflect"
+	"time"
+	"unsafe"
+
+	"github.com/CyCoreSystems/ari/v5/client/native"
+)
+
+// newRESTClient is ari/v5's native client used for REST only (its
+// WebSocket loop is never started: see the package comment), with an
+// http.Client that has a timeout.
+//
+// ari/v5 v5.3.1 declares RequestTimeout but never uses it, and keeps its
+// http.Client in an unexported field whose zero value waits forever on a
+// silent Asterisk and keeps only two idle connections (a thousand calls
+// would open and close a connection per request). The field is set through
+// reflection; the version is pinned, and a missing field fails Open loudly.
+func newRESTClient(o *Options) (*native.Client, *http.Transport, error) {
+	c := native.New(&native.Options{
+		Application:  o.Application,
+		URL:          o.URL,
+		WebsocketURL: "ws://unused.invalid/", // never connected: New must not read ARI_* from the environment
+		Username:     o.Username,
+		Password:     o.Password,
+	})
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: o.RequestTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: tr}); err != nil {
+		return nil, nil, err
+	}
+	return c, tr, nil
+}
+
+func setHTTPClient(c *native.Client, hc http.Client) error {
+	f := reflect.ValueOf(c).Elem().FieldByName("httpClient")
+	if !f.IsValid() || f.Type() != reflect.TypeOf(hc) {
+		return errors.New("ari/v5 native.Client has no httpClient field of type http.Client: is github.com/CyCoreSystems/ari/v5 still v5.3.1?")
+	}
+	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(hc))
+	return nil
+}
+
+// statusOf is the HTTP status of a failed ARI request, 0 when the request
+// did not get an answer (network error, timeout).
+//
+// ari/v5 wraps some errors (the Data getters') in a type that exposes its
+// cause through Cause() but not Unwrap(), so errors.As alone misses them.
+func statusOf(err error) int {
+	for err != nil {
+		if re, ok := err.(native.RequestError); ok {
+			return re.Code()
+		}
+		next := errors.Unwrap(err)
+		if next == nil {
+			if c, ok := err.(interface{ Cause() error }); ok {
+				next = c.Cause()
+			}
+		}
+		err = next
+	}
+	return 0
+}
+
+// RequestError is an ARI request that failed, with the answer's status
+// (0 when Asterisk did not answer).
+type RequestError struct {
+	Op     string // "answer channel 1795421593.45"
+	Status int
+	Err    error
+}
+
+func (e *RequestError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("ARI %s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("ARI %s: status %d: %v", e.Op, e.Status, e.Err)
+}
+
+func (e *RequestError) Unwrap() error { return e.Err }
+
+func requestError(op string, err error) *RequestError {
+	return &RequestError{Op: op, Status: statusOf(err), Err: err}
+}

@@ -1,0 +1,122 @@
+package bridge
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// resync runs after the events WebSocket came back: Asterisk replays
+// nothing, so whatever happened meanwhile is read back through REST.
+//   - a leg whose channel is gone ends with HangupError{Vanished: true};
+//   - a dialled leg still waiting for its answer gets its state re-read
+//     (it may have been answered meanwhile);
+//   - a bridge of ours left without channels is destroyed.
+func (s *Server) resync() {
+	// Legs confirmed after this point may be missing from the list only
+	// because they were created after it was taken.
+	gen := s.gen.Load()
+	rctx, cancel := context.WithTimeout(s.hardCtx, s.opts.CleanupTimeout)
+	defer cancel()
+	if err := s.waitRegistered(rctx); err != nil {
+		s.log.Warn("resync after reconnect: application not listed yet", zap.Error(err))
+	}
+	ids, err := s.listChannels()
+	if err != nil {
+		s.log.Error("resync after reconnect: cannot list channels; legs left as they are", zap.Error(err))
+		return
+	}
+	present := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		present[id] = true
+	}
+	s.mu.Lock()
+	legs := make([]*leg, 0, len(s.legs))
+	for _, l := range s.legs {
+		legs = append(legs, l)
+	}
+	bridges := make([]*connection, 0, len(s.bridges))
+	for _, c := range s.bridges {
+		bridges = append(bridges, c)
+	}
+	s.mu.Unlock()
+
+	vanished := 0
+	for _, l := range legs {
+		l.mu.Lock()
+		check := l.ended == nil && l.confirmed != 0 && l.confirmed <= gen
+		waiting := check && l.outbound && !l.answered
+		l.mu.Unlock()
+		switch {
+		case !check:
+		case !present[l.id]:
+			vanished++
+			l.log.Warn("channel vanished while the ARI link was down")
+			l.end(causeUnknown, "vanished while the ARI link was down", true)
+		case waiting:
+			s.refresh(l)
+		}
+	}
+	for _, c := range bridges {
+		data, err := s.ari.Bridge().Data(c.key)
+		switch {
+		case statusOf(err) == 404:
+			s.dropBridge(c.id)
+		case err != nil:
+			s.log.Warn("resync: read bridge", zap.String("bridge_id", c.id), zap.Error(err))
+		case len(data.ChannelIDs) == 0:
+			ctx, cancel := context.WithTimeout(context.Background(), s.opts.CleanupTimeout)
+			if err := c.Close(ctx); err != nil {
+				s.log.Warn("resync: destroy empty bridge", zap.String("bridge_id", c.id), zap.Error(err))
+			}
+			cancel()
+		}
+	}
+	s.log.Info("resync after reconnect done", zap.Int("legs", len(legs)), zap.Int("vanished", vanished), zap.Int("bridges", len(bridges)))
+}
+
+// listChannels lists every channel, retrying briefly: just after a
+// reconnect Asterisk may still be busy.
+func (s *Server) listChannels() ([]string, error) {
+	var err error
+	wait := s.opts.ReconnectMin
+	for range 5 {
+		keys, lerr := s.ari.Channel().List(nil)
+		if lerr == nil {
+			ids := make([]string, len(keys))
+			for i, k := range keys {
+				ids[i] = k.ID
+			}
+			return ids, nil
+		}
+		err = lerr
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-s.hardCtx.Done():
+			t.Stop()
+			return nil, requestError("list channels", err)
+		}
+		wait = min(2*wait, s.opts.ReconnectMax)
+	}
+	return nil, requestError("list channels", err)
+}
+
+// refresh re-reads a dialled leg whose answer may have been missed.
+func (s *Server) refresh(l *leg) {
+	data, err := s.ari.Channel().Data(l.key)
+	if err != nil {
+		if statusOf(err) == 404 {
+			l.end(causeUnknown, "vanished while the ARI link was down", true)
+		}
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if data.State == "Up" {
+		l.inStasis = true // see adopt
+	}
+	l.setStateLocked(data.State)
+	l.notifyLocked()
+}

@@ -1,0 +1,314 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/CyCoreSystems/ari/v5"
+	"github.com/CyCoreSystems/ari/v5/client/native"
+	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/ivr"
+)
+
+// ErrShutdown is the cause of the handlers' context when Shutdown stops
+// the calls in progress.
+var ErrShutdown = errors.New("bridge: hard shutdown")
+
+// Handler runs one inbound call. ctx ends only at a hard shutdown (not when
+// the GP hangs up: the specialist may still be keying the outcome; the
+// leg's own Context says that). When the handler returns, the bridge hangs
+// up the call's legs still up, on a fresh context.
+type Handler func(ctx context.Context, call ivr.InboundCall)
+
+// Server is the ARI application: it receives inbound calls, dials and
+// connects legs (it is the ivr.Switch), and keeps the link to Asterisk.
+type Server struct {
+	opts      Options
+	log       *zap.Logger
+	ari       *native.Client
+	transport *http.Transport
+	link      *link
+
+	linkCancel context.CancelFunc
+	linkDone   chan struct{}
+	closeOnce  sync.Once
+	hardCtx    context.Context
+	hardCancel context.CancelCauseFunc
+
+	gen        atomic.Uint64 // resync generations (see leg.confirmed)
+	received   atomic.Uint64
+	malformed  atomic.Uint64
+	unrouted   atomic.Uint64
+	inProgress atomic.Int64
+	callsTotal atomic.Uint64
+	calls      sync.WaitGroup
+
+	mu          sync.Mutex
+	legs        map[string]*leg // by channel id: where events go
+	dials       map[string]*leg // by dial key (= channel id): idempotent Dial
+	bridges     map[string]*connection
+	incoming    []*leg // inbound legs not yet handed to the handler
+	incomingSig chan struct{}
+	handler     Handler
+	draining    bool
+	drainStart  chan struct{} // closed when draining begins
+}
+
+var _ ivr.Switch = (*Server)(nil)
+
+// Open connects to ARI: the events WebSocket first (retried with backoff
+// until ctx ends or ConnectTimeout passes), then one REST request to check
+// the REST side. The link then keeps itself up until Close.
+func Open(ctx context.Context, opts Options) (*Server, error) {
+	opts.setDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("ARI options: %w", err)
+	}
+	rest, transport, err := newRESTClient(&opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:        opts,
+		log:         opts.Logger.With(zap.String("ari_app", opts.Application)),
+		ari:         rest,
+		transport:   transport,
+		legs:        map[string]*leg{},
+		dials:       map[string]*leg{},
+		bridges:     map[string]*connection{},
+		incomingSig: make(chan struct{}, 1),
+		linkDone:    make(chan struct{}),
+		drainStart:  make(chan struct{}),
+	}
+	s.hardCtx, s.hardCancel = context.WithCancelCause(context.Background())
+	s.link = newLink(&s.opts, s.dispatch, s.resync)
+
+	cctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
+	defer cancel()
+	conn, err := s.link.connectFirst(cctx)
+	if err != nil {
+		transport.CloseIdleConnections()
+		return nil, err
+	}
+	if err := s.waitRegistered(cctx); err != nil {
+		conn.Close()
+		transport.CloseIdleConnections()
+		return nil, fmt.Errorf("ARI REST %s: %w", redact(opts.URL), err)
+	}
+	s.link.setConn(conn)
+	lctx, lcancel := context.WithCancel(context.Background())
+	s.linkCancel = lcancel
+	go func() {
+		defer close(s.linkDone)
+		s.link.run(lctx, conn)
+	}()
+	s.log.Info("ARI connected", zap.String("url", redact(opts.URL)))
+	return s, nil
+}
+
+// waitRegistered waits until Asterisk lists our application: it registers
+// it just after the WebSocket handshake, and a call reaching Stasis() in
+// between would fail. It also checks the REST side of the link.
+func (s *Server) waitRegistered(ctx context.Context) error {
+	key := ari.NewKey(ari.ApplicationKey, s.opts.Application)
+	wait := 5 * time.Millisecond
+	for {
+		_, err := s.ari.Application().Data(key)
+		if err == nil {
+			return nil
+		}
+		if statusOf(err) != 404 {
+			return requestError("get application "+s.opts.Application, err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("application %s still not registered: %w", s.opts.Application, context.Cause(ctx))
+		case <-t.C:
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+// dispatch applies one WebSocket message. It runs on the link's reader
+// goroutine and never blocks: REST work it causes runs elsewhere.
+func (s *Server) dispatch(data []byte) {
+	s.received.Add(1)
+	e, err := decodeEvent(data)
+	if err != nil {
+		s.malformed.Add(1)
+		s.log.Warn("ARI event skipped", zap.Error(err))
+		return
+	}
+	id := e.channelID()
+	s.mu.Lock()
+	l := s.legs[id]
+	s.mu.Unlock()
+	switch {
+	case l != nil:
+		l.apply(e)
+	case e.Type == "StasisStart" && e.Channel != nil:
+		s.stasisStart(e)
+	default:
+		s.unrouted.Add(1)
+	}
+}
+
+// Serve hands every inbound call to handler in its own goroutine until
+// ctx ends; then it takes no new call (they go back to the dialplan),
+// lets the calls in progress finish, and returns. Shutdown ends them
+// sooner.
+func (s *Server) Serve(ctx context.Context, handler Handler) error {
+	s.mu.Lock()
+	if s.handler != nil {
+		s.mu.Unlock()
+		return errors.New("bridge: Serve called twice")
+	}
+	s.handler = handler
+	s.mu.Unlock()
+	for {
+		s.startIncoming()
+		select {
+		case <-s.incomingSig:
+			continue
+		case <-ctx.Done():
+		}
+		break
+	}
+	s.startDraining()
+	s.startIncoming()
+	s.log.Info("draining calls in progress", zap.Int64("calls", s.inProgress.Load()))
+	done := make(chan struct{})
+	go func() { s.calls.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-s.hardCtx.Done():
+		t := time.NewTimer(s.opts.CleanupTimeout)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+			s.log.Error("calls still running after the hard shutdown", zap.Int64("calls", s.inProgress.Load()))
+		}
+	}
+	return nil
+}
+
+func (s *Server) startIncoming() {
+	s.mu.Lock()
+	batch := s.incoming
+	s.incoming = nil
+	s.mu.Unlock()
+	for _, l := range batch {
+		c := &call{in: l}
+		l.call = c
+		go s.runCall(c)
+	}
+}
+
+func (s *Server) runCall(c *call) {
+	defer s.calls.Done()
+	defer s.inProgress.Add(-1)
+	defer s.cleanup(c)
+	defer func() {
+		if r := recover(); r != nil {
+			c.in.log.Error("call handler panicked", zap.Any("panic", r), zap.StackSkip("stack", 1))
+		}
+	}()
+	c.in.log.Info("inbound call", zap.String("did", c.in.dialed))
+	s.handler(context.WithValue(s.hardCtx, callKey{}, c), inboundCall{c.in})
+}
+
+// cleanup hangs up what the handler left up, on a context of its own: the
+// handler's may be cancelled.
+func (s *Server) cleanup(c *call) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CleanupTimeout)
+	defer cancel()
+	for _, l := range append(c.outboundLegs(), c.in) {
+		if err := l.Hangup(ctx, ivr.HangupNormal); err != nil {
+			l.log.Warn("hang up after the call", zap.Error(err))
+		}
+	}
+	s.forget(c.in)
+}
+
+// Shutdown hangs up every call in progress now, waits for their handlers
+// (until ctx ends) and closes the link.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.hardCancel(ErrShutdown)
+	s.startDraining()
+	s.mu.Lock()
+	queued := s.incoming // calls Serve never started (or Serve never ran)
+	s.incoming = nil
+	legs := make([]*leg, 0, len(s.legs))
+	for _, l := range s.legs {
+		legs = append(legs, l)
+	}
+	s.mu.Unlock()
+	for _, l := range legs {
+		if err := l.Hangup(ctx, ivr.HangupNormal); err != nil {
+			l.log.Warn("hang up at shutdown", zap.Error(err))
+		}
+	}
+	for _, l := range queued {
+		s.forget(l)
+		s.inProgress.Add(-1)
+		s.calls.Done()
+	}
+	done := make(chan struct{})
+	go func() { s.calls.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("shutdown: %d calls still running: %w", s.inProgress.Load(), context.Cause(ctx))
+	}
+	s.Close()
+	return err
+}
+
+// Close stops the link to Asterisk. Calls still up are left to Asterisk.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.linkCancel()
+		s.link.drop()
+		<-s.linkDone
+		s.transport.CloseIdleConnections()
+		s.log.Info("ARI link closed")
+	})
+}
+
+func (s *Server) startDraining() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.draining {
+		s.draining = true
+		close(s.drainStart)
+	}
+}
+
+// Draining says the server takes no new calls (Serve's context ended or
+// Shutdown began): /readyz should then say not ready.
+func (s *Server) Draining() bool {
+	select {
+	case <-s.drainStart:
+		return true
+	default:
+		return false
+	}
+}
+
+// legEnded runs when a leg ends (l.mu held): a dialled leg keeps answering
+// Dial for its key a while, then is forgotten.
+func (s *Server) legEnded(l *leg) {
+	if l.outbound {
+		time.AfterFunc(s.opts.DialKeyRetention, func() { s.forget(l) })
+	}
+}
