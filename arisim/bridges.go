@@ -142,6 +142,13 @@ func (s *Server) addToBridge(b *bridge, p params) (int, any, *apiError) {
 			}
 		}
 	}
+	if len(b.members) >= 2 {
+		for _, m := range b.members {
+			if m.ph != nil {
+				m.ph.talking()
+			}
+		}
+	}
 	return 204, nil, nil
 }
 

@@ -159,11 +159,17 @@ type ScaledClock struct {
 
 // NewScaledClock starts a clock running speed times real time (1 = real time).
 func NewScaledClock(speed float64) *ScaledClock {
+	return NewScaledClockAt(time.Now(), speed)
+}
+
+// NewScaledClockAt is NewScaledClock with emulated time starting at start,
+// so that a demo or a test can take place at a chosen instant (within
+// opening hours, during a given shift).
+func NewScaledClockAt(start time.Time, speed float64) *ScaledClock {
 	if speed <= 0 {
 		speed = 1
 	}
-	now := time.Now()
-	c := &ScaledClock{scheduler: newScheduler(now), speed: speed, realStart: now, emuStart: now, stop: make(chan struct{})}
+	c := &ScaledClock{scheduler: newScheduler(start), speed: speed, realStart: time.Now(), emuStart: start, stop: make(chan struct{})}
 	go c.run()
 	return c
 }

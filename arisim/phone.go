@@ -11,6 +11,7 @@ type Step struct {
 	Wait         Duration  `yaml:"wait,omitempty"`           // do nothing for this long
 	WaitAnswer   bool      `yaml:"wait_answer,omitempty"`    // until the app answers this phone's call
 	WaitForSound string    `yaml:"wait_for_sound,omitempty"` // until a sound whose URI contains this has finished playing to the phone
+	WaitBridged  bool      `yaml:"wait_bridged,omitempty"`   // until the phone is in a bridge with somebody else (talking)
 	Press        string    `yaml:"press,omitempty"`          // DTMF digits, one per Gap
 	Gap          Duration  `yaml:"gap,omitempty"`            // spacing of Press digits (default 250ms)
 	Hangup       bool      `yaml:"hangup,omitempty"`         // hang up (cause 16)
@@ -26,6 +27,7 @@ type Step struct {
 func Wait(d time.Duration) Step                   { return Step{Wait: Duration(d)} }
 func WaitAnswer() Step                            { return Step{WaitAnswer: true} }
 func WaitForSound(uriPart string) Step            { return Step{WaitForSound: uriPart} }
+func WaitBridged() Step                           { return Step{WaitBridged: true} }
 func Press(digits string, gap time.Duration) Step { return Step{Press: digits, Gap: Duration(gap)} }
 func Hangup() Step                                { return Step{Hangup: true} }
 func Silent() Step                                { return Step{Silent: true} }
@@ -48,9 +50,12 @@ type phone struct {
 	// ended before the step began still counts (no race with the controller).
 	finished []string
 	mark     int
-	waiting  string // "", "sound", "answer", "timer", "forever"
-	rep      *PhoneReport
-	done     bool
+	waiting  string // "", "sound", "answer", "bridged", "timer", "forever"
+	// wasBridged: the phone has been in a bridge with somebody (wait_bridged
+	// then goes on at once, even if the bridge came before the step).
+	wasBridged bool
+	rep        *PhoneReport
+	done       bool
 }
 
 func (p *phone) note(kind EntryKind, v string) {
@@ -62,6 +67,14 @@ func (p *phone) note(kind EntryKind, v string) {
 func (p *phone) soundFinished(uri string) {
 	p.finished = append(p.finished, uri)
 	if p.waiting == "sound" {
+		p.run()
+	}
+}
+
+// talking: the phone's channel is now in a bridge with another channel.
+func (p *phone) talking() {
+	p.wasBridged = true
+	if p.waiting == "bridged" {
 		p.run()
 	}
 }
@@ -107,6 +120,12 @@ func (p *phone) run() {
 		case st.WaitForSound != "":
 			if !p.takeSound(st.WaitForSound) {
 				p.waiting = "sound"
+				return
+			}
+			p.pc++
+		case st.WaitBridged:
+			if !p.wasBridged {
+				p.waiting = "bridged"
 				return
 			}
 			p.pc++

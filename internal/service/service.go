@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -59,6 +60,10 @@ type Service struct {
 	httpAddr string
 	stopBg   context.CancelFunc
 	bgDone   chan struct{}
+
+	callsMu   sync.Mutex
+	running   int
+	callsIdle chan struct{} // closed while no call is running
 }
 
 // Start checks the schema, loads the roster, opens the spool, connects to
@@ -78,7 +83,8 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if o.Notifier == nil {
 		o.Notifier = logNotifier{log: log.Named("notify")}
 	}
-	s := &Service{log: log, registry: o.Registry, bgDone: make(chan struct{})}
+	s := &Service{log: log, registry: o.Registry, bgDone: make(chan struct{}), callsIdle: make(chan struct{})}
+	close(s.callsIdle)
 	defer func() {
 		if err != nil {
 			s.Close(context.Background())
@@ -188,7 +194,39 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 // Run takes calls until ctx ends, then takes no new call and lets the
 // calls in progress finish (Shutdown cuts them short).
 func (s *Service) Run(ctx context.Context) error {
-	return s.ari.Serve(ctx, s.script.Serve)
+	return s.ari.Serve(ctx, s.serveCall)
+}
+
+func (s *Service) serveCall(ctx context.Context, call ivr.InboundCall) {
+	s.callsMu.Lock()
+	if s.running == 0 {
+		s.callsIdle = make(chan struct{})
+	}
+	s.running++
+	s.callsMu.Unlock()
+	defer func() {
+		s.callsMu.Lock()
+		s.running--
+		if s.running == 0 {
+			close(s.callsIdle)
+		}
+		s.callsMu.Unlock()
+	}()
+	s.script.Serve(ctx, call)
+}
+
+// WaitIdle returns once no call script is running (every call's record is
+// then written to the spool), or with ctx's error.
+func (s *Service) WaitIdle(ctx context.Context) error {
+	s.callsMu.Lock()
+	idle := s.callsIdle
+	s.callsMu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the calls in progress: %w", context.Cause(ctx))
+	}
 }
 
 // Shutdown hangs up every call in progress now (a second SIGTERM).

@@ -1,0 +1,212 @@
+package service
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/config"
+	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/roster"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// speed is how much faster than real time the emulated phones live: a 2 s
+// prompt lasts 40 ms. Scripts wait for what phones hear, never for delays.
+const speed = 50
+
+// mondayMorning is inside opening hours and inside testdata/roster.csv's
+// week: cardiologie rank 1 MARTIN, rank 2 BERNARD, then the hospital line.
+var mondayMorning = time.Date(2026, 11, 23, 10, 0, 0, 0, paris())
+
+func paris() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// line is the whole regulation line under test: PostgreSQL with the sample
+// territory, the ARI emulator, and the controller connected to it through
+// the real ari/v5 client, exactly as `regul serve` runs.
+type line struct {
+	t     *testing.T
+	pool  *pgxpool.Pool
+	store *roster.Store
+	terr  roster.Territory
+	sim   *arisim.Server
+	clock *arisim.ScaledClock
+	svc   *Service
+	pins  map[string]string // GP RPPS → PIN
+	stop  context.CancelFunc
+	ran   chan error
+}
+
+type lineOption func(*lineSetup)
+
+type lineSetup struct {
+	at        time.Time
+	territory func(*roster.TerritorySpec)
+	ivr       ivr.Options
+}
+
+func at(t time.Time) lineOption { return func(s *lineSetup) { s.at = t } }
+
+func withTerritory(f func(*roster.TerritorySpec)) lineOption {
+	return func(s *lineSetup) { s.territory = f }
+}
+
+func newLine(t *testing.T, opts ...lineOption) *line {
+	t.Helper()
+	setup := lineSetup{at: mondayMorning, ivr: ivr.Options{
+		// Digit waits run on real time in the bridge: keep them short so
+		// that the silent-caller paths take seconds, not minutes.
+		FirstDigitTimeout: time.Second, InterDigitTimeout: time.Second, AcceptTimeout: time.Second,
+	}}
+	for _, o := range opts {
+		o(&setup)
+	}
+	ctx := context.Background()
+	l := &line{t: t, pool: pgtest.New(t), pins: map[string]string{}}
+	l.store = roster.NewStore(l.pool)
+	l.loadSample(setup)
+
+	l.clock = arisim.NewScaledClockAt(setup.at, speed)
+	t.Cleanup(l.clock.Close)
+	l.sim = arisim.New(arisim.Options{Username: "regul", Password: "secret", Clock: l.clock, Logger: zap.NewNop()})
+	if err := l.sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.sim.Close() })
+
+	cfg, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = l.sim.URL(), "regul", "secret"
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.ARI.ConnectTimeout = 10 * time.Second
+	l.svc, err = Start(ctx, Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
+		Clock: simClock{l.clock}, IVR: setup.ivr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	l.stop, l.ran = stop, make(chan error, 1)
+	go func() { l.ran <- l.svc.Run(runCtx) }()
+	t.Cleanup(l.close)
+	return l
+}
+
+func (l *line) close() {
+	l.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = l.svc.Shutdown(ctx)
+	<-l.ran
+	_ = l.svc.Close(ctx)
+}
+
+// loadSample applies testdata's territory, enrolments and roster, and gives
+// every GP a PIN.
+func (l *line) loadSample(setup lineSetup) {
+	t, ctx := l.t, context.Background()
+	spec, err := roster.LoadTerritorySpec(filepath.Join("..", "..", "testdata", "territory.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if setup.territory != nil {
+		setup.territory(&spec)
+	}
+	res, err := l.store.ApplyTerritory(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "enrolments.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lines, err := roster.ParseEnrolmentsCSV("enrolments.csv", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.store.ImportEnrolments(ctx, res.TerritoryID, "enrolments.csv", lines); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := os.Open(filepath.Join("..", "..", "testdata", "roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	if _, err := l.store.ImportShifts(ctx, res.TerritoryID, "roster.csv", rf, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, rpps := range []string{"10003000014", "10003000022"} {
+		pin, err := l.store.SetNewPIN(ctx, res.TerritoryID, rpps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.pins[rpps] = pin
+	}
+	if l.terr, err = l.store.TerritoryBySlug(ctx, spec.Slug); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// play runs a scenario to its end and returns what every phone experienced.
+func (l *line) play(sc *arisim.Scenario) *arisim.Report {
+	l.t.Helper()
+	if sc.DefaultSound == 0 {
+		sc.DefaultSound = arisim.Duration(2 * time.Second)
+	}
+	rep := l.sim.Play(sc)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := l.sim.Wait(ctx); err != nil {
+		l.t.Fatalf("scenario did not end: %v", err)
+	}
+	return rep
+}
+
+// record waits until every event is in PostgreSQL and returns the newest
+// call's record.
+func (l *line) record() calllog.CallRecord {
+	l.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.svc.WaitIdle(ctx); err != nil {
+		l.t.Fatal(err)
+	}
+	if err := l.svc.Recorder().WaitDrained(ctx); err != nil {
+		l.t.Fatal(err)
+	}
+	var id string
+	if err := l.pool.QueryRow(ctx, `SELECT id::text FROM call ORDER BY started_at DESC LIMIT 1`).Scan(&id); err != nil {
+		l.t.Fatalf("no call recorded: %v", err)
+	}
+	rec, err := l.svc.Calls().Call(ctx, id)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return rec
+}
+
+// simClock lets the script run on the emulator's clock.
+type simClock struct{ c *arisim.ScaledClock }
+
+func (s simClock) Now() time.Time { return s.c.Now() }
+
+func (s simClock) AfterFunc(d time.Duration, f func()) ivr.Timer { return s.c.AfterFunc(d, f) }
