@@ -36,11 +36,15 @@ func TestFileAndEnvironment(t *testing.T) {
 
 func TestBadValuesNameTheirKey(t *testing.T) {
 	cases := map[string]string{
-		"dial:\n  template: SIP/trunk\n":        "dial.template",
-		"ari:\n  request_timeout: soon\n":       "request_timeout",
-		"log:\n  format: xml\n":                 "log.format",
+		"dial:\n  template: SIP/trunk\n":       "dial.template",
+		"ari:\n  request_timeout: soon\n":      "request_timeout",
+		"log:\n  format: xml\n":                "log.format",
 		"identification:\n  max_attempts: 0\n": "identification.max_attempts",
-		"http:\n  lisen: 1\n":                   "lisen",
+		"http:\n  lisen: 1\n":                  "lisen",
+		"console:\n  listen: nowhere\n":        "console.listen",
+		"console:\n  session_idle: 10s\n":      "console.session_idle",
+		"console:\n  session_max: 1000h\n":     "console.session_max",
+		"console:\n  totp_key: abcd\n":         "console.totp_key",
 	}
 	for yaml, key := range cases {
 		path := filepath.Join(t.TempDir(), "regul.yaml")

@@ -34,6 +34,7 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (REGUL_* environment variables override it)")
 	root.AddCommand(
 		newMigrateCmd(a),
+		newUserCmd(a),
 	)
 	return root
 }
