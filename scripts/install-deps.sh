@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: the PostgreSQL
 # server binaries (a throwaway cluster is started from them; no PostgreSQL
-# service is used). Does nothing when they are already there.
+# service is used) and Chromium (the console's browser tests drive it
+# headless). Does nothing when they are already there.
 set -euo pipefail
 
 need=()
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql postgresql-contrib)
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  # fonts-dejavu-core: readable text in the pages the tests render.
+  need+=(chromium fonts-dejavu-core)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
