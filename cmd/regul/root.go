@@ -35,6 +35,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newMigrateCmd(a),
 		newUserCmd(a),
+		newConsoleCmd(a),
 	)
 	return root
 }
