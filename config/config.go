@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -23,6 +24,7 @@ type Config struct {
 	HTTP     HTTP     `mapstructure:"http"`
 	DataDir  string   `mapstructure:"data_dir"`
 	Ident    Ident    `mapstructure:"identification"`
+	Console  Console  `mapstructure:"console"`
 }
 
 type Log struct {
@@ -56,6 +58,19 @@ type HTTP struct {
 	Listen string `mapstructure:"listen"`
 }
 
+// Console is the coordinators' web console.
+type Console struct {
+	Listen string `mapstructure:"listen"`
+	// SecureCookies marks the session cookie Secure even when the console
+	// itself serves plain HTTP behind a TLS-terminating proxy.
+	SecureCookies bool          `mapstructure:"secure_cookies"`
+	SessionIdle   time.Duration `mapstructure:"session_idle"`
+	SessionMax    time.Duration `mapstructure:"session_max"`
+	// TOTPKey seals the coordinators' TOTP secrets at rest: 64 hex digits
+	// (32 bytes). Empty stores them unsealed.
+	TOTPKey string `mapstructure:"totp_key"`
+}
+
 type Ident struct {
 	MaxAttempts int           `mapstructure:"max_attempts"`
 	Lockout     time.Duration `mapstructure:"lockout"`
@@ -80,6 +95,11 @@ func Defaults() map[string]any {
 		"data_dir":                    "./data",
 		"identification.max_attempts": 5,
 		"identification.lockout":      "30m",
+		"console.listen":              "127.0.0.1:8091",
+		"console.secure_cookies":      false,
+		"console.session_idle":        "30m",
+		"console.session_max":         "12h",
+		"console.totp_key":            "",
 	}
 }
 
@@ -181,7 +201,33 @@ func (c *Config) Validate() error {
 	if c.Ident.Lockout < time.Minute {
 		bad("identification.lockout", "%s is shorter than 1m", c.Ident.Lockout)
 	}
+	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
+		bad("console.listen", "%q is not host:port", c.Console.Listen)
+	}
+	if c.Console.SessionIdle < time.Minute {
+		bad("console.session_idle", "%s is shorter than 1m", c.Console.SessionIdle)
+	}
+	if c.Console.SessionMax < c.Console.SessionIdle || c.Console.SessionMax > 7*24*time.Hour {
+		bad("console.session_max", "%s must be between console.session_idle (%s) and 168h", c.Console.SessionMax, c.Console.SessionIdle)
+	}
+	if c.Console.TOTPKey != "" {
+		if _, err := c.Console.TOTPKeyBytes(); err != nil {
+			bad("console.totp_key", "%v", err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// TOTPKeyBytes decodes console.totp_key; nil when it is not set.
+func (c Console) TOTPKeyBytes() ([]byte, error) {
+	if c.TOTPKey == "" {
+		return nil, nil
+	}
+	b, err := hex.DecodeString(c.TOTPKey)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("must be 64 hex digits (32 bytes; e.g. from `openssl rand -hex 32`)")
+	}
+	return b, nil
 }
 
 // RequireDatabase says which key to set when a command needs the database.

@@ -41,6 +41,10 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		"log:\n  format: xml\n":                "log.format",
 		"identification:\n  max_attempts: 0\n": "identification.max_attempts",
 		"http:\n  lisen: 1\n":                  "lisen",
+		"console:\n  listen: nowhere\n":        "console.listen",
+		"console:\n  session_idle: 10s\n":      "console.session_idle",
+		"console:\n  session_max: 1000h\n":     "console.session_max",
+		"console:\n  totp_key: abcd\n":         "console.totp_key",
 	}
 	for yaml, key := range cases {
 		path := filepath.Join(t.TempDir(), "regul.yaml")

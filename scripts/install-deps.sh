@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: the PostgreSQL
 # server binaries (a throwaway cluster is started from them; no PostgreSQL
-# service is used) and espeak-ng (the sounds package synthesises a prompt).
-# Does nothing when they are already there.
+# service is used), espeak-ng (the sounds package synthesises a prompt) and
+# Chromium (the console's browser tests drive it headless). Does nothing
+# when they are already there.
 set -euo pipefail
 
 need=()
@@ -11,6 +12,10 @@ if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb 
 fi
 if ! command -v espeak-ng >/dev/null 2>&1; then
   need+=(espeak-ng)
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  # fonts-dejavu-core: readable text in the pages the tests render.
+  need+=(chromium fonts-dejavu-core)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -42,6 +42,8 @@ func newRootCmd() *cobra.Command {
 		newRosterCmd(a),
 		newAsteriskCmd(a),
 		newPromptsCmd(a),
+		newUserCmd(a),
+		newConsoleCmd(a),
 	)
 	return root
 }

@@ -1,0 +1,125 @@
+package web
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/coordinator"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// ConsoleOptions configure the coordinators' console.
+type ConsoleOptions struct {
+	Pool   *pgxpool.Pool // required
+	Logger *zap.Logger   // required
+	// Now is the clock (sessions, TOTP, lock states); defaults to time.Now.
+	Now func() time.Time
+	// SecureCookies marks cookies Secure even on plain HTTP (TLS ends at a
+	// proxy); requests that arrive over TLS always get Secure cookies.
+	SecureCookies bool
+	SessionIdle   time.Duration // default 30 min
+	SessionMax    time.Duration // default 12 h
+	// TOTPKey (32 bytes) seals TOTP secrets at rest; nil stores them unsealed.
+	TOTPKey []byte
+	// Issuer names the account in authenticator apps; default "regul".
+	Issuer string
+	// Policy overrides the login limits (tests); zero keeps the defaults
+	// apart from SessionIdle and SessionMax above.
+	Policy coordinator.Policy
+}
+
+// console is the handler's state: no package-level mutable globals.
+type console struct {
+	pool          *pgxpool.Pool
+	log           *zap.Logger
+	now           func() time.Time
+	accounts      *coordinator.Store
+	secureCookies bool
+	issuer        string
+	pages         map[string]*template.Template
+}
+
+// NewConsole returns the coordinators' console, to be served at the root of
+// its own listener (console.listen).
+func NewConsole(opts ConsoleOptions) (http.Handler, error) {
+	if opts.Pool == nil || opts.Logger == nil {
+		return nil, errors.New("console: Pool and Logger are required")
+	}
+	c := &console{
+		pool:          opts.Pool,
+		log:           opts.Logger,
+		now:           opts.Now,
+		secureCookies: opts.SecureCookies,
+		issuer:        opts.Issuer,
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.issuer == "" {
+		c.issuer = "regul"
+	}
+	policy := opts.Policy
+	if policy == (coordinator.Policy{}) {
+		policy = coordinator.DefaultPolicy()
+	}
+	if opts.SessionIdle > 0 {
+		policy.SessionIdle = opts.SessionIdle
+	}
+	if opts.SessionMax > 0 {
+		policy.SessionMax = opts.SessionMax
+	}
+	accounts, err := coordinator.NewStore(opts.Pool, coordinator.Options{Now: c.now, TOTPKey: opts.TOTPKey, Policy: policy})
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	c.accounts = accounts
+	if c.pages, err = parsePages(); err != nil {
+		return nil, fmt.Errorf("console templates: %w", err)
+	}
+	return c.routes(), nil
+}
+
+func (c *console) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+
+	mux.HandleFunc("GET /connexion", c.loginPage)
+	mux.HandleFunc("POST /connexion", c.loginSubmit)
+	mux.Handle("GET /double-facteur", c.pendingOnly(c.secondFactorPage))
+	mux.Handle("POST /double-facteur", c.pendingOnly(c.secondFactorSubmit))
+	mux.Handle("POST /deconnexion", c.signedIn(c.logout))
+
+	mux.Handle("GET /{$}", c.signedIn(c.home))
+	mux.Handle("GET /t/{territory}/{$}", c.inTerritory(c.dashboard))
+	mux.Handle("GET /t/{territory}/personnes", c.inTerritory(c.peoplePage))
+	mux.Handle("POST /t/{territory}/personnes/{enrolment}/deverrouiller", c.inTerritory(c.unlockEnrolment))
+	mux.Handle("GET /t/{territory}/journal", c.inTerritory(c.journalPage))
+	for _, p := range placeholders() {
+		mux.Handle("GET /t/{territory}/"+p.Path, c.inTerritory(c.placeholderPage(p)))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		c.notFound(w, r)
+	})
+	return c.protect(mux)
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,181 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regul-sante/regul/coordinator"
+)
+
+type dashboardData struct {
+	GPs, Specialists, Locked, Specialties int
+	ShiftsNextWeek                        int
+	Recent                                []auditRow
+}
+
+// dashboard is the territory's home: what is enrolled, what needs a look,
+// what changed lately.
+func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
+	v := visitOf(r)
+	now := c.now()
+	var d dashboardData
+	err := c.pool.QueryRow(r.Context(), `
+		SELECT
+		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requerant'),
+		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requis'),
+		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.locked_until > $3),
+		  (SELECT count(*) FROM specialty s WHERE `+v.scope.where("s.territory_id", 1)+` AND s.territory_id = $2),
+		  (SELECT count(*) FROM shift sh WHERE `+v.scope.where("sh.territory_id", 1)+` AND sh.territory_id = $2
+		      AND sh.during && tstzrange($3, $4))`,
+		v.scope.ids(), v.current.ID, now, now.Add(7*24*time.Hour)).
+		Scan(&d.GPs, &d.Specialists, &d.Locked, &d.Specialties, &d.ShiftsNextWeek)
+	if err != nil {
+		c.serverError(w, r, "dashboard", err)
+		return
+	}
+	if d.Recent, err = c.auditRows(r, 0, 8); err != nil {
+		c.serverError(w, r, "dashboard journal", err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "dashboard", page{Title: "Tableau de bord", Section: "", Data: d})
+}
+
+// auditRow is one line of the journal.
+type auditRow struct {
+	ID     int64
+	At     time.Time
+	Actor  string
+	Action string // French label
+	Detail string
+}
+
+// auditLabel is the French label of an audit action.
+func auditLabel(action string) string {
+	switch action {
+	case coordinator.ActionLogin:
+		return "Connexion"
+	case coordinator.ActionLoginFailed:
+		return "Échec de connexion"
+	case coordinator.ActionLogout:
+		return "Déconnexion"
+	case coordinator.ActionTOTPEnrolled:
+		return "Double authentification activée"
+	case coordinator.ActionCoordAdded:
+		return "Compte coordinateur créé"
+	case coordinator.ActionCoordDisabled:
+		return "Compte coordinateur désactivé"
+	case coordinator.ActionTOTPReset:
+		return "Double authentification réinitialisée"
+	case coordinator.ActionUnlock:
+		return "Médecin déverrouillé"
+	}
+	return action
+}
+
+// auditRows reads the current territory's journal, newest first, before
+// the row id `before` (0: from the newest).
+func (c *console) auditRows(r *http.Request, before int64, limit int) ([]auditRow, error) {
+	v := visitOf(r)
+	rows, err := c.pool.Query(r.Context(), `SELECT id, at, actor, action, detail FROM audit_log
+		WHERE `+v.scope.where("territory_id", 1)+` AND territory_id = $2 AND ($3 = 0 OR id < $3)
+		ORDER BY at DESC, id DESC LIMIT $4`, v.scope.ids(), v.current.ID, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (auditRow, error) {
+		var a auditRow
+		var raw []byte
+		if err := row.Scan(&a.ID, &a.At, &a.Actor, &a.Action, &raw); err != nil {
+			return a, err
+		}
+		a.At = a.At.In(v.current.Location)
+		a.Action = auditLabel(a.Action)
+		a.Detail = describeDetail(raw)
+		return a, nil
+	})
+}
+
+// describeDetail shows a JSON detail as "key: value · key: value".
+func describeDetail(raw []byte) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		val, _ := json.Marshal(m[k])
+		parts = append(parts, k+" : "+strings.Trim(string(val), `"`))
+	}
+	return strings.Join(parts, " · ")
+}
+
+type journalData struct {
+	Rows []auditRow
+	Next int64 // id to page from; 0 when this is the last page
+}
+
+const journalPageSize = 50
+
+func (c *console) journalPage(w http.ResponseWriter, r *http.Request) {
+	before, _ := strconv.ParseInt(r.URL.Query().Get("avant"), 10, 64)
+	rows, err := c.auditRows(r, before, journalPageSize+1)
+	if err != nil {
+		c.serverError(w, r, "journal", err)
+		return
+	}
+	d := journalData{Rows: rows}
+	if len(rows) > journalPageSize {
+		d.Rows = rows[:journalPageSize]
+		d.Next = d.Rows[len(d.Rows)-1].ID
+	}
+	c.render(w, r, http.StatusOK, "journal", page{Title: "Journal", Section: "journal", Data: d})
+}
+
+// placeholder is a section whose data arrives with the call records or the
+// roster code; its page says what it will hold.
+type placeholder struct {
+	Path, Title string
+	Coming      []string
+}
+
+func placeholders() []placeholder {
+	return []placeholder{
+		{"appels", "Appels", []string{
+			"la liste des appels, du plus récent au plus ancien, avec filtres et pagination",
+			"les appels sans réponse et les demandes de rappel ouvertes mis en évidence",
+			"le détail d'un appel : chronologie, tentatives, issue, actes facturables",
+		}},
+		{"planning", "Planning", []string{
+			"la semaine par spécialité, avec la couverture de chaque rang et les trous en évidence",
+			"l'ajout, la modification et la suppression d'une garde ou d'un remplacement",
+			"l'import d'un planning CSV, avec les mêmes contrôles qu'en ligne de commande",
+		}},
+		{"statistiques", "Statistiques", []string{
+			"les appels par jour et le taux de réponse",
+			"le délai médian et le 90e centile jusqu'au spécialiste",
+			"les issues par spécialité et les heures les plus chargées",
+		}},
+		{"exports", "Exports", []string{
+			"le relevé mensuel des actes facturables (CSV UTF-8)",
+			"les statistiques pour l'ARS",
+			"la liste filtrée des appels",
+		}},
+	}
+}
+
+func (c *console) placeholderPage(p placeholder) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c.render(w, r, http.StatusOK, "placeholder", page{Title: p.Title, Section: p.Path, Data: p})
+	}
+}
