@@ -36,6 +36,7 @@ func newRootCmd() *cobra.Command {
 		newMigrateCmd(a),
 		newServeCmd(a),
 		newSimCmd(a),
+		newDemoCmd(a),
 		newTerritoryCmd(a),
 		newDirectoryCmd(a),
 		newEnrolCmd(a),

@@ -73,6 +73,9 @@ func newLine(t *testing.T, opts ...lineOption) *line {
 		// Digit waits run on real time in the bridge: keep them short so
 		// that the silent-caller paths take seconds, not minutes.
 		FirstDigitTimeout: time.Second, InterDigitTimeout: time.Second, AcceptTimeout: time.Second,
+		// Lookups (a PIN's slow hash, above all) take real CPU time, which
+		// the accelerated clock multiplies: give them 5 real seconds.
+		LookupTimeout: 5 * speed * time.Second,
 	}}
 	for _, o := range opts {
 		o(&setup)
@@ -99,7 +102,7 @@ func newLine(t *testing.T, opts ...lineOption) *line {
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.ARI.ConnectTimeout = 10 * time.Second
 	l.svc, err = Start(ctx, Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
-		Clock: simClock{l.clock}, IVR: setup.ivr})
+		Clock: EmulatorClock(l.clock), IVR: setup.ivr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,10 +206,3 @@ func (l *line) record() calllog.CallRecord {
 	}
 	return rec
 }
-
-// simClock lets the script run on the emulator's clock.
-type simClock struct{ c *arisim.ScaledClock }
-
-func (s simClock) Now() time.Time { return s.c.Now() }
-
-func (s simClock) AfterFunc(d time.Duration, f func()) ivr.Timer { return s.c.AfterFunc(d, f) }

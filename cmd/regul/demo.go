@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/internal/pgcluster"
+	"github.com/regul-sante/regul/internal/service"
+	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/roster"
+)
+
+// The demo takes place on a Monday morning of the sample roster's week.
+var demoStart = time.Date(2026, 11, 23, 10, 0, 0, 0, mustParis())
+
+func mustParis() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func newDemoCmd(a *app) *cobra.Command {
+	var data string
+	var speed float64
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the whole line on embedded defaults: throwaway PostgreSQL, ARI emulator, scripted calls",
+		Long: `Needs no configuration and no service: starts a throwaway PostgreSQL cluster,
+applies the sample territory, directory extract, enrolments and roster from the
+data folder, starts the ARI emulator in process, runs the controller against it
+through the ARI client exactly as "regul serve" does, places three scripted
+calls (a GP put through at once, an escalation to rank 2, nobody reachable), and
+prints each call's timeline: who heard what, who pressed what, what was recorded.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			return runDemo(cmd.Context(), cmd.OutOrStdout(), cfg.Log.Level, data, speed)
+		},
+	}
+	cmd.Flags().StringVar(&data, "data", "testdata", "folder holding territory.yaml, enrolments.csv, roster.csv and the directory extract")
+	cmd.Flags().Float64Var(&speed, "speed", 20, "how much faster than real time the emulated phones live")
+	return cmd
+}
+
+func runDemo(ctx context.Context, out io.Writer, level, data string, speed float64) error {
+	fmt.Fprintln(out, "regul demo: starting a throwaway PostgreSQL cluster…")
+	cluster, err := pgcluster.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer cluster.Close()
+	pool, err := pgxpool.New(ctx, cluster.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := migrate(ctx, pool); err != nil {
+		return err
+	}
+	sample, err := loadDemoData(ctx, out, roster.NewStore(pool), data)
+	if err != nil {
+		return err
+	}
+
+	clock := arisim.NewScaledClockAt(demoStart, speed)
+	defer clock.Close()
+	sim := arisim.New(arisim.Options{Username: "regul", Password: "demo", Clock: clock, Logger: zap.NewNop()})
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		return fmt.Errorf("start the ARI emulator: %w", err)
+	}
+	defer sim.Close()
+
+	cfg, log, err := demoConfig(level, sim.URL())
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(cfg.DataDir)
+	svc, err := service.Start(ctx, service.Options{Config: cfg, Pool: pool, Logger: log, Clock: service.EmulatorClock(clock),
+		// Lookups (a PIN's slow hash, above all) take real CPU time, which
+		// the accelerated clock multiplies: give them 5 real seconds.
+		IVR: ivr.Options{LookupTimeout: time.Duration(5 * speed * float64(time.Second))}})
+	if err != nil {
+		return err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- svc.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-ran
+		closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = svc.Close(closeCtx)
+	}()
+	fmt.Fprintf(out, "controller connected to the emulator at %s; the line's clock reads %s (×%g)\n\n",
+		sim.URL(), demoStart.Format("Monday 2 January 2006 15:04"), speed)
+
+	tl, err := newTimeline(sample)
+	if err != nil {
+		return err
+	}
+	for _, sc := range demoScenarios(sample) {
+		fmt.Fprintf(out, "── %s ──\n", sc.title)
+		rep := sim.Play(sc.scenario)
+		waitCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		err := sim.Wait(waitCtx)
+		if err == nil {
+			err = svc.WaitIdle(waitCtx)
+		}
+		if err == nil {
+			err = svc.Recorder().WaitDrained(waitCtx)
+		}
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.title, err)
+		}
+		tl.print(out, rep)
+		if err := printRecord(ctx, out, pool, svc); err != nil {
+			return err
+		}
+		fmt.Fprintln(out)
+	}
+	fmt.Fprintln(out, "demo finished: every call above went through the ARI client, the emulator and PostgreSQL.")
+	return nil
+}
+
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	_, err = migrations.Apply(ctx, conn.Conn())
+	return err
+}
+
+// demoSample is the sample line the demo loaded.
+type demoSample struct {
+	territory roster.Territory
+	pins      map[string]string
+	names     map[string]string // RPPS → "Dr Marie DUBOIS"
+}
+
+func loadDemoData(ctx context.Context, out io.Writer, store *roster.Store, data string) (*demoSample, error) {
+	ctx = roster.WithActor(ctx, "demo")
+	spec, err := roster.LoadTerritorySpec(filepath.Join(data, "territory.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	applied, err := store.ApplyTerritory(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	dirFiles, _ := filepath.Glob(filepath.Join(data, "directory", "PS_LibreAcces_Personne_activite_*.txt"))
+	for _, f := range dirFiles {
+		if filepath.Base(f) != "PS_LibreAcces_Personne_activite_sample.txt" {
+			continue
+		}
+		r, err := os.Open(f)
+		if err != nil {
+			return nil, err
+		}
+		res, err := store.ImportDirectory(ctx, r, roster.DirectoryImportOptions{Name: f, TerritoryID: applied.TerritoryID, Log: zap.NewNop()})
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "directory %s: %d médecins, %d GPs enrolled\n", filepath.Base(f), res.Medecins, res.GPsEnrolled)
+	}
+	ef, err := os.Open(filepath.Join(data, "enrolments.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer ef.Close()
+	lines, err := roster.ParseEnrolmentsCSV(ef.Name(), ef)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.ImportEnrolments(ctx, applied.TerritoryID, ef.Name(), lines); err != nil {
+		return nil, err
+	}
+	rf, err := os.Open(filepath.Join(data, "roster.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer rf.Close()
+	shifts, err := store.ImportShifts(ctx, applied.TerritoryID, rf.Name(), rf, false)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "territory %s applied, %d enrolments, %d shifts\n", spec.Slug, len(lines), len(shifts.Added))
+
+	s := &demoSample{pins: map[string]string{}, names: map[string]string{}}
+	if s.territory, err = store.TerritoryBySlug(ctx, spec.Slug); err != nil {
+		return nil, err
+	}
+	enrolled, err := store.Enrolments(ctx, applied.TerritoryID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range enrolled {
+		s.names[e.RPPS] = "Dr " + e.FirstName + " " + e.LastName
+	}
+	for _, rpps := range []string{demoGP, demoGP2} {
+		if s.pins[rpps], err = store.SetNewPIN(ctx, applied.TerritoryID, rpps); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func printRecord(ctx context.Context, out io.Writer, pool *pgxpool.Pool, svc *service.Service) error {
+	var id string
+	if err := pool.QueryRow(ctx, `SELECT id::text FROM call ORDER BY started_at DESC LIMIT 1`).Scan(&id); err != nil {
+		if err == pgx.ErrNoRows {
+			fmt.Fprintln(out, "  (no call recorded)")
+			return nil
+		}
+		return err
+	}
+	rec, err := svc.Calls().Call(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  recorded: result %s", rec.Result)
+	for _, at := range rec.Attempts {
+		fmt.Fprintf(out, "; attempt %d (rank %d, %s) %s", at.Attempt, at.Rank, at.RPPS, at.Result)
+	}
+	if rec.Outcome != nil {
+		fmt.Fprintf(out, "; outcome %s", rec.Outcome.Status)
+		if rec.Outcome.Outcome != "" {
+			fmt.Fprintf(out, " %s", rec.Outcome.Outcome)
+		}
+		if rec.Outcome.DelayHours > 0 {
+			fmt.Fprintf(out, " within %d h", rec.Outcome.DelayHours)
+		}
+	}
+	if rec.Callback != nil {
+		fmt.Fprint(out, "; callback request open")
+	}
+	if rec.TimeToSpecialist > 0 {
+		fmt.Fprintf(out, "; time to specialist %s", rec.TimeToSpecialist.Round(time.Second))
+	}
+	fmt.Fprintln(out)
+	return nil
+}
