@@ -2,7 +2,6 @@ package ivr
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"go.uber.org/zap"
@@ -23,26 +22,28 @@ type holdLoop struct {
 	timer   Timer
 }
 
+// startHold starts the loop with the "nous recherchons" message, at once
+// and in the loop's own goroutine, so that the hunt dials meanwhile.
 func (s *Script) startHold(c *call) (*holdLoop, error) {
-	if err := c.gp.StartHold(c.ctx); err != nil {
-		return nil, fmt.Errorf("start hold music: %w", err)
-	}
 	h := &holdLoop{s: s, gp: c.gp, log: c.log, call: c.ctx}
 	h.ctx, h.cancel = context.WithCancel(c.ctx)
 	h.mu.Lock()
-	h.timer = s.clock.AfterFunc(s.opt.HoldMessageEvery, h.tick)
+	h.timer = s.clock.AfterFunc(0, func() { h.play(pSearching) })
 	h.mu.Unlock()
 	return h, nil
 }
 
-// tick plays the message (which stops the music), then the music again.
-func (h *holdLoop) tick() {
+// tick is the periodic "merci de patienter".
+func (h *holdLoop) tick() { h.play(pPleaseHold) }
+
+// play plays a message (which stops the music), then the music again.
+func (h *holdLoop) play(prompt string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
 		return
 	}
-	err := h.gp.Play(h.ctx, false, h.s.prompts.media(pPleaseHold))
+	err := h.gp.Play(h.ctx, false, h.s.prompts.media(prompt))
 	if err == nil {
 		err = h.gp.StartHold(h.ctx)
 	}

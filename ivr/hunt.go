@@ -38,9 +38,8 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 		return nil, s.callback(c, nil)
 	}
 
-	if err := c.gp.Play(c.ctx, false, s.prompts.media(pSearching)); err != nil {
-		return nil, fmt.Errorf("searching message: %w", err)
-	}
+	// The first phone rings while the GP hears that we are searching: the
+	// message must not delay the specialist by its length.
 	hold, err := s.startHold(c)
 	if err != nil {
 		return nil, err
