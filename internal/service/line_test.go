@@ -56,12 +56,17 @@ type line struct {
 type lineOption func(*lineSetup)
 
 type lineSetup struct {
+	pool      *pgxpool.Pool // nil: a fresh database from pgtest
 	at        time.Time
 	territory func(*roster.TerritorySpec)
 	ivr       ivr.Options
 }
 
 func at(t time.Time) lineOption { return func(s *lineSetup) { s.at = t } }
+
+// onDatabase runs the line on a database the test controls (e.g. its own
+// cluster, to stop it mid-run).
+func onDatabase(p *pgxpool.Pool) lineOption { return func(s *lineSetup) { s.pool = p } }
 
 func withTerritory(f func(*roster.TerritorySpec)) lineOption {
 	return func(s *lineSetup) { s.territory = f }
@@ -81,7 +86,10 @@ func newLine(t *testing.T, opts ...lineOption) *line {
 		o(&setup)
 	}
 	ctx := context.Background()
-	l := &line{t: t, pool: pgtest.New(t), pins: map[string]string{}}
+	l := &line{t: t, pool: setup.pool, pins: map[string]string{}}
+	if l.pool == nil {
+		l.pool = pgtest.New(t)
+	}
 	l.store = roster.NewStore(l.pool)
 	l.loadSample(setup)
 
