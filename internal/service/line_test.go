@@ -41,7 +41,7 @@ func paris() *time.Location {
 // territory, the ARI emulator, and the controller connected to it through
 // the real ari/v5 client, exactly as `regul serve` runs.
 type line struct {
-	t     *testing.T
+	t     testing.TB
 	pool  *pgxpool.Pool
 	store *roster.Store
 	terr  roster.Territory
@@ -56,6 +56,7 @@ type line struct {
 type lineOption func(*lineSetup)
 
 type lineSetup struct {
+	speed     float64
 	pool      *pgxpool.Pool // nil: a fresh database from pgtest
 	at        time.Time
 	territory func(*roster.TerritorySpec)
@@ -63,6 +64,9 @@ type lineSetup struct {
 }
 
 func at(t time.Time) lineOption { return func(s *lineSetup) { s.at = t } }
+
+// atSpeed sets how much faster than real time the phones live (1: real time).
+func atSpeed(x float64) lineOption { return func(s *lineSetup) { s.speed = x } }
 
 // onDatabase runs the line on a database the test controls (e.g. its own
 // cluster, to stop it mid-run).
@@ -72,19 +76,19 @@ func withTerritory(f func(*roster.TerritorySpec)) lineOption {
 	return func(s *lineSetup) { s.territory = f }
 }
 
-func newLine(t *testing.T, opts ...lineOption) *line {
+func newLine(t testing.TB, opts ...lineOption) *line {
 	t.Helper()
-	setup := lineSetup{at: mondayMorning, ivr: ivr.Options{
+	setup := lineSetup{at: mondayMorning, speed: speed, ivr: ivr.Options{
 		// Digit waits run on real time in the bridge: keep them short so
 		// that the silent-caller paths take seconds, not minutes.
 		FirstDigitTimeout: time.Second, InterDigitTimeout: time.Second, AcceptTimeout: time.Second,
-		// Lookups (a PIN's slow hash, above all) take real CPU time, which
-		// the accelerated clock multiplies: give them 5 real seconds.
-		LookupTimeout: 5 * speed * time.Second,
 	}}
 	for _, o := range opts {
 		o(&setup)
 	}
+	// Lookups (a PIN's slow hash, above all) take real CPU time, which the
+	// accelerated clock multiplies: give them 5 real seconds.
+	setup.ivr.LookupTimeout = time.Duration(5 * setup.speed * float64(time.Second))
 	ctx := context.Background()
 	l := &line{t: t, pool: setup.pool, pins: map[string]string{}}
 	if l.pool == nil {
@@ -93,7 +97,7 @@ func newLine(t *testing.T, opts ...lineOption) *line {
 	l.store = roster.NewStore(l.pool)
 	l.loadSample(setup)
 
-	l.clock = arisim.NewScaledClockAt(setup.at, speed)
+	l.clock = arisim.NewScaledClockAt(setup.at, setup.speed)
 	t.Cleanup(l.clock.Close)
 	l.sim = arisim.New(arisim.Options{Username: "regul", Password: "secret", Clock: l.clock, Logger: zap.NewNop()})
 	if err := l.sim.Start("127.0.0.1:0"); err != nil {

@@ -1,0 +1,166 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
+)
+
+// BenchmarkLoad holds 1,000 calls at once in bridges, arriving at 50 new
+// calls a second, in real time through ari/v5 and the emulator, and prints
+// what the controller adds: latency from the GP's last key to the originate
+// request, memory per call in progress, and failed calls.
+//
+//	go test ./internal/service -run '^$' -bench Load -benchtime 1x
+//
+// Policy rpps (no PIN): 50 argon2id PIN checks a second would measure the
+// hash, not the line. Prompts are shortened to 300 ms so that a call is
+// bridged within seconds; each GP then talks 40 s, so every call is up at
+// the peak. Memory counts the emulator too (in the same process), so the
+// figure per call is an upper bound for the controller.
+func BenchmarkLoad(b *testing.B) {
+	const calls, perSecond, talk = 1000, 50, 40 * time.Second
+	for i := 0; i < b.N; i++ {
+		l := newLine(b, atSpeed(1), withTerritory(func(s *roster.TerritorySpec) { s.Policy = roster.PolicyRPPS }))
+		sc := &arisim.Scenario{DefaultSound: arisim.Duration(300 * time.Millisecond),
+			Outbound: []arisim.Endpoint{{Name: "martin", Dial: martin, Steps: []arisim.Step{
+				arisim.Ring(500 * time.Millisecond), arisim.Answer(),
+				arisim.WaitForSound("accepter-refuser"), arisim.Press("1", 50*time.Millisecond),
+				arisim.WaitForSound("suite-menu"), arisim.Press("5", 50*time.Millisecond), arisim.Silent()}}}}
+		for n := 0; n < calls; n++ {
+			sc.Inbound = append(sc.Inbound, arisim.InboundCall{
+				Name: fmt.Sprintf("gp%04d", n), From: fmt.Sprintf("+33611%06d", n), DID: did,
+				At: arisim.Duration(time.Duration(n) * time.Second / perSecond),
+				Steps: []arisim.Step{
+					arisim.WaitForSound("saisir-rpps"), arisim.Press(gpRPPS+"#", 50*time.Millisecond),
+					arisim.WaitForSound("menu-intro"), arisim.Press("1", 50*time.Millisecond),
+					arisim.WaitBridged(), arisim.Wait(talk), arisim.Hangup()},
+			})
+		}
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		rep := l.sim.Play(sc)
+
+		peakCalls, peakHeap := waitForPeak(b, l, calls)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		if err := l.sim.Wait(ctx); err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		if err := l.svc.WaitIdle(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.svc.Recorder().WaitDrained(ctx); err != nil {
+			b.Fatal(err)
+		}
+		cancel()
+		lat, failed := lastKeyToOriginate(b, l, rep)
+		perCall := float64(peakHeap-before.HeapInuse) / float64(peakCalls)
+		b.ReportMetric(float64(peakCalls), "calls_bridged_at_peak")
+		b.ReportMetric(float64(failed), "failed_calls")
+		b.ReportMetric(float64(calls)/elapsed.Seconds(), "calls/s_overall")
+		b.ReportMetric(perCall/1024, "KiB/call")
+		b.ReportMetric(percentile(lat, 50).Seconds()*1000, "ms_p50_key_to_originate")
+		b.ReportMetric(percentile(lat, 99).Seconds()*1000, "ms_p99_key_to_originate")
+		b.Logf("%d calls at %d/s: %d bridged at once at the peak, %d failed; last key → originate p50 %s p99 %s; %.1f KiB heap per call in progress (controller and emulator)",
+			calls, perSecond, peakCalls, failed, percentile(lat, 50), percentile(lat, 99), perCall/1024)
+	}
+}
+
+// waitForPeak samples until every call is bridged (two legs each) and
+// returns how many were and the heap then. A benchmark may watch the
+// clock; tests never do.
+func waitForPeak(b *testing.B, l *line, calls int) (int, uint64) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(3 * time.Minute)
+	best, heap := 0, uint64(0)
+	for {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			b.Logf("only %d calls were bridged at once", best)
+			return best, heap
+		}
+		n := bridgedCalls(l)
+		if n > best {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			best, heap = n, ms.HeapInuse
+		}
+		if best >= calls {
+			return best, heap
+		}
+	}
+}
+
+func bridgedCalls(l *line) int {
+	var n int
+	_ = l.pool.QueryRow(context.Background(), `SELECT count(*) FROM call WHERE bridged_at IS NOT NULL AND ended_at IS NULL`).Scan(&n)
+	return n
+}
+
+// lastKeyToOriginate pairs each GP's last key (on the emulator's clock,
+// which runs in real time here) with the moment the script issued the
+// originate (AttemptStarted), found through the caller number.
+func lastKeyToOriginate(b *testing.B, l *line, rep *arisim.Report) ([]time.Duration, int) {
+	ctx := context.Background()
+	rows, err := l.pool.Query(ctx, `
+		SELECT c.caller, c.result, e.at FROM call c
+		JOIN call_event e ON e.call_id = c.id AND e.kind = 'attempt_started' AND e.seq = (
+			SELECT min(seq) FROM call_event WHERE call_id = c.id AND kind = 'attempt_started')`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	dialled := map[string]time.Time{}
+	failed := 0
+	for rows.Next() {
+		var caller, result string
+		var at time.Time
+		if err := rows.Scan(&caller, &result, &at); err != nil {
+			b.Fatal(err)
+		}
+		if calllog.Result(result) != calllog.ResultBridged {
+			failed++
+		}
+		dialled[caller] = at
+	}
+	var lat []time.Duration
+	for _, p := range rep.Phones {
+		snap := p.Snapshot()
+		at, ok := dialled[snap.Number]
+		if !ok {
+			continue
+		}
+		var last time.Time
+		for _, e := range snap.Entries {
+			if e.Kind == arisim.EntryPressed {
+				last = e.At
+			}
+		}
+		lat = append(lat, at.Sub(last))
+	}
+	if missing := len(rep.Phones) - 1 - len(lat); missing > 0 {
+		failed += missing
+	}
+	return lat, failed
+}
+
+func percentile(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[(len(s)-1)*p/100]
+}
