@@ -48,7 +48,7 @@ type Options struct {
 
 	// Test hooks (unexported, so not part of the API).
 	dialHook        func() error // runs at each WebSocket dial; an error fails it
-	beforeSubscribe func()       // runs between ari/v5's first connection and the subscription
+	beforeSubscribe func(*Server) // runs between ari/v5's first connection and the subscription
 }
 
 func (o *Options) setDefaults() {

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -46,6 +47,9 @@ func newClient(o *Options, onDial func(network, address string, c syscall.RawCon
 	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: tr}); err != nil {
 		return nil, nil, err
 	}
+	if _, err := clientCancel(c); err != nil {
+		return nil, nil, err
+	}
 	// Built here rather than by Connect, which would build the same minus
 	// the dialer. ari/v5 sends no WebSocket pings: TCP keepalive is what
 	// notices an Asterisk that vanished without closing the connection.
@@ -61,6 +65,20 @@ func newClient(o *Options, onDial func(network, address string, c syscall.RawCon
 	}
 	c.WSConfig = ws
 	return c, tr, nil
+}
+
+// clientCancel returns the function that ends ari/v5's listen loop, read
+// from the client's unexported cancel field. Client.Close would call it
+// too, but Close also writes the client's connected flag, which the listen
+// goroutine writes without synchronisation: a data race on every Close.
+// Read only after Connect returned (Connect writes the field), it is
+// race-free. Before Connect it checks that the field is there.
+func clientCancel(c *native.Client) (context.CancelFunc, error) {
+	f := reflect.ValueOf(c).Elem().FieldByName("cancel")
+	if !f.IsValid() || f.Type() != reflect.TypeOf(context.CancelFunc(nil)) {
+		return nil, errors.New("ari/v5 native.Client has no cancel field of type context.CancelFunc: is github.com/CyCoreSystems/ari/v5 still v5.3.1?")
+	}
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(context.CancelFunc), nil
 }
 
 func setHTTPClient(c *native.Client, hc http.Client) error {

@@ -89,7 +89,7 @@ func (s *Server) start(ctx context.Context, connected <-chan error) error {
 // the channels they concerned.
 func (s *Server) subscribe() {
 	if s.opts.beforeSubscribe != nil {
-		s.opts.beforeSubscribe()
+		s.opts.beforeSubscribe(s)
 	}
 	sub := s.ari.Bus().Subscribe(nil, ari.Events.All)
 	s.sub = sub
@@ -166,8 +166,14 @@ func (s *Server) awaitRegistered(ctx context.Context) (uint64, bool) {
 
 // stopClient ends ari/v5's listen loop and the reader. It must run only
 // after ari/v5's Connect returned: Connect writes the cancel function and
-// the bus that Close reads, with no synchronisation.
+// the bus, with no synchronisation. ari/v5's Client.Close is not used (see
+// clientCancel).
 func (s *Server) stopClient() {
-	s.link.policy.Store(dialRefuse)
-	s.ari.Close()
+	s.link.policy.Store(dialRefuse) // a dial already under way fails, then the loop sees its context ended
+	if cancel, err := clientCancel(s.ari); err == nil && cancel != nil {
+		cancel()
+	}
+	if s.sub != nil {
+		s.sub.Cancel() // closes the events channel: the reader returns
+	}
 }
