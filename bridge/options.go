@@ -47,7 +47,7 @@ type Options struct {
 	Logger *zap.Logger // zap.NewNop() when nil
 
 	// Test hooks (unexported, so not part of the API).
-	dialHook        func() error // runs at each WebSocket dial; an error fails it
+	dialHook        func() error  // runs at each WebSocket dial; an error fails it
 	beforeSubscribe func(*Server) // runs between ari/v5's first connection and the subscription
 }
 

@@ -73,8 +73,8 @@ func TestInboundRoutingDigitsThenHangup(t *testing.T) {
 	for _, d := range "12#" {
 		deliver(s, dtmf("1.45", string(d)))
 	}
-	deliver(s, `{"type":"ChannelHangupRequest","application":"regul","cause":16,"channel":` + chanJSON("1.45", "Up") + `}`)
-	deliver(s, `{"type":"StasisEnd","application":"regul","channel":` + chanJSON("1.45", "Up") + `}`)
+	deliver(s, `{"type":"ChannelHangupRequest","application":"regul","cause":16,"channel":`+chanJSON("1.45", "Up")+`}`)
+	deliver(s, `{"type":"StasisEnd","application":"regul","channel":`+chanJSON("1.45", "Up")+`}`)
 
 	ctx := context.Background()
 	got := ""
@@ -105,7 +105,7 @@ func TestMalformedAndUnroutedEvents(t *testing.T) {
 	if s.malformed.Load() != 2 {
 		t.Fatalf("malformed = %d", s.malformed.Load())
 	}
-	deliver(s, `{"type":"ChannelVarset","channel":` + chanJSON("9.9", "Up") + `}`)
+	deliver(s, `{"type":"ChannelVarset","channel":`+chanJSON("9.9", "Up")+`}`)
 	if s.unrouted.Load() != 1 {
 		t.Fatalf("unrouted = %d", s.unrouted.Load())
 	}
@@ -167,15 +167,15 @@ func TestOutboundAnsweredOnlyOnceInStasis(t *testing.T) {
 	l := outbound(s, id)
 	// Up and Dial ANSWER come before StasisStart: the leg cannot be
 	// bridged until it is in the application.
-	deliver(s, `{"type":"ChannelStateChange","channel":` + chanJSON(id, "Up") + `}`)
-	deliver(s, `{"type":"Dial","dialstatus":"ANSWER","peer":` + chanJSON(id, "Up") + `}`)
+	deliver(s, `{"type":"ChannelStateChange","channel":`+chanJSON(id, "Up")+`}`)
+	deliver(s, `{"type":"Dial","dialstatus":"ANSWER","peer":`+chanJSON(id, "Up")+`}`)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := (outboundLeg{l}).WaitAnswer(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("answered before StasisStart: %v", err)
 	}
 	deliver(s, stasisStart(id, `["dialed","call-1-2"]`))
-	deliver(s, `{"type":"ChannelStateChange","channel":` + chanJSON(id, "Up") + `}`)
+	deliver(s, `{"type":"ChannelStateChange","channel":`+chanJSON(id, "Up")+`}`)
 	if err := (outboundLeg{l}).WaitAnswer(context.Background()); err != nil {
 		t.Fatalf("WaitAnswer after StasisStart: %v", err)
 	}
