@@ -51,6 +51,7 @@ func (s *Server) start(ctx context.Context, connected <-chan error) error {
 				// Dropped already: the watcher brings it back.
 				s.log.Warn("ARI events WebSocket dropped right after connecting")
 			}
+			s.filterEvents(ctx)
 			return nil
 		case st == 401:
 			return fmt.Errorf("connect to ARI events %s: %w", s.link.url, ErrUnauthorized)
@@ -100,13 +101,21 @@ func (s *Server) subscribe() {
 }
 
 // read hands every event to dispatch. ari/v5's bus drops an event when a
-// subscriber has 100 waiting, silently: dispatch never blocks, and a full
-// buffer is counted (an event may have been dropped right then).
+// subscriber has 100 waiting, silently: dispatch never blocks, and every
+// event read while the buffer was full is counted (ari/v5 may have dropped
+// one right then), with one warning per episode.
 func (s *Server) read(events <-chan ari.Event) {
+	full := false
 	for e := range events {
-		if len(events) == cap(events)-1 {
+		switch n := len(events); {
+		case n == cap(events)-1:
 			s.backlogFull.Add(1)
-			s.log.Warn("ARI event backlog full: ari/v5 may have dropped events", zap.Int("backlog", cap(events)))
+			if !full {
+				full = true
+				s.log.Warn("ARI event backlog full: ari/v5 may be dropping events", zap.Int("backlog", cap(events)))
+			}
+		case n == 0:
+			full = false
 		}
 		s.dispatch(e)
 	}
@@ -127,6 +136,7 @@ func (s *Server) watch(ctx context.Context) {
 			return
 		}
 		if s.link.upIf(attempt) {
+			s.filterEvents(ctx)
 			s.resync()
 		}
 	}
