@@ -50,6 +50,9 @@ func TestOpenWrongPassword(t *testing.T) {
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("Open = %v, want ErrUnauthorized", err)
 	}
+	if !strings.Contains(err.Error(), sim.WebsocketURL()) || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("Open = %v, want the events URL named, without the password", err)
+	}
 }
 
 // The WebSocket drops and comes back: link state is reported, the call in
