@@ -15,7 +15,7 @@ func (s *Server) stasisStart(e *event) {
 		go s.hangupStray(ch.ID)
 		return
 	}
-	dialed := ch.Dialplan.Exten
+	dialed := ch.Exten
 	if len(e.Args) > 1 && e.Args[1] != "" {
 		dialed = e.Args[1]
 	}
@@ -27,7 +27,7 @@ func (s *Server) stasisStart(e *event) {
 		return
 	}
 	l := s.newLeg(ch.ID, false)
-	l.caller, l.dialed = normalizeCaller(ch.Caller.Number), dialed
+	l.caller, l.dialed = normalizeCaller(ch.CallerNumber), dialed
 	l.inStasis, l.state = true, ch.State
 	l.confirmed = s.gen.Add(1)
 	s.legs[l.id] = l

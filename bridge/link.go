@@ -1,213 +1,157 @@
 package bridge
 
 import (
-	"context"
-	"encoding/base64"
 	"errors"
-	"fmt"
-	"net/http"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
 )
 
-// pingInterval keeps the events WebSocket honest: a peer that vanished
-// without closing TCP is noticed after missedPongs intervals.
-const (
-	pingInterval = 15 * time.Second
-	missedPongs  = 3
-)
-
-// ErrUnauthorized says ARI refused the credentials: retrying cannot help.
+// ErrUnauthorized says ARI refused the username or password: retrying
+// cannot help.
 var ErrUnauthorized = errors.New("ARI refused the username or password (401)")
 
-// link is the events WebSocket: it connects, reads every message into
-// onMessage, notices drops and reconnects with backoff, and tracks whether
-// it is up and since when.
-type link struct {
-	url       string // with ?app=, no credentials
-	header    http.Header
-	dialer    websocket.Dialer
-	log       *zap.Logger
-	min, max  time.Duration
-	onMessage func([]byte) // from the reader goroutine; must not block
-	onUp      func()       // after every reconnection (not the first connection)
-	onChange  func(up bool, since time.Time)
+// errLinkClosed is what the dial hook answers ari/v5 once the server is
+// closed, so that its listen loop stops redialling.
+var errLinkClosed = errors.New("bridge: ARI link closed")
 
+// What the dial hook does when ari/v5 (re)dials the events WebSocket.
+const (
+	dialAllow  int32 = iota
+	dialRefuse       // Close ran: fail the dial, ari/v5's loop then sees its context ended
+	dialPark         // Open failed: hold ari/v5's loop for good (see parkDials)
+)
+
+// link is the state of the events WebSocket that ari/v5's native client
+// keeps up. ari/v5 says nothing about it, so it is inferred:
+//   - ari/v5 dials through our net.Dialer, whose Control hook runs at every
+//     attempt: a (re)dial means the previous connection is gone, so the link
+//     is down, and the watcher is woken;
+//   - the watcher polls GET /applications/{app} until Asterisk lists the
+//     application again (404 while no WebSocket of it is connected): up.
+//
+// ari/v5's Client.Connected() is never read: ari/v5 writes it from its
+// listen goroutine without synchronisation.
+type link struct {
+	url      string // the events URL with ?app=, no credentials
+	log      *zap.Logger
+	onChange func(up bool, since time.Time)
+	testHook func() error // Options.dialHook, for tests
+
+	policy  atomic.Int32
+	dialing chan struct{} // one pending wake-up for the watcher
+
+	notifyMu   sync.Mutex
 	mu         sync.Mutex
+	attempts   uint64 // dials made by ari/v5
 	up         bool
+	everUp     bool
 	since      time.Time
-	conn       *websocket.Conn
 	reconnects int64
 }
 
-func newLink(o *Options, onMessage func([]byte), onUp func()) *link {
-	h := http.Header{}
-	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(o.Username+":"+o.Password)))
+func newLink(o *Options) *link {
 	return &link{
-		url:       o.eventsURL(),
-		header:    h,
-		dialer:    websocket.Dialer{HandshakeTimeout: o.RequestTimeout, Proxy: http.ProxyFromEnvironment},
-		log:       o.Logger,
-		min:       o.ReconnectMin,
-		max:       o.ReconnectMax,
-		onMessage: onMessage,
-		onUp:      onUp,
-		onChange:  o.OnLinkChange,
-		since:     time.Now(),
+		url:      o.eventsURL(),
+		log:      o.Logger,
+		onChange: o.OnLinkChange,
+		testHook: o.dialHook,
+		dialing:  make(chan struct{}, 1),
+		since:    time.Now(),
 	}
 }
 
-// dial makes one connection attempt.
-func (l *link) dial(ctx context.Context) (*websocket.Conn, error) {
-	conn, resp, err := l.dialer.DialContext(ctx, l.url, l.header)
-	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusUnauthorized {
-				return nil, ErrUnauthorized
-			}
-			return nil, fmt.Errorf("WebSocket handshake answered %s", resp.Status)
-		}
-		return nil, err
+// onDial is the net.Dialer Control hook of ari/v5's WebSocket dials. It
+// runs on ari/v5's listen goroutine, before the TCP connection is made.
+func (l *link) onDial(_, _ string, _ syscall.RawConn) error {
+	switch l.policy.Load() {
+	case dialRefuse:
+		return errLinkClosed
+	case dialPark:
+		parkDials()
 	}
-	return conn, nil
+	l.redialling()
+	select {
+	case l.dialing <- struct{}{}:
+	default: // the watcher has a wake-up pending already
+	}
+	if l.testHook != nil {
+		return l.testHook()
+	}
+	return nil
 }
 
-// connectFirst retries until connected, ctx ends or credentials are refused.
-func (l *link) connectFirst(ctx context.Context) (*websocket.Conn, error) {
-	wait := l.min
-	for {
-		conn, err := l.dial(ctx)
-		if err == nil {
-			return conn, nil
-		}
-		if errors.Is(err, ErrUnauthorized) {
-			return nil, fmt.Errorf("connect to ARI events %s: %w", l.url, err)
-		}
-		l.log.Debug("ARI events connection failed, retrying", zap.String("url", l.url), zap.Error(err), zap.Duration("in", wait))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("connect to ARI events %s: gave up after %v: %w (last error: %v)", l.url, context.Cause(ctx), ctx.Err(), err)
-		case <-t.C:
-		}
-		wait = min(2*wait, l.max)
-	}
-}
+// parkDials holds ari/v5's listen goroutine for good after Open failed.
+// ari/v5 v5.3.1 gives no race-free way to stop that loop before its
+// Connect returned (the cancel function and the bus are written by Connect
+// with no synchronisation), and left alone it would redial every second
+// forever. Parked, it costs one goroutine and one unconnected socket until
+// the process exits, which is what a failed Open leads to.
+func parkDials() { select {} }
 
-// run reads conn, then keeps reconnecting, until ctx ends.
-func (l *link) run(ctx context.Context, conn *websocket.Conn) {
-	for {
-		l.setConn(conn)
-		err := l.read(ctx, conn)
-		l.setConn(nil)
-		conn.Close()
-		if ctx.Err() != nil {
-			return
-		}
-		l.log.Warn("ARI events WebSocket lost, reconnecting", zap.String("url", l.url), zap.Error(err))
-		conn = l.reconnect(ctx)
-		if conn == nil {
-			return
-		}
-		l.mu.Lock()
-		l.reconnects++
-		l.mu.Unlock()
-		l.log.Info("ARI events WebSocket back", zap.String("url", l.url))
-		l.setConn(conn) // up before resync, so requests made by resync are not refused as "link down"
-		go l.onUp()
-	}
-}
-
-// reconnect waits before each attempt, the first included: an Asterisk
-// that just dropped us is often restarting.
-func (l *link) reconnect(ctx context.Context) *websocket.Conn {
-	wait := l.min
-	for {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-		conn, err := l.dial(ctx)
-		if err == nil {
-			return conn
-		}
-		wait = min(2*wait, l.max)
-		l.log.Warn("ARI events reconnection failed", zap.String("url", l.url), zap.Error(err), zap.Duration("retry_in", wait))
-	}
-}
-
-// read hands every message to onMessage until the connection fails.
-func (l *link) read(ctx context.Context, conn *websocket.Conn) error {
-	deadline := func() { _ = conn.SetReadDeadline(time.Now().Add(missedPongs * pingInterval)) }
-	deadline()
-	conn.SetPongHandler(func(string) error { deadline(); return nil })
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		t := time.NewTicker(pingInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-ctx.Done():
-				// Unblock ReadMessage at shutdown.
-				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-				conn.Close()
-				return
-			case <-t.C:
-				_ = conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(pingInterval))
-			}
-		}
-	}()
-	for {
-		_, data, err := conn.ReadMessage()
-		if err != nil {
-			return err
-		}
-		deadline()
-		l.onMessage(data)
-	}
-}
-
-func (l *link) setConn(conn *websocket.Conn) {
+// redialling records a dial attempt: the previous connection, if any, is gone.
+func (l *link) redialling() {
 	l.mu.Lock()
-	up := conn != nil
-	changed := up != l.up
-	l.conn = conn
-	if changed {
-		l.up = up
-		l.since = time.Now()
+	l.attempts++
+	l.mu.Unlock()
+	l.set(false, 0, false)
+}
+
+// attempt is the number of dials so far: take it before checking that the
+// application is registered, and hand it to upIf.
+func (l *link) attempt() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.attempts
+}
+
+// upIf marks the link up unless ari/v5 dialled again since attempt was
+// taken (the registration seen may then be the connection just lost). It
+// reports whether the link went from down to up.
+func (l *link) upIf(attempt uint64) bool { return l.set(true, attempt, true) }
+
+// down marks the link down for good (Close).
+func (l *link) down() { l.set(false, 0, false) }
+
+func (l *link) set(up bool, attempt uint64, check bool) bool {
+	// notifyMu keeps the reports in the order of the changes; mu alone
+	// would not, and holding it during onChange would deadlock an onChange
+	// that reads Stats.
+	l.notifyMu.Lock()
+	defer l.notifyMu.Unlock()
+	l.mu.Lock()
+	if up == l.up || (check && attempt != l.attempts) {
+		l.mu.Unlock()
+		return false
+	}
+	l.up = up
+	l.since = time.Now()
+	if up {
+		if l.everUp {
+			l.reconnects++
+		}
+		l.everUp = true
 	}
 	since := l.since
 	l.mu.Unlock()
-	if changed && l.onChange != nil {
+	if up {
+		l.log.Info("ARI events WebSocket up", zap.String("url", l.url))
+	} else {
+		l.log.Warn("ARI events WebSocket down", zap.String("url", l.url))
+	}
+	if l.onChange != nil {
 		l.onChange(up, since)
 	}
+	return true
 }
 
-// state says whether the events WebSocket is up, and since when.
+// state says whether the events WebSocket is up, since when, and how many
+// times it came back.
 func (l *link) state() (up bool, since time.Time, reconnects int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.up, l.since, l.reconnects
-}
-
-// drop closes the current connection as a network failure would; run
-// reconnects. Tests use it to exercise resync.
-func (l *link) drop() {
-	l.mu.Lock()
-	conn := l.conn
-	l.mu.Unlock()
-	if conn != nil {
-		conn.Close()
-	}
 }

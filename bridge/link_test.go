@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,6 +49,9 @@ func TestOpenWrongPassword(t *testing.T) {
 	_, err := Open(context.Background(), o)
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("Open = %v, want ErrUnauthorized", err)
+	}
+	if !strings.Contains(err.Error(), sim.WebsocketURL()) || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("Open = %v, want the events URL named, without the password", err)
 	}
 }
 
@@ -167,7 +171,15 @@ func TestResyncDestroysEmptyBridges(t *testing.T) {
 func TestVanishedCallHangsUpItsRingingLegs(t *testing.T) {
 	sim := startSim(t, 20)
 	o := testOptions(t, sim)
-	o.ReconnectMin, o.ReconnectMax = time.Second, time.Second // room to act while the link is down
+	// ari/v5 redials 10ms after a drop: hold its dials to act while the
+	// link is down.
+	var hold atomic.Bool
+	o.dialHook = func() error {
+		if hold.Load() {
+			return errors.New("test: dial held")
+		}
+		return nil
+	}
 	changes := make(chan bool, 16)
 	o.OnLinkChange = func(up bool, _ time.Time) { changes <- up }
 	s := open(t, o)
@@ -199,11 +211,13 @@ func TestVanishedCallHangsUpItsRingingLegs(t *testing.T) {
 	})
 	sim.Call("regul", gpCall("gp", arisim.Silent()))
 	gpChannel := receive(t, ringing, "the specialist ringing")
+	hold.Store(true)
 	sim.DropWebSockets()
 	if up := receive(t, changes, "link down"); up {
 		t.Fatal("link change is up, want down")
 	}
 	deleteChannel(t, sim, gpChannel) // no event reaches the controller
+	hold.Store(false)
 	err := receive(t, ended, "the call to end")
 	var he *ivr.HangupError
 	if !errors.As(err, &he) || !he.Vanished {

@@ -31,8 +31,10 @@ type Options struct {
 	// CleanupTimeout bounds the hang-ups done after a call's handler returns
 	// or at shutdown (10s).
 	CleanupTimeout time.Duration
-	// ReconnectMin and ReconnectMax bound the backoff between WebSocket
-	// connection attempts (100ms, 5s).
+	// ReconnectMin and ReconnectMax bound the backoff between the checks
+	// that Asterisk lists the application again after ari/v5 redialled its
+	// events WebSocket (100ms, 5s). The redials themselves are ari/v5's:
+	// 10ms after a connection fails, then every second.
 	ReconnectMin, ReconnectMax time.Duration
 	// DialKeyRetention is how long an ended outbound leg still answers a
 	// Dial with its key, so a late retry never rings the phone again (10m).
@@ -43,6 +45,10 @@ type Options struct {
 	OnLinkChange func(up bool, since time.Time)
 
 	Logger *zap.Logger // zap.NewNop() when nil
+
+	// Test hooks (unexported, so not part of the API).
+	dialHook        func() error  // runs at each WebSocket dial; an error fails it
+	beforeSubscribe func(*Server) // runs between ari/v5's first connection and the subscription
 }
 
 func (o *Options) setDefaults() {
@@ -110,6 +116,13 @@ func (o *Options) eventsURL() string {
 		sep = "&"
 	}
 	return ws + sep + url.Values{"app": {o.Application}}.Encode()
+}
+
+// origin is the Origin header of the WebSocket handshake: the ARI
+// server's own http(s) origin (Asterisk does not check it).
+func (o *Options) origin() string {
+	u, _ := url.Parse(o.URL) // validated
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }
 
 // redact drops credentials from a URL for error messages and logs.

@@ -1,33 +1,41 @@
 package bridge
 
 import (
+	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"reflect"
+	"syscall"
 	"time"
 	"unsafe"
 
 	"github.com/CyCoreSystems/ari/v5/client/native"
+	"golang.org/x/net/websocket"
 )
 
-// newRESTClient is ari/v5's native client used for REST only (its
-// WebSocket loop is never started: see the package comment), with an
-// http.Client that has a timeout.
+// newClient is ari/v5's native client, not connected yet, set up for
+// regul: an http.Client with a timeout for REST, and a WebSocket config
+// whose dialer reports every (re)dial to onDial.
 //
 // ari/v5 v5.3.1 declares RequestTimeout but never uses it, and keeps its
 // http.Client in an unexported field whose zero value waits forever on a
 // silent Asterisk and keeps only two idle connections (a thousand calls
 // would open and close a connection per request). The field is set through
 // reflection; the version is pinned, and a missing field fails Open loudly.
-func newRESTClient(o *Options) (*native.Client, *http.Transport, error) {
+func newClient(o *Options, onDial func(network, address string, c syscall.RawConn) error) (*native.Client, *http.Transport, error) {
+	eventsURL, origin := o.eventsURL(), o.origin()
+	// Every option is set: New reads ARI_* environment variables for
+	// those left empty.
 	c := native.New(&native.Options{
-		Application:  o.Application,
-		URL:          o.URL,
-		WebsocketURL: "ws://unused.invalid/", // never connected: New must not read ARI_* from the environment
-		Username:     o.Username,
-		Password:     o.Password,
+		Application:     o.Application,
+		URL:             o.URL,
+		WebsocketURL:    eventsURL,
+		WebsocketOrigin: origin,
+		Username:        o.Username,
+		Password:        o.Password,
 	})
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
@@ -39,7 +47,38 @@ func newRESTClient(o *Options) (*native.Client, *http.Transport, error) {
 	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: tr}); err != nil {
 		return nil, nil, err
 	}
+	if _, err := clientCancel(c); err != nil {
+		return nil, nil, err
+	}
+	// Built here rather than by Connect, which would build the same minus
+	// the dialer. ari/v5 sends no WebSocket pings: TCP keepalive is what
+	// notices an Asterisk that vanished without closing the connection.
+	ws, err := websocket.NewConfig(eventsURL, origin)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ARI events URL %s: %w", eventsURL, err)
+	}
+	ws.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(o.Username+":"+o.Password)))
+	ws.Dialer = &net.Dialer{
+		Timeout:         o.RequestTimeout,
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3},
+		Control:         onDial,
+	}
+	c.WSConfig = ws
 	return c, tr, nil
+}
+
+// clientCancel returns the function that ends ari/v5's listen loop, read
+// from the client's unexported cancel field. Client.Close would call it
+// too, but Close also writes the client's connected flag, which the listen
+// goroutine writes without synchronisation: a data race on every Close.
+// Read only after Connect returned (Connect writes the field), it is
+// race-free. Before Connect it checks that the field is there.
+func clientCancel(c *native.Client) (context.CancelFunc, error) {
+	f := reflect.ValueOf(c).Elem().FieldByName("cancel")
+	if !f.IsValid() || f.Type() != reflect.TypeOf(context.CancelFunc(nil)) {
+		return nil, errors.New("ari/v5 native.Client has no cancel field of type context.CancelFunc: is github.com/CyCoreSystems/ari/v5 still v5.3.1?")
+	}
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(context.CancelFunc), nil
 }
 
 func setHTTPClient(c *native.Client, hc http.Client) error {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v5"
 	"go.uber.org/zap"
 )
 
-// resync runs after the events WebSocket came back: Asterisk replays
-// nothing, so whatever happened meanwhile is read back through REST.
+// resync runs after the events WebSocket came back (the watcher saw the
+// application registered again): Asterisk replays nothing, so whatever
+// happened meanwhile is read back through REST.
 //   - a leg whose channel is gone ends with HangupError{Vanished: true};
 //   - a dialled leg still waiting for its answer gets its state re-read
 //     (it may have been answered meanwhile);
@@ -17,11 +19,6 @@ func (s *Server) resync() {
 	// Legs confirmed after this point may be missing from the list only
 	// because they were created after it was taken.
 	gen := s.gen.Load()
-	rctx, cancel := context.WithTimeout(s.hardCtx, s.opts.CleanupTimeout)
-	defer cancel()
-	if err := s.waitRegistered(rctx); err != nil {
-		s.log.Warn("resync after reconnect: application not listed yet", zap.Error(err))
-	}
 	ids, err := s.listChannels()
 	if err != nil {
 		s.log.Error("resync after reconnect: cannot list channels; legs left as they are", zap.Error(err))
@@ -119,4 +116,72 @@ func (s *Server) refresh(l *leg) {
 	}
 	l.setStateLocked(data.State)
 	l.notifyLocked()
+}
+
+// orphanGrace is how long a channel of our application that the server
+// does not know may wait for its StasisStart, in flight on the WebSocket
+// while the REST list that showed it came back, before it is an orphan.
+const orphanGrace = time.Second
+
+// sweepOrphans runs once after Open. It hangs up the channels of our
+// application that the server does not drive: left by a previous run of
+// the controller (a GP waiting in silence, a specialist's phone ringing),
+// or entered between ari/v5's first connection and the subscription to
+// its bus, whose StasisStart nobody received. A caller re-dials and gets a
+// working line. A channel counts as an orphan only if it is in our
+// application on two lists orphanGrace apart and still unknown.
+func (s *Server) sweepOrphans(ctx context.Context) {
+	first, err := s.appChannels()
+	if err != nil {
+		s.log.Warn("orphan sweep: cannot list the application's channels", zap.Error(err))
+		return
+	}
+	if len(s.unknown(first)) == 0 {
+		return
+	}
+	t := time.NewTimer(orphanGrace)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return
+	case <-t.C:
+	}
+	second, err := s.appChannels()
+	if err != nil {
+		s.log.Warn("orphan sweep: cannot list the application's channels", zap.Error(err))
+		return
+	}
+	again := make(map[string]bool, len(second))
+	for _, id := range s.unknown(second) {
+		again[id] = true
+	}
+	for _, id := range s.unknown(first) {
+		if !again[id] || ctx.Err() != nil {
+			continue
+		}
+		s.log.Warn("orphan channel in the application (previous run, or entered before the subscription), hanging up", zap.String("channel_id", id))
+		s.hangupStray(id)
+	}
+}
+
+// appChannels lists the channels Asterisk has in our application.
+func (s *Server) appChannels() ([]string, error) {
+	data, err := s.ari.Application().Data(ari.NewKey(ari.ApplicationKey, s.opts.Application))
+	if err != nil {
+		return nil, requestError("get application "+s.opts.Application, err)
+	}
+	return data.ChannelIDs, nil
+}
+
+// unknown keeps the ids no leg routes.
+func (s *Server) unknown(ids []string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, id := range ids {
+		if s.legs[id] == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }

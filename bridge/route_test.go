@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/CyCoreSystems/ari/v5"
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/ivr"
@@ -28,6 +29,14 @@ func dtmf(id, d string) string {
 	return fmt.Sprintf(`{"type":"ChannelDtmfReceived","application":"regul","digit":%q,"duration_ms":100,"channel":%s}`, d, chanJSON(id, "Up"))
 }
 
+// deliver hands msg to dispatch as ari/v5 would: decoded by
+// ari.DecodeEvent, whose result ari/v5 sends even when decoding failed
+// (a nil event when the message has no type ari/v5 knows).
+func deliver(s *Server, msg string) {
+	e, _ := ari.DecodeEvent([]byte(msg))
+	s.dispatch(e)
+}
+
 func newOfflineServer() *Server {
 	s := &Server{
 		opts:        Options{DialKeyRetention: time.Minute, CleanupTimeout: time.Second},
@@ -44,7 +53,7 @@ func newOfflineServer() *Server {
 	o := Options{URL: "http://127.0.0.1:1/ari", Username: "ari", Password: "ari", Application: "regul"}
 	o.setDefaults()
 	var err error
-	if s.ari, s.transport, err = newRESTClient(&o); err != nil {
+	if s.ari, s.transport, err = newClient(&o, nil); err != nil {
 		panic(err)
 	}
 	return s
@@ -52,7 +61,7 @@ func newOfflineServer() *Server {
 
 func TestInboundRoutingDigitsThenHangup(t *testing.T) {
 	s := newOfflineServer()
-	s.dispatch([]byte(stasisStart("1.45", `["inbound","+33179000001"]`)))
+	deliver(s, stasisStart("1.45", `["inbound","+33179000001"]`))
 	if len(s.incoming) != 1 {
 		t.Fatalf("inbound call not queued: %d", len(s.incoming))
 	}
@@ -62,10 +71,10 @@ func TestInboundRoutingDigitsThenHangup(t *testing.T) {
 		t.Fatalf("caller %q dialed %q", in.CallerNumber(), in.DialedNumber())
 	}
 	for _, d := range "12#" {
-		s.dispatch([]byte(dtmf("1.45", string(d))))
+		deliver(s, dtmf("1.45", string(d)))
 	}
-	s.dispatch([]byte(`{"type":"ChannelHangupRequest","application":"regul","cause":16,"channel":` + chanJSON("1.45", "Up") + `}`))
-	s.dispatch([]byte(`{"type":"StasisEnd","application":"regul","channel":` + chanJSON("1.45", "Up") + `}`))
+	deliver(s, `{"type":"ChannelHangupRequest","application":"regul","cause":16,"channel":`+chanJSON("1.45", "Up")+`}`)
+	deliver(s, `{"type":"StasisEnd","application":"regul","channel":`+chanJSON("1.45", "Up")+`}`)
 
 	ctx := context.Background()
 	got := ""
@@ -91,12 +100,12 @@ func TestInboundRoutingDigitsThenHangup(t *testing.T) {
 
 func TestMalformedAndUnroutedEvents(t *testing.T) {
 	s := newOfflineServer()
-	s.dispatch([]byte(`not json`))
-	s.dispatch([]byte(`{"no":"type"}`))
+	deliver(s, `not json`)
+	deliver(s, `{"no":"type"}`)
 	if s.malformed.Load() != 2 {
 		t.Fatalf("malformed = %d", s.malformed.Load())
 	}
-	s.dispatch([]byte(`{"type":"ChannelVarset","channel":` + chanJSON("9.9", "Up") + `}`))
+	deliver(s, `{"type":"ChannelVarset","channel":`+chanJSON("9.9", "Up")+`}`)
 	if s.unrouted.Load() != 1 {
 		t.Fatalf("unrouted = %d", s.unrouted.Load())
 	}
@@ -141,7 +150,7 @@ func TestOutboundOutcomesFromEvents(t *testing.T) {
 			s := newOfflineServer()
 			l := outbound(s, id)
 			for _, e := range tc.events {
-				s.dispatch([]byte(e))
+				deliver(s, e)
 			}
 			err := outboundLeg{l}.WaitAnswer(context.Background())
 			var de *ivr.DialError
@@ -158,15 +167,15 @@ func TestOutboundAnsweredOnlyOnceInStasis(t *testing.T) {
 	l := outbound(s, id)
 	// Up and Dial ANSWER come before StasisStart: the leg cannot be
 	// bridged until it is in the application.
-	s.dispatch([]byte(`{"type":"ChannelStateChange","channel":` + chanJSON(id, "Up") + `}`))
-	s.dispatch([]byte(`{"type":"Dial","dialstatus":"ANSWER","peer":` + chanJSON(id, "Up") + `}`))
+	deliver(s, `{"type":"ChannelStateChange","channel":`+chanJSON(id, "Up")+`}`)
+	deliver(s, `{"type":"Dial","dialstatus":"ANSWER","peer":`+chanJSON(id, "Up")+`}`)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := (outboundLeg{l}).WaitAnswer(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("answered before StasisStart: %v", err)
 	}
-	s.dispatch([]byte(stasisStart(id, `["dialed","call-1-2"]`)))
-	s.dispatch([]byte(`{"type":"ChannelStateChange","channel":` + chanJSON(id, "Up") + `}`))
+	deliver(s, stasisStart(id, `["dialed","call-1-2"]`))
+	deliver(s, `{"type":"ChannelStateChange","channel":`+chanJSON(id, "Up")+`}`)
 	if err := (outboundLeg{l}).WaitAnswer(context.Background()); err != nil {
 		t.Fatalf("WaitAnswer after StasisStart: %v", err)
 	}
@@ -212,7 +221,7 @@ func FuzzDispatch(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		s := newOfflineServer()
-		s.dispatch([]byte(stasisStart("1.1", `["inbound","+33179000001"]`)))
-		s.dispatch(msg)
+		deliver(s, stasisStart("1.1", `["inbound","+33179000001"]`))
+		deliver(s, string(msg))
 	})
 }

@@ -34,20 +34,24 @@ type Server struct {
 	ari       *native.Client
 	transport *http.Transport
 	link      *link
+	sub       ari.Subscription // the one subscription to ari/v5's bus
 
 	linkCancel context.CancelFunc
-	linkDone   chan struct{}
+	readerDone chan struct{} // closed when the subscription ended
+	watchDone  chan struct{}
+	sweeping   sync.WaitGroup
 	closeOnce  sync.Once
 	hardCtx    context.Context
 	hardCancel context.CancelCauseFunc
 
-	gen        atomic.Uint64 // resync generations (see leg.confirmed)
-	received   atomic.Uint64
-	malformed  atomic.Uint64
-	unrouted   atomic.Uint64
-	inProgress atomic.Int64
-	callsTotal atomic.Uint64
-	calls      sync.WaitGroup
+	gen         atomic.Uint64 // resync generations (see leg.confirmed)
+	received    atomic.Uint64
+	malformed   atomic.Uint64
+	unrouted    atomic.Uint64
+	backlogFull atomic.Uint64
+	inProgress  atomic.Int64
+	callsTotal  atomic.Uint64
+	calls       sync.WaitGroup
 
 	mu          sync.Mutex
 	legs        map[string]*leg // by channel id: where events go
@@ -62,91 +66,75 @@ type Server struct {
 
 var _ ivr.Switch = (*Server)(nil)
 
-// Open connects to ARI: the events WebSocket first (retried with backoff
-// until ctx ends or ConnectTimeout passes), then one REST request to check
-// the REST side. The link then keeps itself up until Close.
+// Open connects to ARI through ari/v5's native client: it starts the
+// client's events WebSocket and waits, until ctx ends or ConnectTimeout
+// passes, for it to connect and for Asterisk to list the application. A
+// refused password fails at once with ErrUnauthorized. ari/v5 then keeps
+// the WebSocket up by itself; the server follows it (see link) until Close.
 func Open(ctx context.Context, opts Options) (*Server, error) {
 	opts.setDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("ARI options: %w", err)
 	}
-	rest, transport, err := newRESTClient(&opts)
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{
 		opts:        opts,
 		log:         opts.Logger.With(zap.String("ari_app", opts.Application)),
-		ari:         rest,
-		transport:   transport,
 		legs:        map[string]*leg{},
 		dials:       map[string]*leg{},
 		bridges:     map[string]*connection{},
 		incomingSig: make(chan struct{}, 1),
-		linkDone:    make(chan struct{}),
+		readerDone:  make(chan struct{}),
+		watchDone:   make(chan struct{}),
 		drainStart:  make(chan struct{}),
 	}
+	s.link = newLink(&s.opts)
+	client, transport, err := newClient(&s.opts, s.link.onDial)
+	if err != nil {
+		return nil, err
+	}
+	s.ari, s.transport = client, transport
 	s.hardCtx, s.hardCancel = context.WithCancelCause(context.Background())
-	s.link = newLink(&s.opts, s.dispatch, s.resync)
 
 	cctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
 	defer cancel()
-	conn, err := s.link.connectFirst(cctx)
-	if err != nil {
+	abandon := make(chan struct{})
+	if err := s.start(cctx, s.connectClient(abandon)); err != nil {
+		if s.sub == nil {
+			// ari/v5's Connect has not returned: its loop cannot be
+			// stopped without a race (see parkDials).
+			s.link.policy.Store(dialPark)
+		} else {
+			s.stopClient()
+			<-s.readerDone
+		}
+		close(abandon)
+		s.hardCancel(err)
 		transport.CloseIdleConnections()
 		return nil, err
 	}
-	if err := s.waitRegistered(cctx); err != nil {
-		conn.Close()
-		transport.CloseIdleConnections()
-		return nil, fmt.Errorf("ARI REST %s: %w", redact(opts.URL), err)
-	}
-	s.link.setConn(conn)
 	lctx, lcancel := context.WithCancel(context.Background())
 	s.linkCancel = lcancel
+	go s.watch(lctx)
+	s.sweeping.Add(1)
 	go func() {
-		defer close(s.linkDone)
-		s.link.run(lctx, conn)
+		defer s.sweeping.Done()
+		s.sweepOrphans(lctx)
 	}()
-	s.log.Info("ARI connected", zap.String("url", redact(opts.URL)))
+	s.log.Info("ARI connected", zap.String("url", redact(opts.URL)), zap.String("events", s.link.url))
 	return s, nil
 }
 
-// waitRegistered waits until Asterisk lists our application: it registers
-// it just after the WebSocket handshake, and a call reaching Stasis() in
-// between would fail. It also checks the REST side of the link.
-func (s *Server) waitRegistered(ctx context.Context) error {
-	key := ari.NewKey(ari.ApplicationKey, s.opts.Application)
-	wait := 5 * time.Millisecond
-	for {
-		_, err := s.ari.Application().Data(key)
-		if err == nil {
-			return nil
-		}
-		if statusOf(err) != 404 {
-			return requestError("get application "+s.opts.Application, err)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("application %s still not registered: %w", s.opts.Application, context.Cause(ctx))
-		case <-t.C:
-		}
-		wait = min(2*wait, 200*time.Millisecond)
-	}
-}
-
-// dispatch applies one WebSocket message. It runs on the link's reader
+// dispatch applies one event from ari/v5's bus. It runs on the reader
 // goroutine and never blocks: REST work it causes runs elsewhere.
-func (s *Server) dispatch(data []byte) {
+func (s *Server) dispatch(ae ari.Event) {
 	s.received.Add(1)
-	e, err := decodeEvent(data)
-	if err != nil {
+	if ae == nil {
+		// ari/v5 sends the result of a failed decode, which may be nil.
 		s.malformed.Add(1)
-		s.log.Warn("ARI event skipped", zap.Error(err))
+		s.log.Warn("ARI event skipped: ari/v5 could not decode it")
 		return
 	}
+	e := fromARI(ae)
 	id := e.channelID()
 	s.mu.Lock()
 	l := s.legs[id]
@@ -278,8 +266,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.linkCancel()
-		s.link.drop()
-		<-s.linkDone
+		<-s.watchDone
+		s.sweeping.Wait()
+		s.stopClient()
+		<-s.readerDone
+		s.link.down()
 		s.transport.CloseIdleConnections()
 		s.log.Info("ARI link closed")
 	})

@@ -2,7 +2,8 @@ package bridge
 
 import "time"
 
-// LinkUp says whether the events WebSocket is connected (for /readyz).
+// LinkUp says whether ari/v5's events WebSocket is connected and Asterisk
+// lists the application (for /readyz).
 func (s *Server) LinkUp() bool { up, _, _ := s.link.state(); return up }
 
 // CallsInProgress counts inbound calls from StasisStart until their
@@ -14,12 +15,15 @@ type Stats struct {
 	LinkUp          bool
 	LinkSince       time.Time // when the link last went up or down
 	Reconnects      int64     // WebSocket reconnections since Open
-	EventsReceived  uint64    // WebSocket messages
-	EventsMalformed uint64    // messages that were not an ARI event: the only events ever lost
-	EventsUnrouted  uint64    // events about channels we do not control (expected: Local halves, late events)
-	CallsInProgress int64
-	CallsTotal      uint64
-	Legs            int // channels routed now
+	EventsReceived  uint64    // events read from ari/v5's bus
+	EventsMalformed uint64    // events ari/v5 could not decode (delivered as nil)
+	// EventsBacklogFull counts the events read while ari/v5's subscription
+	// buffer was full: ari/v5 drops events silently then, so some may be lost.
+	EventsBacklogFull uint64
+	EventsUnrouted    uint64 // events about channels we do not control (expected: Local halves, late events)
+	CallsInProgress   int64
+	CallsTotal        uint64
+	Legs              int // channels routed now
 }
 
 func (s *Server) Stats() Stats {
@@ -30,6 +34,7 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		LinkUp: up, LinkSince: since, Reconnects: reconnects,
 		EventsReceived: s.received.Load(), EventsMalformed: s.malformed.Load(), EventsUnrouted: s.unrouted.Load(),
-		CallsInProgress: s.inProgress.Load(), CallsTotal: s.callsTotal.Load(), Legs: legs,
+		EventsBacklogFull: s.backlogFull.Load(),
+		CallsInProgress:   s.inProgress.Load(), CallsTotal: s.callsTotal.Load(), Legs: legs,
 	}
 }
