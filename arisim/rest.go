@@ -24,6 +24,7 @@ func errMsg(status int, msg string) *apiError {
 type params struct {
 	v    map[string]string
 	vars map[string]string
+	body []byte // the raw JSON body, for requests whose body is one object (eventFilter)
 }
 
 func readParams(r *http.Request) params {
@@ -32,6 +33,7 @@ func readParams(r *http.Request) params {
 		p.v[k] = vs[0]
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	p.body = body
 	var m map[string]any
 	if len(body) > 0 && json.Unmarshal(body, &m) == nil {
 		for k, v := range m {
@@ -129,7 +131,7 @@ func (s *Server) route(method string, seg []string, p params) (int, any) {
 	case "asterisk":
 		status, body, e = s.routeAsterisk(method, seg[1:])
 	case "applications":
-		status, body, e = s.routeApplications(method, seg[1:])
+		status, body, e = s.routeApplications(method, seg[1:], p)
 	default:
 		e = errMsg(404, "Resource not found")
 	}
@@ -159,7 +161,7 @@ func (s *Server) routeAsterisk(method string, seg []string) (int, any, *apiError
 	return 0, nil, errMsg(404, "Resource not found")
 }
 
-func (s *Server) routeApplications(method string, seg []string) (int, any, *apiError) {
+func (s *Server) routeApplications(method string, seg []string, p params) (int, any, *apiError) {
 	appJSON := func(name string) obj {
 		chans, brs := []string{}, []string{}
 		for _, c := range s.channels {
@@ -172,7 +174,9 @@ func (s *Server) routeApplications(method string, seg []string) (int, any, *apiE
 				brs = append(brs, b.id)
 			}
 		}
-		return obj{{"name", name}, {"channel_ids", chans}, {"bridge_ids", brs}, {"endpoint_ids", []string{}}, {"device_names", []string{}}, {"events_allowed", []any{}}, {"events_disallowed", []any{}}}
+		f := s.filters[name]
+		return obj{{"name", name}, {"channel_ids", chans}, {"bridge_ids", brs}, {"endpoint_ids", []string{}}, {"device_names", []string{}},
+			{"events_allowed", f.allowedJSON()}, {"events_disallowed", f.disallowedJSON()}}
 	}
 	if len(seg) == 0 {
 		if method != "GET" {
@@ -191,7 +195,18 @@ func (s *Server) routeApplications(method string, seg []string) (int, any, *apiE
 	if len(seg) == 1 && method == "GET" {
 		return 200, appJSON(seg[0]), nil
 	}
-	return 0, nil, errMethod
+	if len(seg) == 2 && seg[1] == "eventFilter" && method == "PUT" {
+		f, err := parseEventFilter(p.body, s.filters[seg[0]])
+		if err != nil {
+			return 0, nil, errMsg(400, err.Error())
+		}
+		s.filters[seg[0]] = f
+		return 200, appJSON(seg[0]), nil
+	}
+	if len(seg) == 2 && seg[1] == "eventFilter" {
+		return 0, nil, errMethod
+	}
+	return 0, nil, errMsg(404, "Resource not found")
 }
 
 func (s *Server) routePlaybacks(method string, seg []string) (int, any, *apiError) {

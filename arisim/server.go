@@ -94,6 +94,7 @@ type Server struct {
 	bridges   map[string]*bridge
 	playbacks map[string]*playback
 	apps      map[string]int // connected WebSockets per app
+	filters   map[string]*eventFilter
 	conns     map[*wsConn]bool
 	faults    faults
 	live      map[*phone]bool
@@ -113,7 +114,7 @@ func New(opts Options) *Server {
 	opts.defaults()
 	s := &Server{opts: opts, clock: opts.Clock, log: opts.Logger,
 		channels: map[string]*channel{}, bridges: map[string]*bridge{}, playbacks: map[string]*playback{},
-		apps: map[string]int{}, conns: map[*wsConn]bool{}, live: map[*phone]bool{}, endpoints: map[string]*endpoint{}}
+		apps: map[string]int{}, filters: map[string]*eventFilter{}, conns: map[*wsConn]bool{}, live: map[*phone]bool{}, endpoints: map[string]*endpoint{}}
 	s.faults.failOriginate = -1
 	s.epoch = opts.Epoch
 	if s.epoch == 0 {
@@ -172,8 +173,12 @@ func (s *Server) locked(f func()) func() {
 // subscribeAll connection. The caller holds s.mu.
 func (s *Server) emit(subs map[string]bool, _ any, e obj) {
 	var cache map[string][]byte
+	typ := eventType(e)
 	for c := range s.conns {
 		if !c.all && !subs[c.app] {
+			continue
+		}
+		if !s.filters[c.app].passes(typ) {
 			continue
 		}
 		b, ok := cache[c.app]

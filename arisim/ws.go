@@ -75,6 +75,7 @@ func (c *wsConn) dropLocked() {
 	c.s.apps[c.app]--
 	if c.s.apps[c.app] <= 0 {
 		delete(c.s.apps, c.app)
+		delete(c.s.filters, c.app) // the application is gone, with its filter
 	}
 	c.once.Do(func() { close(c.quit) })
 }
