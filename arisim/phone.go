@@ -8,19 +8,22 @@ import (
 // Step is one action of a scripted phone. Exactly one field is set; YAML
 // writes it as a one-key map, e.g. `- press: "1#"` or `- wait: 2s`.
 type Step struct {
-	Wait         Duration  `yaml:"wait,omitempty"`           // do nothing for this long
-	WaitAnswer   bool      `yaml:"wait_answer,omitempty"`    // until the app answers this phone's call
-	WaitForSound string    `yaml:"wait_for_sound,omitempty"` // until a sound whose URI contains this has finished playing to the phone
-	WaitBridged  bool      `yaml:"wait_bridged,omitempty"`   // until the phone is in a bridge with somebody else (talking)
-	Press        string    `yaml:"press,omitempty"`          // DTMF digits, one per Gap
-	Gap          Duration  `yaml:"gap,omitempty"`            // spacing of Press digits (default 250ms)
-	Hangup       bool      `yaml:"hangup,omitempty"`         // hang up (cause 16)
-	Silent       bool      `yaml:"silent,omitempty"`         // stay on the line until the other side hangs up
-	Ring         *Duration `yaml:"ring,omitempty"`           // outbound: ring this long (0: until the originate times out)
-	Answer       bool      `yaml:"answer,omitempty"`         // outbound: pick up
-	Busy         bool      `yaml:"busy,omitempty"`           // outbound: signal busy (cause 17)
-	Congestion   bool      `yaml:"congestion,omitempty"`     // outbound: unreachable (cause 34)
-	Fail         int       `yaml:"fail,omitempty"`           // outbound: fail with this cause
+	Wait         Duration `yaml:"wait,omitempty"`           // do nothing for this long
+	WaitAnswer   bool     `yaml:"wait_answer,omitempty"`    // until the app answers this phone's call
+	WaitForSound string   `yaml:"wait_for_sound,omitempty"` // until a sound whose URI contains this has finished playing to the phone
+	WaitBridged  bool     `yaml:"wait_bridged,omitempty"`   // until the phone is in a bridge with somebody else (talking)
+	// DropWebSockets is a fault placed at an exact point of a call: every
+	// events WebSocket drops (as DropWebSockets), and the script goes on.
+	DropWebSockets bool      `yaml:"drop_websockets,omitempty"`
+	Press          string    `yaml:"press,omitempty"`      // DTMF digits, one per Gap
+	Gap            Duration  `yaml:"gap,omitempty"`        // spacing of Press digits (default 250ms)
+	Hangup         bool      `yaml:"hangup,omitempty"`     // hang up (cause 16)
+	Silent         bool      `yaml:"silent,omitempty"`     // stay on the line until the other side hangs up
+	Ring           *Duration `yaml:"ring,omitempty"`       // outbound: ring this long (0: until the originate times out)
+	Answer         bool      `yaml:"answer,omitempty"`     // outbound: pick up
+	Busy           bool      `yaml:"busy,omitempty"`       // outbound: signal busy (cause 17)
+	Congestion     bool      `yaml:"congestion,omitempty"` // outbound: unreachable (cause 34)
+	Fail           int       `yaml:"fail,omitempty"`       // outbound: fail with this cause
 }
 
 // Step constructors for scenarios built in Go.
@@ -28,6 +31,7 @@ func Wait(d time.Duration) Step                   { return Step{Wait: Duration(d
 func WaitAnswer() Step                            { return Step{WaitAnswer: true} }
 func WaitForSound(uriPart string) Step            { return Step{WaitForSound: uriPart} }
 func WaitBridged() Step                           { return Step{WaitBridged: true} }
+func DropWebSockets() Step                        { return Step{DropWebSockets: true} }
 func Press(digits string, gap time.Duration) Step { return Step{Press: digits, Gap: Duration(gap)} }
 func Hangup() Step                                { return Step{Hangup: true} }
 func Silent() Step                                { return Step{Silent: true} }
@@ -123,6 +127,11 @@ func (p *phone) run() {
 				return
 			}
 			p.pc++
+		case st.DropWebSockets:
+			p.pc++
+			for c := range p.s.conns {
+				c.dropLocked()
+			}
 		case st.WaitBridged:
 			if !p.wasBridged {
 				p.waiting = "bridged"
