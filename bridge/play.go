@@ -97,7 +97,11 @@ func (l *leg) playOne(ctx context.Context, interruptible bool, media string) err
 		l.stopPlayback(id)
 		return waitErr
 	case interruptible && digit:
-		l.stopPlayback(id)
+		// The caller has answered: act on the digit now. The stop need not
+		// be waited for (a later prompt queues behind the playback until the
+		// stop lands), and waiting would put a REST round trip between a
+		// GP's last key and the specialist's phone ringing.
+		go l.stopPlayback(id)
 		return errBargeIn
 	}
 	return nil
