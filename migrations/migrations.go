@@ -61,19 +61,8 @@ func Apply(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return nil, fmt.Errorf("create schema_migration: %w", err)
 	}
-	done := map[string]bool{}
-	rows, err := conn.Query(ctx, `SELECT version FROM schema_migration`)
+	done, err := appliedVersions(ctx, conn)
 	if err != nil {
-		return nil, fmt.Errorf("list applied migrations: %w", err)
-	}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		done[v] = true
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 
@@ -104,20 +93,9 @@ func Pending(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	done := map[string]bool{}
-	rows, err := conn.Query(ctx, `SELECT version FROM schema_migration`)
+	done, err := appliedVersions(ctx, conn)
 	if err != nil {
-		return nil, fmt.Errorf("list applied migrations (has `regul migrate` run?): %w", err)
-	}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		done[v] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (has `regul migrate` run?)", err)
 	}
 	var pending []string
 	for _, m := range all {
@@ -126,4 +104,20 @@ func Pending(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 		}
 	}
 	return pending, nil
+}
+
+func appliedVersions(ctx context.Context, conn *pgx.Conn) (map[string]bool, error) {
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migration`)
+	if err != nil {
+		return nil, fmt.Errorf("list applied migrations: %w", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list applied migrations: %w", err)
+	}
+	done := make(map[string]bool, len(versions))
+	for _, v := range versions {
+		done[v] = true
+	}
+	return done, nil
 }
