@@ -61,10 +61,16 @@ func (s *Server) newLeg(r originateReq, name, ctx, exten string) *channel {
 	for k, v := range r.vars {
 		c.vars[k] = v
 	}
-	if r.app != "" {
-		c.subs = map[string]bool{r.app: true}
-	}
 	return c
+}
+
+// subscribeOriginator subscribes the originate's app to c once c exists:
+// Asterisk does so only after creating the channel, so an app without
+// subscribeAll never sees ChannelCreated of the channels it originates.
+func subscribeOriginator(c *channel, r originateReq) {
+	if r.app != "" {
+		c.subs[r.app] = true
+	}
 }
 
 // originateTrunk dials a scripted endpoint (or the default behaviour).
@@ -78,7 +84,8 @@ func (s *Server) originateTrunk(r originateReq, tech, rest string) *channel {
 	c := s.newLeg(r, name, "default", "s")
 	c.dialString = rest
 	s.addChannel(c)
-	s.startDial(c, r)
+	subscribeOriginator(c, r)
+	reached := s.startDial(c, r)
 	steps, rep := s.endpointFor(r.endpoint)
 	ph := &phone{s: s, leg: c, steps: steps, rep: rep}
 	c.ph = ph
@@ -88,17 +95,21 @@ func (s *Server) originateTrunk(r originateReq, tech, rest string) *channel {
 		rep.Calls++
 		rep.mu.Unlock()
 	}
-	ph.run()
+	if reached {
+		ph.run()
+	}
 	return c
 }
 
-func (s *Server) startDial(c *channel, r originateReq) {
+// startDial starts ringing c, bounded by the originate's timeout. Under
+// FailOriginates the network fails the call right after the 200 and the
+// far end is never reached (false): its script does not run.
+func (s *Server) startDial(c *channel, r originateReq) bool {
 	c.dialing = true
 	s.dialEvent(c, "")
 	if fc := s.faults.failOriginate; fc >= 0 {
-		// A fault: the call fails as soon as it is placed.
 		s.clock.AfterFunc(0, s.locked(func() { s.teardown(c, fc, "fault") }))
-		return
+		return false
 	}
 	timeout := r.timeout
 	if timeout <= 0 {
@@ -115,6 +126,7 @@ func (s *Server) startDial(c *channel, r originateReq) {
 		}
 		s.teardown(c, 19, "timeout")
 	}))
+	return true
 }
 
 func (s *Server) originateLocal(r originateReq, rest string) *channel {
@@ -124,13 +136,12 @@ func (s *Server) originateLocal(r originateReq, rest string) *channel {
 	one := s.newLeg(r, base+";1", ctx, exten)
 	two := &channel{id: s.newChannelID(), name: base + ";2", state: "Ring", context: ctx, exten: exten, priority: 1,
 		vars: map[string]string{}, subs: map[string]bool{}}
-	if r.app != "" {
-		two.subs[r.app] = true
-	}
 	one.peer, two.peer = two, one
 	one.dialString = rest
 	s.addChannel(one)
 	s.addChannel(two)
+	subscribeOriginator(one, r)
+	subscribeOriginator(two, r)
 	prog, known := localPrograms()[rest]
 	if ctx == "incoming" {
 		known = true
@@ -159,11 +170,13 @@ func (s *Server) originateLocal(r originateReq, rest string) *channel {
 		ph.run()
 		return one
 	}
-	s.startDial(one, r)
+	reached := s.startDial(one, r)
 	ph := &phone{s: s, leg: one, own: two, steps: prog}
 	one.ph = ph
 	s.live[ph] = true
-	ph.run()
+	if reached {
+		ph.run()
+	}
 	return one
 }
 

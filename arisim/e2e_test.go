@@ -26,13 +26,18 @@ func startSim(t testing.TB, speed float64) *Server {
 // time since native.Connect retries forever.
 func connect(t testing.TB, s *Server, app string) ari.Client {
 	t.Helper()
+	return connectURL(t, s.URL(), s.WebsocketURL(), app)
+}
+
+func connectURL(t testing.TB, restURL, eventsURL, app string) ari.Client {
+	t.Helper()
 	type res struct {
 		c   ari.Client
 		err error
 	}
 	ch := make(chan res, 1)
 	go func() {
-		c, err := native.Connect(&native.Options{Application: app, URL: s.URL(), WebsocketURL: s.WebsocketURL(),
+		c, err := native.Connect(&native.Options{Application: app, URL: restURL, WebsocketURL: eventsURL,
 			Username: "ari", Password: "ari"})
 		ch <- res{c, err}
 	}()

@@ -30,7 +30,6 @@ var ignoredEvents = map[string]bool{"ChannelDialplan": true, "ChannelVarset": tr
 // must match exactly.
 var knownDifferences = map[string]string{
 	"errors":                    "app not connected: the emulator also sends ChannelHangupRequest on the app-side Local half",
-	"noanswer_app_only":         "without subscribeAll the emulator sends ChannelCreated of channels originated with app= (Asterisk subscribes the app only after creation)",
 	"originate_bridge":          "DTMF relayed through a bridge is reported on one channel only, and Local-half hangup events come in a slightly different order",
 	"originate_bridge_app_only": "same as originate_bridge, plus ChannelCreated of app-originated channels without subscribeAll",
 	"reconnect":                 "digit timing of the gp-sim dialplan around WebSocket drops, and the order of Dial/StasisStart for a Local call placed while reconnecting",
