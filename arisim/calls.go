@@ -6,12 +6,26 @@ import (
 	"time"
 )
 
+// Timing of the reference dialplan's applications, as the traces show it.
+// SendDTMF(digits,250) keeps 100 ms of quiet, then sends each digit for
+// 100 ms (reported at its end) followed by 250 ms of pause: the first digit
+// is reported 200 ms after the application starts, the next ones 350 ms
+// apart, and the application ends 250 ms after the last. Press reports its
+// first digit one gap after it starts, hence a lead of 200 - 350 ms.
+// Answer() on a channel without media waits 500 ms for a first frame.
+const (
+	sendDTMFGap     = 350 * time.Millisecond
+	sendDTMFLead    = 200*time.Millisecond - sendDTMFGap
+	sendDTMFTail    = 250 * time.Millisecond
+	answerMediaWait = 500 * time.Millisecond
+)
+
 // localPrograms is the dialplan of the reference traces (README of
 // ari-reference), so Local/... originates replay as on the real Asterisk.
 func localPrograms() map[string][]Step {
 	return map[string][]Step{
-		"s@gp-sim":         {WaitAnswer(), Wait(2 * time.Second), Press("10003456789#", 350*time.Millisecond), Wait(30 * time.Second), Hangup()},
-		"s@specialist-sim": {Answer(), Wait(2 * time.Second), Press("1", 350*time.Millisecond), Wait(20 * time.Second), Hangup()},
+		"s@gp-sim":         {WaitAnswer(), Wait(2*time.Second + sendDTMFLead), Press("10003456789#", sendDTMFGap), Wait(30*time.Second + sendDTMFTail), Hangup()},
+		"s@specialist-sim": {Answer(), Wait(answerMediaWait + 2*time.Second + sendDTMFLead), Press("1", sendDTMFGap), Wait(20*time.Second + sendDTMFTail), Hangup()},
 		"s@ring-sim":       {Ring(60 * time.Second), Hangup()},
 		"s@busy-sim":       {Ring(2 * time.Second), Busy()},
 	}
@@ -209,13 +223,10 @@ func (s *Server) calleeAnswers(p *phone) {
 	s.dialEvent(c, "ANSWER")
 	p.note(EntryAnswered, "")
 	if c.originApp != "" && !s.enterStasis(c, c.originApp, c.originArgs, false) {
-		// Observed: the app is not connected, the answered call is dropped, cause 0.
-		if p.own != nil {
-			s.chanEvent(p.own, "ChannelHangupRequest", kv{"cause", 0})
-			s.teardown(p.own, 0, "asterisk")
-		} else {
-			s.teardown(c, 0, "asterisk")
-		}
+		// Observed: the app is not connected, the answered channel is hung
+		// up at once (no ChannelHangupRequest of its own), cause 0; a Local
+		// callee's other half is asked to hang up, then both are destroyed.
+		s.teardown(c, 0, "asterisk")
 	}
 }
 

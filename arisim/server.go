@@ -60,7 +60,7 @@ func (o *Options) defaults() {
 		o.DefaultSoundDuration = 2 * time.Second
 	}
 	if o.SoundDurations == nil {
-		o.SoundDurations = map[string]time.Duration{"sound:hello-world": 1088 * time.Millisecond, "sound:beep": 250 * time.Millisecond}
+		o.SoundDurations = map[string]time.Duration{"sound:hello-world": 1088 * time.Millisecond, "sound:beep": 442 * time.Millisecond}
 	}
 	if o.MissingSounds == nil {
 		o.MissingSounds = map[string]bool{"sound:this-sound-does-not-exist": true}
