@@ -46,6 +46,12 @@ func connectURL(t testing.TB, restURL, eventsURL, app string) ari.Client {
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
+		// Under -race this Close is reported, and it is ari/v5's own race
+		// (v5.3.1, client/native/client.go): Client.Close writes the
+		// unsynchronised `connected` flag (line 177) that the listen
+		// goroutine writes after each (re)connection and read failure
+		// (lines 344, 357, 363). The emulator itself races with nothing;
+		// bridge stops the loop through the client's cancel field instead.
 		t.Cleanup(r.c.Close)
 		return r.c
 	case <-time.After(10 * time.Second):
