@@ -88,6 +88,7 @@ func (s *Server) routeBridges(method string, seg []string, p params) (int, any, 
 			}
 		}
 		b.moh = on
+		b.mohClass = p.get("mohClass")
 		return 204, nil, nil
 	}
 	return 0, nil, errMsg(404, "Resource not found")
@@ -138,7 +139,7 @@ func (s *Server) addToBridge(b *bridge, p params) (int, any, *apiError) {
 		if c.ph != nil {
 			c.ph.note(EntryBridged, b.id)
 			if b.moh {
-				c.ph.note(EntryMOHStart, "")
+				c.ph.note(EntryMOHStart, b.mohClass)
 			}
 		}
 	}

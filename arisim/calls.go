@@ -6,12 +6,26 @@ import (
 	"time"
 )
 
+// Timing of the reference dialplan's applications, as the traces show it.
+// SendDTMF(digits,250) keeps 100 ms of quiet, then sends each digit for
+// 100 ms (reported at its end) followed by 250 ms of pause: the first digit
+// is reported 200 ms after the application starts, the next ones 350 ms
+// apart, and the application ends 250 ms after the last. Press reports its
+// first digit one gap after it starts, hence a lead of 200 - 350 ms.
+// Answer() on a channel without media waits 500 ms for a first frame.
+const (
+	sendDTMFGap     = 350 * time.Millisecond
+	sendDTMFLead    = 200*time.Millisecond - sendDTMFGap
+	sendDTMFTail    = 250 * time.Millisecond
+	answerMediaWait = 500 * time.Millisecond
+)
+
 // localPrograms is the dialplan of the reference traces (README of
 // ari-reference), so Local/... originates replay as on the real Asterisk.
 func localPrograms() map[string][]Step {
 	return map[string][]Step{
-		"s@gp-sim":         {WaitAnswer(), Wait(2 * time.Second), Press("10003456789#", 350*time.Millisecond), Wait(30 * time.Second), Hangup()},
-		"s@specialist-sim": {Answer(), Wait(2 * time.Second), Press("1", 350*time.Millisecond), Wait(20 * time.Second), Hangup()},
+		"s@gp-sim":         {WaitAnswer(), Wait(2*time.Second + sendDTMFLead), Press("10003456789#", sendDTMFGap), Wait(30*time.Second + sendDTMFTail), Hangup()},
+		"s@specialist-sim": {Answer(), Wait(answerMediaWait + 2*time.Second + sendDTMFLead), Press("1", sendDTMFGap), Wait(20*time.Second + sendDTMFTail), Hangup()},
 		"s@ring-sim":       {Ring(60 * time.Second), Hangup()},
 		"s@busy-sim":       {Ring(2 * time.Second), Busy()},
 	}
@@ -61,10 +75,16 @@ func (s *Server) newLeg(r originateReq, name, ctx, exten string) *channel {
 	for k, v := range r.vars {
 		c.vars[k] = v
 	}
-	if r.app != "" {
-		c.subs = map[string]bool{r.app: true}
-	}
 	return c
+}
+
+// subscribeOriginator subscribes the originate's app to c once c exists:
+// Asterisk does so only after creating the channel, so an app without
+// subscribeAll never sees ChannelCreated of the channels it originates.
+func subscribeOriginator(c *channel, r originateReq) {
+	if r.app != "" {
+		c.subs[r.app] = true
+	}
 }
 
 // originateTrunk dials a scripted endpoint (or the default behaviour).
@@ -78,7 +98,8 @@ func (s *Server) originateTrunk(r originateReq, tech, rest string) *channel {
 	c := s.newLeg(r, name, "default", "s")
 	c.dialString = rest
 	s.addChannel(c)
-	s.startDial(c, r)
+	subscribeOriginator(c, r)
+	reached := s.startDial(c, r)
 	steps, rep := s.endpointFor(r.endpoint)
 	ph := &phone{s: s, leg: c, steps: steps, rep: rep}
 	c.ph = ph
@@ -88,17 +109,21 @@ func (s *Server) originateTrunk(r originateReq, tech, rest string) *channel {
 		rep.Calls++
 		rep.mu.Unlock()
 	}
-	ph.run()
+	if reached {
+		ph.run()
+	}
 	return c
 }
 
-func (s *Server) startDial(c *channel, r originateReq) {
+// startDial starts ringing c, bounded by the originate's timeout. Under
+// FailOriginates the network fails the call right after the 200 and the
+// far end is never reached (false): its script does not run.
+func (s *Server) startDial(c *channel, r originateReq) bool {
 	c.dialing = true
 	s.dialEvent(c, "")
 	if fc := s.faults.failOriginate; fc >= 0 {
-		// A fault: the call fails as soon as it is placed.
 		s.clock.AfterFunc(0, s.locked(func() { s.teardown(c, fc, "fault") }))
-		return
+		return false
 	}
 	timeout := r.timeout
 	if timeout <= 0 {
@@ -115,6 +140,7 @@ func (s *Server) startDial(c *channel, r originateReq) {
 		}
 		s.teardown(c, 19, "timeout")
 	}))
+	return true
 }
 
 func (s *Server) originateLocal(r originateReq, rest string) *channel {
@@ -124,13 +150,12 @@ func (s *Server) originateLocal(r originateReq, rest string) *channel {
 	one := s.newLeg(r, base+";1", ctx, exten)
 	two := &channel{id: s.newChannelID(), name: base + ";2", state: "Ring", context: ctx, exten: exten, priority: 1,
 		vars: map[string]string{}, subs: map[string]bool{}}
-	if r.app != "" {
-		two.subs[r.app] = true
-	}
 	one.peer, two.peer = two, one
 	one.dialString = rest
 	s.addChannel(one)
 	s.addChannel(two)
+	subscribeOriginator(one, r)
+	subscribeOriginator(two, r)
 	prog, known := localPrograms()[rest]
 	if ctx == "incoming" {
 		known = true
@@ -159,11 +184,13 @@ func (s *Server) originateLocal(r originateReq, rest string) *channel {
 		ph.run()
 		return one
 	}
-	s.startDial(one, r)
+	reached := s.startDial(one, r)
 	ph := &phone{s: s, leg: one, own: two, steps: prog}
 	one.ph = ph
 	s.live[ph] = true
-	ph.run()
+	if reached {
+		ph.run()
+	}
 	return one
 }
 
@@ -196,13 +223,10 @@ func (s *Server) calleeAnswers(p *phone) {
 	s.dialEvent(c, "ANSWER")
 	p.note(EntryAnswered, "")
 	if c.originApp != "" && !s.enterStasis(c, c.originApp, c.originArgs, false) {
-		// Observed: the app is not connected, the answered call is dropped, cause 0.
-		if p.own != nil {
-			s.chanEvent(p.own, "ChannelHangupRequest", kv{"cause", 0})
-			s.teardown(p.own, 0, "asterisk")
-		} else {
-			s.teardown(c, 0, "asterisk")
-		}
+		// Observed: the app is not connected, the answered channel is hung
+		// up at once (no ChannelHangupRequest of its own), cause 0; a Local
+		// callee's other half is asked to hang up, then both are destroyed.
+		s.teardown(c, 0, "asterisk")
 	}
 }
 

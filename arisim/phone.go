@@ -219,6 +219,7 @@ func (p *phone) press(digits string, gap time.Duration) {
 		d := digits[:1]
 		p.note(EntryPressed, d)
 		p.s.chanEvent(p.leg, "ChannelDtmfReceived", kv{"digit", d}, kv{"duration_ms", 100})
+		p.s.relayDTMF(p.leg, d)
 		p.press(digits[1:], gap)
 	})
 }
@@ -231,4 +232,21 @@ func (p *phone) hangup(cause int) {
 		return
 	}
 	p.s.farSideHangup(p.leg, cause)
+}
+
+// relayDTMF passes a digit received on c to the other members of its bridge,
+// as a mixing bridge does. Only a Local pair reports it, on the half that
+// runs dialplan (it reads the DTMF frame); a trunk channel just sends it
+// down the line. Observed in originate_bridge: the specialist's "1" is
+// reported on the specialist's channel, then on the GP's ;1 half.
+func (s *Server) relayDTMF(c *channel, digit string) {
+	if c.bridge == nil {
+		return
+	}
+	for _, m := range c.bridge.members {
+		if m == c || m.ph == nil || m.ph.own == nil || m.ph.own.gone {
+			continue
+		}
+		s.chanEvent(m.ph.own, "ChannelDtmfReceived", kv{"digit", digit}, kv{"duration_ms", 100})
+	}
 }

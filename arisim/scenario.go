@@ -59,11 +59,19 @@ var (
 	Voicemail = func(d time.Duration) []Step { return []Step{Ring(d), Answer(), Silent()} }
 )
 
+// appName is the Stasis app inbound calls enter ("regul" by default).
+func (sc *Scenario) appName() string {
+	if sc.App == "" {
+		return "regul"
+	}
+	return sc.App
+}
+
 // LoadScenario reads a YAML scenario file.
 func LoadScenario(path string) (*Scenario, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load scenario: %w", err)
 	}
 	var sc Scenario
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
@@ -110,10 +118,7 @@ func (s *Server) Play(sc *Scenario) *Report {
 		rep.Phones = append(rep.Phones, r)
 		s.reports = append(s.reports, r)
 	}
-	app := sc.App
-	if app == "" {
-		app = "regul"
-	}
+	app := sc.appName()
 	for _, in := range sc.Inbound {
 		in := in
 		r := &PhoneReport{Name: in.Name, Number: in.From}

@@ -5,8 +5,8 @@
 package arisim
 
 import (
-	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -60,7 +60,7 @@ func (o *Options) defaults() {
 		o.DefaultSoundDuration = 2 * time.Second
 	}
 	if o.SoundDurations == nil {
-		o.SoundDurations = map[string]time.Duration{"sound:hello-world": 1088 * time.Millisecond, "sound:beep": 250 * time.Millisecond}
+		o.SoundDurations = map[string]time.Duration{"sound:hello-world": 1088 * time.Millisecond, "sound:beep": 442 * time.Millisecond}
 	}
 	if o.MissingSounds == nil {
 		o.MissingSounds = map[string]bool{"sound:this-sound-does-not-exist": true}
@@ -102,6 +102,7 @@ type Server struct {
 	reports   []*PhoneReport
 	unknown   []Step
 	idle      chan struct{} // closed when no scenario phone is live
+	connected chan struct{} // closed and replaced whenever an events WebSocket registers
 	pending   int           // scheduled scenario phones not yet finished
 
 	httpSrv  *http.Server
@@ -114,7 +115,8 @@ func New(opts Options) *Server {
 	opts.defaults()
 	s := &Server{opts: opts, clock: opts.Clock, log: opts.Logger,
 		channels: map[string]*channel{}, bridges: map[string]*bridge{}, playbacks: map[string]*playback{},
-		apps: map[string]int{}, filters: map[string]*eventFilter{}, conns: map[*wsConn]bool{}, live: map[*phone]bool{}, endpoints: map[string]*endpoint{}}
+		apps: map[string]int{}, filters: map[string]*eventFilter{}, conns: map[*wsConn]bool{}, live: map[*phone]bool{}, endpoints: map[string]*endpoint{},
+		connected: make(chan struct{})}
 	s.faults.failOriginate = -1
 	s.epoch = opts.Epoch
 	if s.epoch == 0 {
@@ -128,7 +130,7 @@ func New(opts Options) *Server {
 func (s *Server) Start(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("arisim listen on %s: %w", addr, err)
 	}
 	s.listener = ln
 	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
@@ -149,15 +151,19 @@ func (s *Server) URL() string { return "http://" + s.Addr() + "/ari" }
 // WebsocketURL is the events URL without query.
 func (s *Server) WebsocketURL() string { return "ws://" + s.Addr() + "/ari/events" }
 
-// Close stops serving and drops every WebSocket.
+// Close stops serving at once, as when Asterisk stops: the listener, every
+// WebSocket and every HTTP connection are closed, requests in progress
+// included. (A graceful Shutdown would wait on connections a client has
+// opened but not used yet, for seconds.)
 func (s *Server) Close() error {
 	s.DropWebSockets()
 	if s.httpSrv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	return s.httpSrv.Shutdown(ctx)
+	if err := s.httpSrv.Close(); err != nil {
+		return fmt.Errorf("arisim close: %w", err)
+	}
+	return nil
 }
 
 // locked wraps a timer callback so it runs under the server lock.

@@ -48,6 +48,7 @@ type bridge struct {
 	members       []*channel
 	subs          map[string]bool
 	moh           bool
+	mohClass      string
 	playing       *playback
 	queue         []*playback
 }

@@ -1,6 +1,7 @@
 package arisim
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -43,6 +44,8 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.conns[c] = true
 	s.apps[app]++
+	close(s.connected)
+	s.connected = make(chan struct{})
 	s.mu.Unlock()
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -127,4 +130,23 @@ func (s *Server) Connected(app string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.apps[app]
+}
+
+// WaitConnected blocks until app has an events WebSocket registered, or ctx
+// ends (its cause is returned). Events emitted from then on reach that
+// WebSocket.
+func (s *Server) WaitConnected(ctx context.Context, app string) error {
+	for {
+		s.mu.Lock()
+		n, changed := s.apps[app], s.connected
+		s.mu.Unlock()
+		if n > 0 {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
 }
