@@ -37,10 +37,12 @@ const (
 // ApplyEvents writes events in one transaction, in order, and returns how
 // many were new (the others had been applied before: replay is a no-op).
 func (s *Store) ApplyEvents(ctx context.Context, events []Event) (int, error) {
-	return s.applyEvents(ctx, events, nil)
+	return s.ApplyEventsWith(ctx, events, nil)
 }
 
-func (s *Store) applyEvents(ctx context.Context, events []Event, hook ApplyHook) (int, error) {
+// ApplyEventsWith is ApplyEvents with a hook called, in the same transaction,
+// for each event that was new (see Options.OnApply).
+func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyHook) (int, error) {
 	applied := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		applied = 0
