@@ -163,7 +163,7 @@ func (e *env) pending(id string) {
 func (e *env) worker(id string, opts ...func(*WorkerOptions)) *Worker {
 	e.t.Helper()
 	sender, err := NewTwilio(TwilioOptions{AccountSID: twiliotest.AccountSID, AuthToken: twiliotest.AuthToken,
-		From: twiliotest.From, APIURL: e.twilio.URL(), Timeout: 2 * time.Second})
+		From: twiliotest.From, APIURL: e.twilio.URL(), Timeout: time.Second})
 	if err != nil {
 		e.t.Fatal(err)
 	}
