@@ -218,7 +218,9 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Eve
 	}
 	add(KindCallbackGP, pickMobile(append(append([]string(nil), c.gpPhones...), c.caller)),
 		callbackGPBody(c.territory, c.specialty, backFirst, backLast, ref))
-	add(KindCallbackCoordinator, pickMobile([]string{c.coordinatorPhone}),
+	// The coordination's number may be a landline: French operators read
+	// an SMS out to a landline.
+	add(KindCallbackCoordinator, c.coordinatorPhone,
 		callbackCoordinatorBody(c.territory, c.gpFirst, c.gpLast, gpNumber, c.specialty, ref))
 	return msgs, nil
 }

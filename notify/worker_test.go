@@ -28,14 +28,14 @@ func TestWorkerSends(t *testing.T) {
 	e := newEnv(t)
 	e.callback(callA, "cardiologie")
 	w := e.worker("w1")
-	if n := e.runOnce(w); n != 3 {
-		t.Fatalf("handled %d rows, want 3", n)
+	if n := e.runOnce(w); n != 4 {
+		t.Fatalf("handled %d rows, want 4", n)
 	}
 	if n := e.runOnce(w); n != 0 {
 		t.Fatalf("second pass handled %d rows", n)
 	}
 	msgs := e.twilio.Messages()
-	if len(msgs) != 3 {
+	if len(msgs) != 4 {
 		t.Fatalf("%d messages at Twilio:\n%s", len(msgs), e.twilio)
 	}
 	for i, r := range e.rows() {
@@ -58,12 +58,13 @@ func TestWorkerSends(t *testing.T) {
 // failed with Twilio's code and never retried.
 func TestWorkerRetriesAndFailures(t *testing.T) {
 	e := newEnv(t)
-	e.callback(callA, "dermatologie") // DURAND (+33612000049) and the GP
+	e.callback(callA, "dermatologie") // DURAND (+33612000049), the GP, the coordination
 	w := e.worker("w1")
 	e.twilio.Answer(twiliotest.Unavailable, twiliotest.Invalid)
 	e.runOnce(w)
 	rows := e.rows()
-	if rows[0].Status != "queued" || rows[0].Attempts != 1 || rows[1].Status != "failed" || rows[1].ErrorCode == nil || *rows[1].ErrorCode != 21211 {
+	if rows[0].Status != "queued" || rows[0].Attempts != 1 || rows[1].Status != "failed" || rows[1].ErrorCode == nil ||
+		*rows[1].ErrorCode != 21211 || rows[2].Status != "sent" {
 		t.Fatalf("after 500 and 400: %+v", rows)
 	}
 	if n := e.runOnce(w); n != 0 {
@@ -77,11 +78,11 @@ func TestWorkerRetriesAndFailures(t *testing.T) {
 	if rows[0].Status != "sent" || rows[0].Attempts != 2 || rows[1].Status != "failed" {
 		t.Fatalf("after retry: %+v", rows)
 	}
-	if got := posts(e.twilio.Requests()); got != 3 {
-		t.Errorf("%d POSTs, want 3 (500, 400, 201)", got)
+	if got := posts(e.twilio.Requests()); got != 4 {
+		t.Errorf("%d POSTs, want 4 (500, 400, 201, then 201)", got)
 	}
-	if got := len(e.twilio.Messages()); got != 1 {
-		t.Errorf("%d messages taken, want 1", got)
+	if got := len(e.twilio.Messages()); got != 2 {
+		t.Errorf("%d messages taken, want 2", got)
 	}
 }
 
@@ -116,10 +117,10 @@ func TestWorkerTimeoutNoDuplicate(t *testing.T) {
 // tell, the row is marked unknown rather than risk a duplicate.
 func TestWorkerCrashBetweenSendAndMark(t *testing.T) {
 	e := newEnv(t)
-	e.callback(callA, "cardiologie") // MARTIN, BERNARD, the GP
-	dead := e.worker("dead", func(o *WorkerOptions) { o.Batch = 3 })
+	e.callback(callA, "cardiologie") // MARTIN, BERNARD, the GP, the coordination
+	dead := e.worker("dead", func(o *WorkerOptions) { o.Batch = 4 })
 	leased, err := dead.lease(context.Background())
-	if err != nil || len(leased) != 3 {
+	if err != nil || len(leased) != 4 {
 		t.Fatalf("lease: %d rows, %v", len(leased), err)
 	}
 	// It sent the first row only, then crashed.
@@ -139,12 +140,13 @@ func TestWorkerCrashBetweenSendAndMark(t *testing.T) {
 	e.twilio.ListDown(false)
 	e.runOnce(next) // row 2: not found at Twilio → sent
 	e.runOnce(next) // row 3: not found → sent
+	e.runOnce(next) // row 4: not found → sent
 
 	rows := e.rows()
-	if rows[0].Status != "unknown" || rows[1].Status != "sent" || rows[2].Status != "sent" {
+	if rows[0].Status != "unknown" || rows[1].Status != "sent" || rows[2].Status != "sent" || rows[3].Status != "sent" {
 		t.Fatalf("rows: %+v", rows)
 	}
-	for _, to := range []string{"+33612000015", "+33612000023", "+33611000014"} {
+	for _, to := range []string{"+33612000015", "+33612000023", "+33611000014", "+33179000099"} {
 		if got := len(e.twilio.Bodies(to)); got != 1 {
 			t.Errorf("%s got %d messages", to, got)
 		}
@@ -153,7 +155,7 @@ func TestWorkerCrashBetweenSendAndMark(t *testing.T) {
 	// The same crash, and Twilio answers the list: found, marked sent.
 	e.callback("3f2a9c10-0000-4000-8000-000000000002", "dermatologie")
 	leased, err = dead.lease(context.Background())
-	if err != nil || len(leased) != 2 {
+	if err != nil || len(leased) != 3 {
 		t.Fatalf("lease: %d rows, %v", len(leased), err)
 	}
 	for _, l := range leased {
@@ -164,13 +166,13 @@ func TestWorkerCrashBetweenSendAndMark(t *testing.T) {
 	before := posts(e.twilio.Requests())
 	e.clock.Advance(time.Minute)
 	next.o.Batch = 10
-	if n := e.runOnce(next); n != 2 {
+	if n := e.runOnce(next); n != 3 {
 		t.Fatalf("recovered %d rows", n)
 	}
 	if after := posts(e.twilio.Requests()); after != before {
 		t.Errorf("%d POSTs after the crash, want none", after-before)
 	}
-	for _, r := range e.rows()[3:] {
+	for _, r := range e.rows()[4:] {
 		if r.Status != "sent" || r.SID == nil {
 			t.Errorf("recovered row %+v", r)
 		}
@@ -203,8 +205,8 @@ func TestTwoWorkersNeverSendTwice(t *testing.T) {
 	}
 	wg.Wait()
 	msgs := e.twilio.Messages()
-	if len(msgs) != 2*calls {
-		t.Fatalf("%d messages, want %d", len(msgs), 2*calls)
+	if len(msgs) != 3*calls {
+		t.Fatalf("%d messages, want %d", len(msgs), 3*calls)
 	}
 	seen := map[string]bool{}
 	for _, m := range msgs {
@@ -237,7 +239,7 @@ func TestNoCredentials(t *testing.T) {
 		}
 	}
 	e.runOnce(e.worker("later"))
-	if got := len(e.twilio.Messages()); got != 2 {
-		t.Errorf("%d messages once credentials arrived, want 2", got)
+	if got := len(e.twilio.Messages()); got != 3 {
+		t.Errorf("%d messages once credentials arrived, want 3", got)
 	}
 }

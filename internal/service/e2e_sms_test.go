@@ -35,6 +35,7 @@ func smsLine(t *testing.T) (*line, *twiliotest.Server) {
 		c.Twilio = config.Twilio{AccountSID: twiliotest.AccountSID, AuthToken: twiliotest.AuthToken,
 			From: twiliotest.From, APIURL: fake.URL(), Timeout: 5 * time.Second}
 		c.Notify.PollInterval = 20 * time.Millisecond
+		c.Notify.DigestAt = "23:59" // the coverage digest has its own test in notify
 	}))
 	return l, fake
 }
@@ -58,7 +59,8 @@ func waitSMS(t *testing.T, fake *twiliotest.Server, n int) []twiliotest.Message 
 
 // Nobody answers: the dermatologist on duty is busy and there is no
 // fallback line; the GP hears that the request is recorded, and the fake
-// Twilio receives the SMS to the specialist and to the GP.
+// Twilio receives the SMS to the specialist, to the GP and to the
+// coordination.
 func TestSMSWhenNobodyAnswers(t *testing.T) {
 	l, fake := smsLine(t)
 	l.play(&arisim.Scenario{
@@ -76,8 +78,9 @@ func TestSMSWhenNobodyAnswers(t *testing.T) {
 	}
 	ref := notify.Reference(rec.ID)
 	want := map[string]string{
-		durandMobile: "CPTS des Coteaux : le Dr Marie DUBOIS (06 11 00 00 14) demande un avis en dermatologie, merci de le rappeler. Réf. " + ref,
-		gpNumber:     "CPTS des Coteaux : aucun spécialiste joignable. Votre demande d'avis en dermatologie est enregistrée, le Dr Louis DURAND vous rappellera. Réf. " + ref,
+		durandMobile:   "CPTS des Coteaux : le Dr Marie DUBOIS (06 11 00 00 14) demande un avis en dermatologie, merci de le rappeler. Réf. " + ref,
+		gpNumber:       "CPTS des Coteaux : aucun spécialiste joignable. Votre demande d'avis en dermatologie est enregistrée, le Dr Louis DURAND vous rappellera. Réf. " + ref,
+		"+33179000099": "CPTS des Coteaux : demande de rappel en dermatologie du Dr Marie DUBOIS (06 11 00 00 14), aucun spécialiste joint. Réf. " + ref,
 	}
 	msgs := waitSMS(t, fake, len(want))
 	for _, m := range msgs {

@@ -100,7 +100,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		return nil, err
 	}
 
-	outbox, sms, err := newSMS(cfg, o.Pool, o.Clock.Now, log.Named("sms"))
+	outbox, sms, digest, err := newSMS(cfg, o.Pool, store, o.Clock.Now, log.Named("sms"))
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +150,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		defer close(s.bgDone)
 		var wg sync.WaitGroup
 		wg.Go(func() { sms.Run(bg) })
+		wg.Go(func() { digest.Run(bg) })
 		s.dir.Run(bg)
 		wg.Wait()
 	}()
