@@ -73,7 +73,7 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 	backoff := 50 * time.Millisecond
 	var downSince time.Time
 	for {
-		fresh, err := r.store.ApplyEvents(ctx, events)
+		fresh, err := r.store.ApplyEventsWith(ctx, events, r.opts.OnApply)
 		if err == nil {
 			if !downSince.IsZero() {
 				r.log.Info("database reachable again: applying spooled call events",
@@ -113,7 +113,7 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 func (r *Recorder) applyOneByOne(ctx context.Context, events []Event) bool {
 	for _, ev := range events {
 		batch := []spooled{{ev: ev}}
-		fresh, err := r.store.ApplyEvents(ctx, []Event{ev})
+		fresh, err := r.store.ApplyEventsWith(ctx, []Event{ev}, r.opts.OnApply)
 		switch {
 		case err == nil:
 			r.update(func(st *Stats) {

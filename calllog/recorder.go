@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 )
 
@@ -24,7 +25,16 @@ type Options struct {
 	BatchSize   int              // events per transaction (default 256)
 	MaxBackoff  time.Duration    // longest wait between two tries while PostgreSQL is down (default 5 s)
 	SegmentSize int64            // bytes after which a new segment starts (default 4 MiB)
+	// OnApply, when set, is called for every event newly written to
+	// PostgreSQL, inside the transaction that writes it (never for a
+	// replayed duplicate): what it writes commits or rolls back with the
+	// event. An error fails the batch like a database error would.
+	OnApply ApplyHook
 }
+
+// ApplyHook writes what follows from a call event in the event's own
+// transaction (e.g. the SMS outbox rows of a callback request).
+type ApplyHook func(ctx context.Context, tx pgx.Tx, ev Event) error
 
 // Stats are the recorder's counters, for metrics and readiness.
 type Stats struct {

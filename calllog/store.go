@@ -37,6 +37,12 @@ const (
 // ApplyEvents writes events in one transaction, in order, and returns how
 // many were new (the others had been applied before: replay is a no-op).
 func (s *Store) ApplyEvents(ctx context.Context, events []Event) (int, error) {
+	return s.ApplyEventsWith(ctx, events, nil)
+}
+
+// ApplyEventsWith is ApplyEvents with a hook called, in the same transaction,
+// for each event that was new (see Options.OnApply).
+func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyHook) (int, error) {
 	applied := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		applied = 0
@@ -45,8 +51,14 @@ func (s *Store) ApplyEvents(ctx context.Context, events []Event) (int, error) {
 			if err != nil {
 				return err
 			}
-			if isNew {
-				applied++
+			if !isNew {
+				continue
+			}
+			applied++
+			if hook != nil {
+				if err := hook(ctx, tx, ev); err != nil {
+					return fmt.Errorf("event %s/%d (%s): %w", ev.CallID, ev.Seq, ev.Kind, err)
+				}
 			}
 		}
 		return nil
@@ -62,40 +74,46 @@ func (s *Store) ApplyEvents(ctx context.Context, events []Event) (int, error) {
 // value is a no-op; another value gives ErrOutcomeKeyed; a call without a
 // pending or keyed outcome gives ErrNotFound.
 func (s *Store) KeyOutcome(ctx context.Context, callID string, outcome Outcome, delayHours int, via KeyedVia, at time.Time) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return KeyOutcomeTx(ctx, tx, callID, outcome, delayHours, via, at)
+	})
+}
+
+// KeyOutcomeTx is KeyOutcome inside the caller's transaction, so that what
+// allowed the keying (a one-time link) is consumed in the same commit.
+func KeyOutcomeTx(ctx context.Context, tx pgx.Tx, callID string, outcome Outcome, delayHours int, via KeyedVia, at time.Time) error {
 	if !validOutcome(outcome) {
 		return fmt.Errorf("key outcome of call %s: %q is not an outcome", callID, outcome)
 	}
 	if delayHours < 0 {
 		return fmt.Errorf("key outcome of call %s: negative delay %d h", callID, delayHours)
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var status string
-		var keyed *string
-		var keyedDelay *int
-		err := tx.QueryRow(ctx, `SELECT status, outcome, delay_hours FROM outcome WHERE call_id = $1 FOR UPDATE`, callID).
-			Scan(&status, &keyed, &keyedDelay)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("key outcome of call %s: %w", callID, ErrNotFound)
+	var status string
+	var keyed *string
+	var keyedDelay *int
+	err := tx.QueryRow(ctx, `SELECT status, outcome, delay_hours FROM outcome WHERE call_id = $1 FOR UPDATE`, callID).
+		Scan(&status, &keyed, &keyedDelay)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("key outcome of call %s: %w", callID, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("key outcome of call %s: %w", callID, err)
+	}
+	if status == "keyed" {
+		if keyed != nil && *keyed == string(outcome) && val(keyedDelay) == delayHours {
+			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("key outcome of call %s: %w", callID, err)
-		}
-		if status == "keyed" {
-			if keyed != nil && *keyed == string(outcome) && val(keyedDelay) == delayHours {
-				return nil
-			}
-			return fmt.Errorf("key outcome of call %s: %w", callID, ErrOutcomeKeyed)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE outcome SET status = 'keyed', outcome = $2, delay_hours = $3,
-			keyed_at = $4, keyed_via = $5 WHERE call_id = $1`,
-			callID, string(outcome), nullIfZero(delayHours), at, string(via)); err != nil {
-			return fmt.Errorf("key outcome of call %s: %w", callID, err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE call SET outcome_status = 'keyed' WHERE id = $1`, callID); err != nil {
-			return fmt.Errorf("key outcome of call %s: %w", callID, err)
-		}
-		return nil
-	})
+		return fmt.Errorf("key outcome of call %s: %w", callID, ErrOutcomeKeyed)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE outcome SET status = 'keyed', outcome = $2, delay_hours = $3,
+		keyed_at = $4, keyed_via = $5 WHERE call_id = $1`,
+		callID, string(outcome), nullIfZero(delayHours), at, string(via)); err != nil {
+		return fmt.Errorf("key outcome of call %s: %w", callID, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE call SET outcome_status = 'keyed' WHERE id = $1`, callID); err != nil {
+		return fmt.Errorf("key outcome of call %s: %w", callID, err)
+	}
+	return nil
 }
 
 func validOutcome(o Outcome) bool {

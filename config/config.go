@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -25,6 +26,8 @@ type Config struct {
 	DataDir  string   `mapstructure:"data_dir"`
 	Ident    Ident    `mapstructure:"identification"`
 	Console  Console  `mapstructure:"console"`
+	Twilio   Twilio   `mapstructure:"twilio"`
+	Notify   Notify   `mapstructure:"notify"`
 }
 
 type Log struct {
@@ -71,6 +74,50 @@ type Console struct {
 	TOTPKey string `mapstructure:"totp_key"`
 }
 
+// Twilio is the SMS provider's account. Without AccountSID and AuthToken,
+// sending is off: the outbox keeps filling and is sent once they are set.
+type Twilio struct {
+	AccountSID string `mapstructure:"account_sid"`
+	AuthToken  string `mapstructure:"auth_token"` // never logged: see String
+	// From is the sender: an E.164 number or a Messaging Service SID (MG…).
+	From string `mapstructure:"from"`
+	// APIURL replaces https://api.twilio.com (tests point it at a loopback server).
+	APIURL  string        `mapstructure:"api_url"`
+	Timeout time.Duration `mapstructure:"timeout"`
+}
+
+// Enabled says whether credentials are set.
+func (t Twilio) Enabled() bool { return t.AccountSID != "" && t.AuthToken != "" }
+
+// String shows the account with the token masked, so that printing the
+// configuration never leaks it.
+func (t Twilio) String() string {
+	token := ""
+	if t.AuthToken != "" {
+		token = "********"
+	}
+	return fmt.Sprintf("{account_sid:%s auth_token:%s from:%s api_url:%s timeout:%s}", t.AccountSID, token, t.From, t.APIURL, t.Timeout)
+}
+
+// GoString masks the token in %#v too.
+func (t Twilio) GoString() string { return "config.Twilio" + t.String() }
+
+// Notify is the SMS outbox and the specialists' outcome links.
+type Notify struct {
+	// PublicURL is where specialists open their outcome links (the console's
+	// public address): <public_url>/suite/<token>.
+	PublicURL string `mapstructure:"public_url"`
+	// DigestAt is the territory-local time of the daily coverage digest (HH:MM).
+	DigestAt     string        `mapstructure:"digest_at"`
+	LinkTTL      time.Duration `mapstructure:"link_ttl"`
+	PollInterval time.Duration `mapstructure:"poll_interval"`
+	// Lease is how long a worker owns a message it is sending; it must
+	// outlast twilio.timeout.
+	Lease       time.Duration `mapstructure:"lease"`
+	MaxBackoff  time.Duration `mapstructure:"max_backoff"`
+	MaxAttempts int           `mapstructure:"max_attempts"`
+}
+
 type Ident struct {
 	MaxAttempts int           `mapstructure:"max_attempts"`
 	Lockout     time.Duration `mapstructure:"lockout"`
@@ -100,6 +147,18 @@ func Defaults() map[string]any {
 		"console.session_idle":        "30m",
 		"console.session_max":         "12h",
 		"console.totp_key":            "",
+		"twilio.account_sid":          "",
+		"twilio.auth_token":           "",
+		"twilio.from":                 "",
+		"twilio.api_url":              "https://api.twilio.com",
+		"twilio.timeout":              "10s",
+		"notify.public_url":           "http://127.0.0.1:8091",
+		"notify.digest_at":            "07:30",
+		"notify.link_ttl":             "72h",
+		"notify.poll_interval":        "2s",
+		"notify.lease":                "1m",
+		"notify.max_backoff":          "10m",
+		"notify.max_attempts":         12,
 	}
 }
 
@@ -215,7 +274,59 @@ func (c *Config) Validate() error {
 			bad("console.totp_key", "%v", err)
 		}
 	}
+	c.validateSMS(bad)
 	return errors.Join(errs...)
+}
+
+var (
+	e164Re       = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	accountSIDRe = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	serviceSIDRe = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
+	clockRe      = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+)
+
+func (c *Config) validateSMS(bad func(key, format string, a ...any)) {
+	t := c.Twilio
+	if t.AccountSID != "" && !accountSIDRe.MatchString(t.AccountSID) {
+		bad("twilio.account_sid", "%q is not an account SID (AC followed by 32 hex digits)", t.AccountSID)
+	}
+	if (t.AccountSID == "") != (t.AuthToken == "") {
+		bad("twilio.auth_token", "twilio.account_sid and twilio.auth_token go together: set both or neither")
+	}
+	if t.Enabled() && t.From == "" {
+		bad("twilio.from", "must be set when credentials are (an E.164 number or a Messaging Service SID MG…)")
+	}
+	if t.From != "" && !e164Re.MatchString(t.From) && !serviceSIDRe.MatchString(t.From) {
+		bad("twilio.from", "%q is neither an E.164 number (+33…) nor a Messaging Service SID (MG…)", t.From)
+	}
+	if u, err := url.Parse(t.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("twilio.api_url", "%q is not an http(s) URL such as https://api.twilio.com", t.APIURL)
+	}
+	if t.Timeout <= 0 {
+		bad("twilio.timeout", "must be positive")
+	}
+	n := c.Notify
+	if u, err := url.Parse(n.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("notify.public_url", "%q is not an http(s) URL such as https://regul.example.org", n.PublicURL)
+	}
+	if !clockRe.MatchString(n.DigestAt) {
+		bad("notify.digest_at", "%q is not a time of day HH:MM", n.DigestAt)
+	}
+	if n.LinkTTL < time.Hour {
+		bad("notify.link_ttl", "%s is shorter than 1h", n.LinkTTL)
+	}
+	if n.PollInterval <= 0 {
+		bad("notify.poll_interval", "must be positive")
+	}
+	if n.Lease <= t.Timeout {
+		bad("notify.lease", "%s must be longer than twilio.timeout (%s)", n.Lease, t.Timeout)
+	}
+	if n.MaxBackoff <= 0 {
+		bad("notify.max_backoff", "must be positive")
+	}
+	if n.MaxAttempts < 1 {
+		bad("notify.max_attempts", "%d: want at least 1", n.MaxAttempts)
+	}
 }
 
 // TOTPKeyBytes decodes console.totp_key; nil when it is not set.

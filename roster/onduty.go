@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // onDutySQL resolves the chain in one statement. For each rank held at the
@@ -44,7 +46,18 @@ ORDER BY 6, 1`
 // Nobody on duty and no fallback gives an empty chain and a nil error:
 // callers check its length.
 func (s *Store) OnDuty(ctx context.Context, territoryID, specialtyID int64, at time.Time) ([]Candidate, error) {
-	rows, err := s.pool.Query(ctx, onDutySQL, territoryID, specialtyID, at)
+	return OnDutyIn(ctx, s.pool, territoryID, specialtyID, at)
+}
+
+// Querier is a pool, a connection or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// OnDutyIn is OnDuty read through db, e.g. inside a transaction that writes
+// what follows from the chain (the SMS of a callback request).
+func OnDutyIn(ctx context.Context, db Querier, territoryID, specialtyID int64, at time.Time) ([]Candidate, error) {
+	rows, err := db.Query(ctx, onDutySQL, territoryID, specialtyID, at)
 	if err != nil {
 		return nil, fmt.Errorf("on duty for specialty %d at %s: %w", specialtyID, at.Format(time.RFC3339), err)
 	}

@@ -39,6 +39,9 @@ type ConsoleOptions struct {
 	// Policy overrides the login limits (tests); zero keeps the defaults
 	// apart from SessionIdle and SessionMax above.
 	Policy coordinator.Policy
+	// Links, when set, serves the specialists' outcome links at /suite/…
+	// (no login: the link is the credential).
+	Links OutcomeLinks
 }
 
 // console is the handler's state: no package-level mutable globals.
@@ -50,6 +53,7 @@ type console struct {
 	secureCookies bool
 	issuer        string
 	pages         map[string]*template.Template
+	outcome       *outcomePage // nil: no /suite/ pages
 }
 
 // NewConsole returns the coordinators' console, to be served at the root of
@@ -89,6 +93,11 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 	if c.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("console templates: %w", err)
 	}
+	if opts.Links != nil {
+		if c.outcome, err = newOutcomePage(opts.Links, c.now, c.log); err != nil {
+			return nil, fmt.Errorf("outcome page template: %w", err)
+		}
+	}
 	return c.routes(), nil
 }
 
@@ -103,11 +112,17 @@ func (c *console) routes() http.Handler {
 	mux.Handle("POST /double-facteur", c.pendingOnly(c.secondFactorSubmit))
 	mux.Handle("POST /deconnexion", c.signedIn(c.logout))
 
+	if c.outcome != nil {
+		mux.HandleFunc("GET /suite/{token}", c.outcome.show)
+		mux.HandleFunc("POST /suite/{token}", c.outcome.submit)
+	}
 	mux.Handle("GET /{$}", c.signedIn(c.home))
 	mux.Handle("GET /t/{territory}/{$}", c.inTerritory(c.dashboard))
 	mux.Handle("GET /t/{territory}/personnes", c.inTerritory(c.peoplePage))
 	mux.Handle("POST /t/{territory}/personnes/{enrolment}/deverrouiller", c.inTerritory(c.unlockEnrolment))
 	mux.Handle("GET /t/{territory}/journal", c.inTerritory(c.journalPage))
+	mux.Handle("GET /t/{territory}/rappels", c.inTerritory(c.callbacksPage))
+	mux.Handle("POST /t/{territory}/rappels/{callback}/fait", c.inTerritory(c.callbackDone))
 	for _, p := range placeholders() {
 		mux.Handle("GET /t/{territory}/"+p.Path, c.inTerritory(c.placeholderPage(p)))
 	}

@@ -74,6 +74,8 @@ func auditLabel(action string) string {
 		return "Double authentification réinitialisée"
 	case coordinator.ActionUnlock:
 		return "Médecin déverrouillé"
+	case actionCallbackDone:
+		return "Demande de rappel close"
 	}
 	return action
 }

@@ -61,7 +61,7 @@ type navItem struct{ Path, Label string }
 // Nav is the console's sections, in the order of the issue.
 func (p page) Nav() []navItem {
 	return []navItem{
-		{"appels", "Appels"}, {"planning", "Planning"}, {"personnes", "Personnes"},
+		{"appels", "Appels"}, {"rappels", "Rappels"}, {"planning", "Planning"}, {"personnes", "Personnes"},
 		{"statistiques", "Statistiques"}, {"exports", "Exports"}, {"journal", "Journal"},
 	}
 }

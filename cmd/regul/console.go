@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/web"
 )
 
@@ -44,6 +45,7 @@ func newConsoleCmd(a *app) *cobra.Command {
 			h, err := web.NewConsole(web.ConsoleOptions{
 				Pool: pool, Logger: log, SecureCookies: c.Console.SecureCookies,
 				SessionIdle: c.Console.SessionIdle, SessionMax: c.Console.SessionMax, TOTPKey: key,
+				Links: notify.NewLinks(pool),
 			})
 			if err != nil {
 				return err

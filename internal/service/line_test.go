@@ -61,7 +61,11 @@ type lineSetup struct {
 	at        time.Time
 	territory func(*roster.TerritorySpec)
 	ivr       ivr.Options
+	config    func(*config.Config)
 }
+
+// withConfig changes the configuration the line starts with (e.g. twilio.*).
+func withConfig(f func(*config.Config)) lineOption { return func(s *lineSetup) { s.config = f } }
 
 func at(t time.Time) lineOption { return func(s *lineSetup) { s.at = t } }
 
@@ -113,6 +117,9 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.ARI.ConnectTimeout = 10 * time.Second
+	if setup.config != nil {
+		setup.config(cfg)
+	}
 	l.svc, err = Start(ctx, Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
 		Clock: EmulatorClock(l.clock), IVR: setup.ivr})
 	if err != nil {

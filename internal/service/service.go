@@ -41,7 +41,8 @@ type Options struct {
 	// (EarlyTimeout comes from dial.early_timeout).
 	IVR ivr.Options
 	// Notifier receives callback requests and pending outcomes; nil logs
-	// them (SMS sending plugs in here).
+	// them. The SMS do not go through it: they derive from the call record
+	// (the outbox rows are written with the events, see notify).
 	Notifier ivr.Notifier
 	// Registry collects the metrics; nil makes a new one.
 	Registry *prometheus.Registry
@@ -99,8 +100,13 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		return nil, err
 	}
 
+	outbox, sms, digest, err := newSMS(cfg, o.Pool, store, o.Clock.Now, log.Named("sms"))
+	if err != nil {
+		return nil, err
+	}
 	s.calls = calllog.NewStore(o.Pool)
-	s.rec, err = calllog.OpenRecorder(s.calls, calllog.Options{Dir: calllog.SpoolDir(cfg.DataDir), Log: log.Named("calllog"), Now: o.Clock.Now})
+	s.rec, err = calllog.OpenRecorder(s.calls, calllog.Options{Dir: calllog.SpoolDir(cfg.DataDir), Log: log.Named("calllog"),
+		Now: o.Clock.Now, OnApply: outbox.Hook})
 	if err != nil {
 		return nil, fmt.Errorf("open the call-record spool under data_dir %s: %w", cfg.DataDir, err)
 	}
@@ -142,7 +148,11 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	s.stopBg = stop
 	go func() {
 		defer close(s.bgDone)
+		var wg sync.WaitGroup
+		wg.Go(func() { sms.Run(bg) })
+		wg.Go(func() { digest.Run(bg) })
 		s.dir.Run(bg)
+		wg.Wait()
 	}()
 	return s, nil
 }

@@ -1,0 +1,215 @@
+package notify
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/notify/twiliotest"
+	"github.com/regul-sante/regul/roster"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func paris() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// mondayMorning is inside testdata/roster.csv's week: cardiologie rank 1
+// MARTIN, rank 2 BERNARD, then the hospital line; dermatologie DURAND.
+var mondayMorning = time.Date(2026, 11, 23, 10, 0, 0, 0, paris())
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a database with testdata's territory, enrolments and roster, an
+// outbox, and the fake Twilio.
+type env struct {
+	t      *testing.T
+	pool   *pgxpool.Pool
+	store  *roster.Store
+	terr   roster.Territory
+	clock  *testClock
+	outbox *Outbox
+	calls  *calllog.Store
+	twilio *twiliotest.Server
+	log    *zap.Logger
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{t: t, pool: pgtest.New(t), clock: &testClock{t: mondayMorning}, log: zaptest.NewLogger(t)}
+	e.store = roster.NewStore(e.pool)
+	spec, err := roster.LoadTerritorySpec(filepath.Join("..", "testdata", "territory.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.store.ApplyTerritory(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join("..", "testdata", "enrolments.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lines, err := roster.ParseEnrolmentsCSV("enrolments.csv", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.ImportEnrolments(ctx, res.TerritoryID, "enrolments.csv", lines); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := os.Open(filepath.Join("..", "testdata", "roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	if _, err := e.store.ImportShifts(ctx, res.TerritoryID, "roster.csv", rf, false); err != nil {
+		t.Fatal(err)
+	}
+	if e.terr, err = e.store.TerritoryBySlug(ctx, spec.Slug); err != nil {
+		t.Fatal(err)
+	}
+	e.outbox, err = NewOutbox(OutboxOptions{Log: e.log, Now: e.clock.Now, PublicURL: "http://127.0.0.1:8091"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.calls = calllog.NewStore(e.pool)
+	e.twilio = twiliotest.New()
+	t.Cleanup(e.twilio.Close)
+	return e
+}
+
+func (e *env) specialty(slug string) roster.Specialty {
+	for _, s := range e.terr.Specialties {
+		if s.Slug == slug {
+			return s
+		}
+	}
+	e.t.Fatalf("no specialty %s", slug)
+	return roster.Specialty{}
+}
+
+// apply writes events through the outbox's hook, as the spool applier does.
+func (e *env) apply(events ...calllog.Event) {
+	e.t.Helper()
+	if _, err := e.calls.ApplyEventsWith(context.Background(), events, e.outbox.Hook); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// startCall returns the events of a call up to the specialty chosen by
+// Marie DUBOIS from her mobile.
+func (e *env) startCall(id, specialty string) []calllog.Event {
+	sp := e.specialty(specialty)
+	at := e.clock.Now()
+	return []calllog.Event{
+		{CallID: id, Seq: 1, At: at, Kind: calllog.CallStarted, DID: "+33179000001", Caller: "+33611000014"},
+		{CallID: id, Seq: 2, At: at, Kind: calllog.TerritoryResolved, TerritoryID: e.terr.ID},
+		{CallID: id, Seq: 3, At: at, Kind: calllog.Identified, RPPS: "10003000014", Name: "Marie DUBOIS"},
+		{CallID: id, Seq: 4, At: at, Kind: calllog.SpecialtyChosen, SpecialtyID: sp.ID, Specialty: sp.Slug},
+	}
+}
+
+func (e *env) callback(id, specialty string) {
+	evs := e.startCall(id, specialty)
+	evs = append(evs, calllog.Event{CallID: id, Seq: 5, At: e.clock.Now(), Kind: calllog.CallbackRequested,
+		SpecialtyID: e.specialty(specialty).ID, RPPS: "10003000014"})
+	e.apply(evs...)
+}
+
+// pending is a cardiology call bridged to MARTIN, who left before keying.
+func (e *env) pending(id string) {
+	evs := e.startCall(id, "cardiologie")
+	at := e.clock.Now()
+	evs = append(evs,
+		calllog.Event{CallID: id, Seq: 5, At: at, Kind: calllog.AttemptStarted, Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
+		calllog.Event{CallID: id, Seq: 6, At: at, Kind: calllog.AttemptAnswered, Attempt: 1},
+		calllog.Event{CallID: id, Seq: 7, At: at, Kind: calllog.Bridged, Attempt: 1, RPPS: "10002000015"},
+		calllog.Event{CallID: id, Seq: 8, At: at, Kind: calllog.OutcomePending, Attempt: 1, RPPS: "10002000015"},
+	)
+	e.apply(evs...)
+}
+
+func (e *env) worker(id string, opts ...func(*WorkerOptions)) *Worker {
+	e.t.Helper()
+	sender, err := NewTwilio(TwilioOptions{AccountSID: twiliotest.AccountSID, AuthToken: twiliotest.AuthToken,
+		From: twiliotest.From, APIURL: e.twilio.URL(), Timeout: time.Second})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	o := WorkerOptions{Pool: e.pool, Log: e.log, Sender: sender, Now: e.clock.Now, ID: id,
+		BaseBackoff: 10 * time.Second, Lease: time.Minute}
+	for _, f := range opts {
+		f(&o)
+	}
+	w, err := NewWorker(o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return w
+}
+
+func (e *env) runOnce(w *Worker) int {
+	e.t.Helper()
+	n, err := w.RunOnce(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+type row struct {
+	Kind, To, Body, Status string
+	Attempts               int
+	ErrorCode              *int
+	SID                    *string
+}
+
+func (e *env) rows() []row {
+	e.t.Helper()
+	rs, err := e.pool.Query(context.Background(), `SELECT kind, recipient, body, status, attempts, error_code, twilio_sid
+		FROM sms_outbox ORDER BY id`)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rs.Close()
+	var out []row
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.Kind, &r.To, &r.Body, &r.Status, &r.Attempts, &r.ErrorCode, &r.SID); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}

@@ -1,0 +1,291 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
+)
+
+// OutboxOptions configure an Outbox.
+type OutboxOptions struct {
+	Log *zap.Logger // required
+	// Now stamps the rows (they are due at once); defaults to time.Now. It
+	// must be the clock the Worker runs on.
+	Now func() time.Time
+	// PublicURL is where outcome links point: <PublicURL>/suite/<token>.
+	PublicURL string
+	// LinkTTL is how long an outcome link stays valid (default 72 h).
+	LinkTTL time.Duration
+}
+
+// Outbox turns call events into sms_outbox rows, inside the transaction that
+// projects the event.
+type Outbox struct {
+	log       *zap.Logger
+	now       func() time.Time
+	publicURL string
+	linkTTL   time.Duration
+}
+
+// NewOutbox checks the options.
+func NewOutbox(o OutboxOptions) (*Outbox, error) {
+	if o.Log == nil {
+		return nil, errors.New("notify: OutboxOptions.Log is required")
+	}
+	if o.PublicURL == "" {
+		return nil, errors.New("notify: OutboxOptions.PublicURL is required (notify.public_url)")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.LinkTTL <= 0 {
+		o.LinkTTL = 72 * time.Hour
+	}
+	return &Outbox{log: o.Log, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), linkTTL: o.LinkTTL}, nil
+}
+
+// Hook is the calllog.ApplyHook that queues the SMS of a callback request
+// and of a pending outcome. It runs in a savepoint: a row PostgreSQL refuses
+// is logged and dropped rather than costing the call its record; only a lost
+// connection fails the batch (which the applier retries).
+func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev calllog.Event) error {
+	var derive func(context.Context, pgx.Tx, calllog.Event) ([]message, error)
+	switch ev.Kind {
+	case calllog.CallbackRequested:
+		derive = o.callbackMessages
+	case calllog.OutcomePending:
+		derive = o.outcomeLinkMessages
+	default:
+		return nil
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("sms for %s of call %s: savepoint: %w", ev.Kind, ev.CallID, err)
+	}
+	err = func() error {
+		msgs, err := derive(ctx, sp, ev)
+		if err != nil {
+			return err
+		}
+		return insertMessages(ctx, sp, o.now(), msgs)
+	}()
+	if err == nil {
+		return sp.Commit(ctx)
+	}
+	_ = sp.Rollback(ctx)
+	if _, refused := errors.AsType[*pgconn.PgError](err); refused || errors.Is(err, errNoData) {
+		o.log.Error("SMS not queued: the call record is kept without them", zap.String("call_id", ev.CallID),
+			zap.String("event", string(ev.Kind)), zap.Error(err))
+		return nil
+	}
+	return fmt.Errorf("sms for %s of call %s: %w", ev.Kind, ev.CallID, err)
+}
+
+// errNoData says the rows a message is made of are missing (a call without
+// a territory): nothing to send, nothing to retry.
+var errNoData = errors.New("no data to build the message from")
+
+// message is one row to queue.
+type message struct {
+	dedupe      string
+	territoryID int64
+	callID      string
+	kind        Kind
+	to          string
+	body        string
+}
+
+func insertMessages(ctx context.Context, tx pgx.Tx, now time.Time, msgs []message) error {
+	for _, m := range msgs {
+		var callID any
+		if m.callID != "" {
+			callID = m.callID
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO sms_outbox (dedupe_key, territory_id, call_id, kind, recipient, body,
+				next_try_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
+			m.dedupe, m.territoryID, callID, string(m.kind), m.to, m.body, now); err != nil {
+			return fmt.Errorf("queue %s to %s: %w", m.kind, maskPhone(m.to), err)
+		}
+	}
+	return nil
+}
+
+// callContext is what every message about a call says.
+type callContext struct {
+	territoryID      int64
+	territory        string
+	coordinatorPhone string
+	specialtyID      int64
+	specialty        string
+	startedAt        time.Time
+	loc              *time.Location
+	caller           string
+	gpFirst, gpLast  string
+	gpPhones         []string
+}
+
+// loadCall reads the call, its territory, specialty and GP, as projected so far.
+func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error) {
+	var c callContext
+	var tz string
+	err := tx.QueryRow(ctx, `
+		SELECT t.id, t.name, coalesce(t.coordinator_phone, ''), t.timezone,
+		       coalesce(c.specialty_id, 0), coalesce(s.label, ''), c.started_at, c.caller,
+		       coalesce(p.first_name, ''), coalesce(p.last_name, ''), coalesce(e.phones, '{}')
+		  FROM call c
+		  JOIN territory t ON t.id = c.territory_id
+		  LEFT JOIN specialty s ON s.id = c.specialty_id
+		  LEFT JOIN practitioner p ON p.rpps = c.gp_rpps
+		  LEFT JOIN enrolment e ON e.territory_id = c.territory_id AND e.rpps = c.gp_rpps AND e.role = 'requerant'
+		 WHERE c.id = $1`, callID).
+		Scan(&c.territoryID, &c.territory, &c.coordinatorPhone, &tz, &c.specialtyID, &c.specialty, &c.startedAt,
+			&c.caller, &c.gpFirst, &c.gpLast, &c.gpPhones)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
+	}
+	if err != nil {
+		return c, fmt.Errorf("load call %s: %w", callID, err)
+	}
+	if c.loc, err = time.LoadLocation(tz); err != nil {
+		c.loc = time.UTC
+	}
+	return c, nil
+}
+
+// gpCallbackNumber is the number a specialist should call the GP back on:
+// the one they called from, else their enrolled phone.
+func (c callContext) gpCallbackNumber() string {
+	if e164Like(c.caller) {
+		return c.caller
+	}
+	if len(c.gpPhones) > 0 {
+		return c.gpPhones[0]
+	}
+	return ""
+}
+
+// callbackMessages: each on-duty specialist of the chain at the request's
+// instant, the GP, and the coordination.
+func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
+	c, err := loadCall(ctx, tx, ev.CallID)
+	if err != nil {
+		return nil, err
+	}
+	if ev.SpecialtyID != 0 && ev.SpecialtyID != c.specialtyID {
+		c.specialtyID = ev.SpecialtyID
+		if err := tx.QueryRow(ctx, `SELECT label FROM specialty WHERE id = $1`, c.specialtyID).Scan(&c.specialty); err != nil {
+			return nil, fmt.Errorf("specialty %d: %w", c.specialtyID, err)
+		}
+	}
+	chain, err := roster.OnDutyIn(ctx, tx, c.territoryID, c.specialtyID, ev.At)
+	if err != nil {
+		return nil, err
+	}
+	ref := Reference(ev.CallID)
+	gpNumber := c.gpCallbackNumber()
+	var msgs []message
+	add := func(kind Kind, to, body string) {
+		if to == "" {
+			return
+		}
+		msgs = append(msgs, message{dedupe: ev.CallID + ":" + string(kind) + ":" + to,
+			territoryID: c.territoryID, callID: ev.CallID, kind: kind, to: to, body: body})
+	}
+	var first *roster.Candidate
+	for i, cand := range chain {
+		if cand.Fallback { // a hospital switchboard reads no SMS
+			continue
+		}
+		if first == nil {
+			first = &chain[i]
+		}
+		add(KindCallbackSpecialist, pickMobile(cand.Phones),
+			callbackSpecialistBody(c.territory, c.gpFirst, c.gpLast, gpNumber, c.specialty, ref))
+	}
+	var backFirst, backLast string
+	if first != nil {
+		backFirst, backLast = first.FirstName, first.LastName
+	}
+	add(KindCallbackGP, pickMobile(append(append([]string(nil), c.gpPhones...), c.caller)),
+		callbackGPBody(c.territory, c.specialty, backFirst, backLast, ref))
+	// The coordination's number may be a landline: French operators read
+	// an SMS out to a landline.
+	add(KindCallbackCoordinator, c.coordinatorPhone,
+		callbackCoordinatorBody(c.territory, c.gpFirst, c.gpLast, gpNumber, c.specialty, ref))
+	return msgs, nil
+}
+
+// outcomeLinkMessages: one link to the specialist who left the call.
+func (o *Outbox) outcomeLinkMessages(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
+	c, err := loadCall(ctx, tx, ev.CallID)
+	if err != nil {
+		return nil, err
+	}
+	var phones []string
+	if err := tx.QueryRow(ctx, `
+		SELECT array_remove(array_prepend(
+		         (SELECT nullif(phone, '') FROM call_attempt WHERE call_id = $1 AND attempt = $2),
+		         coalesce((SELECT phones FROM enrolment WHERE territory_id = $3 AND rpps = $4 AND role = 'requis'
+		                    AND specialty_id = $5), '{}')), NULL)`,
+		ev.CallID, ev.Attempt, c.territoryID, ev.RPPS, c.specialtyID).Scan(&phones); err != nil {
+		return nil, fmt.Errorf("specialist's phones: %w", err)
+	}
+	to := pickMobile(phones)
+	if to == "" {
+		o.log.Warn("outcome link not sent: the specialist has no mobile number", zap.String("call_id", ev.CallID))
+		return nil, nil
+	}
+	token, err := newLinkToken(ctx, tx, ev.CallID, ev.RPPS, o.now(), o.linkTTL)
+	if err != nil {
+		return nil, err
+	}
+	body := outcomeLinkBody(c.territory, c.gpFirst, c.gpLast, c.startedAt.In(c.loc), o.publicURL+LinkPath+token)
+	return []message{{dedupe: ev.CallID + ":" + string(KindOutcomeLink) + ":" + to, territoryID: c.territoryID,
+		callID: ev.CallID, kind: KindOutcomeLink, to: to, body: body}}, nil
+}
+
+// pickMobile returns the first number that can receive an SMS: a French
+// mobile (06, 07), else the first foreign number (which we cannot tell).
+func pickMobile(phones []string) string {
+	for _, p := range phones {
+		if strings.HasPrefix(p, "+336") || strings.HasPrefix(p, "+337") {
+			return p
+		}
+	}
+	for _, p := range phones {
+		if e164Like(p) && !strings.HasPrefix(p, "+33") {
+			return p
+		}
+	}
+	return ""
+}
+
+func e164Like(s string) bool {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// maskPhone keeps a number's country and last two digits for the logs.
+func maskPhone(e164 string) string {
+	if len(e164) < 6 {
+		return "…"
+	}
+	return e164[:3] + "…" + e164[len(e164)-2:]
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regul-sante/regul/coordinator"
+	"github.com/regul-sante/regul/notify"
+)
+
+// actionCallbackDone is the journal's action when a coordinator closes a
+// callback request.
+const actionCallbackDone = "callback.done"
+
+type callbackRow struct {
+	ID        int64
+	At        time.Time
+	Reference string
+	GP        string
+	Phone     string
+	Specialty string
+}
+
+type smsProblem struct {
+	At      time.Time
+	Kind    string
+	To      string
+	Status  string // failed | unknown
+	Code    int
+	Message string
+}
+
+type callbacksData struct {
+	Open     []callbackRow
+	Problems []smsProblem
+}
+
+// smsKindLabel is a message kind in French.
+func smsKindLabel(k string) string {
+	switch notify.Kind(k) {
+	case notify.KindCallbackSpecialist:
+		return "Rappel · spécialiste"
+	case notify.KindCallbackGP:
+		return "Rappel · généraliste"
+	case notify.KindCallbackCoordinator:
+		return "Rappel · coordination"
+	case notify.KindOutcomeLink:
+		return "Lien d'issue"
+	case notify.KindCoverageDigest:
+		return "Trous du planning"
+	}
+	return k
+}
+
+// callbacksPage lists the open callback requests (until marked done) and
+// the SMS that could not be delivered or whose fate is unknown.
+func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
+	v := visitOf(r)
+	ctx := r.Context()
+	rows, err := c.pool.Query(ctx, `
+		SELECT cb.id, cb.created_at, cb.call_id::text, coalesce(p.first_name || ' ' || p.last_name, cb.gp_rpps, ''),
+		       coalesce(nullif(cl.caller, ''), ''), coalesce(s.label, '')
+		  FROM callback_request cb
+		  JOIN call cl ON cl.id = cb.call_id
+		  LEFT JOIN practitioner p ON p.rpps = cb.gp_rpps
+		  LEFT JOIN specialty s ON s.id = cb.specialty_id
+		 WHERE `+v.scope.where("cb.territory_id", 1)+` AND cb.territory_id = $2 AND cb.done_at IS NULL
+		 ORDER BY cb.created_at LIMIT 200`, v.scope.ids(), v.current.ID)
+	if err != nil {
+		c.serverError(w, r, "callbacks", err)
+		return
+	}
+	var d callbacksData
+	d.Open, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (callbackRow, error) {
+		var cb callbackRow
+		var callID string
+		err := row.Scan(&cb.ID, &cb.At, &callID, &cb.GP, &cb.Phone, &cb.Specialty)
+		cb.Reference = notify.Reference(callID)
+		return cb, err
+	})
+	if err != nil {
+		c.serverError(w, r, "callbacks", err)
+		return
+	}
+	rows, err = c.pool.Query(ctx, `SELECT created_at, kind, recipient, status, coalesce(error_code, 0), coalesce(error_message, '')
+		FROM sms_outbox WHERE `+v.scope.where("territory_id", 1)+` AND territory_id = $2 AND status IN ('failed', 'unknown')
+		ORDER BY created_at DESC LIMIT 100`, v.scope.ids(), v.current.ID)
+	if err != nil {
+		c.serverError(w, r, "sms problems", err)
+		return
+	}
+	d.Problems, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (smsProblem, error) {
+		var p smsProblem
+		err := row.Scan(&p.At, &p.Kind, &p.To, &p.Status, &p.Code, &p.Message)
+		p.Kind = smsKindLabel(p.Kind)
+		return p, err
+	})
+	if err != nil {
+		c.serverError(w, r, "sms problems", err)
+		return
+	}
+	pg := page{Title: "Rappels", Section: "rappels", Data: d}
+	if r.URL.Query().Get("ok") == "fait" {
+		pg.Flash = "La demande de rappel est close."
+	}
+	c.render(w, r, http.StatusOK, "callbacks", pg)
+}
+
+// callbackDone closes a callback request of the current territory.
+func (c *console) callbackDone(w http.ResponseWriter, r *http.Request) {
+	v := visitOf(r)
+	id, err := strconv.ParseInt(r.PathValue("callback"), 10, 64)
+	if err != nil {
+		c.notFound(w, r)
+		return
+	}
+	err = pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
+		var callID string
+		err := tx.QueryRow(r.Context(), `UPDATE callback_request SET done_at = $4, done_by = $5
+			WHERE id = $3 AND done_at IS NULL AND `+v.scope.where("territory_id", 1)+` AND territory_id = $2
+			RETURNING call_id::text`, v.scope.ids(), v.current.ID, id, c.now(), v.sess.Account.Email).Scan(&callID)
+		if err != nil {
+			return err
+		}
+		return c.accounts.AuditTx(r.Context(), tx, coordinator.AuditEntry{
+			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionCallbackDone,
+			Detail: map[string]any{"reference": notify.Reference(callID)},
+		})
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		c.notFound(w, r)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, "close callback", err)
+		return
+	}
+	http.Redirect(w, r, "/t/"+v.current.Slug+"/rappels?ok=fait", http.StatusSeeOther)
+}
