@@ -1,9 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -59,6 +61,11 @@ type lineSetup struct {
 	at        time.Time
 	territory func(*roster.TerritorySpec)
 	ivr       ivr.Options
+	// only, when set, keeps this one specialty: the others leave the
+	// territory, and their enrolments and shifts are not imported.
+	only string
+	// maxPINAttempts overrides identification.max_attempts when set.
+	maxPINAttempts int
 }
 
 func at(t time.Time) lineOption { return func(s *lineSetup) { s.at = t } }
@@ -66,6 +73,13 @@ func at(t time.Time) lineOption { return func(s *lineSetup) { s.at = t } }
 func withTerritory(f func(*roster.TerritorySpec)) lineOption {
 	return func(s *lineSetup) { s.territory = f }
 }
+
+// onlySpecialty makes a territory that offers one specialty (no menu).
+func onlySpecialty(slug string) lineOption { return func(s *lineSetup) { s.only = slug } }
+
+// withMaxPINAttempts sets identification.max_attempts, the store's lockout
+// threshold (the script's own tries per call stay at 3).
+func withMaxPINAttempts(n int) lineOption { return func(s *lineSetup) { s.maxPINAttempts = n } }
 
 func newLine(t *testing.T, opts ...lineOption) *line {
 	t.Helper()
@@ -98,6 +112,9 @@ func newLine(t *testing.T, opts ...lineOption) *line {
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.ARI.ConnectTimeout = 10 * time.Second
+	if setup.maxPINAttempts > 0 {
+		cfg.Ident.MaxAttempts = setup.maxPINAttempts
+	}
 	l.svc, err = Start(ctx, Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
 		Clock: simClock{l.clock}, IVR: setup.ivr})
 	if err != nil {
@@ -130,6 +147,9 @@ func (l *line) loadSample(setup lineSetup) {
 	if setup.territory != nil {
 		setup.territory(&spec)
 	}
+	if setup.only != "" {
+		spec.Specialties = slices.DeleteFunc(spec.Specialties, func(sp roster.SpecialtySpec) bool { return sp.Slug != setup.only })
+	}
 	res, err := l.store.ApplyTerritory(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -143,15 +163,22 @@ func (l *line) loadSample(setup lineSetup) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if setup.only != "" {
+		lines = slices.DeleteFunc(lines, func(l roster.EnrolmentLine) bool {
+			return l.Spec.Role == roster.Requis && l.Spec.Specialty != setup.only
+		})
+	}
 	if _, err := l.store.ImportEnrolments(ctx, res.TerritoryID, "enrolments.csv", lines); err != nil {
 		t.Fatal(err)
 	}
-	rf, err := os.Open(filepath.Join("..", "..", "testdata", "roster.csv"))
+	shifts, err := os.ReadFile(filepath.Join("..", "..", "testdata", "roster.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rf.Close()
-	if _, err := l.store.ImportShifts(ctx, res.TerritoryID, "roster.csv", rf, false); err != nil {
+	if setup.only != "" {
+		shifts = keepShiftsOf(shifts, setup.only)
+	}
+	if _, err := l.store.ImportShifts(ctx, res.TerritoryID, "roster.csv", bytes.NewReader(shifts), false); err != nil {
 		t.Fatal(err)
 	}
 	for _, rpps := range []string{"10003000014", "10003000022"} {
@@ -164,6 +191,19 @@ func (l *line) loadSample(setup lineSetup) {
 	if l.terr, err = l.store.TerritoryBySlug(ctx, spec.Slug); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// keepShiftsOf keeps the header and one specialty's lines of a roster CSV
+// (rpps,specialty,start,end,rank).
+func keepShiftsOf(csv []byte, slug string) []byte {
+	var out []byte
+	for i, line := range bytes.SplitAfter(csv, []byte("\n")) {
+		fields := bytes.Split(line, []byte(","))
+		if i == 0 || len(fields) > 1 && string(fields[1]) == slug {
+			out = append(out, line...)
+		}
+	}
+	return out
 }
 
 // play runs a scenario to its end and returns what every phone experienced.
