@@ -11,8 +11,8 @@ import (
 )
 
 const (
-	badLuhnRPPS = "10003000015" // GP Marie DUBOIS's RPPS with a wrong key
-	notEnrolled = "10001045367" // Nicolas FOURNIER: valid, not enrolled in cpts-coteaux
+	badLuhnRPPS = "10003000015"  // GP Marie DUBOIS's RPPS with a wrong key
+	notEnrolled = "10001045367"  // Nicolas FOURNIER: valid, not enrolled in cpts-coteaux
 	otherNumber = "+33699000001" // a phone no GP is enrolled with
 )
 
@@ -40,12 +40,16 @@ func TestRPPSEntry(t *testing.T) {
 		heard:    []string{"saisir-rpps", "rpps-invalide", "saisir-rpps", "saisir-code", "menu-intro"},
 		failures: []string{"bad_rpps"},
 	}, {
-		name:  "star starts the entry over",
-		gp:    func(l *line) []arisim.Step { return steps(typed("10009*"+gpRPPS+"#"), l.identifiesPINOnly(gpRPPS), hangsUpAtMenu) },
+		name: "star starts the entry over",
+		gp: func(l *line) []arisim.Step {
+			return steps(typed("10009*"+gpRPPS+"#"), l.identifiesPINOnly(gpRPPS), hangsUpAtMenu)
+		},
 		heard: []string{"saisir-rpps", "saisir-code", "menu-intro"},
 	}, {
-		name:  "national form 8 + RPPS",
-		gp:    func(l *line) []arisim.Step { return steps(typed("8"+gpRPPS+"#"), l.identifiesPINOnly(gpRPPS), hangsUpAtMenu) },
+		name: "national form 8 + RPPS",
+		gp: func(l *line) []arisim.Step {
+			return steps(typed("8"+gpRPPS+"#"), l.identifiesPINOnly(gpRPPS), hangsUpAtMenu)
+		},
 		heard: []string{"saisir-rpps", "saisir-code", "menu-intro"},
 	}, {
 		name:     "too many digits",
