@@ -216,6 +216,10 @@ func (l *line) play(sc *arisim.Scenario) *arisim.Report {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := l.sim.Wait(ctx); err != nil {
+		for _, p := range rep.Phones {
+			snap := p.Snapshot()
+			l.t.Logf("phone %s: calls %d, ended %+v, entries %+v", snap.Name, snap.Calls, snap.Ended, snap.Entries)
+		}
 		l.t.Fatalf("scenario did not end: %v", err)
 	}
 	return rep
@@ -249,4 +253,11 @@ type simClock struct{ c *arisim.ScaledClock }
 
 func (s simClock) Now() time.Time { return s.c.Now() }
 
-func (s simClock) AfterFunc(d time.Duration, f func()) ivr.Timer { return s.c.AfterFunc(d, f) }
+// AfterFunc runs f in a goroutine of its own, as time.AfterFunc does: the
+// emulator fires its timers one at a time on its clock's goroutine, and a
+// script callback that plays a prompt (the hold loop's "merci de patienter")
+// would otherwise wait there for a playback that only that clock can end,
+// stopping every phone.
+func (s simClock) AfterFunc(d time.Duration, f func()) ivr.Timer {
+	return s.c.AfterFunc(d, func() { go f() })
+}
