@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/regul-sante/regul/arisim"
 	"github.com/regul-sante/regul/calllog"
@@ -251,4 +252,53 @@ func TestIdentificationPolicies(t *testing.T) {
 			t.Errorf("GP identified as %q, want %s", rec.GPRPPS, gpRPPS)
 		}
 	})
+}
+
+// Path 6: a territory with one specialty puts the GP through without a menu.
+func TestOneSpecialtySkipsMenu(t *testing.T) {
+	l := newLine(t, onlySpecialty("cardiologie"))
+	rep := l.play(&arisim.Scenario{
+		Inbound: []arisim.InboundCall{gpCall(gpNumber, did, steps(l.identifies(gpRPPS),
+			[]arisim.Step{arisim.WaitBridged(), arisim.Wait(30 * time.Second), arisim.Hangup()})...)},
+		Outbound: []arisim.Endpoint{{Name: "martin", Dial: martin, Steps: specialistAccepts(
+			arisim.WaitForSound("suite-menu"), arisim.Press("5", digitGap), arisim.Silent())}},
+	})
+	gp := rep.Phone("gp")
+	heardInOrder(t, "GP", gp.Heard(), "saisir-code", "recherche")
+	notHeard(t, "GP", gp.Heard(), "menu-intro", "menu-pour")
+	heardInOrder(t, "MARTIN", rep.Phone("martin").Heard(), "specialites/cpts-coteaux/cardiologie", "accepter-refuser")
+
+	rec := l.record()
+	wantResult(t, rec, calllog.ResultBridged)
+	var chosen []string
+	for _, e := range rec.Events {
+		if e.Kind == calllog.SpecialtyChosen {
+			chosen = append(chosen, e.Specialty)
+		}
+	}
+	if !slices.Equal(chosen, []string{"cardiologie"}) {
+		t.Errorf("specialty chosen %q", chosen)
+	}
+}
+
+// Path 6: an invalid menu key is told, the menu is said again, and the next
+// key counts (2: dermatologie, DURAND on duty).
+func TestMenuInvalidKey(t *testing.T) {
+	l := newLine(t)
+	rep := l.play(&arisim.Scenario{
+		Inbound: []arisim.InboundCall{gpCall(gpNumber, did, steps(l.identifies(gpRPPS), []arisim.Step{
+			arisim.WaitForSound("menu-intro"), arisim.Press("7", digitGap),
+			arisim.WaitForSound("choix-invalide"), arisim.Press("2", digitGap),
+			arisim.WaitBridged(), arisim.Wait(30 * time.Second), arisim.Hangup()})...)},
+		Outbound: []arisim.Endpoint{{Name: "durand", Dial: "PJSIP/+33612000049@trunk", Steps: specialistAccepts(
+			arisim.WaitForSound("suite-menu"), arisim.Press("5", digitGap), arisim.Silent())}},
+	})
+	heardInOrder(t, "GP", rep.Phone("gp").Heard(), "menu-intro", "choix-invalide", "menu-pour", "recherche")
+	heardInOrder(t, "DURAND", rep.Phone("durand").Heard(), "specialites/cpts-coteaux/dermatologie", "accepter-refuser")
+
+	rec := l.record()
+	wantResult(t, rec, calllog.ResultBridged)
+	if rec.SpecialistRPPS != "10002000049" {
+		t.Errorf("bridged to %q, want DURAND", rec.SpecialistRPPS)
+	}
 }
