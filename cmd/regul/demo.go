@@ -16,7 +16,6 @@ import (
 	"github.com/regul-sante/regul/arisim"
 	"github.com/regul-sante/regul/internal/pgcluster"
 	"github.com/regul-sante/regul/internal/service"
-	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
 )
@@ -91,10 +90,7 @@ func runDemo(ctx context.Context, out io.Writer, level, data string, speed float
 		return err
 	}
 	defer os.RemoveAll(cfg.DataDir)
-	svc, err := service.Start(ctx, service.Options{Config: cfg, Pool: pool, Logger: log, Clock: service.EmulatorClock(clock),
-		// Lookups (a PIN's slow hash, above all) take real CPU time, which
-		// the accelerated clock multiplies: give them 5 real seconds.
-		IVR: ivr.Options{LookupTimeout: time.Duration(5 * speed * float64(time.Second))}})
+	svc, err := service.Start(ctx, service.Options{Config: cfg, Pool: pool, Logger: log, Clock: service.EmulatorClock(clock)})
 	if err != nil {
 		return err
 	}

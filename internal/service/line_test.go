@@ -1,9 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -62,6 +64,11 @@ type lineSetup struct {
 	territory func(*roster.TerritorySpec)
 	ivr       ivr.Options
 	config    func(*config.Config)
+	// only, when set, keeps this one specialty: the others leave the
+	// territory, and their enrolments and shifts are not imported.
+	only string
+	// maxPINAttempts overrides identification.max_attempts when set.
+	maxPINAttempts int
 }
 
 // withConfig changes the configuration the line starts with (e.g. twilio.*).
@@ -80,6 +87,13 @@ func withTerritory(f func(*roster.TerritorySpec)) lineOption {
 	return func(s *lineSetup) { s.territory = f }
 }
 
+// onlySpecialty makes a territory that offers one specialty (no menu).
+func onlySpecialty(slug string) lineOption { return func(s *lineSetup) { s.only = slug } }
+
+// withMaxPINAttempts sets identification.max_attempts, the store's lockout
+// threshold (the script's own tries per call stay at 3).
+func withMaxPINAttempts(n int) lineOption { return func(s *lineSetup) { s.maxPINAttempts = n } }
+
 func newLine(t testing.TB, opts ...lineOption) *line {
 	t.Helper()
 	setup := lineSetup{at: mondayMorning, speed: speed, ivr: ivr.Options{
@@ -90,9 +104,6 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 	for _, o := range opts {
 		o(&setup)
 	}
-	// Lookups (a PIN's slow hash, above all) take real CPU time, which the
-	// accelerated clock multiplies: give them 5 real seconds.
-	setup.ivr.LookupTimeout = time.Duration(5 * setup.speed * float64(time.Second))
 	ctx := context.Background()
 	l := &line{t: t, pool: setup.pool, pins: map[string]string{}}
 	if l.pool == nil {
@@ -119,6 +130,9 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 	cfg.ARI.ConnectTimeout = 10 * time.Second
 	if setup.config != nil {
 		setup.config(cfg)
+	}
+	if setup.maxPINAttempts > 0 {
+		cfg.Ident.MaxAttempts = setup.maxPINAttempts
 	}
 	l.svc, err = Start(ctx, Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
 		Clock: EmulatorClock(l.clock), IVR: setup.ivr})
@@ -152,6 +166,9 @@ func (l *line) loadSample(setup lineSetup) {
 	if setup.territory != nil {
 		setup.territory(&spec)
 	}
+	if setup.only != "" {
+		spec.Specialties = slices.DeleteFunc(spec.Specialties, func(sp roster.SpecialtySpec) bool { return sp.Slug != setup.only })
+	}
 	res, err := l.store.ApplyTerritory(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -165,15 +182,22 @@ func (l *line) loadSample(setup lineSetup) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if setup.only != "" {
+		lines = slices.DeleteFunc(lines, func(l roster.EnrolmentLine) bool {
+			return l.Spec.Role == roster.Requis && l.Spec.Specialty != setup.only
+		})
+	}
 	if _, err := l.store.ImportEnrolments(ctx, res.TerritoryID, "enrolments.csv", lines); err != nil {
 		t.Fatal(err)
 	}
-	rf, err := os.Open(filepath.Join("..", "..", "testdata", "roster.csv"))
+	shifts, err := os.ReadFile(filepath.Join("..", "..", "testdata", "roster.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rf.Close()
-	if _, err := l.store.ImportShifts(ctx, res.TerritoryID, "roster.csv", rf, false); err != nil {
+	if setup.only != "" {
+		shifts = keepShiftsOf(shifts, setup.only)
+	}
+	if _, err := l.store.ImportShifts(ctx, res.TerritoryID, "roster.csv", bytes.NewReader(shifts), false); err != nil {
 		t.Fatal(err)
 	}
 	for _, rpps := range []string{"10003000014", "10003000022"} {
@@ -188,6 +212,19 @@ func (l *line) loadSample(setup lineSetup) {
 	}
 }
 
+// keepShiftsOf keeps the header and one specialty's lines of a roster CSV
+// (rpps,specialty,start,end,rank).
+func keepShiftsOf(csv []byte, slug string) []byte {
+	var out []byte
+	for i, line := range bytes.SplitAfter(csv, []byte("\n")) {
+		fields := bytes.Split(line, []byte(","))
+		if i == 0 || len(fields) > 1 && string(fields[1]) == slug {
+			out = append(out, line...)
+		}
+	}
+	return out
+}
+
 // play runs a scenario to its end and returns what every phone experienced.
 func (l *line) play(sc *arisim.Scenario) *arisim.Report {
 	l.t.Helper()
@@ -198,6 +235,10 @@ func (l *line) play(sc *arisim.Scenario) *arisim.Report {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := l.sim.Wait(ctx); err != nil {
+		for _, p := range rep.Phones {
+			snap := p.Snapshot()
+			l.t.Logf("phone %s: calls %d, ended %+v, entries %+v", snap.Name, snap.Calls, snap.Ended, snap.Entries)
+		}
 		l.t.Fatalf("scenario did not end: %v", err)
 	}
 	return rep
