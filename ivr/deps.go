@@ -25,6 +25,13 @@ type Directory interface {
 	// It returns nil, a *roster.WrongPINError with the tries left, or a
 	// *roster.LockedError (errors.Is(err, roster.ErrLocked)).
 	VerifyPIN(ctx context.Context, enrolmentID int64, pin, callerNumber string, now time.Time) error
+	// CheckCaller returns a *roster.LockedError while the caller number is
+	// locked after repeated failures (on any RPPS), else nil.
+	CheckCaller(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error
+	// CallerFailure counts an identification that named no enrolled GP (an
+	// unknown RPPS) against the caller number, so that probing RPPS numbers
+	// locks the caller too; *roster.LockedError when it reaches the limit.
+	CallerFailure(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error
 	// OnDuty returns the escalation chain for the specialty at the instant:
 	// ranked specialists first, the specialty's fallback line last
 	// (Fallback set); empty when nobody is on duty.
@@ -85,8 +92,11 @@ type PendingOutcome struct {
 // hunt deadline, periodic hold messages). Digit waits are the leg's own.
 type Clock interface {
 	Now() time.Time
-	// AfterFunc calls f once d has passed, in its own goroutine (a test clock
-	// may call it from the goroutine that advances time).
+	// AfterFunc calls f once d has passed, in a goroutine of its own, as
+	// time.AfterFunc does: f may block for as long as a prompt plays (the
+	// hold loop's messages), so a clock that also drives the far end's time
+	// (the ARI emulator's) must not run it on the goroutine that advances
+	// time. A test clock whose legs answer at once may call f inline.
 	AfterFunc(d time.Duration, f func()) Timer
 }
 

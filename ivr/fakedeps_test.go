@@ -18,6 +18,8 @@ type fakeDirectory struct {
 	pins        map[int64]string
 	failures    map[int64]int
 	lockAfter   int
+	callerFails map[string]int               // by caller number
+	callerLocks map[string]time.Time         // by caller number
 	chains      map[int64][]roster.Candidate // by specialty id
 	onDutyAt    []time.Time
 	pinChecks   int
@@ -183,3 +185,32 @@ func (m *captureMetrics) OutcomeKeyed(o calllog.Outcome) {
 	m.mu.Unlock()
 }
 func (m *captureMetrics) OutcomePending() { m.mu.Lock(); m.pending++; m.mu.Unlock() }
+
+func (d *fakeDirectory) CheckCaller(_ context.Context, _ int64, caller string, now time.Time) error {
+	if err := d.fail("CheckCaller"); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if until := d.callerLocks[caller]; until.After(now) {
+		return &roster.LockedError{Until: until}
+	}
+	return nil
+}
+
+func (d *fakeDirectory) CallerFailure(_ context.Context, _ int64, caller string, now time.Time) error {
+	if err := d.fail("CallerFailure"); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.callerFails == nil {
+		d.callerFails, d.callerLocks = map[string]int{}, map[string]time.Time{}
+	}
+	d.callerFails[caller]++
+	if d.lockAfter > 0 && d.callerFails[caller] >= d.lockAfter {
+		d.callerLocks[caller] = now.Add(15 * time.Minute)
+		return &roster.LockedError{Until: d.callerLocks[caller]}
+	}
+	return nil
+}

@@ -31,6 +31,10 @@ const (
 // identify finds the calling GP among the territory's enrolled requérants
 // and, when the territory asks for it, checks their PIN.
 func (s *Script) identify(c *call) error {
+	if s.callerLocked(c) {
+		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked})
+		return s.refuse(c, reasonLocked, pLocked)
+	}
 	enr, found, err := s.byCallerNumber(c)
 	if err != nil {
 		return err
@@ -111,6 +115,7 @@ func (s *Script) enterRPPS(c *call) (roster.Enrolment, error) {
 		if errors.Is(err, roster.ErrNotFound) {
 			c.log.Info("RPPS not enrolled here", zap.String("rpps", rpps))
 			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonNotEnrolled, RPPS: rpps})
+			s.countCallerFailure(c)
 			return roster.Enrolment{}, s.refuse(c, reasonNotEnrolled, pNotEnrolled)
 		}
 		if err != nil {
@@ -184,4 +189,38 @@ func (s *Script) mediaOf(ids []string) []string {
 
 func fullName(first, last string) string {
 	return strings.TrimSpace(first + " " + last)
+}
+
+// callerLocked says whether the caller number is locked after repeated
+// failures. A check that cannot be made lets the call go on: the RPPS's own
+// lock still holds.
+func (s *Script) callerLocked(c *call) bool {
+	if c.caller == "" {
+		return false
+	}
+	ctx, cancel := s.lookup(c)
+	err := s.dir.CheckCaller(ctx, c.territory.ID, c.caller, s.clock.Now())
+	cancel()
+	if errors.Is(err, roster.ErrLocked) {
+		c.log.Info("caller number locked")
+		return true
+	}
+	if err != nil {
+		c.log.Warn("caller lock not checked", zap.Error(err))
+	}
+	return false
+}
+
+// countCallerFailure counts an unknown RPPS against the caller number; the
+// lock it may set takes effect from the next call.
+func (s *Script) countCallerFailure(c *call) {
+	if c.caller == "" {
+		return
+	}
+	ctx, cancel := s.lookup(c)
+	err := s.dir.CallerFailure(ctx, c.territory.ID, c.caller, s.clock.Now())
+	cancel()
+	if err != nil && !errors.Is(err, roster.ErrLocked) {
+		c.log.Warn("caller failure not counted", zap.Error(err))
+	}
 }

@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -149,7 +150,27 @@ func TestIdentification(t *testing.T) {
 			if ev := h.events(calllog.IdentFailed)[0]; ev.RPPS != "10001045367" {
 				t.Errorf("ident_failed %+v lacks the RPPS", ev)
 			}
+			if n := h.dir.callerFails[mariePhone]; n != 1 {
+				t.Errorf("an unknown RPPS must count against the caller number: %d failures", n)
+			}
 		},
+	}, {
+		name: "locked caller number is refused before any question",
+		setup: func(h *harness) {
+			h.happy()
+			h.dir.callerLocks = map[string]time.Time{mariePhone: h.clock.Now().Add(time.Hour)}
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("locked"), coordinator),
+		reasons: []string{reasonLocked},
+	}, {
+		name: "caller lock not checkable: the call goes on",
+		setup: func(h *harness) {
+			h.happy()
+			h.dir.errIn = map[string]error{"CheckCaller": errors.New("database unavailable")}
+		},
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
 	}, {
 		name: "wrong PIN three times locks",
 		setup: func(h *harness) {

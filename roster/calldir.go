@@ -29,7 +29,8 @@ type CallDirectory struct {
 	snap     *snapshot
 	loadedAt time.Time
 	failMu   sync.Mutex
-	failures map[int64]*memFailures // by enrolment id, while the database is away
+	failures map[int64]*memFailures // by enrolment id: locks seen, and counts while the database is away
+	callers  map[callerKey]*memFailures
 	outage   bool
 }
 
@@ -40,6 +41,11 @@ type CallDirectoryOptions struct {
 	Ahead      time.Duration // shifts kept after now: how long an outage can last (default 26 h)
 	PINTimeout time.Duration // how long a PIN check waits on the database (default 2 s)
 	Lockout    LockoutPolicy
+}
+
+type callerKey struct {
+	territoryID int64
+	number      string
 }
 
 type memFailures struct {
@@ -92,7 +98,8 @@ func NewCallDirectory(store *Store, opts CallDirectoryOptions, now func() time.T
 	if now == nil {
 		now = time.Now
 	}
-	return &CallDirectory{store: store, log: log, now: now, opts: opts, failures: map[int64]*memFailures{}}
+	return &CallDirectory{store: store, log: log, now: now, opts: opts,
+		failures: map[int64]*memFailures{}, callers: map[callerKey]*memFailures{}}
 }
 
 // Run refreshes the snapshot until ctx ends. A failed refresh keeps the
@@ -213,12 +220,77 @@ func (d *CallDirectory) VerifyPIN(ctx context.Context, enrolmentID int64, pin, c
 	err := d.store.VerifyPIN(dbCtx, enrolmentID, pin, callerNumber, now)
 	cancel()
 	var wrong *WrongPINError
-	if err == nil || errors.As(err, &wrong) || errors.Is(err, ErrLocked) || errors.Is(err, ErrNotFound) ||
+	var locked *LockedError
+	if errors.As(err, &locked) {
+		// Seen at once by the next call on this controller, not only after
+		// the next refresh: a locked GP is not asked a PIN for nothing.
+		d.rememberLock(enrolmentID, locked.Until)
+		return err
+	}
+	if err == nil || errors.As(err, &wrong) || errors.Is(err, ErrNotFound) ||
 		errors.Is(err, ErrNoPIN) || ctx.Err() != nil {
 		return err
 	}
 	d.log.Warn("PIN checked against the roster snapshot: database unavailable", zap.Int64("enrolment_id", enrolmentID), zap.Error(err))
 	return d.verifyInMemory(enrolmentID, pin, now)
+}
+
+func (d *CallDirectory) rememberLock(enrolmentID int64, until time.Time) {
+	d.failMu.Lock()
+	defer d.failMu.Unlock()
+	f := d.failures[enrolmentID]
+	if f == nil {
+		f = &memFailures{}
+		d.failures[enrolmentID] = f
+	}
+	if until.After(f.lockedUntil) {
+		f.lockedUntil = until
+	}
+}
+
+// CheckCaller says whether a caller number is locked, from the database
+// (shared by every controller), else from what this controller counted
+// while the database was away.
+func (d *CallDirectory) CheckCaller(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
+	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
+	err := d.store.CheckCaller(dbCtx, territoryID, callerNumber, now)
+	cancel()
+	if err == nil || errors.Is(err, ErrLocked) || ctx.Err() != nil {
+		return err
+	}
+	d.failMu.Lock()
+	defer d.failMu.Unlock()
+	if f := d.callers[callerKey{territoryID, callerNumber}]; f != nil && f.lockedUntil.After(now) {
+		return &LockedError{Until: f.lockedUntil}
+	}
+	return nil
+}
+
+// CallerFailure counts an unknown RPPS against the caller number, in the
+// database, else in memory while it is away.
+func (d *CallDirectory) CallerFailure(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
+	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
+	err := d.store.RecordCallerFailure(dbCtx, territoryID, callerNumber, now)
+	cancel()
+	if err == nil || errors.Is(err, ErrLocked) || ctx.Err() != nil || callerNumber == "" {
+		return err
+	}
+	d.log.Warn("caller failure counted in memory: database unavailable", zap.Error(err))
+	d.failMu.Lock()
+	defer d.failMu.Unlock()
+	k := callerKey{territoryID, callerNumber}
+	f := d.callers[k]
+	if f == nil {
+		f = &memFailures{}
+		d.callers[k] = f
+	}
+	f.count++
+	if f.count >= d.opts.Lockout.MaxAttempts {
+		f.count = 0
+		f.lockedUntil = now.Add(d.opts.Lockout.Duration)
+		return &LockedError{Until: f.lockedUntil}
+	}
+	return nil
 }
 
 func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin string, now time.Time) error {

@@ -153,3 +153,63 @@ func TestCallDirectoryWithoutDatabase(t *testing.T) {
 		t.Fatal("Requerant must show the in-memory lock")
 	}
 }
+
+// A lock the database reports is seen by the next call at once, without
+// waiting for the next refresh; probing unknown RPPS numbers from one phone
+// locks that number, in the database or, while it is away, in memory.
+func TestCallDirectoryLocks(t *testing.T) {
+	s, ter := sampleLine(t)
+	ctx := context.Background()
+	policy := LockoutPolicy{MaxAttempts: 3, Duration: time.Hour}
+	s.SetLockoutPolicy(policy)
+	if _, err := s.SetNewPIN(ctx, ter.ID, "10003000014"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, ter.Location)
+	dir := NewCallDirectory(s, CallDirectoryOptions{Lockout: policy}, func() time.Time { return now }, zap.NewNop())
+	if err := dir.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	gp, _ := dir.Requerant(ctx, ter.ID, "10003000014")
+	var err error
+	for i := 0; i < 3; i++ {
+		err = dir.VerifyPIN(ctx, gp.ID, "not-it", "+33611000014", now)
+	}
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("third wrong PIN: %v", err)
+	}
+	if again, _ := dir.Requerant(ctx, ter.ID, "10003000014"); !again.LockedUntil.After(now) {
+		t.Fatal("the lock must show before the next refresh")
+	}
+
+	prober := "+33699000001"
+	for i := 0; i < 2; i++ {
+		if err := dir.CallerFailure(ctx, ter.ID, prober, now); err != nil {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	if err := dir.CheckCaller(ctx, ter.ID, prober, now); err != nil {
+		t.Fatalf("not locked yet: %v", err)
+	}
+	if err := dir.CallerFailure(ctx, ter.ID, prober, now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("third unknown RPPS must lock the number: %v", err)
+	}
+	if err := dir.CheckCaller(ctx, ter.ID, prober, now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("locked number: %v", err)
+	}
+
+	s.pool.Close() // the database is away: counted in memory
+	other := "+33699000002"
+	for i := 0; i < 2; i++ {
+		_ = dir.CallerFailure(ctx, ter.ID, other, now)
+	}
+	if err := dir.CallerFailure(ctx, ter.ID, other, now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("in memory, the third unknown RPPS must lock: %v", err)
+	}
+	if err := dir.CheckCaller(ctx, ter.ID, other, now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("in memory, locked number: %v", err)
+	}
+	if err := dir.CheckCaller(ctx, ter.ID, "+33699000003", now); err != nil {
+		t.Fatalf("an unknown number without the database is let through: %v", err)
+	}
+}

@@ -302,3 +302,24 @@ func TestMenuInvalidKey(t *testing.T) {
 		t.Errorf("bridged to %q, want DURAND", rec.SpecialistRPPS)
 	}
 }
+
+// RPPS numbers are public: a phone that keeps typing RPPS numbers enrolled
+// nowhere here is locked like a wrong PIN would lock an RPPS, and its next
+// call is refused before any question.
+func TestProbingRPPSNumbersLocksTheCaller(t *testing.T) {
+	l := newLine(t, withMaxPINAttempts(3))
+	prober := "+33699000001"
+	for i := 0; i < 3; i++ {
+		rep := l.play(&arisim.Scenario{Inbound: []arisim.InboundCall{{Name: "prober", From: prober, DID: did,
+			Steps: []arisim.Step{arisim.WaitForSound("saisir-rpps"), arisim.Press("10001045367#", digitGap), arisim.Silent()}}}})
+		heardInOrder(t, "prober", rep.Phone("prober").Heard(), "saisir-rpps", "non-inscrit")
+	}
+	rep := l.play(&arisim.Scenario{Inbound: []arisim.InboundCall{{Name: "prober", From: prober, DID: did,
+		Steps: []arisim.Step{arisim.Silent()}}}})
+	heard := rep.Phone("prober").Heard()
+	heardInOrder(t, "prober", heard, "bienvenue", "acces-bloque", "contact-coordination")
+	notHeard(t, "a locked number", heard, "saisir-rpps")
+	if rec := l.record(); rec.Result != calllog.ResultRefused {
+		t.Fatalf("result %s", rec.Result)
+	}
+}
