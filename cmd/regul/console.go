@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/notify"
-	"github.com/regul-sante/regul/web"
+	"github.com/regul-sante/regul/internal/service"
 )
 
 // newConsoleCmd serves the coordinators' console alone (without the ARI
@@ -35,37 +31,15 @@ func newConsoleCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, err := c.Console.TOTPKeyBytes()
-			if err != nil {
-				return fmt.Errorf("console.totp_key: %w", err)
-			}
-			if key == nil {
-				log.Warn("console.totp_key is not set: TOTP secrets are stored unsealed")
-			}
-			h, err := web.NewConsole(web.ConsoleOptions{
-				Pool: pool, Logger: log, SecureCookies: c.Console.SecureCookies,
-				SessionIdle: c.Console.SessionIdle, SessionMax: c.Console.SessionMax, TOTPKey: key,
-				Links: notify.NewLinks(pool),
-			})
+			console, err := service.StartConsole(c, pool, log)
 			if err != nil {
 				return err
 			}
-			ln, err := net.Listen("tcp", c.Console.Listen)
-			if err != nil {
-				return fmt.Errorf("console.listen %s: %w", c.Console.Listen, err)
-			}
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
-			fmt.Fprintf(cmd.OutOrStdout(), "console on http://%s/ (Ctrl-C to stop)\n", ln.Addr())
-			done := make(chan error, 1)
-			go func() { done <- srv.Serve(ln) }()
-			select {
-			case err := <-done:
-				return fmt.Errorf("console: %w", err)
-			case <-cmd.Context().Done():
-			}
+			fmt.Fprintf(cmd.OutOrStdout(), "console on http://%s/ (Ctrl-C to stop)\n", console.Addr())
+			<-cmd.Context().Done()
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
 			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			if err := console.Close(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 				return fmt.Errorf("console shutdown: %w", err)
 			}
 			return nil

@@ -89,7 +89,7 @@ func demoConfig(level, ariURL string) (*config.Config, *zap.Logger, error) {
 		return nil, nil, err
 	}
 	cfg.ARI.URL, cfg.ARI.WebsocketURL, cfg.ARI.Username, cfg.ARI.Password = ariURL, "", "regul", "demo"
-	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.HTTP.Listen, cfg.Console.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	if cfg.DataDir, err = os.MkdirTemp("", "regul-demo-"); err != nil {
 		return nil, nil, err
 	}

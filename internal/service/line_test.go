@@ -126,7 +126,7 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 	}
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = l.sim.URL(), "regul", "secret"
 	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.HTTP.Listen, cfg.Console.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.ARI.ConnectTimeout = 10 * time.Second
 	if setup.config != nil {
 		setup.config(cfg)

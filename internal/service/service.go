@@ -59,6 +59,7 @@ type Service struct {
 	registry *prometheus.Registry
 	httpSrv  *http.Server
 	httpAddr string
+	console  *Console
 	stopBg   context.CancelFunc
 	bgDone   chan struct{}
 
@@ -142,6 +143,9 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		func() bool { return s.rec.Stats().DatabaseDown })
 
 	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
+		return nil, err
+	}
+	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console")); err != nil {
 		return nil, err
 	}
 	bg, stop := context.WithCancel(context.Background())
@@ -257,11 +261,17 @@ func (s *Service) Close(ctx context.Context) error {
 	if s.httpSrv != nil {
 		_ = s.httpSrv.Shutdown(ctx)
 	}
+	if s.console != nil {
+		_ = s.console.Close(ctx)
+	}
 	if s.rec != nil {
 		return s.rec.Close(ctx)
 	}
 	return nil
 }
+
+// ConsoleAddr is where the coordinators' console is served.
+func (s *Service) ConsoleAddr() string { return s.console.Addr() }
 
 // HTTPAddr is where /healthz, /readyz and /metrics are served.
 func (s *Service) HTTPAddr() string { return s.httpAddr }

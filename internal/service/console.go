@@ -1,0 +1,64 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/config"
+	"github.com/regul-sante/regul/notify"
+	"github.com/regul-sante/regul/web"
+)
+
+// Console is the coordinators' console (and the specialists' outcome-link
+// pages) served on console.listen.
+type Console struct {
+	srv  *http.Server
+	addr string
+}
+
+// StartConsole serves the console until Close. `regul serve` starts it
+// beside the controller; `regul console` alone.
+func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger) (*Console, error) {
+	key, err := cfg.Console.TOTPKeyBytes()
+	if err != nil {
+		return nil, fmt.Errorf("console.totp_key: %w", err)
+	}
+	if key == nil {
+		log.Warn("console.totp_key is not set: TOTP secrets are stored unsealed")
+	}
+	h, err := web.NewConsole(web.ConsoleOptions{
+		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies,
+		SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax, TOTPKey: key,
+		Links: notify.NewLinks(pool),
+	})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Console.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("console.listen %s: %w", cfg.Console.Listen, err)
+	}
+	c := &Console{addr: ln.Addr().String(),
+		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}}
+	go func() {
+		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("console stopped", zap.Error(err))
+		}
+	}()
+	return c, nil
+}
+
+// Addr is where the console listens.
+func (c *Console) Addr() string { return c.addr }
+
+// Close stops the console, letting requests in flight end until ctx does.
+func (c *Console) Close(ctx context.Context) error {
+	return c.srv.Shutdown(ctx)
+}
