@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/coordinator"
 	"github.com/regul-sante/regul/internal/pgcluster"
 	"github.com/regul-sante/regul/internal/service"
 	"github.com/regul-sante/regul/migrations"
@@ -34,6 +35,7 @@ func mustParis() *time.Location {
 func newDemoCmd(a *app) *cobra.Command {
 	var data string
 	var speed float64
+	var console bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole line on embedded defaults: throwaway PostgreSQL, ARI emulator, scripted calls",
@@ -42,22 +44,31 @@ applies the sample territory, directory extract, enrolments and roster from the
 data folder, starts the ARI emulator in process, runs the controller against it
 through the ARI client exactly as "regul serve" does, places three scripted
 calls (a GP put through at once, an escalation to rank 2, nobody reachable), and
-prints each call's timeline: who heard what, who pressed what, what was recorded.`,
+prints each call's timeline: who heard what, who pressed what, what was recorded.
+With --console it then keeps serving the coordinators' console (on
+console.listen) with a demo login until Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.config()
 			if err != nil {
 				return err
 			}
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), cfg.Log.Level, data, speed)
+			listen := ""
+			if console {
+				listen = cfg.Console.Listen
+			}
+			return runDemo(cmd.Context(), cmd.OutOrStdout(), cfg.Log.Level, data, speed, listen)
 		},
 	}
 	cmd.Flags().StringVar(&data, "data", "testdata", "folder holding territory.yaml, enrolments.csv, roster.csv and the directory extract")
 	cmd.Flags().Float64Var(&speed, "speed", 20, "how much faster than real time the emulated phones live")
+	cmd.Flags().BoolVar(&console, "console", false, "after the calls, keep serving the coordinators' console with a demo login until Ctrl-C")
 	return cmd
 }
 
-func runDemo(ctx context.Context, out io.Writer, level, data string, speed float64) error {
+// runDemo runs the demo; with consoleListen set it then serves the console
+// there until ctx ends.
+func runDemo(ctx context.Context, out io.Writer, level, data string, speed float64, consoleListen string) error {
 	fmt.Fprintln(out, "regul demo: starting a throwaway PostgreSQL cluster…")
 	cluster, err := pgcluster.Start(ctx)
 	if err != nil {
@@ -88,6 +99,9 @@ func runDemo(ctx context.Context, out io.Writer, level, data string, speed float
 	cfg, log, err := demoConfig(level, sim.URL())
 	if err != nil {
 		return err
+	}
+	if consoleListen != "" {
+		cfg.Console.Listen = consoleListen
 	}
 	defer os.RemoveAll(cfg.DataDir)
 	svc, err := service.Start(ctx, service.Options{Config: cfg, Pool: pool, Logger: log, Clock: service.EmulatorClock(clock)})
@@ -133,6 +147,27 @@ func runDemo(ctx context.Context, out io.Writer, level, data string, speed float
 		fmt.Fprintln(out)
 	}
 	fmt.Fprintln(out, "demo finished: every call above went through the ARI client, the emulator and PostgreSQL.")
+	if consoleListen == "" {
+		return nil
+	}
+	return serveDemoConsole(ctx, out, pool, svc.ConsoleAddr(), sample.territory.Slug)
+}
+
+// Demo coordinator: a password long enough for the console's rules; the
+// second factor is enrolled at first login, as for any coordinator.
+const demoEmail, demoPassword = "demo@regul.example", "demo-regul-2026"
+
+func serveDemoConsole(ctx context.Context, out io.Writer, pool *pgxpool.Pool, addr, territory string) error {
+	store, err := coordinator.NewStore(pool, coordinator.Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := store.Create(ctx, "demo", coordinator.NewAccount{Email: demoEmail, Password: demoPassword, Territories: []string{territory}}); err != nil {
+		return fmt.Errorf("demo login: %w", err)
+	}
+	fmt.Fprintf(out, "\ncoordinators' console: http://%s/\n  login %s, password %s\n  (scan the QR code it shows with any authenticator app at first login)\nCtrl-C stops the demo.\n",
+		addr, demoEmail, demoPassword)
+	<-ctx.Done()
 	return nil
 }
 

@@ -19,7 +19,7 @@ func TestDemo(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = os.Chdir("cmd/regul") })
 	var out bytes.Buffer
-	if err := runDemo(ctx, &out, "error", "testdata", 50); err != nil {
+	if err := runDemo(ctx, &out, "error", "testdata", 50, ""); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
