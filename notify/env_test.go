@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/internal/sample"
 	"github.com/regul-sante/regul/notify/twiliotest"
 	"github.com/regul-sante/regul/roster"
 )
@@ -68,37 +68,11 @@ func newEnv(t *testing.T) *env {
 	ctx := context.Background()
 	e := &env{t: t, pool: pgtest.New(t), clock: &testClock{t: mondayMorning}, log: zaptest.NewLogger(t)}
 	e.store = roster.NewStore(e.pool)
-	spec, err := roster.LoadTerritorySpec(filepath.Join("..", "testdata", "territory.yaml"))
+	loaded, err := sample.Load(ctx, e.store, filepath.Join("..", "testdata"), sample.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.store.ApplyTerritory(ctx, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join("..", "testdata", "enrolments.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	lines, err := roster.ParseEnrolmentsCSV("enrolments.csv", f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.store.ImportEnrolments(ctx, res.TerritoryID, "enrolments.csv", lines); err != nil {
-		t.Fatal(err)
-	}
-	rf, err := os.Open(filepath.Join("..", "testdata", "roster.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rf.Close()
-	if _, err := e.store.ImportShifts(ctx, res.TerritoryID, "roster.csv", rf, false); err != nil {
-		t.Fatal(err)
-	}
-	if e.terr, err = e.store.TerritoryBySlug(ctx, spec.Slug); err != nil {
-		t.Fatal(err)
-	}
+	e.terr = loaded.Territory
 	e.outbox, err = NewOutbox(OutboxOptions{Log: e.log, Now: e.clock.Now, PublicURL: "http://127.0.0.1:8091"})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +15,7 @@ import (
 	"github.com/regul-sante/regul/arisim"
 	"github.com/regul-sante/regul/coordinator"
 	"github.com/regul-sante/regul/internal/pgcluster"
+	"github.com/regul-sante/regul/internal/sample"
 	"github.com/regul-sante/regul/internal/service"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
@@ -190,58 +190,14 @@ type demoSample struct {
 
 func loadDemoData(ctx context.Context, out io.Writer, store *roster.Store, data string) (*demoSample, error) {
 	ctx = roster.WithActor(ctx, "demo")
-	spec, err := roster.LoadTerritorySpec(filepath.Join(data, "territory.yaml"))
+	loaded, err := sample.Load(ctx, store, data, sample.Options{Directory: true})
 	if err != nil {
 		return nil, err
 	}
-	applied, err := store.ApplyTerritory(ctx, spec)
-	if err != nil {
-		return nil, err
-	}
-	dirFiles, _ := filepath.Glob(filepath.Join(data, "directory", "PS_LibreAcces_Personne_activite_*.txt"))
-	for _, f := range dirFiles {
-		if filepath.Base(f) != "PS_LibreAcces_Personne_activite_sample.txt" {
-			continue
-		}
-		r, err := os.Open(f)
-		if err != nil {
-			return nil, err
-		}
-		res, err := store.ImportDirectory(ctx, r, roster.DirectoryImportOptions{Name: f, TerritoryID: applied.TerritoryID, Log: zap.NewNop()})
-		r.Close()
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(out, "directory %s: %d médecins, %d GPs enrolled\n", filepath.Base(f), res.Medecins, res.GPsEnrolled)
-	}
-	ef, err := os.Open(filepath.Join(data, "enrolments.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer ef.Close()
-	lines, err := roster.ParseEnrolmentsCSV(ef.Name(), ef)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := store.ImportEnrolments(ctx, applied.TerritoryID, ef.Name(), lines); err != nil {
-		return nil, err
-	}
-	rf, err := os.Open(filepath.Join(data, "roster.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer rf.Close()
-	shifts, err := store.ImportShifts(ctx, applied.TerritoryID, rf.Name(), rf, false)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(out, "territory %s applied, %d enrolments, %d shifts\n", spec.Slug, len(lines), len(shifts.Added))
-
-	s := &demoSample{pins: map[string]string{}, names: map[string]string{}}
-	if s.territory, err = store.TerritoryBySlug(ctx, spec.Slug); err != nil {
-		return nil, err
-	}
-	enrolled, err := store.Enrolments(ctx, applied.TerritoryID)
+	fmt.Fprintf(out, "directory: %d médecins, %d GPs enrolled; territory %s applied, %d enrolments, %d shifts\n",
+		loaded.Directory.Medecins, loaded.Directory.GPsEnrolled, loaded.Territory.Slug, loaded.Enrolments, loaded.Shifts)
+	s := &demoSample{territory: loaded.Territory, pins: map[string]string{}, names: map[string]string{}}
+	enrolled, err := store.Enrolments(ctx, loaded.Territory.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +205,7 @@ func loadDemoData(ctx context.Context, out io.Writer, store *roster.Store, data 
 		s.names[e.RPPS] = "Dr " + e.FirstName + " " + e.LastName
 	}
 	for _, rpps := range []string{demoGP, demoGP2} {
-		if s.pins[rpps], err = store.SetNewPIN(ctx, applied.TerritoryID, rpps); err != nil {
+		if s.pins[rpps], err = store.SetNewPIN(ctx, loaded.Territory.ID, rpps); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"time"
 
@@ -93,6 +95,12 @@ func demoConfig(level, ariURL string) (*config.Config, *zap.Logger, error) {
 	if cfg.DataDir, err = os.MkdirTemp("", "regul-demo-"); err != nil {
 		return nil, nil, err
 	}
+	// A throwaway key: the demo's TOTP secrets are sealed like production's.
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, nil, err
+	}
+	cfg.Console.TOTPKey = hex.EncodeToString(key)
 	if level == "info" {
 		level = "warn"
 	}

@@ -1,11 +1,8 @@
 package service
 
 import (
-	"bytes"
 	"context"
-	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/config"
 	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/internal/sample"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/roster"
 )
@@ -159,70 +157,19 @@ func (l *line) close() {
 // every GP a PIN.
 func (l *line) loadSample(setup lineSetup) {
 	t, ctx := l.t, context.Background()
-	spec, err := roster.LoadTerritorySpec(filepath.Join("..", "..", "testdata", "territory.yaml"))
+	loaded, err := sample.Load(ctx, l.store, filepath.Join("..", "..", "testdata"),
+		sample.Options{Territory: setup.territory, Only: setup.only})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if setup.territory != nil {
-		setup.territory(&spec)
-	}
-	if setup.only != "" {
-		spec.Specialties = slices.DeleteFunc(spec.Specialties, func(sp roster.SpecialtySpec) bool { return sp.Slug != setup.only })
-	}
-	res, err := l.store.ApplyTerritory(ctx, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "enrolments.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	lines, err := roster.ParseEnrolmentsCSV("enrolments.csv", f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if setup.only != "" {
-		lines = slices.DeleteFunc(lines, func(l roster.EnrolmentLine) bool {
-			return l.Spec.Role == roster.Requis && l.Spec.Specialty != setup.only
-		})
-	}
-	if _, err := l.store.ImportEnrolments(ctx, res.TerritoryID, "enrolments.csv", lines); err != nil {
-		t.Fatal(err)
-	}
-	shifts, err := os.ReadFile(filepath.Join("..", "..", "testdata", "roster.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if setup.only != "" {
-		shifts = keepShiftsOf(shifts, setup.only)
-	}
-	if _, err := l.store.ImportShifts(ctx, res.TerritoryID, "roster.csv", bytes.NewReader(shifts), false); err != nil {
-		t.Fatal(err)
-	}
+	l.terr = loaded.Territory
 	for _, rpps := range []string{"10003000014", "10003000022"} {
-		pin, err := l.store.SetNewPIN(ctx, res.TerritoryID, rpps)
+		pin, err := l.store.SetNewPIN(ctx, l.terr.ID, rpps)
 		if err != nil {
 			t.Fatal(err)
 		}
 		l.pins[rpps] = pin
 	}
-	if l.terr, err = l.store.TerritoryBySlug(ctx, spec.Slug); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// keepShiftsOf keeps the header and one specialty's lines of a roster CSV
-// (rpps,specialty,start,end,rank).
-func keepShiftsOf(csv []byte, slug string) []byte {
-	var out []byte
-	for i, line := range bytes.SplitAfter(csv, []byte("\n")) {
-		fields := bytes.Split(line, []byte(","))
-		if i == 0 || len(fields) > 1 && string(fields[1]) == slug {
-			out = append(out, line...)
-		}
-	}
-	return out
 }
 
 // play runs a scenario to its end and returns what every phone experienced.

@@ -1,0 +1,129 @@
+// Package sample loads the sample line kept in testdata/: the territory,
+// the Annuaire Santé extract, the enrolments and the roster. The demo, the
+// end-to-end tests and the packages' tests all start from it.
+package sample
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/roster"
+)
+
+// Options shape the sample before it is loaded.
+type Options struct {
+	// Territory edits the territory before it is applied (policy, hours…).
+	Territory func(*roster.TerritorySpec)
+	// Only keeps one specialty, with its specialists and shifts (a
+	// territory without a menu).
+	Only string
+	// Directory also imports the directory extract.
+	Directory bool
+	Log       *zap.Logger
+}
+
+// Loaded is what was loaded.
+type Loaded struct {
+	Territory  roster.Territory
+	Enrolments int
+	Shifts     int
+	Directory  *roster.DirectoryImportResult
+}
+
+// Load applies the sample found in dir (a testdata folder).
+func Load(ctx context.Context, store *roster.Store, dir string, o Options) (Loaded, error) {
+	var out Loaded
+	spec, err := roster.LoadTerritorySpec(filepath.Join(dir, "territory.yaml"))
+	if err != nil {
+		return out, err
+	}
+	if o.Territory != nil {
+		o.Territory(&spec)
+	}
+	if o.Only != "" {
+		spec.Specialties = slices.DeleteFunc(spec.Specialties, func(sp roster.SpecialtySpec) bool { return sp.Slug != o.Only })
+	}
+	applied, err := store.ApplyTerritory(ctx, spec)
+	if err != nil {
+		return out, err
+	}
+	if o.Directory {
+		if out.Directory, err = importDirectory(ctx, store, dir, applied.TerritoryID, o.Log); err != nil {
+			return out, err
+		}
+	}
+	if out.Enrolments, err = enrol(ctx, store, dir, applied.TerritoryID, o.Only); err != nil {
+		return out, err
+	}
+	shifts, err := os.ReadFile(filepath.Join(dir, "roster.csv"))
+	if err != nil {
+		return out, err
+	}
+	if o.Only != "" {
+		shifts = keepShiftsOf(shifts, o.Only)
+	}
+	rep, err := store.ImportShifts(ctx, applied.TerritoryID, "roster.csv", bytes.NewReader(shifts), false)
+	if err != nil {
+		return out, err
+	}
+	out.Shifts = len(rep.Added)
+	out.Territory, err = store.TerritoryBySlug(ctx, spec.Slug)
+	return out, err
+}
+
+func importDirectory(ctx context.Context, store *roster.Store, dir string, territoryID int64, log *zap.Logger) (*roster.DirectoryImportResult, error) {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	path := filepath.Join(dir, "directory", "PS_LibreAcces_Personne_activite_sample.txt")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	res, err := store.ImportDirectory(ctx, f, roster.DirectoryImportOptions{Name: path, TerritoryID: territoryID, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", path, err)
+	}
+	return &res, nil
+}
+
+func enrol(ctx context.Context, store *roster.Store, dir string, territoryID int64, only string) (int, error) {
+	f, err := os.Open(filepath.Join(dir, "enrolments.csv"))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	lines, err := roster.ParseEnrolmentsCSV("enrolments.csv", f)
+	if err != nil {
+		return 0, err
+	}
+	if only != "" {
+		lines = slices.DeleteFunc(lines, func(l roster.EnrolmentLine) bool {
+			return l.Spec.Role == roster.Requis && l.Spec.Specialty != only
+		})
+	}
+	if _, err := store.ImportEnrolments(ctx, territoryID, "enrolments.csv", lines); err != nil {
+		return 0, err
+	}
+	return len(lines), nil
+}
+
+// keepShiftsOf keeps the header and one specialty's lines of a roster CSV
+// (rpps,specialty,start,end,rank).
+func keepShiftsOf(csv []byte, slug string) []byte {
+	var out []byte
+	for i, line := range bytes.SplitAfter(csv, []byte("\n")) {
+		fields := bytes.Split(line, []byte(","))
+		if i == 0 || len(fields) > 1 && string(fields[1]) == slug {
+			out = append(out, line...)
+		}
+	}
+	return out
+}
