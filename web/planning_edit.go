@@ -101,6 +101,7 @@ type shiftEditData struct {
 	Base        string
 	Back        template.URL // the week's query
 	Shift       roster.Shift
+	Label       string // the shift's specialty, as the territory names it
 	Span        string
 	Fields      shiftFields
 	Specialties []roster.Specialty
@@ -137,10 +138,14 @@ func (c *console) renderShiftEdit(w http.ResponseWriter, r *http.Request, status
 		Base:        "/t/" + v.current.Slug + "/planning",
 		Back:        template.URL(planningQuery(civilOf(sh.Start, terr.Location).isoWeek(), sh.Specialty)),
 		Shift:       sh,
+		Label:       sh.Specialty,
 		Span:        shortSpan(sh.Start, sh.End, terr.Location),
 		Fields:      in,
 		Specialties: terr.Specialties,
 		Problems:    problems,
+	}
+	if sp, err := terr.SpecialtyBySlug(sh.Specialty); err == nil {
+		d.Label = sp.Label
 	}
 	pg := page{Title: "Modifier une garde", Section: "planning", Data: d}
 	if len(problems) > 0 {
