@@ -190,14 +190,22 @@ func (c *console) planningData(ctx context.Context, r *http.Request, pv planning
 // weekHeading is "du lundi 23 au dimanche 29 novembre 2026", naming the
 // first month or year too when the week straddles them.
 func weekHeading(monday, sunday civilDate) string {
-	first := fmt.Sprintf("lundi %d", monday.D)
+	first := "lundi " + frDay(monday.D)
 	if monday.M != sunday.M || monday.Y != sunday.Y {
 		first += " " + frMonth(monday.M)
 	}
 	if monday.Y != sunday.Y {
 		first += fmt.Sprintf(" %d", monday.Y)
 	}
-	return fmt.Sprintf("du %s au dimanche %d %s %d", first, sunday.D, frMonth(sunday.M), sunday.Y)
+	return fmt.Sprintf("du %s au dimanche %s %s %d", first, frDay(sunday.D), frMonth(sunday.M), sunday.Y)
+}
+
+// frDay is a day of the month as French writes it: "1er", "2", …
+func frDay(d int) string {
+	if d == 1 {
+		return "1er"
+	}
+	return strconv.Itoa(d)
 }
 
 func planningFlash(q url.Values) string {
