@@ -101,4 +101,3 @@ func withCSRF(v url.Values, csrf string) url.Values {
 	}
 	return out
 }
-
