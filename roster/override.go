@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -50,30 +51,39 @@ func (s *Store) AddOverride(ctx context.Context, territoryID int64, in NewOverri
 		return Override{}, fmt.Errorf("override: end %s is not after start %s",
 			in.End.Format(time.RFC3339), in.Start.Format(time.RFC3339))
 	}
-	var enrolled bool
-	err = s.pool.QueryRow(ctx, `
-		SELECT EXISTS (SELECT 1 FROM enrolment e JOIN specialty sp ON sp.id = e.specialty_id
-		                WHERE e.territory_id = $1 AND e.rpps = $2 AND e.role = 'requis'
-		                  AND e.specialty_id = $3 AND sp.territory_id = $1)`,
-		territoryID, rpps, in.SpecialtyID).Scan(&enrolled)
-	if err != nil {
-		return Override{}, fmt.Errorf("override: check enrolment: %w", err)
-	}
-	if !enrolled {
-		return Override{}, fmt.Errorf("override: rpps %s is not enrolled as requis for specialty %d in territory %d: %w",
-			rpps, in.SpecialtyID, territoryID, ErrNotFound)
-	}
 	var id int64
-	err = s.pool.QueryRow(ctx, `
-		INSERT INTO override (territory_id, specialty_id, rpps, during, rank, reason)
-		VALUES ($1, $2, $3, tstzrange($4, $5, '[)'), $6, $7) RETURNING id`,
-		territoryID, in.SpecialtyID, rpps, in.Start, in.End, in.Rank, in.Reason).Scan(&id)
-	if isExclusionViolation(err) {
-		return Override{}, fmt.Errorf("override rank %d %s → %s %w (list them and delete the old one first)",
-			in.Rank, in.Start.Format(time.RFC3339), in.End.Format(time.RFC3339), ErrOverlap)
-	}
+	// The check, the insert and the audit record commit together.
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var enrolled bool
+		err := tx.QueryRow(ctx, `
+			SELECT EXISTS (SELECT 1 FROM enrolment e JOIN specialty sp ON sp.id = e.specialty_id
+			                WHERE e.territory_id = $1 AND e.rpps = $2 AND e.role = 'requis'
+			                  AND e.specialty_id = $3 AND sp.territory_id = $1)`,
+			territoryID, rpps, in.SpecialtyID).Scan(&enrolled)
+		if err != nil {
+			return fmt.Errorf("override: check enrolment: %w", err)
+		}
+		if !enrolled {
+			return fmt.Errorf("override: rpps %s is not enrolled as requis for specialty %d in territory %d: %w",
+				rpps, in.SpecialtyID, territoryID, ErrNotFound)
+		}
+		err = tx.QueryRow(ctx, `
+			INSERT INTO override (territory_id, specialty_id, rpps, during, rank, reason)
+			VALUES ($1, $2, $3, tstzrange($4, $5, '[)'), $6, $7) RETURNING id`,
+			territoryID, in.SpecialtyID, rpps, in.Start, in.End, in.Rank, in.Reason).Scan(&id)
+		if isExclusionViolation(err) {
+			return fmt.Errorf("override rank %d %s → %s %w (list them and delete the old one first)",
+				in.Rank, in.Start.Format(time.RFC3339), in.End.Format(time.RFC3339), ErrOverlap)
+		}
+		if err != nil {
+			return fmt.Errorf("override: insert: %w", err)
+		}
+		return audit(ctx, tx, territoryID, ActionOverrideAdded, map[string]any{
+			"override": id, "rpps": rpps, "specialty_id": in.SpecialtyID, "rank": in.Rank,
+			"start": in.Start, "end": in.End, "reason": in.Reason})
+	})
 	if err != nil {
-		return Override{}, fmt.Errorf("override: insert: %w", err)
+		return Override{}, err
 	}
 	list, err := s.overrides(ctx, territoryID, `o.id = $2`, id)
 	if err != nil || len(list) != 1 {
@@ -122,12 +132,22 @@ func (s *Store) overrides(ctx context.Context, territoryID int64, where string, 
 // DeleteOverride removes one of the territory's overrides; ErrNotFound when
 // it has no override with that id.
 func (s *Store) DeleteOverride(ctx context.Context, territoryID, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM override WHERE id = $1 AND territory_id = $2`, id, territoryID)
-	if err != nil {
-		return fmt.Errorf("delete override %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("override %d: %w", id, ErrNotFound)
-	}
-	return nil
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var rpps string
+		var specialtyID int64
+		var rank int
+		var start, end time.Time
+		err := tx.QueryRow(ctx, `DELETE FROM override WHERE id = $1 AND territory_id = $2
+			RETURNING rpps, specialty_id, rank, lower(during), upper(during)`, id, territoryID).
+			Scan(&rpps, &specialtyID, &rank, &start, &end)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("override %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("delete override %d: %w", id, err)
+		}
+		return audit(ctx, tx, territoryID, ActionOverrideDelete, map[string]any{
+			"override": id, "rpps": rpps, "specialty_id": specialtyID, "rank": rank, "start": start, "end": end})
+	})
+	return err
 }

@@ -103,7 +103,7 @@ func (s *Store) ImportShifts(ctx context.Context, territoryID int64, file string
 		return report, fmt.Errorf("import %s: %w", file, err)
 	}
 	checkFileOverlaps(terr, lines, ie)
-	added, unchanged, err := compareWithBase(ctx, tx, terr, lines, ie)
+	added, unchanged, err := compareWithBase(ctx, tx, terr, lines, ie, 0)
 	if err != nil {
 		return report, fmt.Errorf("import %s: %w", file, err)
 	}
@@ -121,6 +121,12 @@ func (s *Store) ImportShifts(ctx context.Context, territoryID int64, file string
 	}
 	for i := range ids {
 		report.Added[i].ID = ids[i]
+	}
+	if len(ids) > 0 {
+		if err := audit(ctx, tx, territoryID, ActionShiftImport, map[string]any{
+			"file": file, "added": len(ids), "unchanged": len(unchanged)}); err != nil {
+			return ImportReport{DryRun: dryRun}, fmt.Errorf("import %s: %w", file, err)
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		if isExclusionViolation(err) {

@@ -98,8 +98,10 @@ func checkFileOverlaps(terr Territory, lines []*shiftLine, ie *ImportError) {
 }
 
 // compareWithBase splits the valid lines into new shifts and ones already
-// there, and reports lines that overlap a different existing shift.
-func compareWithBase(ctx context.Context, db querier, terr Territory, lines []*shiftLine, ie *ImportError) (added, unchanged []Shift, err error) {
+// there, and reports lines that overlap a different existing shift. The
+// shift whose id is ignore (0: none) is left out of the base: it is the one
+// being edited.
+func compareWithBase(ctx context.Context, db querier, terr Territory, lines []*shiftLine, ie *ImportError, ignore int64) (added, unchanged []Shift, err error) {
 	var candidates []*shiftLine
 	for _, l := range lines {
 		if l.ok {
@@ -124,6 +126,9 @@ func compareWithBase(ctx context.Context, db querier, terr Territory, lines []*s
 	}
 	bySlot := map[[2]int64][]Shift{}
 	for _, b := range base {
+		if b.ID == ignore {
+			continue
+		}
 		key := [2]int64{b.SpecialtyID, int64(b.Rank)}
 		bySlot[key] = append(bySlot[key], b)
 	}

@@ -149,6 +149,8 @@ func TestBrowserConsole(t *testing.T) {
 	if h1 := browserRead(t, ctx, "heading", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h1, "Page introuvable") {
 		t.Fatalf("other territory shows %q", h1)
 	}
+
+	t.Run("planning", func(t *testing.T) { browsePlanning(t, ctx, env) })
 }
 
 // screenshot saves the page when REGUL_SCREENSHOT_DIR is set, to look at the

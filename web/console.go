@@ -123,6 +123,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /t/{territory}/journal", c.inTerritory(c.journalPage))
 	mux.Handle("GET /t/{territory}/rappels", c.inTerritory(c.callbacksPage))
 	mux.Handle("POST /t/{territory}/rappels/{callback}/fait", c.inTerritory(c.callbackDone))
+	c.planningRoutes(mux)
 	for _, p := range placeholders() {
 		mux.Handle("GET /t/{territory}/"+p.Path, c.inTerritory(c.placeholderPage(p)))
 	}

@@ -77,6 +77,9 @@ func auditLabel(action string) string {
 	case actionCallbackDone:
 		return "Demande de rappel close"
 	}
+	if label, ok := planningAuditLabel(action); ok {
+		return label
+	}
 	return action
 }
 
@@ -157,11 +160,6 @@ func placeholders() []placeholder {
 			"la liste des appels, du plus récent au plus ancien, avec filtres et pagination",
 			"les appels sans réponse et les demandes de rappel ouvertes mis en évidence",
 			"le détail d'un appel : chronologie, tentatives, issue, actes facturables",
-		}},
-		{"planning", "Planning", []string{
-			"la semaine par spécialité, avec la couverture de chaque rang et les trous en évidence",
-			"l'ajout, la modification et la suppression d'une garde ou d'un remplacement",
-			"l'import d'un planning CSV, avec les mêmes contrôles qu'en ligne de commande",
 		}},
 		{"statistiques", "Statistiques", []string{
 			"les appels par jour et le taux de réponse",
