@@ -121,6 +121,10 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /t/{territory}/personnes", c.inTerritory(c.peoplePage))
 	mux.Handle("POST /t/{territory}/personnes/{enrolment}/deverrouiller", c.inTerritory(c.unlockEnrolment))
 	mux.Handle("GET /t/{territory}/journal", c.inTerritory(c.journalPage))
+	mux.Handle("GET /t/{territory}/appels", c.inTerritory(c.callsPage))
+	mux.Handle("GET /t/{territory}/appels.csv", c.inTerritory(c.callsCSV))
+	mux.Handle("GET /t/{territory}/appels/{call}", c.inTerritory(c.callDetail))
+	mux.Handle("POST /t/{territory}/appels/{call}/rappel-fait", c.inTerritory(c.callCallbackDone))
 	mux.Handle("GET /t/{territory}/rappels", c.inTerritory(c.callbacksPage))
 	mux.Handle("POST /t/{territory}/rappels/{callback}/fait", c.inTerritory(c.callbackDone))
 	for _, p := range placeholders() {

@@ -76,6 +76,8 @@ func auditLabel(action string) string {
 		return "Médecin déverrouillé"
 	case actionCallbackDone:
 		return "Demande de rappel close"
+	case actionCallsExported:
+		return "Export de la liste des appels"
 	}
 	return action
 }
@@ -153,11 +155,6 @@ type placeholder struct {
 
 func placeholders() []placeholder {
 	return []placeholder{
-		{"appels", "Appels", []string{
-			"la liste des appels, du plus récent au plus ancien, avec filtres et pagination",
-			"les appels sans réponse et les demandes de rappel ouvertes mis en évidence",
-			"le détail d'un appel : chronologie, tentatives, issue, actes facturables",
-		}},
 		{"planning", "Planning", []string{
 			"la semaine par spécialité, avec la couverture de chaque rang et les trous en évidence",
 			"l'ajout, la modification et la suppression d'une garde ou d'un remplacement",
