@@ -149,6 +149,7 @@ func TestBrowserConsole(t *testing.T) {
 	if h1 := browserRead(t, ctx, "heading", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h1, "Page introuvable") {
 		t.Fatalf("other territory shows %q", h1)
 	}
+	browseCalls(t, ctx, env)
 }
 
 // screenshot saves the page when REGUL_SCREENSHOT_DIR is set, to look at the
