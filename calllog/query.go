@@ -2,11 +2,13 @@ package calllog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Scope is what a console reader may see: the territories of their account
@@ -78,13 +80,20 @@ type CallPage struct {
 	Rows []CallRow
 	// Matching counts the calls the filter selects, up to CountCap: past it
 	// the list says "more than" rather than scan a year of calls to count.
+	// A count that would take longer than CountBudget is not shown at all
+	// (Counted false): the page comes first.
 	Matching int
 	Capped   bool
+	Counted  bool
 	More     bool // a page follows this one
 }
 
 // CountCap bounds the count of matching calls the list shows.
-const CountCap = 10_000
+const CountCap = 1_000
+
+// CountBudget bounds the time the count may take: a filter that matches few
+// of a million calls would otherwise scan them all to count nothing.
+const CountBudget = 100 * time.Millisecond
 
 // ListCalls returns the page of calls (limit per page, page from 1) that
 // the filter selects in the scope, newest first.
@@ -110,8 +119,21 @@ func (s *Store) ListCalls(ctx context.Context, scope Scope, f CallFilter, page, 
 		if len(out.Rows) > limit {
 			out.Rows, out.More = out.Rows[:limit], true
 		}
-		return tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM call c WHERE `+where+
-			fmt.Sprintf(` LIMIT $%d) m`, n+1), append(args, CountCap+1)...).Scan(&out.Matching)
+		// In a savepoint: a count cancelled by its budget leaves the
+		// transaction usable and the page without a count.
+		err = pgx.BeginFunc(ctx, tx, func(sub pgx.Tx) error {
+			if _, err := sub.Exec(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", CountBudget.Milliseconds())); err != nil {
+				return err
+			}
+			return sub.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM call c WHERE `+where+
+				fmt.Sprintf(` LIMIT $%d) m`, n+1), append(args, CountCap+1)...).Scan(&out.Matching)
+		})
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "57014" { // query_canceled: the budget ran out
+			return nil
+		}
+		out.Counted = err == nil
+		return err
 	})
 	if err != nil {
 		return CallPage{}, fmt.Errorf("list calls of territory %d: %w", scope.Territory, err)

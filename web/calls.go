@@ -137,8 +137,7 @@ type callsData struct {
 	Results     []callChoice
 	Outcomes    []callChoice
 	Rows        []callRowView
-	Matching    int
-	Capped      bool
+	CountText   string // "4 appels", "Plus de 1 000 appels"
 	FirstRow    int // 1-based index of the page's first row
 	LastRow     int
 	PrevHref    string
@@ -200,9 +199,9 @@ func (c *console) callsPage(w http.ResponseWriter, r *http.Request) {
 	for _, row := range res.Rows {
 		d.Rows = append(d.Rows, newCallRowView(v.current.Slug, row))
 	}
-	d.Matching, d.Capped = res.Matching, res.Capped
 	d.FirstRow = (f.Page-1)*callsPageSize + 1
 	d.LastRow = d.FirstRow + len(d.Rows) - 1
+	d.CountText = callsCountText(res, d.LastRow)
 	q := f.query()
 	pageHref := func(n int) string {
 		q := f.query()
@@ -219,6 +218,20 @@ func (c *console) callsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.CSVHref = "/t/" + v.current.Slug + "/appels.csv" + encodeQuery(q)
 	c.render(w, r, http.StatusOK, "calls", page{Title: "Appels", Section: "appels", Data: d})
+}
+
+// callsCountText says how many calls match: exact when counted (or when
+// this is the last page), "plus de" past the count's cap or budget.
+func callsCountText(res calllog.CallPage, lastRow int) string {
+	switch {
+	case !res.More:
+		return frCount(lastRow, "appel", "appels")
+	case res.Counted && !res.Capped:
+		return frCount(res.Matching, "appel", "appels")
+	case res.Counted:
+		return "Plus de " + frThousands(res.Matching) + " appels"
+	}
+	return "Plus de " + frThousands(lastRow) + " appels"
 }
 
 func encodeQuery(q url.Values) string {

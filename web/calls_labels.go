@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
@@ -167,4 +168,14 @@ func frDuration(d time.Duration) string {
 		return fmt.Sprintf("%d min %02d s", s/60, s%60)
 	}
 	return fmt.Sprintf("%d h %02d min", s/3600, (s%3600)/60)
+}
+
+// frThousands writes 12345 as "12 345" (a narrow no-break space, as French
+// typography groups digits).
+func frThousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "\u202f" + s[i:]
+	}
+	return s
 }
