@@ -138,7 +138,7 @@ type callsData struct {
 	Outcomes    []callChoice
 	Rows        []callRowView
 	CountText   string // "4 appels", "Plus de 1 000 appels"
-	FirstRow    int // 1-based index of the page's first row
+	FirstRow    int    // 1-based index of the page's first row
 	LastRow     int
 	PrevHref    string
 	NextHref    string
