@@ -72,6 +72,16 @@ type CallbackRequest struct {
 
 // Call returns the record of one call, or ErrNotFound.
 func (s *Store) Call(ctx context.Context, id string) (CallRecord, error) {
+	return s.readCall(ctx, id, nil)
+}
+
+// readCall reads one call; a non-nil scope restricts it, in SQL, to the
+// scope's territory (see CallIn).
+func (s *Store) readCall(ctx context.Context, id string, scope *Scope) (CallRecord, error) {
+	inScope, args := "", []any{id}
+	if scope != nil {
+		inScope, args = " AND territory_id = ANY($2::bigint[]) AND territory_id = $3", append(args, scope.Allowed, scope.Territory)
+	}
 	var r CallRecord
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		var (
@@ -81,7 +91,7 @@ func (s *Store) Call(ctx context.Context, id string) (CallRecord, error) {
 		)
 		err := tx.QueryRow(ctx, `SELECT id::text, territory_id, did, caller, gp_rpps, specialty_id, started_at,
 			answered_at, bridged_at, ended_at, result, specialist_rpps, attempts, time_to_specialist_ms, outcome_status
-			FROM call WHERE id = $1`, id).Scan(&r.ID, &territory, &r.DID, &r.Caller, &gp, &specialty, &r.StartedAt,
+			FROM call WHERE id = $1`+inScope, args...).Scan(&r.ID, &territory, &r.DID, &r.Caller, &gp, &specialty, &r.StartedAt,
 			&answered, &bridged, &ended, &result, &specialist, &r.AttemptCount, &ttsMs, &outcomeStatus)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound

@@ -149,6 +149,7 @@ func TestBrowserConsole(t *testing.T) {
 	if h1 := browserRead(t, ctx, "heading", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h1, "Page introuvable") {
 		t.Fatalf("other territory shows %q", h1)
 	}
+	browseCalls(t, ctx, env)
 
 	t.Run("planning", func(t *testing.T) { browsePlanning(t, ctx, env) })
 }

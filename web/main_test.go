@@ -43,7 +43,7 @@ type fixture struct {
 // specialists and GPs) and a second territory, cpts-vallee, whose data a
 // coteaux coordinator must never see. Marie DUBOIS (GP) is locked at
 // `lockedUntil`; the vallée GP too.
-func seed(t *testing.T, pool *pgxpool.Pool, lockedUntil time.Time) fixture {
+func seed(t testing.TB, pool *pgxpool.Pool, lockedUntil time.Time) fixture {
 	t.Helper()
 	ctx := context.Background()
 	var f fixture

@@ -76,6 +76,8 @@ func auditLabel(action string) string {
 		return "Médecin déverrouillé"
 	case actionCallbackDone:
 		return "Demande de rappel close"
+	case actionCallsExported:
+		return "Export de la liste des appels"
 	}
 	if label, ok := planningAuditLabel(action); ok {
 		return label
@@ -156,11 +158,6 @@ type placeholder struct {
 
 func placeholders() []placeholder {
 	return []placeholder{
-		{"appels", "Appels", []string{
-			"la liste des appels, du plus récent au plus ancien, avec filtres et pagination",
-			"les appels sans réponse et les demandes de rappel ouvertes mis en évidence",
-			"le détail d'un appel : chronologie, tentatives, issue, actes facturables",
-		}},
 		{"statistiques", "Statistiques", []string{
 			"les appels par jour et le taux de réponse",
 			"le délai médian et le 90e centile jusqu'au spécialiste",
