@@ -239,7 +239,7 @@ func TestPagesRender(t *testing.T) {
 	for path, want := range map[string]string{
 		"/":                            "",
 		"/t/cpts-coteaux/":             "lundi 2 mars 2026",
-		"/t/cpts-coteaux/appels":       "demandes de rappel",
+		"/t/cpts-coteaux/appels":       "Aucun appel",
 		"/t/cpts-coteaux/planning":     "trous",
 		"/t/cpts-coteaux/statistiques": "taux de réponse",
 		"/t/cpts-coteaux/exports":      "CSV UTF-8",
