@@ -76,6 +76,10 @@ func auditLabel(action string) string {
 		return "Médecin déverrouillé"
 	case actionCallbackDone:
 		return "Demande de rappel close"
+	case actionExportBilling:
+		return "Export du relevé des actes"
+	case actionExportARS:
+		return "Export des statistiques ARS"
 	}
 	return action
 }
@@ -162,16 +166,6 @@ func placeholders() []placeholder {
 			"la semaine par spécialité, avec la couverture de chaque rang et les trous en évidence",
 			"l'ajout, la modification et la suppression d'une garde ou d'un remplacement",
 			"l'import d'un planning CSV, avec les mêmes contrôles qu'en ligne de commande",
-		}},
-		{"statistiques", "Statistiques", []string{
-			"les appels par jour et le taux de réponse",
-			"le délai médian et le 90e centile jusqu'au spécialiste",
-			"les issues par spécialité et les heures les plus chargées",
-		}},
-		{"exports", "Exports", []string{
-			"le relevé mensuel des actes facturables (CSV UTF-8)",
-			"les statistiques pour l'ARS",
-			"la liste filtrée des appels",
 		}},
 	}
 }
