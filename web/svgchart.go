@@ -20,11 +20,13 @@ type chartSeries struct {
 	Values []float64
 }
 
-// chart geometry, in SVG user units (the SVG scales to its container).
+// chart geometry, in SVG user units (the SVG scales to its container, so
+// a half-width chart uses a narrower box to keep its text readable).
 const (
-	chartW      = 760
+	chartW      = 760 // a chart across the page
+	chartHalfW  = 400 // a chart in a half-width card
 	chartH      = 240
-	chartLeft   = 48
+	chartLeft   = 64
 	chartRight  = 12
 	chartTop    = 12
 	chartBottom = 40
@@ -32,19 +34,28 @@ const (
 
 func esc(s string) string { return template.HTMLEscapeString(s) }
 
-// niceMax rounds a maximum up to 1, 2 or 5 × 10^n so the axis ticks are
-// round numbers.
-func niceMax(v float64) float64 {
+// niceMax is the top of an axis with four steps of 1, 2, 2.5 or 5 × 10^n
+// so the ticks are round numbers; whole steps when counting.
+func niceMax(v float64, whole bool) float64 {
 	if v <= 0 || math.IsNaN(v) {
-		return 1
+		v = 1
 	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if v <= m*p {
-			return m * p
+	raw := v / 4
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * p
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if raw <= m*p {
+			step = m * p
+			break
 		}
 	}
-	return 10 * p
+	if whole && step < 1 {
+		step = 1
+	}
+	if whole && step != math.Floor(step) {
+		step = math.Ceil(step)
+	}
+	return 4 * step
 }
 
 // svgOpen starts a chart with its accessible description.
@@ -55,19 +66,19 @@ func svgOpen(b *strings.Builder, id, desc string, w, h int) {
 }
 
 // yAxis draws horizontal grid lines and their labels from 0 to max.
-func yAxis(b *strings.Builder, max float64, format func(float64) string) {
+func yAxis(b *strings.Builder, w int, max float64, format func(float64) string) {
 	plotH := float64(chartH - chartTop - chartBottom)
 	for i := 0; i <= 4; i++ {
 		v := max * float64(i) / 4
 		y := float64(chartTop) + plotH - plotH*float64(i)/4
-		fmt.Fprintf(b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`, chartLeft, chartW-chartRight, y, y)
+		fmt.Fprintf(b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`, chartLeft, w-chartRight, y, y)
 		fmt.Fprintf(b, `<text class="axis" x="%d" y="%.1f" text-anchor="end">%s</text>`, chartLeft-6, y+4, esc(format(v)))
 	}
 }
 
 // xLabels writes at most about 12 labels under the plot, evenly spaced.
-func xLabels(b *strings.Builder, labels []string, slot float64) {
-	step := int(math.Ceil(float64(len(labels)) / 12))
+func xLabels(b *strings.Builder, labels []string, slot float64, most int) {
+	step := int(math.Ceil(float64(len(labels)) / float64(most)))
 	if step < 1 {
 		step = 1
 	}
@@ -99,8 +110,8 @@ func stackedBars(id, desc string, labels []string, series []chartSeries, format 
 		}
 		max = math.Max(max, sum)
 	}
-	max = niceMax(max)
-	yAxis(&b, max, format)
+	max = niceMax(max, true)
+	yAxis(&b, chartW, max, format)
 	plotH := float64(chartH - chartTop - chartBottom)
 	slot := float64(chartW-chartLeft-chartRight) / math.Max(1, float64(len(labels)))
 	barW := math.Max(1, slot*0.72)
@@ -121,7 +132,7 @@ func stackedBars(id, desc string, labels []string, series []chartSeries, format 
 		}
 		b.WriteString(`</g>`)
 	}
-	xLabels(&b, labels, slot)
+	xLabels(&b, labels, slot, 12)
 	b.WriteString(`</svg>`)
 	b.WriteString(legend(series))
 	return template.HTML(b.String())
@@ -129,8 +140,9 @@ func stackedBars(id, desc string, labels []string, series []chartSeries, format 
 
 // lineChart draws one polyline per series; NaN values break the line.
 func lineChart(id, desc string, labels []string, series []chartSeries, max float64, format func(float64) string) template.HTML {
+	const w = chartHalfW
 	var b strings.Builder
-	svgOpen(&b, id, desc, chartW, chartH)
+	svgOpen(&b, id, desc, w, chartH)
 	if max <= 0 {
 		for _, s := range series {
 			for _, v := range s.Values {
@@ -139,11 +151,11 @@ func lineChart(id, desc string, labels []string, series []chartSeries, max float
 				}
 			}
 		}
-		max = niceMax(max)
+		max = niceMax(max, false)
 	}
-	yAxis(&b, max, format)
+	yAxis(&b, w, max, format)
 	plotH := float64(chartH - chartTop - chartBottom)
-	slot := float64(chartW-chartLeft-chartRight) / math.Max(1, float64(len(labels)))
+	slot := float64(w-chartLeft-chartRight) / math.Max(1, float64(len(labels)))
 	for _, s := range series {
 		var path strings.Builder
 		pen := false
@@ -166,7 +178,7 @@ func lineChart(id, desc string, labels []string, series []chartSeries, max float
 		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="2" stroke-linejoin="round"/>`,
 			strings.TrimSpace(path.String()), esc(s.Color))
 	}
-	xLabels(&b, labels, slot)
+	xLabels(&b, labels, slot, 6)
 	b.WriteString(`</svg>`)
 	b.WriteString(legend(series))
 	return template.HTML(b.String())
@@ -233,15 +245,12 @@ func heatmap(id, desc string, rows, cols []string, values [][]float64, format fu
 		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%d" text-anchor="end">%s</text>`, left-8, y+cellH/2+4, esc(r))
 		for j := range cols {
 			v := values[i][j]
-			opacity := 0.0
-			if max > 0 {
-				opacity = 0.08 + 0.92*v/max
+			fill, opacity := "#eef2f5", 1.0 // no call: a pale cell, so the grid stays visible
+			if v > 0 && max > 0 {
+				fill, opacity = "#0b5563", 0.12+0.88*v/max
 			}
-			if v == 0 {
-				opacity = 0
-			}
-			fmt.Fprintf(&b, `<rect class="cell" x="%.1f" y="%d" width="%.1f" height="%d" fill="#0b5563" fill-opacity="%.2f"><title>%s %s : %s</title></rect>`,
-				float64(left)+cellW*float64(j)+1, y+1, cellW-2, cellH-2, opacity, esc(r), esc(cols[j]), esc(format(v)))
+			fmt.Fprintf(&b, `<rect class="cell" x="%.1f" y="%d" width="%.1f" height="%d" rx="2" fill="%s" fill-opacity="%.2f"><title>%s %s : %s</title></rect>`,
+				float64(left)+cellW*float64(j)+1, y+1, cellW-2, cellH-2, fill, opacity, esc(r), esc(cols[j]), esc(format(v)))
 		}
 	}
 	b.WriteString(`</svg>`)
