@@ -15,7 +15,7 @@ import (
 
 // Journal actions of the exports: every download is traced, who and when.
 const (
-	actionExportBilling = "export.billing"
+	actionExportBilling = billing.ActionExportBilling
 	actionExportARS     = "export.ars"
 )
 

@@ -2,11 +2,14 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/coordinator"
@@ -18,17 +21,17 @@ import (
 func (c *console) arsCSV(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	loc := v.current.Location
-	q := r.URL.Query()
-	from, err := billing.ParseMonth(q.Get("du"))
+	form := r.URL.Query()
+	from, err := billing.ParseMonth(form.Get("du"))
 	if err != nil {
 		c.renderError(w, r, http.StatusBadRequest, "Export impossible",
-			fmt.Sprintf("Le mois de début « %s » est invalide : attendu AAAA-MM, par exemple 2026-01.", q.Get("du")))
+			fmt.Sprintf("Le mois de début « %s » est invalide : attendu AAAA-MM, par exemple 2026-01.", form.Get("du")))
 		return
 	}
-	to, err := billing.ParseMonth(q.Get("au"))
+	to, err := billing.ParseMonth(form.Get("au"))
 	if err != nil {
 		c.renderError(w, r, http.StatusBadRequest, "Export impossible",
-			fmt.Sprintf("Le mois de fin « %s » est invalide : attendu AAAA-MM, par exemple 2026-12.", q.Get("au")))
+			fmt.Sprintf("Le mois de fin « %s » est invalide : attendu AAAA-MM, par exemple 2026-12.", form.Get("au")))
 		return
 	}
 	start, end := from.Start(loc), to.End(loc)
@@ -41,6 +44,23 @@ func (c *console) arsCSV(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, http.StatusBadRequest, "Export impossible", "Au plus cinq ans par export.")
 		return
 	}
+	var buf bytes.Buffer
+	q := statsQuery{pool: c.pool, scope: v.scope, territory: v.current.ID, loc: loc}
+	lines, err := q.writeARS(r.Context(), start, end, &buf)
+	if err != nil {
+		c.serverError(w, r, "ars statistics", err)
+		return
+	}
+	name := fmt.Sprintf("regul-statistiques-ars-%s-%s-%s.csv", v.current.Slug, from, to)
+	c.sendExport(w, r, name, buf.Bytes(), coordinator.AuditEntry{
+		Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionExportARS,
+		Detail: map[string]any{"du": from.String(), "au": to.String(), "lignes": lines, "fichier": name},
+	})
+}
+
+// writeARS writes the ARS aggregates of [start, end) as CSV: one line per
+// month and specialty, one "ensemble" line per month, one SQL aggregate.
+func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.Writer) (int, error) {
 	outcomes := outcomeLabels()
 	var outcomeCols []string
 	for _, o := range outcomes {
@@ -50,7 +70,7 @@ func (c *console) arsCSV(w http.ResponseWriter, r *http.Request) {
 		}
 		outcomeCols = append(outcomeCols, fmt.Sprintf(`count(*) FILTER (WHERE o.outcome = '%s')`, o.Key))
 	}
-	rows, err := c.pool.Query(r.Context(), `
+	rows, err := q.pool.Query(ctx, `
 		SELECT m.month, coalesce(s.label, 'sans spécialité'), GROUPING(s.label, s.menu_digit) > 0,
 		       count(*), count(*) FILTER (WHERE c.result = 'bridged'), count(*) FILTER (WHERE `+askedSQL+`),
 		       percentile_cont(0.5) WITHIN GROUP (ORDER BY c.time_to_specialist_ms) FILTER (WHERE c.result = 'bridged'),
@@ -65,21 +85,18 @@ func (c *console) arsCSV(w http.ResponseWriter, r *http.Request) {
 		  LEFT JOIN specialty s ON s.id = c.specialty_id
 		  LEFT JOIN outcome o ON o.call_id = c.id
 		  LEFT JOIN callback_request cb ON cb.call_id = c.id
-		 WHERE `+v.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
+		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
 		   AND c.started_at >= $3 AND c.started_at < $4
 		 GROUP BY GROUPING SETS ((m.month, s.menu_digit, s.label), (m.month))
 		 ORDER BY m.month, GROUPING(s.label, s.menu_digit), s.menu_digit NULLS LAST`,
-		v.scope.ids(), v.current.ID, start, end, loc.String())
+		q.scope.ids(), q.territory, start, end, q.loc.String())
 	if err != nil {
-		c.serverError(w, r, "ars statistics", err)
-		return
+		return 0, err
 	}
 	defer rows.Close()
-	var buf bytes.Buffer
-	cw, err := billing.NewCSVWriter(&buf)
+	cw, err := billing.NewCSVWriter(out)
 	if err != nil {
-		c.serverError(w, r, "ars csv", err)
-		return
+		return 0, err
 	}
 	header := []string{"mois", "specialite", "appels", "mis_en_relation", "demandes_specialite", "taux_reponse_pct",
 		"delai_median_s", "delai_p90_s", "rappel_necessaire", "refus_identification", "abandons", "hors_horaires", "echecs_techniques"}
@@ -87,7 +104,9 @@ func (c *console) arsCSV(w http.ResponseWriter, r *http.Request) {
 		header = append(header, "issue_"+strings.NewReplacer("consultation_presentiel", "presentiel", "orientation_hopital", "hopital", "pending", "non_saisie").Replace(o.Key))
 	}
 	header = append(header, "demandes_rappel", "rappels_traites")
-	_ = cw.Write(header)
+	if err := cw.Write(header); err != nil {
+		return 0, err
+	}
 	lines := 0
 	for rows.Next() {
 		var (
@@ -101,8 +120,7 @@ func (c *console) arsCSV(w http.ResponseWriter, r *http.Request) {
 			dest = append(dest, &counts[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
-			c.serverError(w, r, "ars statistics", err)
-			return
+			return lines, err
 		}
 		if total {
 			specialty = "ensemble"
@@ -112,23 +130,16 @@ func (c *console) arsCSV(w http.ResponseWriter, r *http.Request) {
 		for _, n := range counts[3:] {
 			rec = append(rec, itoa(n))
 		}
-		_ = cw.Write(rec)
+		if err := cw.Write(rec); err != nil {
+			return lines, err
+		}
 		lines++
 	}
 	if err := rows.Err(); err != nil {
-		c.serverError(w, r, "ars statistics", err)
-		return
+		return lines, err
 	}
 	cw.Flush()
-	if err := cw.Error(); err != nil {
-		c.serverError(w, r, "ars csv", err)
-		return
-	}
-	name := fmt.Sprintf("regul-statistiques-ars-%s-%s-%s.csv", v.current.Slug, from, to)
-	c.sendExport(w, r, name, buf.Bytes(), coordinator.AuditEntry{
-		Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionExportARS,
-		Detail: map[string]any{"du": from.String(), "au": to.String(), "lignes": lines, "fichier": name},
-	})
+	return lines, cw.Error()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -147,18 +147,19 @@ func (c *console) statsPage(w http.ResponseWriter, r *http.Request) {
 		p, _ = parsePeriod("", "", c.now(), loc)
 	}
 	d := statsData{Period: p, Du: p.From.Format("2006-01-02"), Au: p.Last().Format("2006-01-02"), Quick: quickPeriods(c.now(), loc)}
-	series, err := c.statsSeries(r, p)
+	sq := statsQuery{pool: c.pool, scope: v.scope, territory: v.current.ID, loc: loc}
+	series, err := sq.series(r.Context(), p)
 	if err != nil {
 		c.serverError(w, r, "statistics series", err)
 		return
 	}
 	d.Totals = series.totals
-	outcomes, err := c.statsOutcomes(r, p)
+	outcomes, err := sq.outcomes(r.Context(), p)
 	if err != nil {
 		c.serverError(w, r, "statistics outcomes", err)
 		return
 	}
-	hours, err := c.statsHours(r, p)
+	hours, err := sq.hours(r.Context(), p)
 	if err != nil {
 		c.serverError(w, r, "statistics hours", err)
 		return

@@ -1,12 +1,23 @@
 package web
 
 import (
+	"context"
 	"math"
-	"net/http"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
 )
+
+// statsQuery reads one territory's statistics, filtered in SQL on the
+// coordinator's territories (scope): another territory's id matches no row.
+type statsQuery struct {
+	pool      *pgxpool.Pool
+	scope     territoryScope
+	territory int64
+	loc       *time.Location
+}
 
 // The answer rate counts the calls that asked for a specialty and could
 // have been put through: bridged, callback (nobody reached) or abandoned
@@ -22,10 +33,9 @@ type statsSeriesData struct {
 
 // statsSeries is the per-step aggregate behind the calls, answer-rate and
 // delay charts, with the period's totals in the same pass (grouping sets).
-func (c *console) statsSeries(r *http.Request, p period) (statsSeriesData, error) {
-	v := visitOf(r)
-	loc := v.current.Location
-	rows, err := c.pool.Query(r.Context(), `
+func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, error) {
+	loc := q.loc
+	rows, err := q.pool.Query(ctx, `
 		SELECT b.step,
 		       count(*), count(*) FILTER (WHERE c.result = 'bridged'),
 		       count(*) FILTER (WHERE `+askedSQL+`),
@@ -34,10 +44,10 @@ func (c *console) statsSeries(r *http.Request, p period) (statsSeriesData, error
 		       percentile_cont(0.9) WITHIN GROUP (ORDER BY c.time_to_specialist_ms) FILTER (WHERE c.result = 'bridged')
 		  FROM call c
 		 CROSS JOIN LATERAL (SELECT to_char(date_trunc($6, c.started_at AT TIME ZONE $5), 'YYYY-MM-DD') AS step) b
-		 WHERE `+v.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
+		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
 		   AND c.started_at >= $3 AND c.started_at < $4
 		 GROUP BY GROUPING SETS ((b.step), ())`,
-		v.scope.ids(), v.current.ID, p.From, p.To, loc.String(), p.Bucket)
+		q.scope.ids(), q.territory, p.From, p.To, loc.String(), p.Bucket)
 	if err != nil {
 		return statsSeriesData{}, err
 	}
@@ -115,18 +125,17 @@ type statsOutcomesData struct {
 
 // statsOutcomes counts the outcomes of the period's bridged calls per
 // specialty.
-func (c *console) statsOutcomes(r *http.Request, p period) (statsOutcomesData, error) {
-	v := visitOf(r)
-	rows, err := c.pool.Query(r.Context(), `
+func (q statsQuery) outcomes(ctx context.Context, p period) (statsOutcomesData, error) {
+	rows, err := q.pool.Query(ctx, `
 		SELECT coalesce(s.label, 'sans spécialité'), coalesce(o.outcome, 'pending'), count(*)
 		  FROM call c
 		  JOIN outcome o ON o.call_id = c.id
 		  LEFT JOIN specialty s ON s.id = c.specialty_id
-		 WHERE `+v.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
+		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
 		   AND c.started_at >= $3 AND c.started_at < $4
 		 GROUP BY s.menu_digit, 1, 2
 		 ORDER BY s.menu_digit NULLS LAST`,
-		v.scope.ids(), v.current.ID, p.From, p.To)
+		q.scope.ids(), q.territory, p.From, p.To)
 	if err != nil {
 		return statsOutcomesData{}, err
 	}
@@ -167,16 +176,15 @@ type statsHoursData struct {
 }
 
 // statsHours counts the period's calls per weekday and hour, territory time.
-func (c *console) statsHours(r *http.Request, p period) (statsHoursData, error) {
-	v := visitOf(r)
-	rows, err := c.pool.Query(r.Context(), `
+func (q statsQuery) hours(ctx context.Context, p period) (statsHoursData, error) {
+	rows, err := q.pool.Query(ctx, `
 		SELECT extract(isodow FROM c.started_at AT TIME ZONE $5)::int,
 		       extract(hour FROM c.started_at AT TIME ZONE $5)::int, count(*)
 		  FROM call c
-		 WHERE `+v.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
+		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
 		   AND c.started_at >= $3 AND c.started_at < $4
 		 GROUP BY 1, 2`,
-		v.scope.ids(), v.current.ID, p.From, p.To, v.current.Location.String())
+		q.scope.ids(), q.territory, p.From, p.To, q.loc.String())
 	if err != nil {
 		return statsHoursData{}, err
 	}
