@@ -128,9 +128,10 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /t/{territory}/rappels", c.inTerritory(c.callbacksPage))
 	mux.Handle("POST /t/{territory}/rappels/{callback}/fait", c.inTerritory(c.callbackDone))
 	c.planningRoutes(mux)
-	for _, p := range placeholders() {
-		mux.Handle("GET /t/{territory}/"+p.Path, c.inTerritory(c.placeholderPage(p)))
-	}
+	mux.Handle("GET /t/{territory}/statistiques", c.inTerritory(c.statsPage))
+	mux.Handle("GET /t/{territory}/exports", c.inTerritory(c.exportsPage))
+	mux.Handle("GET /t/{territory}/exports/facturation.csv", c.inTerritory(c.billingCSV))
+	mux.Handle("GET /t/{territory}/exports/ars.csv", c.inTerritory(c.arsCSV))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 	})

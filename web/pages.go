@@ -76,6 +76,10 @@ func auditLabel(action string) string {
 		return "Médecin déverrouillé"
 	case actionCallbackDone:
 		return "Demande de rappel close"
+	case actionExportBilling:
+		return "Export du relevé des actes"
+	case actionExportARS:
+		return "Export des statistiques ARS"
 	case actionCallsExported:
 		return "Export de la liste des appels"
 	}
@@ -147,32 +151,4 @@ func (c *console) journalPage(w http.ResponseWriter, r *http.Request) {
 		d.Next = d.Rows[len(d.Rows)-1].ID
 	}
 	c.render(w, r, http.StatusOK, "journal", page{Title: "Journal", Section: "journal", Data: d})
-}
-
-// placeholder is a section whose data arrives with the call records or the
-// roster code; its page says what it will hold.
-type placeholder struct {
-	Path, Title string
-	Coming      []string
-}
-
-func placeholders() []placeholder {
-	return []placeholder{
-		{"statistiques", "Statistiques", []string{
-			"les appels par jour et le taux de réponse",
-			"le délai médian et le 90e centile jusqu'au spécialiste",
-			"les issues par spécialité et les heures les plus chargées",
-		}},
-		{"exports", "Exports", []string{
-			"le relevé mensuel des actes facturables (CSV UTF-8)",
-			"les statistiques pour l'ARS",
-			"la liste filtrée des appels",
-		}},
-	}
-}
-
-func (c *console) placeholderPage(p placeholder) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c.render(w, r, http.StatusOK, "placeholder", page{Title: p.Title, Section: p.Path, Data: p})
-	}
 }

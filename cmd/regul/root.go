@@ -45,6 +45,7 @@ func newRootCmd() *cobra.Command {
 		newPromptsCmd(a),
 		newUserCmd(a),
 		newConsoleCmd(a),
+		newExportCmd(a),
 	)
 	return root
 }
