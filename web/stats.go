@@ -148,22 +148,12 @@ func (c *console) statsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := statsData{Period: p, Du: p.From.Format("2006-01-02"), Au: p.Last().Format("2006-01-02"), Quick: quickPeriods(c.now(), loc)}
 	sq := statsQuery{pool: c.pool, scope: v.scope, territory: v.current.ID, loc: loc}
-	series, err := sq.series(r.Context(), p)
+	series, outcomes, hours, err := sq.all(r.Context(), p)
 	if err != nil {
-		c.serverError(w, r, "statistics series", err)
+		c.serverError(w, r, "statistics", err)
 		return
 	}
 	d.Totals = series.totals
-	outcomes, err := sq.outcomes(r.Context(), p)
-	if err != nil {
-		c.serverError(w, r, "statistics outcomes", err)
-		return
-	}
-	hours, err := sq.hours(r.Context(), p)
-	if err != nil {
-		c.serverError(w, r, "statistics hours", err)
-		return
-	}
 	d.CallsChart = stackedBars("chart-calls", "Appels "+p.StepLabel()+" : mis en relation et autres", series.labels, []chartSeries{
 		{Name: "Mis en relation", Color: "#1e7a46", Values: series.bridged},
 		{Name: "Autres (rappel, abandon, refus, hors horaires)", Color: "#e0a526", Values: series.others},

@@ -92,13 +92,7 @@ func BenchmarkExportsAndStats1M(b *testing.B) {
 	year, _ := parsePeriod(from.Format("2006-01-02"), to.AddDate(0, 0, -1).Format("2006-01-02"), to, paris)
 	b.Run("statistics-year", func(b *testing.B) {
 		measure(b, func() error {
-			if _, err := q.series(ctx, year); err != nil {
-				return err
-			}
-			if _, err := q.outcomes(ctx, year); err != nil {
-				return err
-			}
-			_, err := q.hours(ctx, year)
+			_, _, _, err := q.all(ctx, year)
 			return err
 		})
 	})

@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,63 +34,131 @@ type statsSeriesData struct {
 	totals                             statsTotals
 }
 
-// statsSeries is the per-step aggregate behind the calls, answer-rate and
-// delay charts, with the period's totals in the same pass (grouping sets).
+// series is the aggregate behind the calls, answer-rate and delay charts
+// and the period's totals: one hash aggregate per step, result and wait in
+// whole seconds, from which the medians and 90th percentiles are computed
+// (percentile_cont's interpolation at one-second resolution) without
+// sorting a year of calls.
 func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, error) {
-	loc := q.loc
 	rows, err := q.pool.Query(ctx, `
-		SELECT b.step,
-		       count(*), count(*) FILTER (WHERE c.result = 'bridged'),
-		       count(*) FILTER (WHERE `+askedSQL+`),
-		       count(*) FILTER (WHERE c.result = 'callback'),
-		       percentile_cont(0.5) WITHIN GROUP (ORDER BY c.time_to_specialist_ms) FILTER (WHERE c.result = 'bridged'),
-		       percentile_cont(0.9) WITHIN GROUP (ORDER BY c.time_to_specialist_ms) FILTER (WHERE c.result = 'bridged')
+		SELECT date_trunc($6, c.started_at AT TIME ZONE $5)::date, c.result = 'bridged', `+askedSQL+`,
+		       c.result = 'callback', round(c.time_to_specialist_ms / 1000.0)::int, count(*)
 		  FROM call c
-		 CROSS JOIN LATERAL (SELECT to_char(date_trunc($6, c.started_at AT TIME ZONE $5), 'YYYY-MM-DD') AS step) b
 		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
 		   AND c.started_at >= $3 AND c.started_at < $4
-		 GROUP BY GROUPING SETS ((b.step), ())`,
-		q.scope.ids(), q.territory, p.From, p.To, loc.String(), p.Bucket)
+		 GROUP BY 1, 2, 3, 4, 5`,
+		q.scope.ids(), q.territory, p.From, p.To, q.loc.String(), p.Bucket)
 	if err != nil {
 		return statsSeriesData{}, err
 	}
 	defer rows.Close()
 	steps := p.buckets()
 	index := make(map[string]int, len(steps))
-	d := statsSeriesData{totals: statsTotals{AnswerRate: math.NaN(), Median: math.NaN(), P90: math.NaN()}}
+	var d statsSeriesData
 	for i, t := range steps {
 		index[t.Format("2006-01-02")] = i
 		d.labels = append(d.labels, p.bucketLabel(t))
 	}
 	n := len(steps)
+	asked := make([]int, n)
+	waits := make([]waitHistogram, n)
+	var all waitHistogram
 	d.bridged, d.others = make([]float64, n), make([]float64, n)
-	d.rate, d.median, d.p90 = nanSlice(n), nanSlice(n), nanSlice(n)
 	for rows.Next() {
 		var (
-			step                           *string
-			calls, bridged, asked, callbck int
-			median, p90                    *float64
+			step                    time.Time
+			bridged, asks, callback bool
+			wait                    *int
+			count                   int
 		)
-		if err := rows.Scan(&step, &calls, &bridged, &asked, &callbck, &median, &p90); err != nil {
+		if err := rows.Scan(&step, &bridged, &asks, &callback, &wait, &count); err != nil {
 			return d, err
 		}
-		rate := math.NaN()
-		if asked > 0 {
-			rate = float64(bridged) / float64(asked)
+		d.totals.Calls += count
+		if asks {
+			d.totals.Asked += count
 		}
-		if step == nil {
-			d.totals = statsTotals{Calls: calls, Bridged: bridged, Asked: asked, Callbacks: callbck,
-				AnswerRate: rate, Median: seconds(median), P90: seconds(p90)}
-			continue
+		if callback {
+			d.totals.Callbacks += count
 		}
-		i, ok := index[*step]
+		if bridged {
+			d.totals.Bridged += count
+			if wait != nil {
+				all.add(*wait, count)
+			}
+		}
+		i, ok := index[step.Format("2006-01-02")]
 		if !ok {
 			continue
 		}
-		d.bridged[i], d.others[i] = float64(bridged), float64(calls-bridged)
-		d.rate[i], d.median[i], d.p90[i] = rate, seconds(median), seconds(p90)
+		if bridged {
+			d.bridged[i] += float64(count)
+			if wait != nil {
+				waits[i].add(*wait, count)
+			}
+		} else {
+			d.others[i] += float64(count)
+		}
+		if asks {
+			asked[i] += count
+		}
 	}
-	return d, rows.Err()
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	d.rate, d.median, d.p90 = nanSlice(n), nanSlice(n), nanSlice(n)
+	for i := range n {
+		if asked[i] > 0 {
+			d.rate[i] = d.bridged[i] / float64(asked[i])
+		}
+		d.median[i], d.p90[i] = waits[i].percentile(0.5), waits[i].percentile(0.9)
+	}
+	d.totals.AnswerRate = math.NaN()
+	if d.totals.Asked > 0 {
+		d.totals.AnswerRate = float64(d.totals.Bridged) / float64(d.totals.Asked)
+	}
+	d.totals.Median, d.totals.P90 = all.percentile(0.5), all.percentile(0.9)
+	return d, nil
+}
+
+// waitHistogram counts waits by whole second.
+type waitHistogram map[int]int
+
+func (h *waitHistogram) add(seconds, count int) {
+	if *h == nil {
+		*h = waitHistogram{}
+	}
+	(*h)[seconds] += count
+}
+
+// percentile is PostgreSQL's percentile_cont over the counted values:
+// linear interpolation between the two values around position q·(n−1).
+// NaN when empty.
+func (h waitHistogram) percentile(q float64) float64 {
+	total := 0
+	keys := make([]int, 0, len(h))
+	for k, n := range h {
+		keys = append(keys, k)
+		total += n
+	}
+	if total == 0 {
+		return math.NaN()
+	}
+	sort.Ints(keys)
+	pos := q * float64(total-1)
+	lo, hi := int(math.Floor(pos)), int(math.Ceil(pos))
+	value := func(rank int) float64 {
+		seen := 0
+		for _, k := range keys {
+			seen += h[k]
+			if rank < seen {
+				return float64(k)
+			}
+		}
+		return float64(keys[len(keys)-1])
+	}
+	a, b := value(lo), value(hi)
+	return a + (b-a)*(pos-float64(lo))
 }
 
 func nanSlice(n int) []float64 {
@@ -96,13 +167,6 @@ func nanSlice(n int) []float64 {
 		s[i] = math.NaN()
 	}
 	return s
-}
-
-func seconds(ms *float64) float64 {
-	if ms == nil {
-		return math.NaN()
-	}
-	return *ms / 1000
 }
 
 // outcomeLabels names the outcomes in the charts and exports, in the
@@ -175,16 +239,19 @@ type statsHoursData struct {
 	counts      [][]float64 // [weekday Monday..Sunday][hour 0..23]
 }
 
-// statsHours counts the period's calls per weekday and hour, territory time.
+// hours counts the period's calls per weekday and hour, territory time.
+// The database counts per hour of absolute time (date_bin: arithmetic, no
+// time-zone conversion per call) and the hours are placed in the week
+// here, which is right across daylight-saving changes since every local
+// hour starts on a UTC hour for whole-hour offsets.
 func (q statsQuery) hours(ctx context.Context, p period) (statsHoursData, error) {
 	rows, err := q.pool.Query(ctx, `
-		SELECT extract(isodow FROM c.started_at AT TIME ZONE $5)::int,
-		       extract(hour FROM c.started_at AT TIME ZONE $5)::int, count(*)
+		SELECT date_bin('1 hour', c.started_at, timestamptz '2000-01-01 00:00:00+00'), count(*)
 		  FROM call c
 		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
 		   AND c.started_at >= $3 AND c.started_at < $4
-		 GROUP BY 1, 2`,
-		q.scope.ids(), q.territory, p.From, p.To, q.loc.String())
+		 GROUP BY 1`,
+		q.scope.ids(), q.territory, p.From, p.To)
 	if err != nil {
 		return statsHoursData{}, err
 	}
@@ -198,13 +265,35 @@ func (q statsQuery) hours(ctx context.Context, p period) (statsHoursData, error)
 		d.counts[i] = make([]float64, 24)
 	}
 	for rows.Next() {
-		var dow, hour, n int
-		if err := rows.Scan(&dow, &hour, &n); err != nil {
+		var hour time.Time
+		var n int
+		if err := rows.Scan(&hour, &n); err != nil {
 			return d, err
 		}
-		if dow >= 1 && dow <= 7 && hour >= 0 && hour < 24 {
-			d.counts[dow-1][hour] = float64(n)
-		}
+		local := hour.In(q.loc)
+		d.counts[(int(local.Weekday())+6)%7][local.Hour()] += float64(n)
 	}
 	return d, rows.Err()
+}
+
+// all runs the page's three aggregates at once, each on its own
+// connection: they scan the same calls, and the database has the cores.
+func (q statsQuery) all(ctx context.Context, p period) (statsSeriesData, statsOutcomesData, statsHoursData, error) {
+	var (
+		series   statsSeriesData
+		outcomes statsOutcomesData
+		hours    statsHoursData
+		errs     [3]error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { series, errs[0] = q.series(ctx, p) })
+	wg.Go(func() { outcomes, errs[1] = q.outcomes(ctx, p) })
+	wg.Go(func() { hours, errs[2] = q.hours(ctx, p) })
+	wg.Wait()
+	for i, what := range []string{"series", "outcomes", "hours"} {
+		if errs[i] != nil {
+			return series, outcomes, hours, fmt.Errorf("statistics %s: %w", what, errs[i])
+		}
+	}
+	return series, outcomes, hours, nil
 }

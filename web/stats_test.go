@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -168,5 +169,24 @@ func TestParsePeriod(t *testing.T) {
 	}
 	if _, err := parsePeriod("2020-01-01", "2026-01-01", now, paris); err == nil {
 		t.Error("six years accepted")
+	}
+}
+
+// TestWaitPercentile: the histogram's percentiles are percentile_cont's.
+func TestWaitPercentile(t *testing.T) {
+	var h waitHistogram
+	h.add(30, 1)
+	h.add(60, 1)
+	h.add(90, 1)
+	if m, p := h.percentile(0.5), h.percentile(0.9); m != 60 || p != 84 {
+		t.Errorf("median %v, p90 %v; want 60 and 84", m, p)
+	}
+	h.add(60, 2) // 30 60 60 60 90
+	if m, p := h.percentile(0.5), h.percentile(0.9); m != 60 || p != 78 {
+		t.Errorf("median %v, p90 %v; want 60 and 78", m, p)
+	}
+	var empty waitHistogram
+	if !math.IsNaN(empty.percentile(0.5)) {
+		t.Error("an empty histogram has a median")
 	}
 }
