@@ -2,6 +2,7 @@ package arisim
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -314,9 +315,10 @@ func replay(t *testing.T, path, name string) {
 }
 
 func waitDisconnected(t *testing.T, s *Server) {
-	deadline := time.Now().Add(2 * time.Second)
-	for s.Connected("regline") > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond) // polling a server-side effect of a client close, bounded
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.WaitDisconnected(ctx, "regline"); err != nil {
+		t.Fatalf("the client's WebSocket close never reached the emulator: %v", err)
 	}
 }
 

@@ -102,7 +102,7 @@ type Server struct {
 	reports   []*PhoneReport
 	unknown   []Step
 	idle      chan struct{} // closed when no scenario phone is live
-	connected chan struct{} // closed and replaced whenever an events WebSocket registers
+	connected chan struct{} // closed and replaced whenever an events WebSocket registers or drops
 	pending   int           // scheduled scenario phones not yet finished
 
 	httpSrv  *http.Server

@@ -76,6 +76,8 @@ func (c *wsConn) dropLocked() {
 	}
 	delete(c.s.conns, c)
 	c.s.apps[c.app]--
+	close(c.s.connected) // wake WaitConnected/WaitDisconnected
+	c.s.connected = make(chan struct{})
 	if c.s.apps[c.app] <= 0 {
 		delete(c.s.apps, c.app)
 		delete(c.s.filters, c.app) // the application is gone, with its filter
@@ -141,6 +143,23 @@ func (s *Server) WaitConnected(ctx context.Context, app string) error {
 		n, changed := s.apps[app], s.connected
 		s.mu.Unlock()
 		if n > 0 {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// WaitDisconnected waits until app has no WebSocket left, without polling.
+func (s *Server) WaitDisconnected(ctx context.Context, app string) error {
+	for {
+		s.mu.Lock()
+		n, changed := s.apps[app], s.connected
+		s.mu.Unlock()
+		if n == 0 {
 			return nil
 		}
 		select {
