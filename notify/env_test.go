@@ -3,7 +3,6 @@ package notify
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/internal/pgtest"
 	"github.com/regul-sante/regul/internal/sample"
+	"github.com/regul-sante/regul/internal/testclock"
 	"github.com/regul-sante/regul/notify/twiliotest"
 	"github.com/regul-sante/regul/roster"
 )
@@ -32,22 +32,8 @@ func paris() *time.Location {
 // MARTIN, rank 2 BERNARD, then the hospital line; dermatologie DURAND.
 var mondayMorning = time.Date(2026, 11, 23, 10, 0, 0, 0, paris())
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// testClock is the clock tests set and advance by hand.
+type testClock = testclock.Clock
 
 // env is a database with testdata's territory, enrolments and roster, an
 // outbox, and the fake Twilio.
@@ -66,7 +52,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{t: t, pool: pgtest.New(t), clock: &testClock{t: mondayMorning}, log: zaptest.NewLogger(t)}
+	e := &env{t: t, pool: pgtest.New(t), clock: testclock.New(mondayMorning), log: zaptest.NewLogger(t)}
 	e.store = roster.NewStore(e.pool)
 	loaded, err := sample.Load(ctx, e.store, filepath.Join("..", "testdata"), sample.Options{})
 	if err != nil {

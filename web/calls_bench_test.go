@@ -14,6 +14,7 @@ import (
 	"github.com/regul-sante/regul/coordinator"
 	"github.com/regul-sante/regul/internal/fakecalls"
 	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/internal/testclock"
 )
 
 // BenchmarkCallsPage serves the Calls page from a database of a million
@@ -27,7 +28,7 @@ import (
 func BenchmarkCallsPage(b *testing.B) {
 	ctx := context.Background()
 	pool := pgtest.New(b)
-	clock := &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fx := seed(b, pool, clock.Now())
 
 	var specialties []int64

@@ -18,6 +18,7 @@ import (
 
 	"github.com/regul-sante/regul/coordinator"
 	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/internal/testclock"
 )
 
 const testPassword = "un mot de passe assez long"
@@ -36,7 +37,7 @@ func newConsoleEnv(t *testing.T, opts ...func(*ConsoleOptions)) (*consoleEnv, *t
 	t.Helper()
 	pool := pgtest.New(t)
 	// Monday 2 March 2026, 10:00 in Paris.
-	clock := &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fx := seed(t, pool, clock.Now().Add(20*time.Minute))
 	o := ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Now: clock.Now}
 	for _, f := range opts {

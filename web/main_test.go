@@ -2,35 +2,19 @@ package web
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/internal/testclock"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// testClock is the console's clock in tests; the server reads it from its
-// own goroutines.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// testClock is the clock tests set and advance by hand.
+type testClock = testclock.Clock
 
 // fixture holds the ids the tests poke at.
 type fixture struct {
