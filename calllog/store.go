@@ -74,7 +74,7 @@ func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyH
 // value is a no-op; another value gives ErrOutcomeKeyed; a call without a
 // pending or keyed outcome gives ErrNotFound.
 func (s *Store) KeyOutcome(ctx context.Context, callID string, outcome Outcome, delayHours int, via KeyedVia, at time.Time) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return BeginRetry(ctx, s.pool, func(tx pgx.Tx) error {
 		return KeyOutcomeTx(ctx, tx, callID, outcome, delayHours, via, at)
 	})
 }

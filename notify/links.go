@@ -120,7 +120,7 @@ func FormKey(token string) string {
 // Use keys the call's outcome through the link and consumes the link, in
 // one transaction: a reused or expired link keys nothing.
 func (l *Links) Use(ctx context.Context, token string, outcome calllog.Outcome, delayHours int, now time.Time) error {
-	return pgx.BeginFunc(ctx, l.pool, func(tx pgx.Tx) error {
+	return calllog.BeginRetry(ctx, l.pool, func(tx pgx.Tx) error {
 		var callID string
 		var expires time.Time
 		var used *time.Time

@@ -31,18 +31,7 @@ func BenchmarkCallsPage(b *testing.B) {
 	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fx := seed(b, pool, clock.Now())
 
-	var specialties []int64
-	rows, err := pool.Query(ctx, `SELECT id FROM specialty WHERE territory_id = $1 ORDER BY menu_digit`, fx.coteaux)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			b.Fatal(err)
-		}
-		specialties = append(specialties, id)
-	}
+	specialties := specialtyIDs(b, pool, fx.coteaux)
 	start := time.Now()
 	if err := fakecalls.Generate(ctx, pool, fakecalls.Spec{
 		TerritoryID: fx.coteaux, DID: "+33179000001", SpecialtyIDs: specialties,

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/internal/pgtest"
@@ -90,4 +91,18 @@ func seed(t testing.TB, pool *pgxpool.Pool, lockedUntil time.Time) fixture {
 	_, err = pool.Exec(ctx, `UPDATE enrolment SET failed_pin_attempts = 2 WHERE id = $1`, f.lambert)
 	must(err)
 	return f
+}
+
+// specialtyIDs lists a territory's specialties in menu order.
+func specialtyIDs(t testing.TB, pool *pgxpool.Pool, territory int64) []int64 {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), `SELECT id FROM specialty WHERE territory_id = $1 ORDER BY menu_digit`, territory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
@@ -34,24 +35,19 @@ type statsSeriesData struct {
 	totals                             statsTotals
 }
 
+// The page reads the counts kept by migration 0070's triggers, never the
+// calls themselves: a year of a region is a million calls, the counts a
+// few tens of thousands of rows. days are the period's bounds as the
+// territory's local dates, the counts' own keys.
+func (p period) days() (from, to string) {
+	return p.From.Format("2006-01-02"), p.To.Format("2006-01-02")
+}
+
 // series is the aggregate behind the calls, answer-rate and delay charts
-// and the period's totals: one hash aggregate per step, result and wait in
-// whole seconds, from which the medians and 90th percentiles are computed
-// (percentile_cont's interpolation at one-second resolution) without
-// sorting a year of calls.
+// and the period's totals. The medians and 90th percentiles come from the
+// per-second histograms of time to specialist (percentile_cont's
+// interpolation at one-second resolution).
 func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, error) {
-	rows, err := q.pool.Query(ctx, `
-		SELECT date_trunc($6, c.started_at AT TIME ZONE $5)::date, c.result = 'bridged', `+askedSQL+`,
-		       c.result = 'callback', round(c.time_to_specialist_ms / 1000.0)::int, count(*)
-		  FROM call c
-		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
-		   AND c.started_at >= $3 AND c.started_at < $4
-		 GROUP BY 1, 2, 3, 4, 5`,
-		q.scope.ids(), q.territory, p.From, p.To, q.loc.String(), p.Bucket)
-	if err != nil {
-		return statsSeriesData{}, err
-	}
-	defer rows.Close()
 	steps := p.buckets()
 	index := make(map[string]int, len(steps))
 	var d statsSeriesData
@@ -61,31 +57,41 @@ func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, erro
 	}
 	n := len(steps)
 	asked := make([]int, n)
-	waits := make([]waitHistogram, n)
-	var all waitHistogram
 	d.bridged, d.others = make([]float64, n), make([]float64, n)
+	from, to := p.days()
+	rows, err := q.pool.Query(ctx, `
+		SELECT date_trunc($5, d.day::timestamp)::date, d.result, d.specialty_id <> 0, sum(d.calls)::int
+		  FROM call_stats_day d
+		 WHERE `+q.scope.where("d.territory_id", 1)+` AND d.territory_id = $2
+		   AND d.day >= $3::date AND d.day < $4::date
+		 GROUP BY 1, 2, 3
+		HAVING sum(d.calls) <> 0`,
+		q.scope.ids(), q.territory, from, to, p.Bucket)
+	if err != nil {
+		return d, err
+	}
 	for rows.Next() {
 		var (
-			step                    time.Time
-			bridged, asks, callback bool
-			wait                    *int
-			count                   int
+			step          time.Time
+			result        string
+			withSpecialty bool
+			count         int
 		)
-		if err := rows.Scan(&step, &bridged, &asks, &callback, &wait, &count); err != nil {
+		if err := rows.Scan(&step, &result, &withSpecialty, &count); err != nil {
+			rows.Close()
 			return d, err
 		}
+		bridged := result == string(calllog.ResultBridged)
+		asks := withSpecialty && askedResult(result)
 		d.totals.Calls += count
 		if asks {
 			d.totals.Asked += count
 		}
-		if callback {
+		if result == string(calllog.ResultCallback) {
 			d.totals.Callbacks += count
 		}
 		if bridged {
 			d.totals.Bridged += count
-			if wait != nil {
-				all.add(*wait, count)
-			}
 		}
 		i, ok := index[step.Format("2006-01-02")]
 		if !ok {
@@ -93,9 +99,6 @@ func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, erro
 		}
 		if bridged {
 			d.bridged[i] += float64(count)
-			if wait != nil {
-				waits[i].add(*wait, count)
-			}
 		} else {
 			d.others[i] += float64(count)
 		}
@@ -103,9 +106,42 @@ func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, erro
 			asked[i] += count
 		}
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return d, err
 	}
+
+	waits := make([]waitHistogram, n)
+	var all waitHistogram
+	rows, err = q.pool.Query(ctx, `
+		SELECT date_trunc($5, w.day::timestamp)::date, w.seconds, sum(w.calls)::int
+		  FROM call_stats_wait w
+		 WHERE `+q.scope.where("w.territory_id", 1)+` AND w.territory_id = $2
+		   AND w.day >= $3::date AND w.day < $4::date
+		 GROUP BY 1, 2
+		HAVING sum(w.calls) <> 0`,
+		q.scope.ids(), q.territory, from, to, p.Bucket)
+	if err != nil {
+		return d, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			step           time.Time
+			seconds, count int
+		)
+		if err := rows.Scan(&step, &seconds, &count); err != nil {
+			return d, err
+		}
+		all.add(seconds, count)
+		if i, ok := index[step.Format("2006-01-02")]; ok {
+			waits[i].add(seconds, count)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+
 	d.rate, d.median, d.p90 = nanSlice(n), nanSlice(n), nanSlice(n)
 	for i := range n {
 		if asked[i] > 0 {
@@ -119,6 +155,16 @@ func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, erro
 	}
 	d.totals.Median, d.totals.P90 = all.percentile(0.5), all.percentile(0.9)
 	return d, nil
+}
+
+// askedResult says whether a call with a specialty and this result counts
+// in the answer rate (see askedSQL).
+func askedResult(result string) bool {
+	switch calllog.Result(result) {
+	case calllog.ResultBridged, calllog.ResultCallback, calllog.ResultAbandoned:
+		return true
+	}
+	return false
 }
 
 // waitHistogram counts waits by whole second.
@@ -190,19 +236,26 @@ type statsOutcomesData struct {
 // statsOutcomes counts the outcomes of the period's bridged calls per
 // specialty.
 func (q statsQuery) outcomes(ctx context.Context, p period) (statsOutcomesData, error) {
+	from, to := p.days()
 	rows, err := q.pool.Query(ctx, `
-		SELECT coalesce(s.label, 'sans spécialité'), coalesce(o.outcome, 'pending'), count(*)
-		  FROM call c
-		  JOIN outcome o ON o.call_id = c.id
-		  LEFT JOIN specialty s ON s.id = c.specialty_id
-		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
-		   AND c.started_at >= $3 AND c.started_at < $4
+		SELECT coalesce(s.label, 'sans spécialité'), d.outcome, sum(d.calls)::int
+		  FROM call_stats_day d
+		  LEFT JOIN specialty s ON s.id = d.specialty_id
+		 WHERE `+q.scope.where("d.territory_id", 1)+` AND d.territory_id = $2
+		   AND d.day >= $3::date AND d.day < $4::date AND d.outcome <> ''
 		 GROUP BY s.menu_digit, 1, 2
+		HAVING sum(d.calls) <> 0
 		 ORDER BY s.menu_digit NULLS LAST`,
-		q.scope.ids(), q.territory, p.From, p.To)
+		q.scope.ids(), q.territory, from, to)
 	if err != nil {
 		return statsOutcomesData{}, err
 	}
+	return collectOutcomes(rows)
+}
+
+// collectOutcomes reads rows of (specialty label, outcome key, calls) into
+// the chart's rows and series.
+func collectOutcomes(rows pgx.Rows) (statsOutcomesData, error) {
 	defer rows.Close()
 	labels := outcomeLabels()
 	var d statsOutcomesData
@@ -240,18 +293,15 @@ type statsHoursData struct {
 }
 
 // hours counts the period's calls per weekday and hour, territory time.
-// The database counts per hour of absolute time (date_bin: arithmetic, no
-// time-zone conversion per call) and the hours are placed in the week
-// here, which is right across daylight-saving changes since every local
-// hour starts on a UTC hour for whole-hour offsets.
 func (q statsQuery) hours(ctx context.Context, p period) (statsHoursData, error) {
+	from, to := p.days()
 	rows, err := q.pool.Query(ctx, `
-		SELECT date_bin('1 hour', c.started_at, timestamptz '2000-01-01 00:00:00+00'), count(*)
-		  FROM call c
-		 WHERE `+q.scope.where("c.territory_id", 1)+` AND c.territory_id = $2
-		   AND c.started_at >= $3 AND c.started_at < $4
-		 GROUP BY 1`,
-		q.scope.ids(), q.territory, p.From, p.To)
+		SELECT extract(isodow FROM h.day)::int, h.hour, sum(h.calls)::int
+		  FROM call_stats_hour h
+		 WHERE `+q.scope.where("h.territory_id", 1)+` AND h.territory_id = $2
+		   AND h.day >= $3::date AND h.day < $4::date
+		 GROUP BY 1, 2`,
+		q.scope.ids(), q.territory, from, to)
 	if err != nil {
 		return statsHoursData{}, err
 	}
@@ -265,19 +315,17 @@ func (q statsQuery) hours(ctx context.Context, p period) (statsHoursData, error)
 		d.counts[i] = make([]float64, 24)
 	}
 	for rows.Next() {
-		var hour time.Time
-		var n int
-		if err := rows.Scan(&hour, &n); err != nil {
+		var isoWeekday, hour, n int
+		if err := rows.Scan(&isoWeekday, &hour, &n); err != nil {
 			return d, err
 		}
-		local := hour.In(q.loc)
-		d.counts[(int(local.Weekday())+6)%7][local.Hour()] += float64(n)
+		d.counts[isoWeekday-1][hour] += float64(n)
 	}
 	return d, rows.Err()
 }
 
 // all runs the page's three aggregates at once, each on its own
-// connection: they scan the same calls, and the database has the cores.
+// connection.
 func (q statsQuery) all(ctx context.Context, p period) (statsSeriesData, statsOutcomesData, statsHoursData, error) {
 	var (
 		series   statsSeriesData
