@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -72,6 +73,25 @@ type Console struct {
 	// TOTPKey seals the coordinators' TOTP secrets at rest: 64 hex digits
 	// (32 bytes). Empty stores them unsealed.
 	TOTPKey string `mapstructure:"totp_key"`
+	// TLSCert and TLSKey (PEM files) make the console serve HTTPS itself;
+	// empty serves plain HTTP (loopback, or behind a TLS proxy).
+	TLSCert string `mapstructure:"tls_cert"`
+	TLSKey  string `mapstructure:"tls_key"`
+}
+
+// TLS loads the console's certificate; nil when it serves plain HTTP.
+func (c Console) TLS() (*tls.Config, error) {
+	if c.TLSCert == "" && c.TLSKey == "" {
+		return nil, nil
+	}
+	if c.TLSCert == "" || c.TLSKey == "" {
+		return nil, errors.New("console.tls_cert and console.tls_key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load %s and %s: %w", c.TLSCert, c.TLSKey, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // Twilio is the SMS provider's account. Without AccountSID and AuthToken,
@@ -147,6 +167,8 @@ func Defaults() map[string]any {
 		"console.session_idle":        "30m",
 		"console.session_max":         "12h",
 		"console.totp_key":            "",
+		"console.tls_cert":            "",
+		"console.tls_key":             "",
 		"twilio.account_sid":          "",
 		"twilio.auth_token":           "",
 		"twilio.from":                 "",
@@ -273,6 +295,13 @@ func (c *Config) Validate() error {
 		if _, err := c.Console.TOTPKeyBytes(); err != nil {
 			bad("console.totp_key", "%v", err)
 		}
+	}
+	if _, err := c.Console.TLS(); err != nil {
+		key := "console.tls_cert"
+		if c.Console.TLSKey == "" {
+			key = "console.tls_key"
+		}
+		bad(key, "%v", err)
 	}
 	c.validateSMS(bad)
 	return errors.Join(errs...)

@@ -35,7 +35,7 @@ func newConsoleCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "console on http://%s/ (Ctrl-C to stop)\n", console.Addr())
+			fmt.Fprintf(cmd.OutOrStdout(), "console on %s (Ctrl-C to stop)\n", console.URL())
 			<-cmd.Context().Done()
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
 			defer cancel()

@@ -60,7 +60,7 @@ hangs them up at once.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "regul: taking calls; /healthz, /readyz, /metrics on http://%s; console on http://%s/\n", svc.HTTPAddr(), svc.ConsoleAddr())
+			fmt.Fprintf(cmd.ErrOrStderr(), "regul: taking calls; /healthz, /readyz, /metrics on http://%s; console on %s\n", svc.HTTPAddr(), svc.ConsoleURL())
 
 			runCtx, stopTaking := context.WithCancel(context.Background())
 			go func() {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -21,6 +22,7 @@ import (
 type Console struct {
 	srv  *http.Server
 	addr string
+	tls  bool
 }
 
 // StartConsole serves the console until Close. `regul serve` starts it
@@ -41,11 +43,18 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger) (*Con
 	if err != nil {
 		return nil, err
 	}
+	tlsConfig, err := cfg.Console.TLS()
+	if err != nil {
+		return nil, fmt.Errorf("console.tls_cert: %w", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Console.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("console.listen %s: %w", cfg.Console.Listen, err)
 	}
-	c := &Console{addr: ln.Addr().String(),
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	c := &Console{addr: ln.Addr().String(), tls: tlsConfig != nil,
 		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}}
 	go func() {
 		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -57,6 +66,14 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger) (*Con
 
 // Addr is where the console listens.
 func (c *Console) Addr() string { return c.addr }
+
+// URL is the console's home page.
+func (c *Console) URL() string {
+	if c.tls {
+		return "https://" + c.addr + "/"
+	}
+	return "http://" + c.addr + "/"
+}
 
 // Close stops the console, letting requests in flight end until ctx does.
 func (c *Console) Close(ctx context.Context) error {

@@ -273,6 +273,9 @@ func (s *Service) Close(ctx context.Context) error {
 // ConsoleAddr is where the coordinators' console is served.
 func (s *Service) ConsoleAddr() string { return s.console.Addr() }
 
+// ConsoleURL is the console's home page, https when it serves TLS.
+func (s *Service) ConsoleURL() string { return s.console.URL() }
+
 // HTTPAddr is where /healthz, /readyz and /metrics are served.
 func (s *Service) HTTPAddr() string { return s.httpAddr }
 
