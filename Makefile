@@ -7,7 +7,8 @@ BIN := bin/regul
 build:
 	$(GO) build -o $(BIN) ./cmd/regul
 
-## demo: run the whole line on embedded defaults (throwaway PostgreSQL, ARI emulator)
+## demo: run the whole line on embedded defaults (throwaway PostgreSQL, ARI emulator),
+## then serve the console until Ctrl-C (`./bin/regul demo --calls-only` exits after the calls)
 demo: deps build
 	./$(BIN) demo
 

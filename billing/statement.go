@@ -71,9 +71,8 @@ func (s Statement) TotalCents() int {
 
 // Statement lists the candidate acts of the calls that started in the
 // month (territory time), per practitioner, with the amount of the tariff
-// valid on each call's date. One query: the rules travel as arrays, the
-// weekly caps are counted over whole weeks, including the days of the
-// first week that fall in the previous month.
+// valid on each call's date. The weekly caps are counted over whole weeks,
+// including the days of the first week that fall in the previous month.
 func (s *Store) Statement(ctx context.Context, territoryID int64, month Month) (Statement, error) {
 	loc, err := s.territoryLocation(ctx, territoryID)
 	if err != nil {
@@ -82,8 +81,28 @@ func (s *Store) Statement(ctx context.Context, territoryID int64, month Month) (
 	st := Statement{TerritoryID: territoryID, Month: month, Location: loc}
 	start, end := month.Start(loc), month.End(loc)
 	// The cap counts from the Monday of the month's first week.
-	capFrom := WeekStart(start, loc)
+	st.Lines, err = s.lines(ctx, actWindow{territoryID: territoryID, loc: loc,
+		capFrom: WeekStart(start, loc), from: start, to: end})
+	if err != nil {
+		return st, fmt.Errorf("billing statement %d %s: %w", territoryID, month, err)
+	}
+	return st, nil
+}
 
+// actWindow is what lines lists: the acts of the calls that started in
+// [from, to), counting the weekly caps from capFrom (a Monday at or before
+// from); callID, when set, keeps only that call's acts.
+type actWindow struct {
+	territoryID       int64
+	loc               *time.Location
+	capFrom, from, to time.Time
+	callID            string
+}
+
+// lines is the one query that turns outcomes into priced acts, for a
+// month's statement and for a single call alike: the rules travel as
+// arrays, the weekly caps are counted over whole weeks.
+func (s *Store) lines(ctx context.Context, w actWindow) ([]Line, error) {
 	var (
 		outcomes, roles, codes, labels []string
 		maxDelays, caps                []int32
@@ -95,6 +114,10 @@ func (s *Store) Statement(ctx context.Context, territoryID int64, month Month) (
 		labels = append(labels, r.Label)
 		maxDelays = append(maxDelays, int32(r.MaxDelayHours))
 		caps = append(caps, int32(r.WeeklyCap))
+	}
+	var callID *string
+	if w.callID != "" {
+		callID = &w.callID
 	}
 	rows, err := s.pool.Query(ctx, `
 		WITH rules AS (
@@ -122,23 +145,20 @@ func (s *Store) Statement(ctx context.Context, territoryID int64, month Month) (
 		  LEFT JOIN act_tariff t ON t.code = k.code AND t.role = k.role
 		        AND (k.started_at AT TIME ZONE $11)::date BETWEEN t.valid_from AND coalesce(t.valid_to, 'infinity')
 		 WHERE k.started_at >= $3 AND (k.weekly_cap = 0 OR k.nth <= k.weekly_cap)
+		   AND ($12::uuid IS NULL OR k.id = $12::uuid)
 		 ORDER BY p.last_name NULLS LAST, p.first_name, k.rpps, k.role, k.started_at, k.code`,
-		territoryID, capFrom, start, end, outcomes, roles, codes, labels, maxDelays, caps, loc.String())
+		w.territoryID, w.capFrom, w.from, w.to, outcomes, roles, codes, labels, maxDelays, caps, w.loc.String(), callID)
 	if err != nil {
-		return st, fmt.Errorf("billing statement %d %s: %w", territoryID, month, err)
+		return nil, err
 	}
-	st.Lines, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Line, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Line, error) {
 		var l Line
 		var role string
 		err := row.Scan(&l.RPPS, &l.LastName, &l.FirstName, &role, &l.Code, &l.Label, &l.CallID, &l.At, &l.AmountCents, &l.Priced)
 		l.Role = roster.Role(role)
-		l.At = l.At.In(loc)
+		l.At = l.At.In(w.loc)
 		return l, err
 	})
-	if err != nil {
-		return st, fmt.Errorf("billing statement %d %s: %w", territoryID, month, err)
-	}
-	return st, nil
 }
 
 // territoryLocation reads a territory's time zone, within the scope.

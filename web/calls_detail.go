@@ -48,11 +48,12 @@ type callDetailData struct {
 	OutcomeLabel   string
 	DelayLabel     string
 	DoneAction     string // POST target of "Marquer comme fait"
+	Billing        callBilling
 }
 
 // callDetail shows one call of the current territory: who, what, the
-// timeline of its events, each attempt, the outcome and the callback
-// request. Another territory's id reads nothing in SQL and answers 404.
+// timeline of its events, each attempt, the outcome, its candidate acts and
+// the callback request. Another territory's id reads nothing in SQL and answers 404.
 func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	id, ok := callIDOf(r)
@@ -96,6 +97,10 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	if o := rec.Outcome; o != nil && o.Status == "keyed" {
 		d.OutcomeLabel, d.DelayLabel = outcomeLabel(o.Outcome), delayLabel(o.DelayHours)
+	}
+	if d.Billing, err = c.callActs(r, rec); err != nil {
+		c.serverError(w, r, "call detail: acts", err)
+		return
 	}
 	byAttempt := map[int]string{}
 	for _, a := range rec.Attempts {

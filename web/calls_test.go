@@ -240,7 +240,7 @@ func TestCallDetail(t *testing.T) {
 		"Pas de réponse · cause 19 (pas de réponse)", "Mise en relation", "Dr Hugo BERNARD", "Issue saisie", "Fin de l&#39;appel",
 		// attempts: ring times from ringing to answer (7 s) or to the end (25 s)
 		"06 12 00 00 15", "25 s", "7 s", "Accepté",
-		"Téléexpertise", "sous 48 h", "au téléphone", "Actes facturables", "calculés au relevé mensuel",
+		"Téléexpertise", "sous 48 h", "au téléphone", "Actes facturables",
 	} {
 		if !strings.Contains(page.body, s) {
 			t.Errorf("detail lacks %q", s)

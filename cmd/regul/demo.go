@@ -33,42 +33,54 @@ func mustParis() *time.Location {
 }
 
 func newDemoCmd(a *app) *cobra.Command {
-	var data string
-	var speed float64
+	var o demoOptions
 	var console bool
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run the whole line on embedded defaults: throwaway PostgreSQL, ARI emulator, scripted calls",
+		Short: "Run the whole line on embedded defaults: throwaway PostgreSQL, ARI emulator, scripted calls, then the console",
 		Long: `Needs no configuration and no service: starts a throwaway PostgreSQL cluster,
 applies the sample territory, directory extract, enrolments and roster from the
 data folder, starts the ARI emulator in process, runs the controller against it
 through the ARI client exactly as "regul serve" does, places three scripted
 calls (a GP put through at once, an escalation to rank 2, nobody reachable), and
 prints each call's timeline: who heard what, who pressed what, what was recorded.
-With --console it then keeps serving the coordinators' console (on
-console.listen) with a demo login until Ctrl-C.`,
+It then keeps serving the coordinators' console (on console.listen) with a demo
+login until Ctrl-C or SIGTERM, and exits 0. With --calls-only it exits 0 right
+after the calls.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.config()
 			if err != nil {
 				return err
 			}
-			listen := ""
-			if console {
-				listen = cfg.Console.Listen
-			}
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), cfg.Log.Level, data, speed, listen)
+			o.level, o.consoleListen = cfg.Log.Level, cfg.Console.Listen
+			return runDemo(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
-	cmd.Flags().StringVar(&data, "data", "testdata", "folder holding territory.yaml, enrolments.csv, roster.csv and the directory extract")
-	cmd.Flags().Float64Var(&speed, "speed", 20, "how much faster than real time the emulated phones live")
-	cmd.Flags().BoolVar(&console, "console", false, "after the calls, keep serving the coordinators' console with a demo login until Ctrl-C")
+	cmd.Flags().StringVar(&o.data, "data", "testdata", "folder holding territory.yaml, enrolments.csv, roster.csv and the directory extract")
+	cmd.Flags().Float64Var(&o.speed, "speed", 20, "how much faster than real time the emulated phones live")
+	cmd.Flags().BoolVar(&o.callsOnly, "calls-only", false, "exit 0 right after the calls instead of serving the console (scripts, CI)")
+	// Serving the console became the default; the old flag stays accepted so
+	// existing invocations keep working.
+	cmd.Flags().BoolVar(&console, "console", false, "no effect: the console is served by default")
+	if err := cmd.Flags().MarkDeprecated("console", "the console is now served by default; use --calls-only to exit after the calls"); err != nil {
+		panic(err)
+	}
 	return cmd
 }
 
-// runDemo runs the demo; with consoleListen set it then serves the console
-// there until ctx ends.
-func runDemo(ctx context.Context, out io.Writer, level, data string, speed float64, consoleListen string) error {
+type demoOptions struct {
+	level, data string
+	speed       float64
+	// consoleListen is where the console is served after the calls
+	// (console.listen); empty picks a free loopback port.
+	consoleListen string
+	callsOnly     bool
+}
+
+// runDemo places the scripted calls and prints their timelines; unless
+// callsOnly it then serves the console until ctx ends, which is a normal end.
+func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 	fmt.Fprintln(out, "regul demo: starting a throwaway PostgreSQL cluster…")
 	cluster, err := pgcluster.Start(ctx)
 	if err != nil {
@@ -83,12 +95,12 @@ func runDemo(ctx context.Context, out io.Writer, level, data string, speed float
 	if err := migrate(ctx, pool); err != nil {
 		return err
 	}
-	sample, err := loadDemoData(ctx, out, roster.NewStore(pool), data)
+	sample, err := loadDemoData(ctx, out, roster.NewStore(pool), o.data)
 	if err != nil {
 		return err
 	}
 
-	clock := arisim.NewScaledClockAt(demoStart, speed)
+	clock := arisim.NewScaledClockAt(demoStart, o.speed)
 	defer clock.Close()
 	sim := arisim.New(arisim.Options{Username: "regul", Password: "demo", Clock: clock, Logger: zap.NewNop()})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
@@ -96,12 +108,12 @@ func runDemo(ctx context.Context, out io.Writer, level, data string, speed float
 	}
 	defer sim.Close()
 
-	cfg, log, err := demoConfig(level, sim.URL())
+	cfg, log, err := demoConfig(o.level, sim.URL())
 	if err != nil {
 		return err
 	}
-	if consoleListen != "" {
-		cfg.Console.Listen = consoleListen
+	if o.consoleListen != "" && !o.callsOnly {
+		cfg.Console.Listen = o.consoleListen
 	}
 	defer os.RemoveAll(cfg.DataDir)
 	svc, err := service.Start(ctx, service.Options{Config: cfg, Pool: pool, Logger: log, Clock: service.EmulatorClock(clock)})
@@ -119,7 +131,7 @@ func runDemo(ctx context.Context, out io.Writer, level, data string, speed float
 		_ = svc.Close(closeCtx)
 	}()
 	fmt.Fprintf(out, "controller connected to the emulator at %s; the line's clock reads %s (×%g)\n\n",
-		sim.URL(), demoStart.Format("Monday 2 January 2006 15:04"), speed)
+		sim.URL(), demoStart.Format("Monday 2 January 2006 15:04"), o.speed)
 
 	tl, err := newTimeline(sample)
 	if err != nil {
@@ -147,7 +159,7 @@ func runDemo(ctx context.Context, out io.Writer, level, data string, speed float
 		fmt.Fprintln(out)
 	}
 	fmt.Fprintln(out, "demo finished: every call above went through the ARI client, the emulator and PostgreSQL.")
-	if consoleListen == "" {
+	if o.callsOnly {
 		return nil
 	}
 	return serveDemoConsole(ctx, out, pool, svc.ConsoleAddr(), sample.territory.Slug)
