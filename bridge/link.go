@@ -137,9 +137,12 @@ func (l *link) set(up bool, attempt uint64, check bool) bool {
 	}
 	since := l.since
 	l.mu.Unlock()
-	if up {
+	switch {
+	case up:
 		l.log.Info("ARI events WebSocket up", zap.String("url", l.url))
-	} else {
+	case l.policy.Load() == dialRefuse: // our own Close: nothing is wrong
+		l.log.Info("ARI events WebSocket closed", zap.String("url", l.url))
+	default:
 		l.log.Warn("ARI events WebSocket down", zap.String("url", l.url))
 	}
 	if l.onChange != nil {

@@ -54,7 +54,13 @@ after the calls.`,
 				return err
 			}
 			o.level, o.consoleListen = cfg.Log.Level, cfg.Console.Listen
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), o)
+			err = runDemo(cmd.Context(), cmd.OutOrStdout(), o)
+			if err != nil && cmd.Context().Err() != nil {
+				// Ctrl-C while the calls run is a normal way to stop too.
+				fmt.Fprintln(cmd.OutOrStdout(), "\nregul demo: stopped.")
+				return nil
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&o.data, "data", "testdata", "folder holding territory.yaml, enrolments.csv, roster.csv and the directory extract")
@@ -162,14 +168,14 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 	if o.callsOnly {
 		return nil
 	}
-	return serveDemoConsole(ctx, out, pool, svc.ConsoleAddr(), sample.territory.Slug)
+	return serveDemoConsole(ctx, out, pool, svc.ConsoleURL(), sample.territory.Slug)
 }
 
 // Demo coordinator: a password long enough for the console's rules; the
 // second factor is enrolled at first login, as for any coordinator.
 const demoEmail, demoPassword = "demo@regul.example", "demo-regul-2026"
 
-func serveDemoConsole(ctx context.Context, out io.Writer, pool *pgxpool.Pool, addr, territory string) error {
+func serveDemoConsole(ctx context.Context, out io.Writer, pool *pgxpool.Pool, url, territory string) error {
 	store, err := coordinator.NewStore(pool, coordinator.Options{})
 	if err != nil {
 		return err
@@ -177,8 +183,8 @@ func serveDemoConsole(ctx context.Context, out io.Writer, pool *pgxpool.Pool, ad
 	if _, err := store.Create(ctx, "demo", coordinator.NewAccount{Email: demoEmail, Password: demoPassword, Territories: []string{territory}}); err != nil {
 		return fmt.Errorf("demo login: %w", err)
 	}
-	fmt.Fprintf(out, "\ncoordinators' console: http://%s/\n  login %s, password %s\n  (scan the QR code it shows with any authenticator app at first login)\nCtrl-C stops the demo.\n",
-		addr, demoEmail, demoPassword)
+	fmt.Fprintf(out, "\ncoordinators' console: %s\n  login %s, password %s\n  (scan the QR code it shows with any authenticator app at first login)\nCtrl-C stops the demo.\n",
+		url, demoEmail, demoPassword)
 	<-ctx.Done()
 	return nil
 }
