@@ -67,8 +67,13 @@ func Start(ctx context.Context) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	reapOrphans(ctx, binDir)
 	dir, err := os.MkdirTemp("", "regul-pg-")
 	if err != nil {
+		return nil, fmt.Errorf("create cluster directory: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
 	c := &Cluster{dir: dir, binDir: binDir, sockDir: filepath.Join(dir, "sock"), port: 5432}
@@ -80,14 +85,12 @@ func Start(ctx context.Context) (*Cluster, error) {
 }
 
 func (c *Cluster) start(ctx context.Context) error {
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			return fmt.Errorf("running as root and no 'postgres' system user to run the cluster as: %w", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	cred, err := clusterUser()
+	if err != nil {
+		return err
+	}
+	c.cred = cred
+	if cred != nil {
 		// The temp dir's parent must be traversable by the postgres user.
 		if err := os.Chmod(c.dir, 0o755); err != nil {
 			return err
@@ -165,4 +168,48 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte,
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
 	return cmd.CombinedOutput()
+}
+
+// ownerFile holds the pid of the process that started the cluster.
+const ownerFile = "owner.pid"
+
+// reapOrphans stops and removes the clusters whose owner died without
+// closing them (a test binary killed by a timeout or a signal): left alone
+// each would keep a server running until the machine restarts.
+func reapOrphans(ctx context.Context, binDir string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "regul-pg-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // not ours, or still being created
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue // its owner is alive (or the file is not a pid)
+		}
+		cred, err := clusterUser()
+		if err != nil {
+			return
+		}
+		orphan := &Cluster{dir: dir, binDir: binDir, cred: cred}
+		stopCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, _ = orphan.run(stopCtx, "pg_ctl", "-D", filepath.Join(dir, "data"), "-m", "immediate", "-w", "stop")
+		cancel()
+		_ = os.RemoveAll(dir)
+	}
+}
+
+// clusterUser is who runs the cluster's programs: the postgres system user
+// when this process is root (initdb refuses root), else nil (ourselves).
+func clusterUser() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("running as root and no 'postgres' system user to run the cluster as: %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
