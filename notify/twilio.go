@@ -132,23 +132,40 @@ func (t *Twilio) Send(_ context.Context, to, body string) (string, error) {
 	return *m.Sid, nil
 }
 
-// Find lists the recipient's messages since the instant (one page) and
-// matches the body.
+// Find looks for the message among the recipient's newest (one page of
+// 100) created since the instant. It filters on the recipient only: a
+// DateSent filter would miss the very message it looks for while Twilio
+// still has it queued, as it has no send date yet.
 func (t *Twilio) Find(_ context.Context, to, body string, since time.Time) (string, bool, error) {
-	p := (&openapi.ListMessageParams{}).SetTo(to).SetDateSentAfter(since.UTC().Truncate(24 * time.Hour)).SetPageSize(100)
+	p := (&openapi.ListMessageParams{}).SetTo(to).SetPageSize(100)
 	page, err := t.api.PageMessage(p, "", "")
 	if err != nil {
 		return "", false, classify(err)
 	}
+	allRecent := true // every message on the page was created since the instant
 	for _, m := range page.Messages {
+		created, known := createdAt(m.DateCreated)
+		if known && created.Before(since) {
+			allRecent = false
+			continue
+		}
 		if m.Body != nil && *m.Body == body && m.To != nil && *m.To == to && m.Sid != nil {
 			return *m.Sid, true, nil
 		}
 	}
-	if page.NextPageUri != nil && *page.NextPageUri != "" {
-		return "", false, errors.New("more than one page of messages to this number: cannot tell")
+	if allRecent && page.NextPageUri != nil && *page.NextPageUri != "" {
+		return "", false, errors.New("more than one page of recent messages to this number: cannot tell")
 	}
 	return "", false, nil
+}
+
+// createdAt reads Twilio's date_created (RFC 1123 with a numeric zone).
+func createdAt(s *string) (time.Time, bool) {
+	if s == nil {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC1123Z, *s)
+	return t, err == nil
 }
 
 // classify turns twilio-go's error into ours.

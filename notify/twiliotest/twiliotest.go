@@ -170,10 +170,13 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	to := r.URL.Query().Get("To")
+	// Like Twilio, a message not sent yet has no date_sent, and a DateSent
+	// filter leaves it out; this fake's messages stay queued for ever.
+	bySendDate := r.URL.Query().Has("DateSent>") || r.URL.Query().Has("DateSent")
 	s.mu.Lock()
 	down := s.listDown
 	var out []map[string]any
-	if !down {
+	if !down && !bySendDate {
 		for _, m := range s.msgs {
 			if to == "" || m.To == to {
 				out = append(out, wire(m))
