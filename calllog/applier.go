@@ -92,6 +92,13 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 		if permanent(err) {
 			return r.applyOneByOne(ctx, events)
 		}
+		if retryable(err) { // a lock conflict, not an outage: nothing was written
+			r.log.Info("call events batch aborted by a lock conflict: applying it again", zap.Error(err))
+			if !r.wait(ctx, backoff) {
+				return false
+			}
+			continue
+		}
 		if downSince.IsZero() { // log once per outage, not per try
 			downSince = time.Now()
 			r.log.Warn("database unreachable: call events stay in the spool until it answers", zap.Error(err))

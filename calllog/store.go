@@ -34,6 +34,10 @@ const (
 	ViaLink  KeyedVia = "link"  // through the signed link sent by SMS
 )
 
+// applyLockKey is an arbitrary constant shared by every regul process
+// (migrations use another).
+const applyLockKey = 7_301_842_552
+
 // ApplyEvents writes events in one transaction, in order, and returns how
 // many were new (the others had been applied before: replay is a no-op).
 func (s *Store) ApplyEvents(ctx context.Context, events []Event) (int, error) {
@@ -46,6 +50,13 @@ func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyH
 	applied := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		applied = 0
+		// One batch at a time across every controller sharing the
+		// database: batches update the same rows of the statistics'
+		// counts (today's) in no set order, and two at once could
+		// deadlock. A batch holds the lock for milliseconds.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, applyLockKey); err != nil {
+			return err
+		}
 		for _, ev := range events {
 			isNew, err := apply(ctx, tx, ev)
 			if err != nil {
