@@ -152,6 +152,7 @@ func TestBrowserConsole(t *testing.T) {
 	browseCalls(t, ctx, env)
 
 	t.Run("planning", func(t *testing.T) { browsePlanning(t, ctx, env) })
+	t.Run("people", func(t *testing.T) { browsePeople(t, ctx, env) })
 }
 
 // screenshot saves the page when REGUL_SCREENSHOT_DIR is set, to look at the

@@ -118,8 +118,7 @@ func (c *console) routes() http.Handler {
 	}
 	mux.Handle("GET /{$}", c.signedIn(c.home))
 	mux.Handle("GET /t/{territory}/{$}", c.inTerritory(c.dashboard))
-	mux.Handle("GET /t/{territory}/personnes", c.inTerritory(c.peoplePage))
-	mux.Handle("POST /t/{territory}/personnes/{enrolment}/deverrouiller", c.inTerritory(c.unlockEnrolment))
+	c.peopleRoutes(mux)
 	mux.Handle("GET /t/{territory}/journal", c.inTerritory(c.journalPage))
 	mux.Handle("GET /t/{territory}/appels", c.inTerritory(c.callsPage))
 	mux.Handle("GET /t/{territory}/appels.csv", c.inTerritory(c.callsCSV))

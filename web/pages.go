@@ -86,6 +86,9 @@ func auditLabel(action string) string {
 	if label, ok := planningAuditLabel(action); ok {
 		return label
 	}
+	if label, ok := peopleAuditLabel(action); ok {
+		return label
+	}
 	return action
 }
 

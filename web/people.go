@@ -90,11 +90,17 @@ func (c *console) peoplePage(w http.ResponseWriter, r *http.Request) {
 			d.LockedNow++
 		}
 	}
-	pg := page{Title: "Personnes", Section: "personnes", Data: d}
-	if r.URL.Query().Get("ok") == "deverrouille" {
-		pg.Flash = "Le médecin est déverrouillé : il peut de nouveau s'identifier."
-	}
+	pg := page{Title: "Personnes", Section: "personnes", Data: d, Flash: peopleFlash[r.URL.Query().Get("ok")]}
 	c.render(w, r, http.StatusOK, "people", pg)
+}
+
+// peopleFlash is what the list says after a change, by the redirect's ok=.
+var peopleFlash = map[string]string{
+	"deverrouille": "Le médecin est déverrouillé : il peut de nouveau s'identifier.",
+	"ajoute":       "La personne est inscrite.",
+	"mis-a-jour":   "Cette personne était déjà inscrite ainsi : ses numéros sont remplacés par ceux saisis.",
+	"inchange":     "Cette personne était déjà inscrite ainsi : rien n'a changé.",
+	"retire":       "L'inscription est retirée.",
 }
 
 // unlockEnrolment clears an enrolment's PIN failures and lock. An id of
