@@ -37,13 +37,16 @@ type call struct {
 	seq int
 
 	territory roster.Territory
-	requerant roster.Enrolment
-	specialty roster.Specialty
-	attempts  int
-	legs      []Leg // every specialist leg dialled, hung up again at the end
-	bridged   bool
-	gpHungUp  bool // a LegHungUp for the GP was recorded
-	result    calllog.Result
+	// callerLock answers the caller-number lock check started before the
+	// welcome (see startCallerCheck).
+	callerLock <-chan bool
+	requerant  roster.Enrolment
+	specialty  roster.Specialty
+	attempts   int
+	legs       []Leg // every specialist leg dialled, hung up again at the end
+	bridged    bool
+	gpHungUp   bool // a LegHungUp for the GP was recorded
+	result     calllog.Result
 }
 
 // endCall ends the call with a result, once the caller has been told why.
@@ -76,6 +79,7 @@ func (s *Script) run(c *call) error {
 	if err := s.checkOpen(c); err != nil {
 		return err
 	}
+	s.startCallerCheck(c)
 	if err := s.welcome(c); err != nil {
 		return err
 	}

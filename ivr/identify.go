@@ -31,7 +31,7 @@ const (
 // identify finds the calling GP among the territory's enrolled requérants
 // and, when the territory asks for it, checks their PIN.
 func (s *Script) identify(c *call) error {
-	if s.callerLocked(c) {
+	if s.callerCheckResult(c) {
 		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked})
 		return s.refuse(c, reasonLocked, pLocked)
 	}
@@ -189,6 +189,28 @@ func (s *Script) mediaOf(ids []string) []string {
 
 func fullName(first, last string) string {
 	return strings.TrimSpace(first + " " + last)
+}
+
+// startCallerCheck asks whether the caller number is locked while the
+// welcome plays, so that the GP never waits on the database for it (the
+// check is bounded by LookupTimeout, shorter than the welcome).
+func (s *Script) startCallerCheck(c *call) {
+	locked := make(chan bool, 1)
+	c.callerLock = locked
+	go func() { locked <- s.callerLocked(c) }()
+}
+
+// callerCheckResult is the answer of the check startCallerCheck started.
+func (s *Script) callerCheckResult(c *call) bool {
+	if c.callerLock == nil {
+		return s.callerLocked(c)
+	}
+	select {
+	case locked := <-c.callerLock:
+		return locked
+	case <-c.ctx.Done():
+		return false // the call is ending: identify's next wait sees it
+	}
 }
 
 // callerLocked says whether the caller number is locked after repeated
