@@ -131,6 +131,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("GET /t/{territory}/exports", c.inTerritory(c.exportsPage))
 	mux.Handle("GET /t/{territory}/exports/facturation.csv", c.inTerritory(c.billingCSV))
 	mux.Handle("GET /t/{territory}/exports/ars.csv", c.inTerritory(c.arsCSV))
+	mux.Handle("POST /t/{territory}/exports/tarifs", c.inTerritory(c.tariffSet))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 	})

@@ -45,6 +45,7 @@ type exportsData struct {
 	ARSFrom    string
 	ARSTo      string
 	Tariffs    []tariffRow
+	TariffForm tariffForm
 }
 
 // tariffRow is a tariff as the page shows it.
@@ -53,17 +54,18 @@ type tariffRow struct{ billing.Tariff }
 func (t tariffRow) Amount() string   { return billing.Euros(t.AmountCents) + " €" }
 func (t tariffRow) RoleText() string { return billing.RoleLabel(t.Role) }
 
+// ToEnter marks an amount still to enter: 0 € on a version in force (the
+// seed's TC), which would otherwise read as "free".
+func (t tariffRow) ToEnter() bool { return t.AmountCents == 0 && t.ValidTo.IsZero() }
+
 func (d exportsData) Total() string { return billing.Euros(d.TotalCents) + " €" }
 
 // exportsPage offers the month's billing statement (with a preview per
 // practitioner), the ARS statistics and the call list, and shows the
 // tariffs the statement uses.
 func (c *console) exportsPage(w http.ResponseWriter, r *http.Request) {
-	v := visitOf(r)
-	loc := v.current.Location
-	now := c.now()
-	pg := page{Title: "Exports", Section: "exports"}
-	month := billing.MonthOf(now, loc).Previous()
+	pg := page{Title: "Exports", Section: "exports", Flash: tariffFlash(r.URL.Query().Get("ok"))}
+	month := billing.MonthOf(c.now(), visitOf(r).current.Location).Previous()
 	if s := r.URL.Query().Get("mois"); s != "" {
 		m, err := billing.ParseMonth(s)
 		if err != nil {
@@ -72,20 +74,32 @@ func (c *console) exportsPage(w http.ResponseWriter, r *http.Request) {
 			month = m
 		}
 	}
-	store := billing.NewStore(c.pool).WithinTerritories(v.scope.ids())
-	st, err := store.Statement(r.Context(), v.current.ID, month)
+	d, err := c.exportsData(r, month)
 	if errors.Is(err, billing.ErrNotFound) {
 		c.notFound(w, r)
 		return
 	}
 	if err != nil {
-		c.serverError(w, r, "billing statement preview", err)
+		c.serverError(w, r, "exports page", err)
 		return
+	}
+	pg.Data = d
+	c.render(w, r, http.StatusOK, "exports", pg)
+}
+
+// exportsData reads what the exports page shows for a month.
+func (c *console) exportsData(r *http.Request, month billing.Month) (exportsData, error) {
+	v := visitOf(r)
+	loc := v.current.Location
+	now := c.now()
+	store := billing.NewStore(c.pool).WithinTerritories(v.scope.ids())
+	st, err := store.Statement(r.Context(), v.current.ID, month)
+	if err != nil {
+		return exportsData{}, fmt.Errorf("billing statement preview: %w", err)
 	}
 	tariffs, err := store.Tariffs(r.Context())
 	if err != nil {
-		c.serverError(w, r, "tariffs", err)
-		return
+		return exportsData{}, err
 	}
 	thisYear := time.Date(now.In(loc).Year(), 1, 1, 0, 0, 0, 0, loc)
 	d := exportsData{
@@ -93,13 +107,13 @@ func (c *console) exportsPage(w http.ResponseWriter, r *http.Request) {
 		Months:  monthChoices(billing.MonthOf(now, loc), month),
 		ARSFrom: billing.MonthOf(thisYear, loc).String(), ARSTo: billing.MonthOf(now, loc).String(),
 		TotalCents: st.TotalCents(), Acts: len(st.Lines),
+		TariffForm: tariffForm{CanEdit: v.sess.Account.Admin, Acts: actChoices()},
 	}
 	d.Totals = statementTotals(st)
 	for _, t := range tariffs {
 		d.Tariffs = append(d.Tariffs, tariffRow{t})
 	}
-	pg.Data = d
-	c.render(w, r, http.StatusOK, "exports", pg)
+	return d, nil
 }
 
 // monthChoices are the last 24 months, newest first, with the chosen one

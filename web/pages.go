@@ -82,6 +82,8 @@ func auditLabel(action string) string {
 		return "Export des statistiques ARS"
 	case actionCallsExported:
 		return "Export de la liste des appels"
+	case actionTariffSet:
+		return "Tarif modifié"
 	}
 	if label, ok := planningAuditLabel(action); ok {
 		return label

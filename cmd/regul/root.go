@@ -46,6 +46,7 @@ func newRootCmd() *cobra.Command {
 		newUserCmd(a),
 		newConsoleCmd(a),
 		newExportCmd(a),
+		newTariffCmd(a),
 	)
 	return root
 }
