@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -57,6 +58,10 @@ type TariffRefusal struct {
 
 func (e *TariffRefusal) Error() string { return e.Reason }
 
+// maxTariffNote bounds a tariff's note and label: they are shown in a
+// table cell and in the statement's CSV.
+const maxTariffNote = 300
+
 // SetTariff enters a new amount of an act from ValidFrom on, in one
 // transaction with its journal row, holding the act's versions locked:
 //   - the version in force on ValidFrom ends the day before, and the new
@@ -81,6 +86,10 @@ func (s *Store) SetTariff(ctx context.Context, ch TariffChange) (TariffSet, erro
 		return TariffSet{}, &TariffRefusal{Field: "amount", Reason: "un tarif est positif ou nul"}
 	case ch.ValidFrom.IsZero():
 		return TariffSet{}, &TariffRefusal{Field: "from", Reason: "date de début manquante"}
+	case utf8.RuneCountInString(ch.Note) > maxTariffNote:
+		return TariffSet{}, &TariffRefusal{Field: "note", Reason: fmt.Sprintf("note de %d caractères : au plus %d", utf8.RuneCountInString(ch.Note), maxTariffNote)}
+	case utf8.RuneCountInString(ch.Label) > maxTariffNote:
+		return TariffSet{}, &TariffRefusal{Field: "label", Reason: fmt.Sprintf("libellé de %d caractères : au plus %d", utf8.RuneCountInString(ch.Label), maxTariffNote)}
 	}
 	var res TariffSet
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

@@ -161,6 +161,8 @@ func TestSetTariffRefusals(t *testing.T) {
 			"amount", "positif ou nul"},
 		"no date": {TariffChange{Code: "TE2", Role: roster.Requis, AmountCents: 2500},
 			"from", "date de début manquante"},
+		"long note": {TariffChange{Code: "TE2", Role: roster.Requis, AmountCents: 2500, ValidFrom: day("2026-06-01"), Note: strings.Repeat("é", 301)},
+			"note", "note de 301 caractères : au plus 300"},
 	} {
 		_, err := store.SetTariff(ctx, c.change)
 		var refusal *TariffRefusal

@@ -163,6 +163,10 @@ func tariffFlag(field string) string {
 		return "--amount"
 	case "from":
 		return "--from"
+	case "note":
+		return "--note"
+	case "label":
+		return "--label"
 	default:
 		return "--code/--role"
 	}
