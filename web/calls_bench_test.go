@@ -17,10 +17,11 @@ import (
 	"github.com/regul-sante/regul/internal/testclock"
 )
 
-// BenchmarkCallsPage serves the Calls page from a database of a million
-// calls (two years of a region-wide line) and reports each scenario's p50
-// and p95 latency through the whole handler: session, scope, query,
-// template. The target is p95 ≤ 200 ms. Run it with
+// BenchmarkCallsPage serves the Calls page (and a year of statistics) from
+// a database of a million calls (two years of a region-wide line) and
+// reports each scenario's p50 and p95 latency through the whole handler:
+// session, scope, query, template. The targets are p95 ≤ 200 ms for the
+// calls, 1 s for the statistics. Run it with
 //
 //	go test ./web -run '^$' -bench BenchmarkCallsPage -benchtime 200x
 //
@@ -60,6 +61,8 @@ func BenchmarkCallsPage(b *testing.B) {
 		{"filtered_month_pending", "/t/cpts-coteaux/appels?du=2026-01-01&au=2026-01-31&issue=pending"},
 		{"filtered_teleexpertise", "/t/cpts-coteaux/appels?issue=teleexpertise"},
 		{"page_200", "/t/cpts-coteaux/appels?page=200"},
+		// The Statistiques page of a year, charts drawn (target ≤ 1 s).
+		{"statistics_year", "/t/cpts-coteaux/statistiques?du=2025-03-01&au=2026-02-28"},
 	} {
 		b.Run(sc.name, func(b *testing.B) {
 			var took []time.Duration
