@@ -54,13 +54,17 @@ func (s *Store) AddOverride(ctx context.Context, territoryID int64, in NewOverri
 	var id int64
 	// The check, the insert and the audit record commit together.
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var enrolled bool
+		// Locked until commit, as the shifts' check does: a removal of
+		// this enrolment waits, then sees the override.
+		var enrolmentID int64
 		err := tx.QueryRow(ctx, `
-			SELECT EXISTS (SELECT 1 FROM enrolment e JOIN specialty sp ON sp.id = e.specialty_id
-			                WHERE e.territory_id = $1 AND e.rpps = $2 AND e.role = 'requis'
-			                  AND e.specialty_id = $3 AND sp.territory_id = $1)`,
-			territoryID, rpps, in.SpecialtyID).Scan(&enrolled)
-		if err != nil {
+			SELECT e.id FROM enrolment e JOIN specialty sp ON sp.id = e.specialty_id
+			 WHERE e.territory_id = $1 AND e.rpps = $2 AND e.role = 'requis'
+			   AND e.specialty_id = $3 AND sp.territory_id = $1
+			   FOR KEY SHARE OF e`,
+			territoryID, rpps, in.SpecialtyID).Scan(&enrolmentID)
+		enrolled := err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("override: check enrolment: %w", err)
 		}
 		if !enrolled {

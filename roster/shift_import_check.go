@@ -20,6 +20,13 @@ func checkSpecialists(ctx context.Context, db querier, terr Territory, lines []*
 		last, first string
 		requisFor   []int64
 	}
+	// Inside a transaction the enrolments read stay locked until it ends:
+	// a concurrent removal of one of them (which locks it, then counts the
+	// shifts to come) waits for these shifts and then sees them.
+	if _, err := db.Exec(ctx, `SELECT 1 FROM enrolment WHERE territory_id = $1 AND role = 'requis' AND rpps = ANY($2)
+		FOR KEY SHARE`, terr.ID, rppsList); err != nil {
+		return fmt.Errorf("look up specialists: %w", err)
+	}
 	people := map[string]*person{}
 	rows, err := db.Query(ctx, `
 		SELECT p.rpps, p.last_name, p.first_name,
