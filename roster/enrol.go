@@ -21,6 +21,9 @@ type EnrolSpec struct {
 	// (and correct the names when it does).
 	LastName  string
 	FirstName string
+	// EnrolmentID, when set, makes this an edit of that enrolment: if it
+	// was removed meanwhile the edit is ErrNotFound, never a new enrolment.
+	EnrolmentID int64
 }
 
 // EnrolError says why an enrolment was refused.
@@ -114,6 +117,9 @@ func enrolTx(ctx context.Context, tx pgx.Tx, spec EnrolSpec) (Change, error) {
 	isNew := errors.Is(err, pgx.ErrNoRows)
 	if err != nil && !isNew {
 		return "", fmt.Errorf("enrol %s: %w", spec.RPPS, err)
+	}
+	if spec.EnrolmentID != 0 && (isNew || id != spec.EnrolmentID) {
+		return "", fmt.Errorf("enrolment %d of %s: %w", spec.EnrolmentID, spec.RPPS, ErrNotFound)
 	}
 	if spec.Role == Requis && len(spec.Phones) == 0 && len(phones) == 0 {
 		return "", &EnrolError{RPPS: spec.RPPS, Reason: "a requis needs at least one phone number (their mobile) to be rung"}

@@ -121,6 +121,16 @@ func TestEnrol(t *testing.T) {
 	if len(list) != 1 || strings.Join(list[0].Phones, ",") != "+33612000015,+33247000001" {
 		t.Fatalf("list: %+v", list)
 	}
+	// An edit of an enrolment removed meanwhile never brings it back.
+	edit := spec
+	edit.EnrolmentID = list[0].ID + 1000
+	if _, err := s.Enrol(ctx, edit); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("edit of another enrolment id: %v", err)
+	}
+	edit.EnrolmentID = list[0].ID
+	if got, err := s.Enrol(ctx, edit); err != nil || got != Unchanged {
+		t.Fatalf("edit of the enrolment itself: %s %v", got, err)
+	}
 	_, err := s.Enrol(ctx, EnrolSpec{TerritoryID: ter.ID, RPPS: "10002000023", Role: Requis, Specialty: "cardiologie", LastName: "BERNARD"})
 	var ee *EnrolError
 	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "needs at least one phone") {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -62,9 +63,14 @@ func (c *console) personPhones(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(problems) == 0 {
 		_, err := roster.NewStore(c.pool).Enrol(r.Context(), roster.EnrolSpec{
-			TerritoryID: visitOf(r).current.ID, RPPS: e.RPPS, Role: e.Role, Specialty: e.Specialty, Phones: phones})
+			TerritoryID: visitOf(r).current.ID, RPPS: e.RPPS, Role: e.Role, Specialty: e.Specialty, Phones: phones,
+			EnrolmentID: e.ID})
 		if err == nil {
 			http.Redirect(w, r, c.peopleBase(r)+"/"+strconv.FormatInt(e.ID, 10)+"?ok=telephones", http.StatusSeeOther)
+			return
+		}
+		if errors.Is(err, roster.ErrNotFound) {
+			c.notFound(w, r) // removed meanwhile: not brought back
 			return
 		}
 		var known bool
