@@ -86,18 +86,7 @@ func (q statsQuery) rawSeries(ctx context.Context, p period) (statsSeriesData, e
 	if err := rows.Err(); err != nil {
 		return d, err
 	}
-	d.rate, d.median, d.p90 = nanSlice(n), nanSlice(n), nanSlice(n)
-	for i := range n {
-		if asked[i] > 0 {
-			d.rate[i] = d.bridged[i] / float64(asked[i])
-		}
-		d.median[i], d.p90[i] = waits[i].percentile(0.5), waits[i].percentile(0.9)
-	}
-	d.totals.AnswerRate = math.NaN()
-	if d.totals.Asked > 0 {
-		d.totals.AnswerRate = float64(d.totals.Bridged) / float64(d.totals.Asked)
-	}
-	d.totals.Median, d.totals.P90 = all.percentile(0.5), all.percentile(0.9)
+	d.finish(asked, waits, all)
 	return d, nil
 }
 

@@ -142,6 +142,14 @@ func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, erro
 		return d, err
 	}
 
+	d.finish(asked, waits, all)
+	return d, nil
+}
+
+// finish turns the per-step counts and wait histograms into the rates
+// and percentiles the charts draw, and the period's.
+func (d *statsSeriesData) finish(asked []int, waits []waitHistogram, all waitHistogram) {
+	n := len(asked)
 	d.rate, d.median, d.p90 = nanSlice(n), nanSlice(n), nanSlice(n)
 	for i := range n {
 		if asked[i] > 0 {
@@ -154,7 +162,6 @@ func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, erro
 		d.totals.AnswerRate = float64(d.totals.Bridged) / float64(d.totals.Asked)
 	}
 	d.totals.Median, d.totals.P90 = all.percentile(0.5), all.percentile(0.9)
-	return d, nil
 }
 
 // askedResult says whether a call with a specialty and this result counts
