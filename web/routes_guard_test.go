@@ -36,7 +36,7 @@ var statePaths = []string{
 // without a session, without the CSRF token, and from a coordinator of
 // another territory (404, as if it did not exist) — whatever it does.
 func TestEveryStateChangeIsGuarded(t *testing.T) {
-	registered := registeredPostRoutes(t)
+	registered := registeredRoutes(t, "POST")
 	slices.Sort(registered)
 	listed := slices.Clone(statePaths)
 	slices.Sort(listed)
@@ -84,15 +84,39 @@ func TestEveryStateChangeIsGuarded(t *testing.T) {
 	}
 }
 
-// registeredPostRoutes reads the POST patterns of a territory that the
-// package's source registers.
-func registeredPostRoutes(t *testing.T) []string {
+// TestEveryPageIsScoped: every page of a territory sends to the login
+// without a session and answers 404 to a coordinator of another territory,
+// exports included.
+func TestEveryPageIsScoped(t *testing.T) {
+	env, _, _ := newConsoleEnv(t)
+	anonymous := env.browser(t)
+	vallee := env.browser(t)
+	vallee.signIn("vallee@cpts.example")
+	ids := regexp.MustCompile(`\{(call|callback|enrolment|shift|override)\}`)
+	pages := registeredRoutes(t, "GET")
+	if len(pages) < 10 {
+		t.Fatalf("only %d pages found in the source: %v", len(pages), pages)
+	}
+	for _, pattern := range pages {
+		path := ids.ReplaceAllString(strings.ReplaceAll(strings.TrimSuffix(pattern, "{$}"), "{territory}", "cpts-coteaux"), "1")
+		if a := anonymous.get(path); a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/connexion") {
+			t.Errorf("%s without a session: %d %s, want a redirect to the login", path, a.status, a.header.Get("Location"))
+		}
+		if a := vallee.get(path); a.status != http.StatusNotFound {
+			t.Errorf("%s from the vallée's coordinator: %d, want 404", path, a.status)
+		}
+	}
+}
+
+// registeredRoutes reads the patterns of a territory registered for the
+// method in the package's source.
+func registeredRoutes(t *testing.T, method string) []string {
 	t.Helper()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile(`"POST (/t/[^"]+)"`)
+	re := regexp.MustCompile(`"` + method + ` (/t/[^"]+)"`)
 	var out []string
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
