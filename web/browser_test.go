@@ -150,6 +150,12 @@ func TestBrowserConsole(t *testing.T) {
 		t.Fatalf("other territory shows %q", h1)
 	}
 	browseCalls(t, ctx, env)
+	for _, pg := range []struct{ path, name string }{
+		{"/t/cpts-coteaux/", "dashboard.png"}, {"/t/cpts-coteaux/rappels", "callbacks.png"}, {"/t/cpts-coteaux/journal", "journal.png"},
+	} {
+		browserStep(t, ctx, pg.path, chromedp.Navigate(base+pg.path), chromedp.WaitVisible(chromedp.CSS("h1")))
+		screenshot(t, ctx, pg.name)
+	}
 
 	t.Run("planning", func(t *testing.T) { browsePlanning(t, ctx, env) })
 	t.Run("people", func(t *testing.T) { browsePeople(t, ctx, env) })
