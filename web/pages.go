@@ -1,16 +1,12 @@
 package web
 
 import (
-	"encoding/json"
+	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/regul-sante/regul/coordinator"
 )
 
 type dashboardData struct {
@@ -55,54 +51,20 @@ type auditRow struct {
 	Detail string
 }
 
-// auditLabel is the French label of an audit action.
-func auditLabel(action string) string {
-	switch action {
-	case coordinator.ActionLogin:
-		return "Connexion"
-	case coordinator.ActionLoginFailed:
-		return "Échec de connexion"
-	case coordinator.ActionLogout:
-		return "Déconnexion"
-	case coordinator.ActionTOTPEnrolled:
-		return "Double authentification activée"
-	case coordinator.ActionCoordAdded:
-		return "Compte coordinateur créé"
-	case coordinator.ActionCoordDisabled:
-		return "Compte coordinateur désactivé"
-	case coordinator.ActionTOTPReset:
-		return "Double authentification réinitialisée"
-	case coordinator.ActionUnlock:
-		return "Médecin déverrouillé"
-	case actionCallbackDone:
-		return "Demande de rappel close"
-	case actionExportBilling:
-		return "Export du relevé des actes"
-	case actionExportARS:
-		return "Export des statistiques ARS"
-	case actionCallsExported:
-		return "Export de la liste des appels"
-	case actionTariffSet:
-		return "Tarif modifié"
-	}
-	if label, ok := planningAuditLabel(action); ok {
-		return label
-	}
-	if label, ok := peopleAuditLabel(action); ok {
-		return label
-	}
-	return action
-}
-
 // auditRows reads the current territory's journal, newest first, before
 // the row id `before` (0: from the newest).
 func (c *console) auditRows(r *http.Request, before int64, limit int) ([]auditRow, error) {
 	v := visitOf(r)
+	specialties, err := c.territorySpecialties(r)
+	if err != nil {
+		return nil, err
+	}
+	detail := newAuditDetail(v.current.Location, specialties)
 	rows, err := c.pool.Query(r.Context(), `SELECT id, at, actor, action, detail FROM audit_log
 		WHERE `+v.scope.where("territory_id", 1)+` AND territory_id = $2 AND ($3 = 0 OR id < $3)
 		ORDER BY at DESC, id DESC LIMIT $4`, v.scope.ids(), v.current.ID, before, limit)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("journal of %s: %w", v.current.Slug, err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (auditRow, error) {
 		var a auditRow
@@ -112,28 +74,9 @@ func (c *console) auditRows(r *http.Request, before int64, limit int) ([]auditRo
 		}
 		a.At = a.At.In(v.current.Location)
 		a.Action = auditLabel(a.Action)
-		a.Detail = describeDetail(raw)
+		a.Detail = detail.describe(raw)
 		return a, nil
 	})
-}
-
-// describeDetail shows a JSON detail as "key: value · key: value".
-func describeDetail(raw []byte) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		val, _ := json.Marshal(m[k])
-		parts = append(parts, k+" : "+strings.Trim(string(val), `"`))
-	}
-	return strings.Join(parts, " · ")
 }
 
 type journalData struct {
