@@ -9,39 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-type dashboardData struct {
-	GPs, Specialists, Locked, Specialties int
-	ShiftsNextWeek                        int
-	Recent                                []auditRow
-}
-
-// dashboard is the territory's home: what is enrolled, what needs a look,
-// what changed lately.
-func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
-	v := visitOf(r)
-	now := c.now()
-	var d dashboardData
-	err := c.pool.QueryRow(r.Context(), `
-		SELECT
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requerant'),
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requis'),
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.locked_until > $3),
-		  (SELECT count(*) FROM specialty s WHERE `+v.scope.where("s.territory_id", 1)+` AND s.territory_id = $2),
-		  (SELECT count(*) FROM shift sh WHERE `+v.scope.where("sh.territory_id", 1)+` AND sh.territory_id = $2
-		      AND sh.during && tstzrange($3, $4))`,
-		v.scope.ids(), v.current.ID, now, now.Add(7*24*time.Hour)).
-		Scan(&d.GPs, &d.Specialists, &d.Locked, &d.Specialties, &d.ShiftsNextWeek)
-	if err != nil {
-		c.serverError(w, r, "dashboard", err)
-		return
-	}
-	if d.Recent, err = c.auditRows(r, 0, 8); err != nil {
-		c.serverError(w, r, "dashboard journal", err)
-		return
-	}
-	c.render(w, r, http.StatusOK, "dashboard", page{Title: "Tableau de bord", Section: "", Data: d})
-}
-
 // auditRow is one line of the journal.
 type auditRow struct {
 	ID     int64
