@@ -1,50 +1,13 @@
 package web
 
 import (
-	"encoding/json"
+	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/regul-sante/regul/coordinator"
 )
-
-type dashboardData struct {
-	GPs, Specialists, Locked, Specialties int
-	ShiftsNextWeek                        int
-	Recent                                []auditRow
-}
-
-// dashboard is the territory's home: what is enrolled, what needs a look,
-// what changed lately.
-func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
-	v := visitOf(r)
-	now := c.now()
-	var d dashboardData
-	err := c.pool.QueryRow(r.Context(), `
-		SELECT
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requerant'),
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requis'),
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.locked_until > $3),
-		  (SELECT count(*) FROM specialty s WHERE `+v.scope.where("s.territory_id", 1)+` AND s.territory_id = $2),
-		  (SELECT count(*) FROM shift sh WHERE `+v.scope.where("sh.territory_id", 1)+` AND sh.territory_id = $2
-		      AND sh.during && tstzrange($3, $4))`,
-		v.scope.ids(), v.current.ID, now, now.Add(7*24*time.Hour)).
-		Scan(&d.GPs, &d.Specialists, &d.Locked, &d.Specialties, &d.ShiftsNextWeek)
-	if err != nil {
-		c.serverError(w, r, "dashboard", err)
-		return
-	}
-	if d.Recent, err = c.auditRows(r, 0, 8); err != nil {
-		c.serverError(w, r, "dashboard journal", err)
-		return
-	}
-	c.render(w, r, http.StatusOK, "dashboard", page{Title: "Tableau de bord", Section: "", Data: d})
-}
 
 // auditRow is one line of the journal.
 type auditRow struct {
@@ -55,54 +18,20 @@ type auditRow struct {
 	Detail string
 }
 
-// auditLabel is the French label of an audit action.
-func auditLabel(action string) string {
-	switch action {
-	case coordinator.ActionLogin:
-		return "Connexion"
-	case coordinator.ActionLoginFailed:
-		return "Échec de connexion"
-	case coordinator.ActionLogout:
-		return "Déconnexion"
-	case coordinator.ActionTOTPEnrolled:
-		return "Double authentification activée"
-	case coordinator.ActionCoordAdded:
-		return "Compte coordinateur créé"
-	case coordinator.ActionCoordDisabled:
-		return "Compte coordinateur désactivé"
-	case coordinator.ActionTOTPReset:
-		return "Double authentification réinitialisée"
-	case coordinator.ActionUnlock:
-		return "Médecin déverrouillé"
-	case actionCallbackDone:
-		return "Demande de rappel close"
-	case actionExportBilling:
-		return "Export du relevé des actes"
-	case actionExportARS:
-		return "Export des statistiques ARS"
-	case actionCallsExported:
-		return "Export de la liste des appels"
-	case actionTariffSet:
-		return "Tarif modifié"
-	}
-	if label, ok := planningAuditLabel(action); ok {
-		return label
-	}
-	if label, ok := peopleAuditLabel(action); ok {
-		return label
-	}
-	return action
-}
-
 // auditRows reads the current territory's journal, newest first, before
 // the row id `before` (0: from the newest).
 func (c *console) auditRows(r *http.Request, before int64, limit int) ([]auditRow, error) {
 	v := visitOf(r)
+	specialties, err := c.territorySpecialties(r)
+	if err != nil {
+		return nil, err
+	}
+	detail := newAuditDetail(v.current.Location, specialties)
 	rows, err := c.pool.Query(r.Context(), `SELECT id, at, actor, action, detail FROM audit_log
 		WHERE `+v.scope.where("territory_id", 1)+` AND territory_id = $2 AND ($3 = 0 OR id < $3)
 		ORDER BY at DESC, id DESC LIMIT $4`, v.scope.ids(), v.current.ID, before, limit)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("journal of %s: %w", v.current.Slug, err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (auditRow, error) {
 		var a auditRow
@@ -112,28 +41,9 @@ func (c *console) auditRows(r *http.Request, before int64, limit int) ([]auditRo
 		}
 		a.At = a.At.In(v.current.Location)
 		a.Action = auditLabel(a.Action)
-		a.Detail = describeDetail(raw)
+		a.Detail = detail.describe(raw)
 		return a, nil
 	})
-}
-
-// describeDetail shows a JSON detail as "key: value · key: value".
-func describeDetail(raw []byte) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		val, _ := json.Marshal(m[k])
-		parts = append(parts, k+" : "+strings.Trim(string(val), `"`))
-	}
-	return strings.Join(parts, " · ")
 }
 
 type journalData struct {
