@@ -24,9 +24,10 @@ func todoSection(t *testing.T, b *browser, path string) string {
 }
 
 // TestHomeTodo: the home page lists a roster gap, an open callback, an
-// outcome pending for more than a day, a refused SMS and a locked doctor,
-// each linking to the page that fixes it; another territory's items never
-// count; « Rien à traiter » once all are dealt with.
+// outcome pending for more than a day, the refused or uncertain SMS not
+// marked handled (however old) and a locked doctor, each linking to the page
+// that fixes it; another territory's items never count; « Rien à traiter »
+// once all are dealt with.
 func TestHomeTodo(t *testing.T) {
 	env, clock, fx := newConsoleEnv(t)
 	ctx := context.Background()
@@ -72,7 +73,7 @@ func TestHomeTodo(t *testing.T) {
 			fmt.Sprintf("test:%d:%s:%d", territory, status, at.Unix()), territory, status, at)
 	}
 	sms(fx.coteaux, "failed", now.Add(-time.Hour))
-	sms(fx.coteaux, "unknown", now.Add(-10*24*time.Hour)) // older than the week: the Rappels page keeps it
+	sms(fx.coteaux, "unknown", now.Add(-10*24*time.Hour)) // old, but nobody followed it up: still counts
 	sms(fx.coteaux, "sent", now.Add(-time.Hour))
 	sms(fx.vallee, "unknown", now.Add(-time.Hour))
 
@@ -80,7 +81,7 @@ func TestHomeTodo(t *testing.T) {
 		"pédiatrie : 1 trou mercredi 04/03 12:00 → 14:00":               `href="planning?semaine=2026-W10&amp;specialite=pediatrie"`,
 		"1 demande de rappel ouverte · il y a 2 h 10":                   `href="rappels"`,
 		"1 appel mis en relation sans issue saisie depuis plus de 24 h": `href="appels?issue=pending"`,
-		"1 SMS refusé ou incertain ces 7 derniers jours":                `href="rappels#sms-problems"`,
+		"2 SMS refusés ou incertains":                                   `href="rappels#sms-problems"`,
 		"1 médecin verrouillé après des codes erronés":                  `href="personnes"`,
 	}
 	check := func(name, todo string) {
@@ -115,7 +116,8 @@ func TestHomeTodo(t *testing.T) {
 	shift(fx.coteaux, pedia, "10002000064", gapStart, gapEnd)
 	exec(`UPDATE callback_request SET done_at = $2, done_by = 'coteaux@cpts.example' WHERE call_id = $1`, callback, now)
 	exec(`UPDATE call SET outcome_status = 'keyed' WHERE id = $1`, oldPending)
-	exec(`UPDATE sms_outbox SET status = 'sent' WHERE territory_id = $1`, fx.coteaux)
+	exec(`UPDATE sms_outbox SET handled_at = $2, handled_by = 'coteaux@cpts.example'
+		WHERE territory_id = $1 AND status IN ('failed', 'unknown')`, fx.coteaux, now)
 	exec(`UPDATE enrolment SET locked_until = NULL WHERE id = $1`, fx.dubois)
 	todo := todoSection(t, coteaux, "/t/cpts-coteaux/")
 	if !strings.Contains(todo, "Rien à traiter") || strings.Contains(todo, "<li") {

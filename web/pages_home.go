@@ -17,7 +17,6 @@ import (
 const (
 	homeGapDays       = 7
 	homePendingAfter  = 24 * time.Hour
-	homeSMSLookBack   = 7 * 24 * time.Hour
 	homeRecentJournal = 8
 )
 
@@ -51,6 +50,8 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 	var n homeCounts
 	// An outcome is pending from the end of the call; started_at bounds it
 	// too so that the partial index call_territory_pending serves the count.
+	// An SMS problem counts until a coordinator marks it handled, however
+	// old: the partial index sms_outbox_territory_problems serves it.
 	err := c.pool.QueryRow(r.Context(), `
 		SELECT
 		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requerant'),
@@ -66,8 +67,8 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 		  (SELECT count(*) FROM call cl WHERE `+v.scope.where("cl.territory_id", 1)+` AND cl.territory_id = $2
 		      AND cl.outcome_status = 'pending' AND cl.started_at < $5 AND coalesce(cl.ended_at, cl.started_at) < $5),
 		  (SELECT count(*) FROM sms_outbox o WHERE `+v.scope.where("o.territory_id", 1)+` AND o.territory_id = $2
-		      AND o.status IN ('failed', 'unknown') AND o.created_at >= $6)`,
-		v.scope.ids(), v.current.ID, now, now.Add(homeGapDays*24*time.Hour), now.Add(-homePendingAfter), now.Add(-homeSMSLookBack)).
+		      AND o.status IN ('failed', 'unknown') AND o.handled_at IS NULL)`,
+		v.scope.ids(), v.current.ID, now, now.Add(homeGapDays*24*time.Hour), now.Add(-homePendingAfter)).
 		Scan(&d.GPs, &d.Specialists, &d.Locked, &d.Specialties, &d.ShiftsNextWeek,
 			&n.callbacks, &n.oldestCallback, &n.pending, &n.smsProblems)
 	if err != nil {
@@ -128,7 +129,7 @@ func homeTodo(gaps []roster.Gap, n homeCounts, locked int, now time.Time, loc *t
 	}
 	if n.smsProblems > 0 {
 		todo = append(todo, todoItem{
-			Text: frCount(n.smsProblems, "SMS refusé ou incertain", "SMS refusés ou incertains") + " ces 7 derniers jours",
+			Text: frCount(n.smsProblems, "SMS refusé ou incertain", "SMS refusés ou incertains"),
 			Href: "rappels#sms-problems", Tone: "warn",
 		})
 	}
