@@ -47,6 +47,8 @@ func auditLabel(action string) string {
 		return "Annuaire importé"
 	case actionCallbackDone:
 		return "Demande de rappel close"
+	case actionSMSHandled:
+		return "SMS refusé ou incertain marqué traité"
 	case actionExportBilling:
 		return "Export du relevé des actes"
 	case actionExportARS:
@@ -123,7 +125,7 @@ func (f auditDetail) pairs(m map[string]any) string {
 
 func (f auditDetail) pair(k string, v any) string {
 	switch k {
-	case "enrolment", "shift", "override":
+	case "enrolment", "shift", "override", "sms":
 		return "" // row ids: nothing a coordinator can look up
 	case "until":
 		return "jusqu'au " + f.instant(v)
@@ -143,6 +145,8 @@ func (f auditDetail) pair(k string, v any) string {
 		return "modifications : " + f.mapValue(v, changeLabel)
 	case "before":
 		return "avant : " + f.value(v)
+	case "kind":
+		return "message : " + smsKindLabel(f.value(v))
 	}
 	label, ok := map[string]string{
 		"rpps": "RPPS", "reference": "référence", "admin": "administrateur", "email": "e-mail",

@@ -16,6 +16,10 @@ import (
 // callback request.
 const actionCallbackDone = "callback.done"
 
+// actionSMSHandled is the journal's action when a coordinator says they
+// followed up a refused or uncertain SMS.
+const actionSMSHandled = "sms.handled"
+
 type callbackRow struct {
 	ID        int64
 	At        time.Time
@@ -26,6 +30,7 @@ type callbackRow struct {
 }
 
 type smsProblem struct {
+	ID      int64
 	At      time.Time
 	Kind    string
 	To      string
@@ -57,7 +62,8 @@ func smsKindLabel(k string) string {
 }
 
 // callbacksPage lists the open callback requests (until marked done) and
-// the SMS that could not be delivered or whose fate is unknown.
+// the SMS that could not be delivered or whose fate is unknown (until
+// marked handled).
 func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	ctx := r.Context()
@@ -86,8 +92,9 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, "callbacks", err)
 		return
 	}
-	rows, err = c.pool.Query(ctx, `SELECT created_at, kind, recipient, status, coalesce(error_code, 0), coalesce(error_message, '')
-		FROM sms_outbox WHERE `+v.scope.where("territory_id", 1)+` AND territory_id = $2 AND status IN ('failed', 'unknown')
+	rows, err = c.pool.Query(ctx, `SELECT id, created_at, kind, recipient, status, coalesce(error_code, 0), coalesce(error_message, '')
+		FROM sms_outbox WHERE `+v.scope.where("territory_id", 1)+` AND territory_id = $2
+		 AND status IN ('failed', 'unknown') AND handled_at IS NULL
 		ORDER BY created_at DESC LIMIT 100`, v.scope.ids(), v.current.ID)
 	if err != nil {
 		c.serverError(w, r, "sms problems", err)
@@ -95,7 +102,7 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Problems, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (smsProblem, error) {
 		var p smsProblem
-		err := row.Scan(&p.At, &p.Kind, &p.To, &p.Status, &p.Code, &p.Message)
+		err := row.Scan(&p.ID, &p.At, &p.Kind, &p.To, &p.Status, &p.Code, &p.Message)
 		p.Kind = smsKindLabel(p.Kind)
 		return p, err
 	})
@@ -104,8 +111,11 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := page{Title: "Rappels", Section: "rappels", Data: d}
-	if r.URL.Query().Get("ok") == "fait" {
+	switch r.URL.Query().Get("ok") {
+	case "fait":
 		pg.Flash = "La demande de rappel est close."
+	case "sms":
+		pg.Flash = "Le SMS est marqué comme traité."
 	}
 	c.render(w, r, http.StatusOK, "callbacks", pg)
 }
@@ -140,4 +150,50 @@ func (c *console) callbackDone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/t/"+v.current.Slug+"/rappels?ok=fait", http.StatusSeeOther)
+}
+
+// smsHandled marks a refused or uncertain SMS of the current territory as
+// followed up. Marking it again (a second tab, a double click) changes
+// nothing and writes no second journal row.
+func (c *console) smsHandled(w http.ResponseWriter, r *http.Request) {
+	v := visitOf(r)
+	id, err := strconv.ParseInt(r.PathValue("sms"), 10, 64)
+	if err != nil {
+		c.notFound(w, r)
+		return
+	}
+	err = pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
+		// FOR UPDATE: of two concurrent marks, the second reads the first's
+		// handled_at once it commits, so only one journal row is written.
+		var kind, callID string
+		var handled bool
+		err := tx.QueryRow(r.Context(), `SELECT kind, coalesce(call_id::text, ''), handled_at IS NOT NULL FROM sms_outbox
+			WHERE id = $3 AND status IN ('failed', 'unknown') AND `+v.scope.where("territory_id", 1)+` AND territory_id = $2
+			FOR UPDATE`, v.scope.ids(), v.current.ID, id).Scan(&kind, &callID, &handled)
+		if err != nil || handled {
+			return err
+		}
+		if _, err := tx.Exec(r.Context(), `UPDATE sms_outbox SET handled_at = $2, handled_by = $3 WHERE id = $1`,
+			id, c.now(), v.sess.Account.Email); err != nil {
+			return err
+		}
+		// The row id and the kind say which message; neither its text nor
+		// its recipient goes to the journal.
+		detail := map[string]any{"sms": id, "kind": kind}
+		if callID != "" {
+			detail["reference"] = notify.Reference(callID)
+		}
+		return c.accounts.AuditTx(r.Context(), tx, coordinator.AuditEntry{
+			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionSMSHandled, Detail: detail,
+		})
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		c.notFound(w, r)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, "mark SMS handled", err)
+		return
+	}
+	http.Redirect(w, r, "/t/"+v.current.Slug+"/rappels?ok=sms", http.StatusSeeOther)
 }

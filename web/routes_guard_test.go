@@ -17,6 +17,7 @@ import (
 var statePaths = []string{
 	"/t/{territory}/appels/{call}/rappel-fait",
 	"/t/{territory}/rappels/{callback}/fait",
+	"/t/{territory}/rappels/sms/{sms}/traite",
 	"/t/{territory}/exports/tarifs",
 	"/t/{territory}/personnes/ajouter",
 	"/t/{territory}/personnes/{enrolment}/telephones",
@@ -52,7 +53,7 @@ func TestEveryStateChangeIsGuarded(t *testing.T) {
 	vallee := env.browser(t)
 	vallee.signIn("vallee@cpts.example")
 	valleeToken := vallee.csrf("/t/cpts-vallee/personnes")
-	ids := regexp.MustCompile(`\{(call|callback|enrolment|shift|override)\}`)
+	ids := regexp.MustCompile(`\{(call|callback|sms|enrolment|shift|override)\}`)
 
 	var journalBefore int
 	if err := env.pool.QueryRow(t.Context(), `SELECT count(*) FROM audit_log`).Scan(&journalBefore); err != nil {
@@ -92,7 +93,7 @@ func TestEveryPageIsScoped(t *testing.T) {
 	anonymous := env.browser(t)
 	vallee := env.browser(t)
 	vallee.signIn("vallee@cpts.example")
-	ids := regexp.MustCompile(`\{(call|callback|enrolment|shift|override)\}`)
+	ids := regexp.MustCompile(`\{(call|callback|sms|enrolment|shift|override)\}`)
 	pages := registeredRoutes(t, "GET")
 	if len(pages) < 10 {
 		t.Fatalf("only %d pages found in the source: %v", len(pages), pages)
