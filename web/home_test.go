@@ -80,7 +80,7 @@ func TestHomeTodo(t *testing.T) {
 	want := map[string]string{
 		"pédiatrie : 1 trou mercredi 04/03 12:00 → 14:00":               `href="planning?semaine=2026-W10&amp;specialite=pediatrie"`,
 		"1 demande de rappel ouverte · il y a 2 h 10":                   `href="rappels"`,
-		"1 appel mis en relation sans issue saisie depuis plus de 24 h": `href="appels?issue=pending"`,
+		"1 appel mis en relation sans issue saisie depuis plus de 24 h": `href="appels?au=2026-03-01&amp;issue=pending"`,
 		"2 SMS refusés ou incertains":                                   `href="rappels#sms-problems"`,
 		"1 médecin verrouillé après des codes erronés":                  `href="personnes"`,
 	}

@@ -124,7 +124,10 @@ func homeTodo(gaps []roster.Gap, n homeCounts, locked int, now time.Time, loc *t
 	if n.pending > 0 {
 		todo = append(todo, todoItem{
 			Text: frCount(n.pending, "appel mis en relation", "appels mis en relation") + " sans issue saisie depuis plus de 24 h",
-			Href: "appels?" + url.Values{"issue": {"pending"}}.Encode(), Tone: "warn",
+			// The calls page filters whole days: up to the day 24 h ago
+			// lists these calls, and few younger ones.
+			Href: "appels?" + url.Values{"issue": {"pending"}, "au": {now.Add(-24 * time.Hour).In(loc).Format("2006-01-02")}}.Encode(),
+			Tone: "warn",
 		})
 	}
 	if n.smsProblems > 0 {
