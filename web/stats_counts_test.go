@@ -121,14 +121,7 @@ func (q statsQuery) rawHours(ctx context.Context, p period) (statsHoursData, err
 		return statsHoursData{}, err
 	}
 	defer rows.Close()
-	d := statsHoursData{days: []string{"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}}
-	for h := range 24 {
-		d.hours = append(d.hours, time.Date(2000, 1, 1, h, 0, 0, 0, time.UTC).Format("15h"))
-	}
-	d.counts = make([][]float64, 7)
-	for i := range d.counts {
-		d.counts[i] = make([]float64, 24)
-	}
+	d := newStatsHours()
 	for rows.Next() {
 		var hour time.Time
 		var n int

@@ -299,6 +299,19 @@ type statsHoursData struct {
 	counts      [][]float64 // [weekday Monday..Sunday][hour 0..23]
 }
 
+// newStatsHours is an empty week of hours, Monday first.
+func newStatsHours() statsHoursData {
+	d := statsHoursData{days: []string{"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}}
+	for h := range 24 {
+		d.hours = append(d.hours, time.Date(2000, 1, 1, h, 0, 0, 0, time.UTC).Format("15h"))
+	}
+	d.counts = make([][]float64, 7)
+	for i := range d.counts {
+		d.counts[i] = make([]float64, 24)
+	}
+	return d
+}
+
 // hours counts the period's calls per weekday and hour, territory time.
 func (q statsQuery) hours(ctx context.Context, p period) (statsHoursData, error) {
 	from, to := p.days()
@@ -313,14 +326,7 @@ func (q statsQuery) hours(ctx context.Context, p period) (statsHoursData, error)
 		return statsHoursData{}, err
 	}
 	defer rows.Close()
-	d := statsHoursData{days: []string{"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}}
-	for h := range 24 {
-		d.hours = append(d.hours, time.Date(2000, 1, 1, h, 0, 0, 0, time.UTC).Format("15h"))
-	}
-	d.counts = make([][]float64, 7)
-	for i := range d.counts {
-		d.counts[i] = make([]float64, 24)
-	}
+	d := newStatsHours()
 	for rows.Next() {
 		var isoWeekday, hour, n int
 		if err := rows.Scan(&isoWeekday, &hour, &n); err != nil {
