@@ -71,18 +71,28 @@ func (c *console) unauthenticated(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "authentification requise", http.StatusUnauthorized)
 }
 
+// session loads the request's session; without a live one it has
+// answered (login or 401) and returns false.
+func (c *console) session(w http.ResponseWriter, r *http.Request) (coordinator.Session, bool) {
+	sess, err := c.loadSession(r)
+	if errors.Is(err, coordinator.ErrSessionExpired) {
+		c.clearSessionCookie(w, r)
+		c.unauthenticated(w, r)
+		return sess, false
+	}
+	if err != nil {
+		c.serverError(w, r, "load session", err)
+		return sess, false
+	}
+	return sess, true
+}
+
 // signedIn runs h for a session that passed both factors, after the CSRF
 // check of state-changing requests.
 func (c *console) signedIn(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess, err := c.loadSession(r)
-		if errors.Is(err, coordinator.ErrSessionExpired) {
-			c.clearSessionCookie(w, r)
-			c.unauthenticated(w, r)
-			return
-		}
-		if err != nil {
-			c.serverError(w, r, "load session", err)
+		sess, ok := c.session(w, r)
+		if !ok {
 			return
 		}
 		if !sess.MFADone {
@@ -125,14 +135,8 @@ func (c *console) inTerritory(h http.HandlerFunc) http.Handler {
 // pendingOnly runs h for a session between password and second factor.
 func (c *console) pendingOnly(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess, err := c.loadSession(r)
-		if errors.Is(err, coordinator.ErrSessionExpired) {
-			c.clearSessionCookie(w, r)
-			c.unauthenticated(w, r)
-			return
-		}
-		if err != nil {
-			c.serverError(w, r, "load session", err)
+		sess, ok := c.session(w, r)
+		if !ok {
 			return
 		}
 		if sess.MFADone {
