@@ -20,7 +20,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-const traceDir = "../../shared/ari-reference/traces"
+// traceDir holds traces recorded from a real Asterisk 22.10.1 (format:
+// testdata/ari-traces/README.md). They live in the repository so that a
+// fresh clone replays them.
+const traceDir = "../testdata/ari-traces"
 
 // ignoredEvents are event types the emulator does not produce: it has no
 // dialplan, no device states and no caller-id updates (a known difference).
