@@ -69,7 +69,7 @@ func TestShutdownHangsUp(t *testing.T) {
 			out, err := s.Dial(ctx, dialReq("call-4-1"))
 			if err == nil {
 				close(ready)
-				r.dialErr = out.WaitAnswer(context.Background())
+				r.dialErr = out.WaitAnswer(context.Background(), nil)
 			}
 		}
 		<-call.Context().Done()

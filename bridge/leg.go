@@ -40,6 +40,7 @@ type leg struct {
 	playbacks  map[string]string // our playback id → last state seen ("" before PlaybackStarted)
 	state      string            // channel state: Down, Ring, Ringing, Up, Busy...
 	ringing    bool              // ringing (or answered) was seen
+	alerted    bool              // the network said the phone rings (or is in progress)
 	inStasis   bool
 	answered   bool   // outbound: Up and in Stasis at least once
 	confirmed  uint64 // resync generation at which the channel was known to exist; 0: not yet
@@ -107,7 +108,7 @@ func (l *leg) apply(e *event) {
 			l.dialStatus = e.DialStatus
 		}
 		if e.DialStatus == "RINGING" || e.DialStatus == "PROGRESS" {
-			l.ringing = true
+			l.ringing, l.alerted = true, true
 		}
 	case "ChannelDtmfReceived":
 		if len(e.Digit) == 1 && isKey(e.Digit[0]) {
@@ -142,6 +143,9 @@ func (l *leg) setStateLocked(state string) {
 	l.state = state
 	if state == "Ringing" || state == "Up" {
 		l.ringing = true
+	}
+	if state == "Ringing" {
+		l.alerted = true
 	}
 	if l.outbound && state == "Up" && l.inStasis {
 		l.answered = true

@@ -151,10 +151,22 @@ func (l *leg) giveUp(still func() bool, why *ivr.DialError, reason ivr.HangupRea
 
 // WaitAnswer returns nil once the channel is answered and in our
 // application (so it can be bridged), or a *ivr.DialError. See ivr.OutboundLeg.
-func (o outboundLeg) WaitAnswer(ctx context.Context) error {
+func (o outboundLeg) WaitAnswer(ctx context.Context, ringing func()) error {
 	l := o.leg
-	if err := l.await(ctx, nil, func() bool { return l.answered || l.ended != nil }); err != nil {
-		return err
+	for {
+		tell := false
+		err := l.await(ctx, nil, func() bool {
+			tell = ringing != nil && l.alerted
+			return tell || l.answered || l.ended != nil
+		})
+		if err != nil {
+			return err
+		}
+		if !tell {
+			break
+		}
+		ringing()
+		ringing = nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

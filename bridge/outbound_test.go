@@ -38,7 +38,7 @@ func TestOriginateAnswerConnect(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := out.WaitAnswer(ctx); err != nil {
+			if err := out.WaitAnswer(ctx, nil); err != nil {
 				return err
 			}
 			if err := out.Play(ctx, false, "sound:regul/whisper"); err != nil {
@@ -98,7 +98,7 @@ func TestDialResults(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Dial: %v", err)
 			}
-			err = out.WaitAnswer(ctx)
+			err = out.WaitAnswer(ctx, nil)
 			var de *ivr.DialError
 			if !errors.As(err, &de) || de.Result != tc.want {
 				t.Fatalf("WaitAnswer = %v, want %s", err, tc.want)
@@ -134,7 +134,7 @@ func TestDialCancelled(t *testing.T) {
 		t.Fatalf("Hangup: %v", err)
 	}
 	var de *ivr.DialError
-	if err := out.WaitAnswer(ctx); !errors.As(err, &de) || de.Result != ivr.DialCancelled {
+	if err := out.WaitAnswer(ctx, nil); !errors.As(err, &de) || de.Result != ivr.DialCancelled {
 		t.Fatalf("WaitAnswer = %v, want cancelled", err)
 	}
 	if err := out.Hangup(ctx, ivr.HangupNormal); err != nil {
@@ -168,7 +168,7 @@ func TestDialIdempotent(t *testing.T) {
 		t.Fatalf("Dial from another controller: %v", err)
 	}
 	for _, l := range []ivr.OutboundLeg{first, adopted} {
-		if err := l.WaitAnswer(ctx); err != nil {
+		if err := l.WaitAnswer(ctx, nil); err != nil {
 			t.Fatalf("WaitAnswer: %v", err)
 		}
 	}
@@ -197,7 +197,7 @@ func TestConnectGoneLeg(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := out.WaitAnswer(ctx); err != nil {
+			if err := out.WaitAnswer(ctx, nil); err != nil {
 				return err
 			}
 			<-out.Context().Done()

@@ -152,7 +152,7 @@ func TestOutboundOutcomesFromEvents(t *testing.T) {
 			for _, e := range tc.events {
 				deliver(s, e)
 			}
-			err := outboundLeg{l}.WaitAnswer(context.Background())
+			err := outboundLeg{l}.WaitAnswer(context.Background(), nil)
 			var de *ivr.DialError
 			if !errors.As(err, &de) || de.Result != tc.want || de.Cause != tc.cause {
 				t.Fatalf("WaitAnswer = %v, want %s cause %d", err, tc.want, tc.cause)
@@ -171,12 +171,12 @@ func TestOutboundAnsweredOnlyOnceInStasis(t *testing.T) {
 	deliver(s, `{"type":"Dial","dialstatus":"ANSWER","peer":`+chanJSON(id, "Up")+`}`)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if err := (outboundLeg{l}).WaitAnswer(ctx); !errors.Is(err, context.DeadlineExceeded) {
+	if err := (outboundLeg{l}).WaitAnswer(ctx, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("answered before StasisStart: %v", err)
 	}
 	deliver(s, stasisStart(id, `["dialed","call-1-2"]`))
 	deliver(s, `{"type":"ChannelStateChange","channel":`+chanJSON(id, "Up")+`}`)
-	if err := (outboundLeg{l}).WaitAnswer(context.Background()); err != nil {
+	if err := (outboundLeg{l}).WaitAnswer(context.Background(), nil); err != nil {
 		t.Fatalf("WaitAnswer after StasisStart: %v", err)
 	}
 	if len(s.incoming) != 0 {
@@ -190,7 +190,7 @@ func TestWaitsEndWithTheirContext(t *testing.T) {
 	why := errors.New("hunt over")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(why)
-	if err := (outboundLeg{l}).WaitAnswer(ctx); !errors.Is(err, why) {
+	if err := (outboundLeg{l}).WaitAnswer(ctx, nil); !errors.Is(err, why) {
 		t.Fatalf("WaitAnswer = %v, want the context's cause", err)
 	}
 	if _, err := l.ReadDigit(ctx, time.Minute); !errors.Is(err, why) {

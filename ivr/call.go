@@ -32,6 +32,10 @@ type call struct {
 	// too, which outlives the GP's leg.
 	serverCtx context.Context
 	started   time.Time
+	// huntStarted is when the first specialist's phone was dialled: time
+	// to specialist runs from it to the bridge (calllog.Record has the
+	// same definition, and so do the statistics).
+	huntStarted time.Time
 
 	mu  sync.Mutex // guards seq: events are numbered without gaps
 	seq int

@@ -24,6 +24,7 @@ func (s *Script) converse(c *call, sp *specialist) error {
 	}
 	c.bridged = true
 	s.record(c, calllog.Event{Kind: calllog.Bridged, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
+	s.metrics.TimeToSpecialist(s.clock.Now().Sub(c.huntStarted))
 	c.log.Info("bridged", zap.String("requis", sp.cand.RPPS))
 
 	tooLong := make(chan struct{})

@@ -120,7 +120,7 @@ type Metrics interface {
 	CallStarted()                         // a call is in progress
 	CallEnded(result calllog.Result)      // …and no longer, with its result
 	AttemptEnded(calllog.AttemptResult)   // one specialist leg ended
-	TimeToSpecialist(d time.Duration)     // from call start to a specialist's accept
+	TimeToSpecialist(d time.Duration)     // from the first specialist dialled to the bridge
 	OutcomeKeyed(outcome calllog.Outcome) // the specialist keyed the outcome
 	OutcomePending()                      // the specialist left without keying it
 }

@@ -317,13 +317,16 @@ type dialPlan struct {
 }
 
 // WaitAnswer plays the plan.
-func (l *fakeLeg) WaitAnswer(ctx context.Context) error {
+func (l *fakeLeg) WaitAnswer(ctx context.Context, ringing func()) error {
 	p := l.plan
 	if p.gpLeaves {
 		l.sw.gp.goneBy("party", 16)
 	}
 	if err := l.alive(ctx); err != nil {
 		return err
+	}
+	if p.ring > 0 && ringing != nil {
+		ringing()
 	}
 	l.clock.Advance(p.ring)
 	if ctx.Err() != nil {

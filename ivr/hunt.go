@@ -77,6 +77,9 @@ func (s *Script) ringChain(c *call, ctx context.Context, chain []roster.Candidat
 func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone string) *specialist {
 	c.attempts++
 	n := c.attempts
+	if n == 1 {
+		c.huntStarted = s.clock.Now()
+	}
 	log := c.log.With(zap.Int("attempt", n), zap.Int("rank", cand.Rank),
 		zap.String("requis", cand.RPPS), zap.String("phone", maskNumber(phone)))
 	s.record(c, calllog.Event{Kind: calllog.AttemptStarted, Attempt: n, RPPS: cand.RPPS, Phone: phone, Rank: cand.Rank})
@@ -94,7 +97,8 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 		return nil
 	}
 	c.legs = append(c.legs, leg)
-	if err := leg.WaitAnswer(ctx); err != nil {
+	rang := func() { s.record(c, calllog.Event{Kind: calllog.AttemptRinging, Attempt: n}) }
+	if err := leg.WaitAnswer(ctx, rang); err != nil {
 		s.hangupLeg(c, leg)
 		res, cause := unanswered(ctx, err)
 		log.Info("not answered", zap.String("result", string(res)), zap.Error(err))
@@ -120,7 +124,6 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 	}
 	log.Info("specialist accepted")
 	s.attemptEnded(c, n, res, 0)
-	s.metrics.TimeToSpecialist(s.clock.Now().Sub(c.started))
 	return &specialist{leg: leg, cand: cand, phone: phone, attempt: n}
 }
 

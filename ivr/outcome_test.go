@@ -108,7 +108,7 @@ func TestSpecialistLeavesFirstIsRecorded(t *testing.T) {
 	h.run()
 	expectSeq(t, "events", h.kinds(), []calllog.Kind{
 		calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered, calllog.Identified,
-		calllog.SpecialtyChosen, calllog.AttemptStarted, calllog.AttemptAnswered, calllog.AttemptEnded,
+		calllog.SpecialtyChosen, calllog.AttemptStarted, calllog.AttemptRinging, calllog.AttemptAnswered, calllog.AttemptEnded,
 		calllog.Bridged, calllog.LegHungUp, calllog.OutcomePending, calllog.CallEnded,
 	})
 	if ev := h.events(calllog.LegHungUp)[0]; ev.Party != "specialist" {

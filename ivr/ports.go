@@ -58,7 +58,9 @@ type OutboundLeg interface {
 	Leg
 	// WaitAnswer returns nil once the far end answers, or a *DialError
 	// (busy, no answer, failed) when the attempt ends without an answer.
-	WaitAnswer(ctx context.Context) error
+	// ringing, when not nil, is called once, on the caller's goroutine,
+	// when the network first reports the phone ringing (or in progress).
+	WaitAnswer(ctx context.Context, ringing func()) error
 }
 
 // Switch places outbound legs and mixes legs together.

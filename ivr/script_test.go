@@ -23,7 +23,7 @@ func TestHappyPath(t *testing.T) {
 		cat(whisperTo("cardiologie", false), ids("outcome_menu", "delay_menu", "outcome_saved")))
 	expectSeq(t, "events", h.kinds(), []calllog.Kind{
 		calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered, calllog.Identified,
-		calllog.SpecialtyChosen, calllog.AttemptStarted, calllog.AttemptAnswered, calllog.AttemptEnded,
+		calllog.SpecialtyChosen, calllog.AttemptStarted, calllog.AttemptRinging, calllog.AttemptAnswered, calllog.AttemptEnded,
 		calllog.Bridged, calllog.LegHungUp, calllog.OutcomeKeyed, calllog.CallEnded,
 	})
 	evs := h.rec.all()

@@ -102,4 +102,9 @@ func TestHappyPath(t *testing.T) {
 	if rec.TimeToSpecialist <= 0 {
 		t.Errorf("time to specialist not recorded")
 	}
+	// Ringing is what the console shows as ring time: it must be recorded
+	// between the dial and the answer.
+	if a := rec.Attempts[0]; a.RingingAt.IsZero() || a.RingingAt.Before(a.StartedAt) || a.AnsweredAt.Before(a.RingingAt) {
+		t.Errorf("attempt times: started %v, ringing %v, answered %v", a.StartedAt, a.RingingAt, a.AnsweredAt)
+	}
 }

@@ -28,7 +28,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "regul_hunt_attempts_total", Help: "Specialist legs ended, by result."}, []string{"result"}),
 		timeToSpecialist: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "regul_time_to_specialist_seconds",
-			Help:    "From the call's start to a specialist accepting it.",
+			Help:    "From the first specialist dialled to the GP and the specialist bridged (the call record's time_to_specialist_ms).",
 			Buckets: []float64{15, 30, 45, 60, 90, 120, 180, 300}}),
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "regul_outcomes_total", Help: "Outcomes keyed by specialists, by outcome."}, []string{"outcome"}),
