@@ -78,7 +78,7 @@ func (s *Server) routeBridges(method string, seg []string, p params) (int, any, 
 		return s.restPlay(id, p, nil, b)
 	case op == "moh" && (method == "POST" || method == "DELETE"):
 		on := method == "POST"
-		if b.moh != on {
+		if b.moh != on && !s.opts.NoMOHClasses {
 			for _, ph := range s.listeners(nil, b) {
 				if on {
 					ph.note(EntryMOHStart, p.get("mohClass"))
@@ -130,6 +130,7 @@ func (s *Server) addToBridge(b *bridge, p params) (int, any, *apiError) {
 			continue
 		}
 		if c.bridge != nil {
+			c.leaving = nil
 			s.leaveBridge(c)
 		}
 		c.bridge = b
@@ -138,7 +139,7 @@ func (s *Server) addToBridge(b *bridge, p params) (int, any, *apiError) {
 		s.emit(mergeSubs(b.subs, c.subs), nil, obj{{"type", "ChannelEnteredBridge"}, {"timestamp", s.ts()}, {"bridge", b.json()}, {"channel", c.json()}})
 		if c.ph != nil {
 			c.ph.note(EntryBridged, b.id)
-			if b.moh {
+			if b.moh && !s.opts.NoMOHClasses {
 				c.ph.note(EntryMOHStart, b.mohClass)
 			}
 		}
@@ -161,7 +162,7 @@ func (s *Server) leaveBridge(c *channel) {
 	b.remove(c)
 	c.bridge = nil
 	s.emit(mergeSubs(b.subs, c.subs), nil, obj{{"type", "ChannelLeftBridge"}, {"timestamp", s.ts()}, {"bridge", b.json()}, {"channel", c.json()}})
-	if b.moh && c.ph != nil {
+	if b.moh && !s.opts.NoMOHClasses && c.ph != nil {
 		c.ph.note(EntryMOHStop, "")
 	}
 }
@@ -176,9 +177,22 @@ func (s *Server) destroyBridge(b *bridge) {
 		s.finishPlay(b.playing, "done")
 		b.queue = nil
 	}
-	for len(b.members) > 0 {
-		s.leaveBridge(b.members[0])
-	}
+	// The bridge is gone for the REST API at once; its channels leave it a
+	// little later, on Asterisk's bridge thread.
 	delete(s.bridges, b.id)
-	s.emit(b.subs, nil, obj{{"type", "BridgeDestroyed"}, {"timestamp", s.ts()}, {"bridge", b.json()}})
+	if len(b.members) == 0 {
+		s.emit(b.subs, nil, obj{{"type", "BridgeDestroyed"}, {"timestamp", s.ts()}, {"bridge", b.json()}})
+		return
+	}
+	for _, c := range b.members {
+		c.leaving = b
+	}
+	s.clock.AfterFunc(s.opts.BridgeLeaveDelay, s.locked(func() {
+		for len(b.members) > 0 {
+			c := b.members[0]
+			c.leaving = nil
+			s.leaveBridge(c)
+		}
+		s.emit(b.subs, nil, obj{{"type", "BridgeDestroyed"}, {"timestamp", s.ts()}, {"bridge", b.json()}})
+	}))
 }

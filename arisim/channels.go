@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"go.uber.org/zap"
 )
 
 func (s *Server) listChannels() []obj {
@@ -109,7 +111,7 @@ func (s *Server) routeChannels(method string, seg []string, p params) (int, any,
 			return 0, nil, e
 		}
 		on := method == "POST"
-		if c.moh != on && c.ph != nil {
+		if c.moh != on && c.ph != nil && !s.opts.NoMOHClasses {
 			if on {
 				c.ph.note(EntryMOHStart, p.get("mohClass"))
 			} else {
@@ -236,6 +238,13 @@ func (s *Server) restPlay(id string, p params, c *channel, b *bridge) (int, any,
 		pb.target = "bridge:" + b.id
 	}
 	resp := pb.json()
+	if c != nil && (c.leaving != nil || s.faults.losePlays > 0) {
+		if c.leaving == nil {
+			s.faults.losePlays--
+		}
+		s.opts.Logger.Debug("play lost (channel leaving a destroyed bridge, or LosePlays)", zap.String("channel", c.id), zap.String("playback", id))
+		return 201, resp, nil
+	}
 	s.enqueuePlay(pb)
 	return 201, resp, nil
 }

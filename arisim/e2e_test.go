@@ -194,7 +194,7 @@ func TestPlainARIProgram(t *testing.T) {
 	for _, e := range g.Entries {
 		kinds = append(kinds, string(e.Kind))
 	}
-	if got := strings.Join(kinds, " "); got != "sound pressed pressed pressed pressed pressed bridged moh_start moh_stop" {
+	if got := strings.Join(kinds, " "); got != "sound sound_end pressed pressed pressed pressed pressed bridged moh_start moh_stop" {
 		t.Errorf("gp entries: %s", got)
 	}
 }

@@ -10,6 +10,7 @@ type faults struct {
 	refuseStatus  int
 	delay         time.Duration
 	failOriginate int // cause, -1 when off
+	losePlays     int // plays still to lose
 }
 
 func (f *faults) restErr() *apiError { return nil }
@@ -53,6 +54,15 @@ func (s *Server) FailOriginates(cause int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults.failOriginate = cause
+}
+
+// LosePlays makes the next n channel plays be answered 201 and lost (no
+// PlaybackStarted, GET /playbacks/{id} 404), as a real Asterisk does with
+// a play it queued in a dying bridge.
+func (s *Server) LosePlays(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.losePlays = n
 }
 
 // Restart emulates an Asterisk restart: every WebSocket drops, and every

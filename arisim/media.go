@@ -73,7 +73,8 @@ func (s *Server) nextPlay(c *channel, b *bridge) {
 	for _, ph := range s.listeners(c, b) {
 		ph.note(EntrySound, p.media)
 	}
-	if !knownScheme(p.media) {
+	if !knownScheme(p.media) || strings.HasPrefix(p.media, "tone:") {
+		// Asterisk plays a tone until it is stopped or the channel goes.
 		return
 	}
 	if s.opts.MissingSounds[p.media] {
@@ -93,6 +94,7 @@ func (s *Server) finishPlay(p *playback, state string) {
 	}
 	p.state = state
 	s.emit(p.subs(), nil, obj{{"type", "PlaybackFinished"}, {"timestamp", s.ts()}, {"playback", p.json()}})
+	s.noteSoundEnd(p)
 	var c *channel
 	var b *bridge
 	if p.ch != nil {
@@ -145,6 +147,7 @@ func (s *Server) stopMedia(c *channel) {
 			p.timer.Stop()
 		}
 		delete(s.playbacks, p.id)
+		s.noteSoundEnd(p)
 		if knownScheme(p.media) {
 			p.state = "done"
 			s.emit(p.subs(), nil, obj{{"type", "PlaybackFinished"}, {"timestamp", s.ts()}, {"playback", p.json()}})
@@ -152,9 +155,23 @@ func (s *Server) stopMedia(c *channel) {
 	}
 	if c.moh {
 		c.moh = false
-		if c.ph != nil {
+		if c.ph != nil && !s.opts.NoMOHClasses {
 			c.ph.note(EntryMOHStop, "")
 		}
+	}
+}
+
+// noteSoundEnd tells the phones that heard p that it stopped, so that
+// their reports show the silences (see PhoneReport.LongestSilence).
+func (s *Server) noteSoundEnd(p *playback) {
+	if p.ch != nil {
+		if p.ch.ph != nil {
+			p.ch.ph.note(EntrySoundEnd, p.media)
+		}
+		return
+	}
+	for _, ph := range s.listeners(nil, p.br) {
+		ph.note(EntrySoundEnd, p.media)
 	}
 }
 

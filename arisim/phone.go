@@ -12,6 +12,9 @@ type Step struct {
 	WaitAnswer   bool     `yaml:"wait_answer,omitempty"`    // until the app answers this phone's call
 	WaitForSound string   `yaml:"wait_for_sound,omitempty"` // until a sound whose URI contains this has finished playing to the phone
 	WaitBridged  bool     `yaml:"wait_bridged,omitempty"`   // until the phone is in a bridge with somebody else (talking)
+	// WaitHearing waits until a sound whose URI contains this has started
+	// playing to the phone (a tone, which never finishes by itself).
+	WaitHearing string `yaml:"wait_hearing,omitempty"`
 	// DropWebSockets is a fault placed at an exact point of a call: every
 	// events WebSocket drops (as DropWebSockets), and the script goes on.
 	DropWebSockets bool      `yaml:"drop_websockets,omitempty"`
@@ -31,6 +34,7 @@ func Wait(d time.Duration) Step                   { return Step{Wait: Duration(d
 func WaitAnswer() Step                            { return Step{WaitAnswer: true} }
 func WaitForSound(uriPart string) Step            { return Step{WaitForSound: uriPart} }
 func WaitBridged() Step                           { return Step{WaitBridged: true} }
+func WaitHearing(uriPart string) Step             { return Step{WaitHearing: uriPart} }
 func DropWebSockets() Step                        { return Step{DropWebSockets: true} }
 func Press(digits string, gap time.Duration) Step { return Step{Press: digits, Gap: Duration(gap)} }
 func Hangup() Step                                { return Step{Hangup: true} }
@@ -54,7 +58,10 @@ type phone struct {
 	// ended before the step began still counts (no race with the controller).
 	finished []string
 	mark     int
-	waiting  string // "", "sound", "answer", "bridged", "timer", "forever"
+	// wait_hearing: sounds started, counted from startMark likewise.
+	started   []string
+	startMark int
+	waiting   string // "", "sound", "answer", "bridged", "timer", "forever"
 	// wasBridged: the phone has been in a bridge with somebody (wait_bridged
 	// then goes on at once, even if the bridge came before the step).
 	wasBridged bool
@@ -66,6 +73,22 @@ func (p *phone) note(kind EntryKind, v string) {
 	if p.rep != nil {
 		p.rep.add(p.s.clock.Now(), kind, v)
 	}
+	if kind == EntrySound {
+		p.started = append(p.started, v)
+		if p.waiting == "hearing" {
+			p.run()
+		}
+	}
+}
+
+func (p *phone) takeStarted(part string) bool {
+	for i := p.startMark; i < len(p.started); i++ {
+		if strings.Contains(p.started[i], part) {
+			p.startMark = i + 1
+			return true
+		}
+	}
+	return false
 }
 
 func (p *phone) soundFinished(uri string) {
@@ -121,6 +144,12 @@ func (p *phone) run() {
 	for !p.done && p.pc < len(p.steps) {
 		st := p.steps[p.pc]
 		switch {
+		case st.WaitHearing != "":
+			if !p.takeStarted(st.WaitHearing) {
+				p.waiting = "hearing"
+				return
+			}
+			p.pc++
 		case st.WaitForSound != "":
 			if !p.takeSound(st.WaitForSound) {
 				p.waiting = "sound"

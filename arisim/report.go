@@ -27,6 +27,7 @@ type EntryKind string
 
 const (
 	EntrySound    EntryKind = "sound"     // a prompt started playing to the phone (channel or its bridge)
+	EntrySoundEnd EntryKind = "sound_end" // that prompt finished, failed or was stopped
 	EntryMOHStart EntryKind = "moh_start" // hold music started
 	EntryMOHStop  EntryKind = "moh_stop"
 	EntryPressed  EntryKind = "pressed" // the phone pressed a digit
@@ -112,4 +113,69 @@ func (r *PhoneReport) Snapshot() *PhoneReport {
 		c.Ended = &e
 	}
 	return c
+}
+
+// LongestSilence is the longest span between from and to during which the
+// phone heard nothing: no prompt or tone playing to it (EntrySound to
+// EntrySoundEnd) and no music on hold (EntryMOHStart to EntryMOHStop).
+// Bridged conversation is not counted as sound: pick to before it.
+func (r *PhoneReport) LongestSilence(from, to time.Time) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	playing, moh := 0, false
+	quietSince := from
+	longest := time.Duration(0)
+	quiet := func() bool { return playing == 0 && !moh }
+	for _, e := range r.Entries {
+		if e.At.After(to) {
+			break
+		}
+		wasQuiet := quiet()
+		switch e.Kind {
+		case EntrySound:
+			playing++
+		case EntrySoundEnd:
+			playing = max(playing-1, 0)
+		case EntryMOHStart:
+			moh = true
+		case EntryMOHStop:
+			moh = false
+		default:
+			continue
+		}
+		switch {
+		case wasQuiet && !quiet():
+			if start := maxTime(quietSince, from); e.At.After(start) {
+				longest = max(longest, e.At.Sub(start))
+			}
+		case !wasQuiet && quiet():
+			quietSince = e.At
+		}
+	}
+	if quiet() {
+		if start := maxTime(quietSince, from); to.After(start) {
+			longest = max(longest, to.Sub(start))
+		}
+	}
+	return longest
+}
+
+// First is when the phone first experienced kind with value ("" matches
+// any value), and false when it never did.
+func (r *PhoneReport) First(kind EntryKind, value string) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.Entries {
+		if e.Kind == kind && (value == "" || e.Value == value) {
+			return e.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -38,6 +38,15 @@ type Options struct {
 	QueueSize int
 	// Epoch seeds channel ids (<epoch>.<n>), default the clock's Unix time.
 	Epoch int64
+	// BridgeLeaveDelay is how long after DELETE /bridges/{id} its channels
+	// get ChannelLeftBridge (50ms). Meanwhile a play sent to one of them is
+	// answered 201 and lost: no PlaybackStarted, GET /playbacks/{id} 404,
+	// as a real Asterisk 22 does with a play queued in a dying bridge.
+	BridgeLeaveDelay time.Duration
+	// NoMOHClasses reproduces an Asterisk whose moh folder was empty at
+	// start: res_musiconhold has no class, a MOH start is answered 204 and
+	// the caller hears nothing.
+	NoMOHClasses bool
 }
 
 func (o *Options) defaults() {
@@ -73,6 +82,9 @@ func (o *Options) defaults() {
 	}
 	if o.QueueSize == 0 {
 		o.QueueSize = 1024
+	}
+	if o.BridgeLeaveDelay == 0 {
+		o.BridgeLeaveDelay = 50 * time.Millisecond
 	}
 }
 

@@ -40,6 +40,10 @@ type channel struct {
 	playing    *playback
 	queue      []*playback
 	gone       bool
+	// leaving is the bridge being destroyed that this channel has not left
+	// yet (no ChannelLeftBridge sent): a play sent now is lost, as on a
+	// real Asterisk (see Options.BridgeLeaveDelay).
+	leaving *bridge
 }
 
 type bridge struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/CyCoreSystems/ari/v5"
 	"go.uber.org/zap"
@@ -11,11 +12,15 @@ import (
 	"github.com/regul-sante/regul/ivr"
 )
 
+// leaveWait bounds Close's wait for each leg's ChannelLeftBridge.
+const leaveWait = 2 * time.Second
+
 // connection is a mixing bridge of ours.
 type connection struct {
-	srv *Server
-	id  string
-	key *ari.Key
+	srv  *Server
+	id   string
+	key  *ari.Key
+	legs []*leg
 }
 
 var _ ivr.Connection = (*connection)(nil)
@@ -47,7 +52,7 @@ func (s *Server) Connect(ctx context.Context, id string, a, b ivr.Leg) (ivr.Conn
 			return nil, err
 		}
 	}
-	c := &connection{srv: s, id: id, key: bridgeKey(id)}
+	c := &connection{srv: s, id: id, key: bridgeKey(id), legs: legs}
 	s.mu.Lock()
 	s.bridges[id] = c
 	s.mu.Unlock()
@@ -65,6 +70,11 @@ func (s *Server) Connect(ctx context.Context, id string, a, b ivr.Leg) (ivr.Conn
 		}
 	}
 	for _, l := range legs {
+		// Set before the request: ChannelEnteredBridge may come first, and
+		// Close must wait for the leave even when it never came.
+		l.mu.Lock()
+		l.bridge = id
+		l.mu.Unlock()
 		if err := s.ari.Bridge().AddChannel(c.key, l.id); err != nil {
 			var out error
 			switch statusOf(err) {
@@ -85,14 +95,32 @@ func (s *Server) Connect(ctx context.Context, id string, a, b ivr.Leg) (ivr.Conn
 	return c, nil
 }
 
-// Close destroys the bridge; the legs stay up. A bridge already gone is
-// no error.
+// Close destroys the bridge; the legs stay up. It returns once every leg
+// still up has left the bridge (ChannelLeftBridge), or after leaveWait: a
+// real Asterisk loses a play sent to a channel still in a dying bridge
+// (no PlaybackStarted, the playback id answers 404). A bridge already gone
+// is no error.
 func (c *connection) Close(ctx context.Context) error {
 	err := c.srv.ari.Bridge().Delete(c.key)
 	if err != nil && statusOf(err) != 404 {
 		return requestError("destroy bridge "+c.id, err)
 	}
 	c.srv.dropBridge(c.id)
+	deadline := time.Now().Add(leaveWait)
+	for _, l := range c.legs {
+		t := time.NewTimer(time.Until(deadline))
+		err := l.await(ctx, t.C, func() bool { return l.bridge != c.id || l.ended != nil })
+		t.Stop()
+		switch {
+		case errors.Is(err, errWaitTimeout):
+			l.log.Warn("no ChannelLeftBridge after the bridge was destroyed", zap.String("bridge_id", c.id), zap.Duration("waited", leaveWait))
+			l.mu.Lock()
+			l.bridge = ""
+			l.mu.Unlock()
+		case err != nil:
+			return err
+		}
+	}
 	return nil
 }
 

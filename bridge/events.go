@@ -20,6 +20,7 @@ type event struct {
 	Soft       bool
 	DialStatus string
 	Playback   *playback
+	Bridge     string // ChannelEnteredBridge, ChannelLeftBridge: the bridge's id
 }
 
 // channel is an ARI Channel object as events carry it.
@@ -57,9 +58,9 @@ func fromARI(e ari.Event) *event {
 	case *ari.PlaybackFinished:
 		return &event{Type: v.Type, Playback: playbackOf(&v.Playback)}
 	case *ari.ChannelEnteredBridge:
-		return &event{Type: v.Type, Channel: channelOf(&v.Channel)}
+		return &event{Type: v.Type, Channel: channelOf(&v.Channel), Bridge: v.Bridge.ID}
 	case *ari.ChannelLeftBridge:
-		return &event{Type: v.Type, Channel: channelOf(&v.Channel)}
+		return &event{Type: v.Type, Channel: channelOf(&v.Channel), Bridge: v.Bridge.ID}
 	}
 	out := &event{Type: e.GetType()}
 	for _, k := range e.Keys() {

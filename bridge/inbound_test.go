@@ -115,33 +115,6 @@ func TestPlayFailedAndEndlessMedia(t *testing.T) {
 	}
 }
 
-// Hold music starts on StartHold and stops when a prompt is played.
-func TestHold(t *testing.T) {
-	sim := startSim(t, 20)
-	s := open(t, testOptions(t, sim))
-	got := make(chan error, 1)
-	serve(t, s, func(ctx context.Context, call ivr.InboundCall) {
-		err := errors.Join(call.Answer(ctx), call.StartHold(ctx), call.Play(ctx, false, "sound:regul/short"),
-			call.StartHold(ctx), call.StopHold(ctx))
-		got <- err
-	})
-	gp := sim.Call("regul", gpCall("gp", arisim.WaitAnswer(), arisim.Silent()))
-	if err := receive(t, got, "the handler"); err != nil {
-		t.Fatalf("hold: %v", err)
-	}
-	waitIdle(t, sim)
-	var kinds []arisim.EntryKind
-	for _, e := range gp.Snapshot().Entries {
-		if e.Kind == arisim.EntryMOHStart || e.Kind == arisim.EntryMOHStop || e.Kind == arisim.EntrySound {
-			kinds = append(kinds, e.Kind)
-		}
-	}
-	want := []arisim.EntryKind{arisim.EntryMOHStart, arisim.EntryMOHStop, arisim.EntrySound, arisim.EntryMOHStart, arisim.EntryMOHStop}
-	if !slices.Equal(kinds, want) {
-		t.Fatalf("the GP experienced %v, want %v", kinds, want)
-	}
-}
-
 // The GP hanging up cancels the leg's context with the cause, ends the
 // waits on the leg, and the handler's own context stays alive.
 func TestGPHangupCancelsLeg(t *testing.T) {

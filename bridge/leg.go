@@ -34,17 +34,20 @@ type leg struct {
 	caller, dialed string // inbound only
 	call           *call  // the inbound call whose handler owns this leg, if known
 
-	mu         sync.Mutex
-	changed    chan struct{}
-	digits     []byte
-	playbacks  map[string]string // our playback id → last state seen ("" before PlaybackStarted)
-	state      string            // channel state: Down, Ring, Ringing, Up, Busy...
-	ringing    bool              // ringing (or answered) was seen
-	alerted    bool              // the network said the phone rings (or is in progress)
-	inStasis   bool
-	answered   bool   // outbound: Up and in Stasis at least once
-	confirmed  uint64 // resync generation at which the channel was known to exist; 0: not yet
-	holding    bool
+	mu        sync.Mutex
+	changed   chan struct{}
+	digits    []byte
+	playbacks map[string]string // our playback id → last state seen ("" before PlaybackStarted)
+	state     string            // channel state: Down, Ring, Ringing, Up, Busy...
+	ringing   bool              // ringing (or answered) was seen
+	alerted   bool              // the network said the phone rings (or is in progress)
+	inStasis  bool
+	answered  bool        // outbound: Up and in Stasis at least once
+	confirmed uint64      // resync generation at which the channel was known to exist; 0: not yet
+	hold      *holdPlayer // the hold sound playing now, nil when none
+	// bridge is the bridge the channel is in (or being added to), "" when
+	// none: a play sent before it has left a destroyed bridge is lost.
+	bridge     string
 	dialStatus string
 	farCause   int               // cause of the last hangup request not made by us
 	hangupBy   *ivr.HangupReason // set when we asked for the hangup
@@ -123,6 +126,12 @@ func (l *leg) apply(e *event) {
 		}
 	case "ChannelDestroyed":
 		l.endLocked(e.Cause, e.CauseText, false)
+	case "ChannelEnteredBridge":
+		l.bridge = e.Bridge
+	case "ChannelLeftBridge":
+		if l.bridge == e.Bridge {
+			l.bridge = ""
+		}
 	case "PlaybackStarted", "PlaybackFinished":
 		if e.Playback == nil {
 			return
@@ -271,43 +280,6 @@ func (l *leg) FlushDigits() {
 	l.mu.Lock()
 	l.digits = nil
 	l.mu.Unlock()
-}
-
-func (l *leg) StartHold(ctx context.Context) error {
-	if e := l.endedErr(); e != nil {
-		return e
-	}
-	if err := l.srv.ari.Channel().MOH(l.key, ""); err != nil {
-		return l.failed(ctx, "start music on hold on", err)
-	}
-	l.mu.Lock()
-	l.holding = true
-	l.mu.Unlock()
-	return nil
-}
-
-func (l *leg) StopHold(ctx context.Context) error {
-	if e := l.endedErr(); e != nil {
-		return e
-	}
-	l.mu.Lock()
-	l.holding = false
-	l.mu.Unlock()
-	if err := l.srv.ari.Channel().StopMOH(l.key); err != nil {
-		return l.failed(ctx, "stop music on hold on", err)
-	}
-	return nil
-}
-
-// stopHoldIfHolding stops the music before a prompt or a bridge.
-func (l *leg) stopHoldIfHolding(ctx context.Context) error {
-	l.mu.Lock()
-	holding := l.holding
-	l.mu.Unlock()
-	if !holding {
-		return nil
-	}
-	return l.StopHold(ctx)
 }
 
 // Hangup ends the leg with reason. A leg already gone is no error. The

@@ -28,6 +28,13 @@ type Options struct {
 	// MaxMediaDuration bounds the wait for one medium of Play: a playback
 	// Asterisk never finishes (an unknown media scheme) is stopped then (2m).
 	MaxMediaDuration time.Duration
+	// PlaybackStartTimeout bounds the wait for PlaybackStarted after a
+	// play request (2s): a real Asterisk can drop a play (sent to a channel
+	// leaving a bridge), which is then asked again, twice at most.
+	PlaybackStartTimeout time.Duration
+	// HoldMedia is what a leg on hold hears, in order of preference
+	// (DefaultHoldMedia): the first medium Asterisk plays, looped.
+	HoldMedia []string
 	// CleanupTimeout bounds the hang-ups done after a call's handler returns
 	// or at shutdown (10s).
 	CleanupTimeout time.Duration
@@ -60,6 +67,10 @@ func (o *Options) setDefaults() {
 	def(&o.RequestTimeout, 5*time.Second)
 	def(&o.ConnectTimeout, 30*time.Second)
 	def(&o.MaxMediaDuration, 2*time.Minute)
+	def(&o.PlaybackStartTimeout, 2*time.Second)
+	if len(o.HoldMedia) == 0 {
+		o.HoldMedia = DefaultHoldMedia
+	}
 	def(&o.CleanupTimeout, 10*time.Second)
 	def(&o.ReconnectMin, 100*time.Millisecond)
 	def(&o.ReconnectMax, 5*time.Second)

@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v5"
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/ivr"
 )
 
 // errBargeIn ends a prompt sequence when a digit came in.
@@ -34,7 +37,34 @@ func (l *leg) Play(ctx context.Context, interruptible bool, media ...string) err
 	return nil
 }
 
+// playRetries is how many times a play Asterisk never started is asked
+// again before Play gives up with ivr.ErrNotPlayed.
+const playRetries = 2
+
+// errNotStarted says Asterisk accepted a play but never started it.
+var errNotStarted = errors.New("no PlaybackStarted")
+
+// playOne plays one medium, confirmed: a play that never starts (a real
+// Asterisk drops a play queued in a dying bridge) is stopped and asked
+// again, so nobody waits on a prompt that will never come.
 func (l *leg) playOne(ctx context.Context, interruptible bool, media string) error {
+	for try := 0; ; try++ {
+		err := l.playAttempt(ctx, interruptible, media)
+		if !errors.Is(err, errNotStarted) {
+			return err
+		}
+		if try == playRetries {
+			l.srv.playbacksLost.Add(1)
+			l.log.Error("playback never started, given up", zap.String("media", media), zap.Int("tries", try+1))
+			return fmt.Errorf("play %s on %s: %w", media, l.id, ivr.ErrNotPlayed)
+		}
+		l.srv.playbacksRetried.Add(1)
+		l.log.Warn("playback never started: asked again", zap.String("media", media),
+			zap.Duration("waited", l.srv.opts.PlaybackStartTimeout))
+	}
+}
+
+func (l *leg) playAttempt(ctx context.Context, interruptible bool, media string) error {
 	if err := ctx.Err(); err != nil {
 		return context.Cause(ctx)
 	}
@@ -66,10 +96,20 @@ func (l *leg) playOne(ctx context.Context, interruptible bool, media string) err
 		return l.failed(ctx, "play "+media+" on channel", err)
 	}
 
+	var state string
+	startLimit := time.NewTimer(l.srv.opts.PlaybackStartTimeout)
+	waitErr := l.await(ctx, startLimit.C, func() bool {
+		state = l.playbacks[id]
+		return state != "" || l.ended != nil || (interruptible && len(l.digits) > 0)
+	})
+	startLimit.Stop()
+	if errors.Is(waitErr, errWaitTimeout) {
+		l.stopPlayback(id) // should it start late, it must not play twice
+		return errNotStarted
+	}
 	limit := time.NewTimer(l.srv.opts.MaxMediaDuration)
 	defer limit.Stop()
-	var state string
-	waitErr := l.await(ctx, limit.C, func() bool {
+	waitErr = l.await(ctx, limit.C, func() bool {
 		state = l.playbacks[id]
 		return state == "done" || state == "failed" || state == "stopped" || state == "cancelled" ||
 			l.ended != nil || (interruptible && len(l.digits) > 0)

@@ -49,9 +49,14 @@ type Server struct {
 	malformed   atomic.Uint64
 	unrouted    atomic.Uint64
 	backlogFull atomic.Uint64
-	inProgress  atomic.Int64
-	callsTotal  atomic.Uint64
-	calls       sync.WaitGroup
+	// The hold sound (hold.go) and the playbacks Asterisk never started.
+	holdFailures     atomic.Uint64
+	holdProblem      atomic.Pointer[string]
+	playbacksRetried atomic.Uint64
+	playbacksLost    atomic.Uint64
+	inProgress       atomic.Int64
+	callsTotal       atomic.Uint64
+	calls            sync.WaitGroup
 
 	mu          sync.Mutex
 	legs        map[string]*leg // by channel id: where events go

@@ -24,6 +24,14 @@ type Stats struct {
 	CallsInProgress   int64
 	CallsTotal        uint64
 	Legs              int // channels routed now
+	// HoldFailures counts hold media Asterisk could not play (a missing
+	// hold-music file, say); HoldProblem says what is wrong now, "" if nothing.
+	HoldFailures uint64
+	HoldProblem  string
+	// PlaybacksRetried counts plays Asterisk accepted but never started,
+	// asked again; PlaybacksLost those given up after every retry.
+	PlaybacksRetried uint64
+	PlaybacksLost    uint64
 }
 
 func (s *Server) Stats() Stats {
@@ -36,5 +44,7 @@ func (s *Server) Stats() Stats {
 		EventsReceived: s.received.Load(), EventsMalformed: s.malformed.Load(), EventsUnrouted: s.unrouted.Load(),
 		EventsBacklogFull: s.backlogFull.Load(),
 		CallsInProgress:   s.inProgress.Load(), CallsTotal: s.callsTotal.Load(), Legs: legs,
+		HoldFailures: s.holdFailures.Load(), HoldProblem: s.HoldProblem(),
+		PlaybacksRetried: s.playbacksRetried.Load(), PlaybacksLost: s.playbacksLost.Load(),
 	}
 }

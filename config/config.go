@@ -48,6 +48,9 @@ type ARI struct {
 	Application    string        `mapstructure:"application"`
 	RequestTimeout time.Duration `mapstructure:"request_timeout"`
 	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
+	// PlaybackStartTimeout bounds the wait for Asterisk to start a prompt;
+	// a prompt not started by then is asked again (twice at most).
+	PlaybackStartTimeout time.Duration `mapstructure:"playback_start_timeout"`
 }
 
 type Dial struct {
@@ -56,6 +59,11 @@ type Dial struct {
 	// EarlyTimeout ends a leg that shows no ringing at all by then (a phone
 	// switched off that the network does not report).
 	EarlyTimeout time.Duration `mapstructure:"early_timeout"`
+	// HoldSound is the sound file the GP hears while specialists are rung
+	// (played in a loop; "" for none), and HoldTone what Asterisk plays
+	// instead when that file cannot be played (an Asterisk tone list).
+	HoldSound string `mapstructure:"hold_sound"`
+	HoldTone  string `mapstructure:"hold_tone"`
 }
 
 type HTTP struct {
@@ -156,8 +164,11 @@ func Defaults() map[string]any {
 		"ari.application":             "regul",
 		"ari.request_timeout":         "5s",
 		"ari.connect_timeout":         "30s",
+		"ari.playback_start_timeout":  "2s",
 		"dial.template":               "PJSIP/{e164}@trunk",
 		"dial.early_timeout":          "8s",
+		"dial.hold_sound":             "regul/attente",
+		"dial.hold_tone":              "440/300,0/150,554/300,0/150,659/500,0/1500",
 		"http.listen":                 "127.0.0.1:8090",
 		"data_dir":                    "./data",
 		"identification.max_attempts": 5,
@@ -270,6 +281,15 @@ func (c *Config) Validate() error {
 	if c.Dial.EarlyTimeout <= 0 {
 		bad("dial.early_timeout", "must be positive")
 	}
+	if c.ARI.PlaybackStartTimeout <= 0 {
+		bad("ari.playback_start_timeout", "must be positive")
+	}
+	if !soundName.MatchString(c.Dial.HoldSound) {
+		bad("dial.hold_sound", "%q is not a sound name such as regul/attente (lower case, digits, / - and _)", c.Dial.HoldSound)
+	}
+	if !toneList.MatchString(c.Dial.HoldTone) {
+		bad("dial.hold_tone", "%q is not an Asterisk tone list such as 440/300,0/150,554/300 (frequency[+frequency]/milliseconds, comma-separated)", c.Dial.HoldTone)
+	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen", "%q is not host:port", c.HTTP.Listen)
 	}
@@ -312,6 +332,8 @@ var (
 	accountSIDRe = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 	serviceSIDRe = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
 	clockRe      = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	soundName    = regexp.MustCompile(`^([a-z0-9_-]+(/[a-z0-9_-]+)*)?$`)
+	toneList     = regexp.MustCompile(`^!?[0-9]+([+*][0-9]+)?(/[0-9]+)?(,!?[0-9]+([+*][0-9]+)?(/[0-9]+)?)*$`)
 )
 
 func (c *Config) validateSMS(bad func(key, format string, a ...any)) {

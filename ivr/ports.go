@@ -100,6 +100,10 @@ const (
 // ErrHangup is matched by every *HangupError.
 var ErrHangup = errors.New("leg hung up")
 
+// ErrNotPlayed says Asterisk accepted a play but never started it, even
+// when asked again: the listener heard nothing of it.
+var ErrNotPlayed = errors.New("media never started playing")
+
 // ErrDigitTimeout says no digit came in time.
 var ErrDigitTimeout = errors.New("no digit before the timeout")
 

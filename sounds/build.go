@@ -86,8 +86,10 @@ func (b *Builder) Build(ctx context.Context, items []Item) (rep Report, err erro
 				continue
 			}
 		}
-		audio, err := b.Synth(ctx, it.Text)
-		if err != nil {
+		var audio Audio
+		if it.HoldMusic {
+			audio = HoldMusic()
+		} else if audio, err = b.Synth(ctx, it.Text); err != nil {
 			return rep, fmt.Errorf("synthesise %s: %w", it.Sound, err)
 		}
 		wav := EncodeWAV(Resample(audio, AsteriskRate))

@@ -22,6 +22,9 @@ type Item struct {
 	ID    string `yaml:"id"` // the catalogue's id; empty for roster names
 	Sound string `yaml:"sound"`
 	Text  string `yaml:"text"`
+	// HoldMusic items are rendered by HoldMusic instead of spoken; Text
+	// then names the music's version.
+	HoldMusic bool `yaml:"-"`
 }
 
 var soundPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_.-]*)*$`)

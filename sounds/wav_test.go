@@ -103,3 +103,25 @@ func TestResampleTo8kHz(t *testing.T) {
 		t.Errorf("same rate changed the samples: %v", same.Samples)
 	}
 }
+
+// The hold music is never silent for more than a few hundred milliseconds:
+// a caller would take a longer silence for a dropped line.
+func TestHoldMusicHasNoSilence(t *testing.T) {
+	a := HoldMusic()
+	if a.Rate != AsteriskRate || len(a.Samples) < 20*AsteriskRate {
+		t.Fatalf("rate %d, %d samples", a.Rate, len(a.Samples))
+	}
+	window := AsteriskRate / 10 // 100 ms
+	quiet, longest := 0, 0
+	for i := 0; i+window <= len(a.Samples); i += window {
+		if rms(Audio{Rate: a.Rate, Samples: a.Samples[i : i+window]}) < 300 {
+			quiet++
+			longest = max(longest, quiet)
+		} else {
+			quiet = 0
+		}
+	}
+	if longest > 3 {
+		t.Fatalf("%d ms of silence in the hold music", longest*100)
+	}
+}

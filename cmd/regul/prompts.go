@@ -80,6 +80,7 @@ write (a studio recording of the same name) is never overwritten.`,
 			if err != nil {
 				return err
 			}
+			items = append(items, sounds.HoldMusicItem())
 			b := &sounds.Builder{Out: out, Synth: synth, Version: sounds.EspeakVersion}
 			rep, err := b.Build(cmd.Context(), items)
 			fmt.Fprintf(cmd.OutOrStdout(), "%d generated, %d up to date, %d studio recordings kept, in %s\n",

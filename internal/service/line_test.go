@@ -67,7 +67,12 @@ type lineSetup struct {
 	only string
 	// maxPINAttempts overrides identification.max_attempts when set.
 	maxPINAttempts int
+	// emulator changes the emulated Asterisk (e.g. no MOH class).
+	emulator func(*arisim.Options)
 }
+
+// withEmulator changes the emulated Asterisk's options.
+func withEmulator(f func(*arisim.Options)) lineOption { return func(s *lineSetup) { s.emulator = f } }
 
 // withConfig changes the configuration the line starts with (e.g. twilio.*).
 func withConfig(f func(*config.Config)) lineOption { return func(s *lineSetup) { s.config = f } }
@@ -112,7 +117,11 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 
 	l.clock = arisim.NewScaledClockAt(setup.at, setup.speed)
 	t.Cleanup(l.clock.Close)
-	l.sim = arisim.New(arisim.Options{Username: "regul", Password: "secret", Clock: l.clock, Logger: zap.NewNop()})
+	simOpts := arisim.Options{Username: "regul", Password: "secret", Clock: l.clock, Logger: zap.NewNop()}
+	if setup.emulator != nil {
+		setup.emulator(&simOpts)
+	}
+	l.sim = arisim.New(simOpts)
 	if err := l.sim.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/regul-sante/regul/bridge"
 	"github.com/regul-sante/regul/calllog"
 )
 
@@ -55,7 +56,8 @@ func (m *metrics) OutcomeKeyed(o calllog.Outcome) { m.outcomes.WithLabelValues(s
 func (m *metrics) OutcomePending() { m.pending.Inc() }
 
 // gauges exposes figures read on scrape from the parts that keep them.
-func registerGauges(reg prometheus.Registerer, linkUp func() bool, spoolPending func() float64, databaseDown func() bool) {
+func registerGauges(reg prometheus.Registerer, ari *bridge.Server, spoolPending func() float64, databaseDown func() bool) {
+	linkUp := ari.LinkUp
 	boolean := func(f func() bool) func() float64 {
 		return func() float64 {
 			if f() {
@@ -68,5 +70,14 @@ func registerGauges(reg prometheus.Registerer, linkUp func() bool, spoolPending 
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_ari_link_up", Help: "1 while the ARI events WebSocket is connected."}, boolean(linkUp)),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_spool_pending_events", Help: "Call events spooled on disk, not yet in PostgreSQL."}, spoolPending),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_spool_database_down", Help: "1 while the spool cannot write to PostgreSQL."}, boolean(databaseDown)),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_hold_sound_degraded",
+			Help: "1 while the preferred hold sound cannot be played (GPs hear the fallback chime, or silence)."},
+			boolean(func() bool { return ari.HoldProblem() != "" })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "regul_hold_sound_failures_total",
+			Help: "Hold media Asterisk could not play."}, func() float64 { return float64(ari.Stats().HoldFailures) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "regul_playbacks_retried_total",
+			Help: "Prompts Asterisk accepted but never started, asked again."}, func() float64 { return float64(ari.Stats().PlaybacksRetried) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "regul_playbacks_lost_total",
+			Help: "Prompts never started even when asked again."}, func() float64 { return float64(ari.Stats().PlaybacksLost) }),
 	)
 }

@@ -122,6 +122,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password, Application: cfg.ARI.Application,
 		RequestTimeout: cfg.ARI.RequestTimeout, ConnectTimeout: cfg.ARI.ConnectTimeout,
 		DialTemplate: cfg.Dial.Template, Logger: log.Named("ari"),
+		PlaybackStartTimeout: cfg.ARI.PlaybackStartTimeout, HoldMedia: bridge.HoldMedia(cfg.Dial.HoldSound, cfg.Dial.HoldTone),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Asterisk (ari.url %s): %w", cfg.ARI.URL, err)
@@ -138,7 +139,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if err != nil {
 		return nil, err
 	}
-	registerGauges(o.Registry, s.ari.LinkUp,
+	registerGauges(o.Registry, s.ari,
 		func() float64 { return float64(s.rec.Stats().Pending) },
 		func() bool { return s.rec.Stats().DatabaseDown })
 
@@ -193,6 +194,14 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 			return nil
 		},
 		"database": func(ctx context.Context) error { return pool.Ping(ctx) },
+		// Calls still connect without it, but GPs hear a fallback chime or
+		// silence while specialists are rung: an operator must know.
+		"hold_sound": func(context.Context) error {
+			if p := s.ari.HoldProblem(); p != "" {
+				return errors.New(p)
+			}
+			return nil
+		},
 	}
 	s.httpAddr = ln.Addr().String()
 	s.httpSrv = &http.Server{Handler: web.OpsHandler(checks, s.registry), ReadHeaderTimeout: 5 * time.Second}
