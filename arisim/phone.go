@@ -17,16 +17,18 @@ type Step struct {
 	WaitHearing string `yaml:"wait_hearing,omitempty"`
 	// DropWebSockets is a fault placed at an exact point of a call: every
 	// events WebSocket drops (as DropWebSockets), and the script goes on.
-	DropWebSockets bool      `yaml:"drop_websockets,omitempty"`
-	Press          string    `yaml:"press,omitempty"`      // DTMF digits, one per Gap
-	Gap            Duration  `yaml:"gap,omitempty"`        // spacing of Press digits (default 250ms)
-	Hangup         bool      `yaml:"hangup,omitempty"`     // hang up (cause 16)
-	Silent         bool      `yaml:"silent,omitempty"`     // stay on the line until the other side hangs up
-	Ring           *Duration `yaml:"ring,omitempty"`       // outbound: ring this long (0: until the originate times out)
-	Answer         bool      `yaml:"answer,omitempty"`     // outbound: pick up
-	Busy           bool      `yaml:"busy,omitempty"`       // outbound: signal busy (cause 17)
-	Congestion     bool      `yaml:"congestion,omitempty"` // outbound: unreachable (cause 34)
-	Fail           int       `yaml:"fail,omitempty"`       // outbound: fail with this cause
+	DropWebSockets bool `yaml:"drop_websockets,omitempty"`
+	// Mark tells the test this point was reached (Server.Marks), and goes on.
+	Mark       string    `yaml:"mark,omitempty"`
+	Press      string    `yaml:"press,omitempty"`      // DTMF digits, one per Gap
+	Gap        Duration  `yaml:"gap,omitempty"`        // spacing of Press digits (default 250ms)
+	Hangup     bool      `yaml:"hangup,omitempty"`     // hang up (cause 16)
+	Silent     bool      `yaml:"silent,omitempty"`     // stay on the line until the other side hangs up
+	Ring       *Duration `yaml:"ring,omitempty"`       // outbound: ring this long (0: until the originate times out)
+	Answer     bool      `yaml:"answer,omitempty"`     // outbound: pick up
+	Busy       bool      `yaml:"busy,omitempty"`       // outbound: signal busy (cause 17)
+	Congestion bool      `yaml:"congestion,omitempty"` // outbound: unreachable (cause 34)
+	Fail       int       `yaml:"fail,omitempty"`       // outbound: fail with this cause
 }
 
 // Step constructors for scenarios built in Go.
@@ -36,6 +38,7 @@ func WaitForSound(uriPart string) Step            { return Step{WaitForSound: ur
 func WaitBridged() Step                           { return Step{WaitBridged: true} }
 func WaitHearing(uriPart string) Step             { return Step{WaitHearing: uriPart} }
 func DropWebSockets() Step                        { return Step{DropWebSockets: true} }
+func Mark(name string) Step                       { return Step{Mark: name} }
 func Press(digits string, gap time.Duration) Step { return Step{Press: digits, Gap: Duration(gap)} }
 func Hangup() Step                                { return Step{Hangup: true} }
 func Silent() Step                                { return Step{Silent: true} }
@@ -156,6 +159,12 @@ func (p *phone) run() {
 				return
 			}
 			p.pc++
+		case st.Mark != "":
+			p.pc++
+			select {
+			case p.s.marks <- st.Mark:
+			default:
+			}
 		case st.DropWebSockets:
 			p.pc++
 			for c := range p.s.conns {

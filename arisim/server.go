@@ -116,11 +116,17 @@ type Server struct {
 	idle      chan struct{} // closed when no scenario phone is live
 	connected chan struct{} // closed and replaced whenever an events WebSocket registers or drops
 	pending   int           // scheduled scenario phones not yet finished
+	marks     chan string   // Mark steps reached, for tests to act at an exact point
 
 	httpSrv  *http.Server
 	listener net.Listener
 	started  time.Time
 }
+
+// Marks delivers the value of every Mark step a phone reaches, in order, so
+// that a test can act (stop the controller, say) at an exact point of a
+// call. Unread marks beyond 64 are dropped.
+func (s *Server) Marks() <-chan string { return s.marks }
 
 // New builds a server; call Start to listen.
 func New(opts Options) *Server {
@@ -128,7 +134,7 @@ func New(opts Options) *Server {
 	s := &Server{opts: opts, clock: opts.Clock, log: opts.Logger,
 		channels: map[string]*channel{}, bridges: map[string]*bridge{}, playbacks: map[string]*playback{},
 		apps: map[string]int{}, filters: map[string]*eventFilter{}, conns: map[*wsConn]bool{}, live: map[*phone]bool{}, endpoints: map[string]*endpoint{},
-		connected: make(chan struct{})}
+		connected: make(chan struct{}), marks: make(chan string, 64)}
 	s.faults.failOriginate = -1
 	s.epoch = opts.Epoch
 	if s.epoch == 0 {

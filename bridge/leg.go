@@ -54,6 +54,10 @@ type leg struct {
 	preset     *ivr.DialError    // outcome decided by our own dial timers
 	ended      *ivr.HangupError  // set once, when the leg is gone
 	timers     []*time.Timer
+	memQueue   []memoryWrite // Remember's writes not yet sent
+	// lostInRestart: the channel vanished with an Asterisk restart.
+	lostInRestart bool
+	memWriting    bool
 }
 
 func (s *Server) newLeg(id string, outbound bool) *leg {
@@ -177,7 +181,8 @@ func (l *leg) endLocked(cause int, text string, vanished bool) {
 	if text == "" {
 		text = causeText(cause)
 	}
-	l.ended = &ivr.HangupError{LegID: l.id, Cause: cause, CauseText: text, Vanished: vanished}
+	l.ended = &ivr.HangupError{LegID: l.id, Cause: cause, CauseText: text, Vanished: vanished,
+		ByUs: l.hangupBy != nil, Restarted: l.lostInRestart}
 	for _, t := range l.timers {
 		t.Stop()
 	}

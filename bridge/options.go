@@ -47,6 +47,10 @@ type Options struct {
 	// Dial with its key, so a late retry never rings the phone again (10m).
 	DialKeyRetention time.Duration
 
+	// Adopt leaves the channels an earlier controller left in the
+	// application for Serve to adopt (SetAdopter) instead of hanging them up.
+	Adopt bool
+
 	// OnLinkChange, when set, is called (from the link's goroutine, so it
 	// must not block) each time the events WebSocket goes up or down.
 	OnLinkChange func(up bool, since time.Time)

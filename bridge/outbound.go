@@ -57,6 +57,10 @@ func (s *Server) Dial(ctx context.Context, req ivr.DialRequest) (ivr.OutboundLeg
 		CallerID:  req.CallerID,
 		Timeout:   int(math.Ceil(req.RingTimeout.Seconds())),
 		ChannelID: req.Key,
+		// Written with the channel itself: a controller adopting the call
+		// after a crash knows which phone this leg rings, even when the
+		// crash came right after the originate.
+		Variables: map[string]string{varName("phone"): req.Phone},
 	})
 	if err == nil {
 		err = h.Exec()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -25,7 +26,7 @@ import (
 // silent Asterisk and keeps only two idle connections (a thousand calls
 // would open and close a connection per request). The field is set through
 // reflection; the version is pinned, and a missing field fails Open loudly.
-func newClient(o *Options, onDial func(network, address string, c syscall.RawConn) error) (*native.Client, *http.Transport, error) {
+func newClient(o *Options, onDial func(network, address string, c syscall.RawConn) error, dead *atomic.Bool) (*native.Client, *http.Transport, error) {
 	eventsURL, origin := o.eventsURL(), o.origin()
 	// Every option is set: New reads ARI_* environment variables for
 	// those left empty.
@@ -44,7 +45,7 @@ func newClient(o *Options, onDial func(network, address string, c syscall.RawCon
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: tr}); err != nil {
+	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: abandonable{tr, dead}}); err != nil {
 		return nil, nil, err
 	}
 	if _, err := clientCancel(c); err != nil {
@@ -130,4 +131,20 @@ func (e *RequestError) Unwrap() error { return e.Err }
 
 func requestError(op string, err error) *RequestError {
 	return &RequestError{Op: op, Status: statusOf(err), Err: err}
+}
+
+// abandonable fails every request once the server was abandoned (see
+// Server.Abandon): a controller that crashed sends nothing more.
+type abandonable struct {
+	rt   http.RoundTripper
+	dead *atomic.Bool
+}
+
+var errAbandoned = errors.New("bridge: abandoned (as after a crash)")
+
+func (a abandonable) RoundTrip(r *http.Request) (*http.Response, error) {
+	if a.dead.Load() {
+		return nil, errAbandoned
+	}
+	return a.rt.RoundTrip(r)
 }

@@ -39,6 +39,7 @@ func (s *Server) resync() {
 	}
 	s.mu.Unlock()
 
+	restarted := s.asteriskRestarted()
 	vanished := 0
 	for _, l := range legs {
 		l.mu.Lock()
@@ -49,8 +50,11 @@ func (s *Server) resync() {
 		case !check:
 		case !present[l.id]:
 			vanished++
-			l.log.Warn("channel vanished while the ARI link was down")
-			l.end(causeUnknown, "vanished while the ARI link was down", true)
+			l.log.Warn("channel vanished while the ARI link was down", zap.Bool("asterisk_restarted", restarted))
+			l.mu.Lock()
+			l.lostInRestart = restarted
+			l.endLocked(causeUnknown, "vanished while the ARI link was down", true)
+			l.mu.Unlock()
 		case waiting:
 			s.refresh(l)
 		}
@@ -71,6 +75,20 @@ func (s *Server) resync() {
 		}
 	}
 	s.log.Info("resync after reconnect done", zap.Int("legs", len(legs)), zap.Int("vanished", vanished), zap.Int("bridges", len(bridges)))
+}
+
+// asteriskRestarted says whether Asterisk restarted since it was last
+// asked: its startup time changed. Channels that vanished meanwhile were
+// then lost with it, not hung up by their party.
+func (s *Server) asteriskRestarted() bool {
+	info, err := s.ari.Asterisk().Info(nil)
+	if err != nil {
+		s.log.Warn("cannot read Asterisk's startup time", zap.Error(err))
+		return false
+	}
+	started := time.Time(info.StatusInfo.StartupTime)
+	old := s.asteriskStarted.Swap(&started)
+	return old != nil && !old.Equal(started)
 }
 
 // listChannels lists every channel, retrying briefly: just after a
@@ -123,15 +141,17 @@ func (s *Server) refresh(l *leg) {
 // while the REST list that showed it came back, before it is an orphan.
 const orphanGrace = time.Second
 
-// sweepOrphans runs once after Open. It hangs up the channels of our
-// application that the server does not drive: left by a previous run of
-// the controller (a GP waiting in silence, a specialist's phone ringing),
-// or entered between ari/v5's first connection and the subscription to
-// its bus, whose StasisStart nobody received. A caller re-dials and gets a
-// working line. A channel counts as an orphan only if it is in our
-// application on two lists orphanGrace apart and still unknown.
-func (s *Server) sweepOrphans(ctx context.Context) {
-	first, err := s.appChannels()
+// settle runs once, after Open or (with Options.Adopt) when Serve starts.
+// It takes care of the channels of our application that the server does
+// not drive: left by an earlier run of the controller (a conversation, a
+// GP on hold, a specialist's phone ringing), or entered between ari/v5's
+// first connection and the subscription to its bus, whose StasisStart
+// nobody received. With an adopter they are adopted (the call goes on);
+// without, hung up (a caller re-dials and gets a working line). A channel
+// counts only if it is in our application on two lists orphanGrace apart
+// and still unknown.
+func (s *Server) settle(ctx context.Context, adopter AdoptHandler) {
+	first, bridges, err := s.appContents()
 	if err != nil {
 		s.log.Warn("orphan sweep: cannot list the application's channels", zap.Error(err))
 		return
@@ -146,7 +166,7 @@ func (s *Server) sweepOrphans(ctx context.Context) {
 		return
 	case <-t.C:
 	}
-	second, err := s.appChannels()
+	second, _, err := s.appContents()
 	if err != nil {
 		s.log.Warn("orphan sweep: cannot list the application's channels", zap.Error(err))
 		return
@@ -155,22 +175,29 @@ func (s *Server) sweepOrphans(ctx context.Context) {
 	for _, id := range s.unknown(second) {
 		again[id] = true
 	}
+	var both []string
 	for _, id := range s.unknown(first) {
-		if !again[id] || ctx.Err() != nil {
-			continue
+		if again[id] && ctx.Err() == nil {
+			both = append(both, id)
 		}
+	}
+	if adopter != nil {
+		s.adoptChannels(both, bridges)
+		return
+	}
+	for _, id := range both {
 		s.log.Warn("orphan channel in the application (previous run, or entered before the subscription), hanging up", zap.String("channel_id", id))
 		s.hangupStray(id)
 	}
 }
 
-// appChannels lists the channels Asterisk has in our application.
-func (s *Server) appChannels() ([]string, error) {
+// appContents lists the channels and bridges Asterisk has in our application.
+func (s *Server) appContents() (channels, bridges []string, err error) {
 	data, err := s.ari.Application().Data(ari.NewKey(ari.ApplicationKey, s.opts.Application))
 	if err != nil {
-		return nil, requestError("get application "+s.opts.Application, err)
+		return nil, nil, requestError("get application "+s.opts.Application, err)
 	}
-	return data.ChannelIDs, nil
+	return data.ChannelIDs, data.BridgeIDs, nil
 }
 
 // unknown keeps the ids no leg routes.

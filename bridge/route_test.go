@@ -53,7 +53,7 @@ func newOfflineServer() *Server {
 	o := Options{URL: "http://127.0.0.1:1/ari", Username: "ari", Password: "ari", Application: "regul"}
 	o.setDefaults()
 	var err error
-	if s.ari, s.transport, err = newClient(&o, nil); err != nil {
+	if s.ari, s.transport, err = newClient(&o, nil, &s.abandoned); err != nil {
 		panic(err)
 	}
 	return s

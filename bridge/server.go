@@ -55,8 +55,11 @@ type Server struct {
 	playbacksRetried atomic.Uint64
 	playbacksLost    atomic.Uint64
 	inProgress       atomic.Int64
-	callsTotal       atomic.Uint64
-	calls            sync.WaitGroup
+	abandoned        atomic.Bool // see Abandon
+	// asteriskStarted is Asterisk\'s startup time when last asked.
+	asteriskStarted atomic.Pointer[time.Time]
+	callsTotal      atomic.Uint64
+	calls           sync.WaitGroup
 
 	mu          sync.Mutex
 	legs        map[string]*leg // by channel id: where events go
@@ -65,6 +68,8 @@ type Server struct {
 	incoming    []*leg // inbound legs not yet handed to the handler
 	incomingSig chan struct{}
 	handler     Handler
+	adopter     AdoptHandler
+	linkCtx     context.Context // ends with Close
 	draining    bool
 	drainStart  chan struct{} // closed when draining begins
 }
@@ -93,7 +98,7 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 		drainStart:  make(chan struct{}),
 	}
 	s.link = newLink(&s.opts)
-	client, transport, err := newClient(&s.opts, s.link.onDial)
+	client, transport, err := newClient(&s.opts, s.link.onDial, &s.abandoned)
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +125,15 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	lctx, lcancel := context.WithCancel(context.Background())
 	s.linkCancel = lcancel
 	go s.watch(lctx)
-	s.sweeping.Add(1)
-	go func() {
-		defer s.sweeping.Done()
-		s.sweepOrphans(lctx)
-	}()
+	s.linkCtx = lctx
+	if !opts.Adopt {
+		s.sweeping.Add(1)
+		go func() {
+			defer s.sweeping.Done()
+			s.settle(lctx, nil)
+		}()
+	}
+	s.asteriskRestarted() // notes Asterisk's startup time, for the resyncs
 	s.log.Info("ARI connected", zap.String("url", redact(opts.URL)), zap.String("events", s.link.url))
 	return s, nil
 }
@@ -165,7 +174,15 @@ func (s *Server) Serve(ctx context.Context, handler Handler) error {
 		return errors.New("bridge: Serve called twice")
 	}
 	s.handler = handler
+	adopter := s.adopter
 	s.mu.Unlock()
+	if s.opts.Adopt {
+		s.sweeping.Add(1)
+		go func() {
+			defer s.sweeping.Done()
+			s.settle(s.linkCtx, adopter)
+		}()
+	}
 	for {
 		s.startIncoming()
 		select {
@@ -225,11 +242,16 @@ func (s *Server) cleanup(c *call) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CleanupTimeout)
 	defer cancel()
 	for _, l := range append(c.outboundLegs(), c.in) {
+		if l == nil {
+			continue // an adopted call whose GP was gone
+		}
 		if err := l.Hangup(ctx, ivr.HangupNormal); err != nil {
 			l.log.Warn("hang up after the call", zap.Error(err))
 		}
 	}
-	s.forget(c.in)
+	if c.in != nil {
+		s.forget(c.in)
+	}
 }
 
 // Shutdown hangs up every call in progress now, waits for their handlers
@@ -265,6 +287,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.Close()
 	return err
+}
+
+// Abandon stops talking to Asterisk at once, as a crash of the process
+// would: no hang-up, no further request (each fails), the link closed.
+// The calls stay in Asterisk for the next controller to adopt. It is how
+// tests stand in for a kill -9.
+func (s *Server) Abandon() {
+	s.abandoned.Store(true)
+	s.Close()
 }
 
 // Close stops the link to Asterisk. Calls still up are left to Asterisk.

@@ -31,6 +31,10 @@ const (
 	CallbackRequested Kind = "callback_requested"
 	LegHungUp         Kind = "leg_hung_up" // Party: gp | specialist, Cause
 	CallEnded         Kind = "call_ended"  // Result
+	// CallAdopted: a controller took the call up after the one running it
+	// stopped (crash, deploy, failover); its events are numbered from then
+	// on in a range of their own.
+	CallAdopted Kind = "call_adopted"
 )
 
 // Result is how a call ended, as coordinators filter it.
@@ -44,6 +48,10 @@ const (
 	ResultOutOfHours Result = "out_of_hours"
 	ResultUnknownDID Result = "unknown_did"
 	ResultFailed     Result = "failed" // our own failure (a bug or Asterisk gone)
+	// ResultInterrupted: cut by our side (the controller died and the call
+	// was gone when it came back, Asterisk restarted, a hard shutdown), not
+	// by the GP.
+	ResultInterrupted Result = "interrupted"
 )
 
 // Outcome is what the specialist keyed after the conversation.

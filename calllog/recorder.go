@@ -245,6 +245,11 @@ func (r *Recorder) Close(ctx context.Context) error {
 	return nil
 }
 
+// Abandon stops the recorder as a crash would: nothing more is written,
+// what was not yet written to the spool file is lost, and the spool stays
+// for the next start (tests of a controller crash).
+func (r *Recorder) Abandon() { r.abort() }
+
 // abort stops the goroutines without a last fsync or drain, as a crash
 // would (tests only).
 func (r *Recorder) abort() {

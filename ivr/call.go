@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -47,7 +48,8 @@ type call struct {
 	requerant  roster.Enrolment
 	specialty  roster.Specialty
 	attempts   int
-	legs       []Leg // every specialist leg dialled, hung up again at the end
+	tried      []string // phones dialled, in order (attempt n is tried[n-1] when not adopted)
+	legs       []Leg    // every specialist leg dialled, hung up again at the end
 	bridged    bool
 	gpHungUp   bool // a LegHungUp for the GP was recorded
 	result     calllog.Result
@@ -87,12 +89,29 @@ func (s *Script) run(c *call) error {
 	if err := s.welcome(c); err != nil {
 		return err
 	}
+	return s.fromIdentification(c)
+}
+
+// fromIdentification is the call from the GP's identification on; a call
+// adopted after a restart may take it up at any of these steps. What each
+// step learnt is remembered on the GP's channel for that.
+func (s *Script) fromIdentification(c *call) error {
 	if err := s.identify(c); err != nil {
 		return err
 	}
+	c.gp.Remember(memGP, c.requerant.RPPS)
+	return s.fromMenu(c)
+}
+
+func (s *Script) fromMenu(c *call) error {
 	if err := s.chooseSpecialty(c); err != nil {
 		return err
 	}
+	c.gp.Remember(memSpecialty, strconv.FormatInt(c.specialty.ID, 10))
+	return s.fromHunt(c)
+}
+
+func (s *Script) fromHunt(c *call) error {
 	spec, err := s.hunt(c)
 	if err != nil {
 		return err
@@ -120,6 +139,7 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 	}
 	s.metrics.CallStarted()
 	c.log.Info("call started")
+	gp.Remember(memCall, id)
 	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: c.did, Caller: c.caller})
 	return c
 }
@@ -166,6 +186,11 @@ func (s *Script) resultOf(c *call, err error) calllog.Result {
 		return calllog.ResultBridged
 	case errors.As(err, &e):
 		return e.result
+	case s.cutByUs(c):
+		// Asterisk restarted, or a hard shutdown: the GP did not hang up.
+		c.log.Warn("call cut by our side", zap.NamedError("cause", context.Cause(c.gp.Context())))
+		s.registerCallback(c, nil)
+		return calllog.ResultInterrupted
 	case s.gpGone(c):
 		s.noteGPHangup(c)
 		return calllog.ResultAbandoned
@@ -173,6 +198,13 @@ func (s *Script) resultOf(c *call, err error) calllog.Result {
 		c.log.Error("call failed", zap.Error(err))
 		return calllog.ResultFailed
 	}
+}
+
+// cutByUs reports whether the GP's leg ended by our side: lost with an
+// Asterisk restart, or hung up by us before the call was decided.
+func (s *Script) cutByUs(c *call) bool {
+	var he *HangupError
+	return errors.As(context.Cause(c.gp.Context()), &he) && (he.Restarted || he.ByUs)
 }
 
 // gpGone reports whether the GP has hung up.

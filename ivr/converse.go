@@ -26,7 +26,13 @@ func (s *Script) converse(c *call, sp *specialist) error {
 	s.record(c, calllog.Event{Kind: calllog.Bridged, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
 	s.metrics.TimeToSpecialist(s.clock.Now().Sub(c.huntStarted))
 	c.log.Info("bridged", zap.String("requis", sp.cand.RPPS))
+	return s.conversation(c, sp, conn)
+}
 
+// conversation waits for the end of the conversation of two bridged legs
+// (or of one whose other party left while no controller watched), then has
+// the specialist key the outcome.
+func (s *Script) conversation(c *call, sp *specialist, conn Connection) error {
 	tooLong := make(chan struct{})
 	timer := s.clock.AfterFunc(s.opt.MaxConversation, func() { close(tooLong) })
 	select {

@@ -126,6 +126,7 @@ type fakeLeg struct {
 	hungUpBy string          // "script" | "party" | "network"
 	hangups  int             // Hangup calls by the script
 	waits    []time.Duration // the timeout of every ReadDigit
+	memory   map[string]string
 
 	// outbound only
 	sw   *fakeSwitch
@@ -268,6 +269,15 @@ func (l *fakeLeg) StopHold(ctx context.Context) error {
 	l.heard = append(l.heard, "(/hold)")
 	l.mu.Unlock()
 	return nil
+}
+
+func (l *fakeLeg) Remember(name, value string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.memory == nil {
+		l.memory = map[string]string{}
+	}
+	l.memory[name] = value
 }
 
 func (l *fakeLeg) Hangup(ctx context.Context, reason HangupReason) error {

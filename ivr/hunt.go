@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -61,6 +62,9 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 func (s *Script) ringChain(c *call, ctx context.Context, chain []roster.Candidate) *specialist {
 	for _, cand := range chain {
 		for _, phone := range cand.Phones {
+			if slices.Contains(c.tried, phone) {
+				continue // rung before this controller adopted the call
+			}
 			if ctx.Err() != nil {
 				c.log.Info("hunt over", zap.NamedError("cause", context.Cause(ctx)))
 				return nil
@@ -77,9 +81,11 @@ func (s *Script) ringChain(c *call, ctx context.Context, chain []roster.Candidat
 func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone string) *specialist {
 	c.attempts++
 	n := c.attempts
-	if n == 1 {
+	if c.huntStarted.IsZero() {
 		c.huntStarted = s.clock.Now()
 	}
+	c.tried = append(c.tried, phone)
+	c.gp.Remember(memTried, encodeTried(c.attempts, c.tried))
 	log := c.log.With(zap.Int("attempt", n), zap.Int("rank", cand.Rank),
 		zap.String("requis", cand.RPPS), zap.String("phone", maskNumber(phone)))
 	s.record(c, calllog.Event{Kind: calllog.AttemptStarted, Attempt: n, RPPS: cand.RPPS, Phone: phone, Rank: cand.Rank})
@@ -123,6 +129,8 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 		return nil
 	}
 	log.Info("specialist accepted")
+	leg.Remember(memAccepted, cand.RPPS)
+	leg.Remember(memPhone, phone)
 	s.attemptEnded(c, n, res, 0)
 	return &specialist{leg: leg, cand: cand, phone: phone, attempt: n}
 }
@@ -215,6 +223,19 @@ func (s *Script) attemptEnded(c *call, n int, res calllog.AttemptResult, cause i
 
 // callback registers the GP's request when nobody could be reached.
 func (s *Script) callback(c *call, chain []roster.Candidate) error {
+	s.registerCallback(c, chain)
+	c.log.Info("nobody reached: callback requested")
+	s.say(c, pNobodyReached)
+	return end(calllog.ResultCallback, "nobody reached")
+}
+
+// registerCallback records the GP's request to be called back (the SMS go
+// out when it is applied); a GP not yet identified, or who has not chosen
+// a specialty, has nothing to be called back about.
+func (s *Script) registerCallback(c *call, chain []roster.Candidate) {
+	if c.requerant.RPPS == "" || c.specialty.ID == 0 || c.bridged {
+		return
+	}
 	s.record(c, calllog.Event{Kind: calllog.CallbackRequested, SpecialtyID: c.specialty.ID, RPPS: c.requerant.RPPS})
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
 	err := s.notify.NobodyReached(ctx, CallbackRequest{
@@ -229,7 +250,4 @@ func (s *Script) callback(c *call, chain []roster.Candidate) error {
 	if err != nil {
 		c.log.Error("callback notification failed", zap.Error(err))
 	}
-	c.log.Info("nobody reached: callback requested")
-	s.say(c, pNobodyReached)
-	return end(calllog.ResultCallback, "nobody reached")
 }

@@ -42,6 +42,10 @@ type Leg interface {
 	StopHold(ctx context.Context) error
 	// Hangup ends the leg; no error when it is already gone.
 	Hangup(ctx context.Context, reason HangupReason) error
+	// Remember writes name=value on the channel, where a controller that
+	// adopts the call after a restart reads it back (Adoption.Memory). It
+	// returns at once: the write is made in the background, in order.
+	Remember(name, value string)
 }
 
 // InboundCall is the GP's leg, as it arrived from the dialplan.
@@ -113,6 +117,8 @@ type HangupError struct {
 	Cause     int // Q.850 cause as Asterisk reports it (16 normal, 17 busy, 19 no answer…)
 	CauseText string
 	Vanished  bool // the channel disappeared (e.g. found missing after an ARI reconnect)
+	ByUs      bool // we hung it up (a hard shutdown, a failure), not the party
+	Restarted bool // lost with an Asterisk restart, not hung up by the party
 }
 
 func (e *HangupError) Error() string {

@@ -51,6 +51,7 @@ const (
 	pSpecialistLeft      = "goodbye_specialist_left"
 	pTechnicalError      = "technical_error"
 	pConversationTooLong = "conversation_too_long"
+	pResumed             = "resumed"
 )
 
 // RequiredPromptIDs lists every prompt the script may play.
@@ -61,7 +62,7 @@ func RequiredPromptIDs() []string {
 		pGoodbye, pMenuIntro, pMenuFor, pMenuPress, pChoiceInvalid, pSearching, pPleaseHold,
 		pNobodyReached, pWhisperLine, pWhisperDoctor, pWhisperAsks, pWhisperFallback, pAcceptKeys,
 		pDeclinedAck, pCallerLeft, pOutcomeMenu, pDelayMenu, pOutcomeSaved, pOutcomeLater,
-		pSpecialistLeft, pTechnicalError, pConversationTooLong,
+		pSpecialistLeft, pTechnicalError, pConversationTooLong, pResumed,
 	}
 }
 

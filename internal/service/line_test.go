@@ -51,6 +51,7 @@ type line struct {
 	pins  map[string]string // GP RPPS → PIN
 	stop  context.CancelFunc
 	ran   chan error
+	opts  Options // how svc was started, for a successor (restart)
 }
 
 type lineOption func(*lineSetup)
@@ -107,7 +108,6 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 	for _, o := range opts {
 		o(&setup)
 	}
-	ctx := context.Background()
 	l := &line{t: t, pool: setup.pool, pins: map[string]string{}}
 	if l.pool == nil {
 		l.pool = pgtest.New(t)
@@ -141,16 +141,38 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 	if setup.maxPINAttempts > 0 {
 		cfg.Ident.MaxAttempts = setup.maxPINAttempts
 	}
-	l.svc, err = Start(ctx, Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
-		Clock: EmulatorClock(l.clock), IVR: setup.ivr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	l.stop, l.ran = stop, make(chan error, 1)
-	go func() { l.ran <- l.svc.Run(runCtx) }()
+	l.opts = Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
+		Clock: EmulatorClock(l.clock), IVR: setup.ivr}
+	l.start()
 	t.Cleanup(l.close)
 	return l
+}
+
+// start starts a controller on the line's configuration and data_dir.
+func (l *line) start() {
+	svc, err := Start(context.Background(), l.opts)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	l.svc, l.stop, l.ran = svc, stop, make(chan error, 1)
+	go func() { l.ran <- svc.Run(runCtx) }()
+}
+
+// crashAndRestart stops the controller as a kill -9 would (the calls stay
+// in Asterisk, the spool stays on disk) and starts a new one on the same
+// data_dir, database and Asterisk, which adopts the calls.
+func (l *line) crashAndRestart() {
+	old, stopOld, oldRan := l.svc, l.stop, l.ran
+	old.Abandon()
+	// What the dead process's goroutines still do fails: they only need
+	// stopping, as the process would be gone.
+	stopOld()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = old.Shutdown(ctx)
+	<-oldRan
+	l.start()
 }
 
 func (l *line) close() {
@@ -187,7 +209,12 @@ func (l *line) play(sc *arisim.Scenario) *arisim.Report {
 	if sc.DefaultSound == 0 {
 		sc.DefaultSound = arisim.Duration(2 * time.Second)
 	}
-	rep := l.sim.Play(sc)
+	return l.waitScenario(l.sim.Play(sc))
+}
+
+// waitScenario waits for a scenario's phones to finish.
+func (l *line) waitScenario(rep *arisim.Report) *arisim.Report {
+	l.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := l.sim.Wait(ctx); err != nil {

@@ -121,7 +121,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		URL: cfg.ARI.URL, WebsocketURL: cfg.ARI.WebsocketURL,
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password, Application: cfg.ARI.Application,
 		RequestTimeout: cfg.ARI.RequestTimeout, ConnectTimeout: cfg.ARI.ConnectTimeout,
-		DialTemplate: cfg.Dial.Template, Logger: log.Named("ari"),
+		DialTemplate: cfg.Dial.Template, Logger: log.Named("ari"), Adopt: true,
 		PlaybackStartTimeout: cfg.ARI.PlaybackStartTimeout, HoldMedia: bridge.HoldMedia(cfg.Dial.HoldSound, cfg.Dial.HoldTone),
 	})
 	if err != nil {
@@ -215,12 +215,21 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 }
 
 // Run takes calls until ctx ends, then takes no new call and lets the
-// calls in progress finish (Shutdown cuts them short).
+// calls in progress finish (Shutdown cuts them short). The calls an
+// earlier controller left in Asterisk are adopted first.
 func (s *Service) Run(ctx context.Context) error {
+	s.ari.SetAdopter(func(ctx context.Context, a ivr.Adoption) {
+		s.track(func() { s.script.Resume(ctx, a) })
+	})
 	return s.ari.Serve(ctx, s.serveCall)
 }
 
 func (s *Service) serveCall(ctx context.Context, call ivr.InboundCall) {
+	s.track(func() { s.script.Serve(ctx, call) })
+}
+
+// track counts a running call script for WaitIdle.
+func (s *Service) track(script func()) {
 	s.callsMu.Lock()
 	if s.running == 0 {
 		s.callsIdle = make(chan struct{})
@@ -235,7 +244,7 @@ func (s *Service) serveCall(ctx context.Context, call ivr.InboundCall) {
 		}
 		s.callsMu.Unlock()
 	}()
-	s.script.Serve(ctx, call)
+	script()
 }
 
 // WaitIdle returns once no call script is running (every call's record is
@@ -250,6 +259,18 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("wait for the calls in progress: %w", context.Cause(ctx))
 	}
+}
+
+// Abandon stops the controller as a crash would: the calls stay in
+// Asterisk, nothing more is recorded, and a controller started next adopts
+// them. For failover tests; the process would simply die.
+func (s *Service) Abandon() {
+	s.ari.Abandon()
+	s.rec.Abandon()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	s.rec = nil
+	_ = s.Close(ctx)
 }
 
 // Shutdown hangs up every call in progress now (a second SIGTERM).
