@@ -161,6 +161,7 @@ func (p *phone) run() {
 			p.pc++
 		case st.Mark != "":
 			p.pc++
+			p.note(EntryMark, st.Mark)
 			select {
 			case p.s.marks <- st.Mark:
 			default:

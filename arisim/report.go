@@ -35,6 +35,7 @@ const (
 	EntryRinging  EntryKind = "ringing"
 	EntryAnswered EntryKind = "answered" // the call was answered (by the app for inbound, by the phone for outbound)
 	EntryBridged  EntryKind = "bridged"  // the phone's channel entered a bridge
+	EntryMark     EntryKind = "mark"     // the phone's script reached a Mark step
 )
 
 // Entry is one thing a phone experienced, on the emulator's clock.

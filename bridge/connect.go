@@ -101,8 +101,8 @@ func (s *Server) Connect(ctx context.Context, id string, a, b ivr.Leg) (ivr.Conn
 // (no PlaybackStarted, the playback id answers 404). A bridge already gone
 // is no error.
 func (c *connection) Close(ctx context.Context) error {
-	err := c.srv.ari.Bridge().Delete(c.key)
-	if err != nil && statusOf(err) != 404 {
+	err := c.srv.mustHappen(ctx, "destroy bridge "+c.id, func() error { return c.srv.ari.Bridge().Delete(c.key) })
+	if err != nil {
 		return requestError("destroy bridge "+c.id, err)
 	}
 	c.srv.dropBridge(c.id)

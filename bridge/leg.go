@@ -57,6 +57,9 @@ type leg struct {
 	memQueue   []memoryWrite // Remember's writes not yet sent
 	// lostInRestart: the channel vanished with an Asterisk restart.
 	lostInRestart bool
+	// unwanted: an originate whose answer never came; the channel must be
+	// hung up whenever it shows (cancelOriginate).
+	unwanted bool
 	memWriting    bool
 }
 
@@ -98,6 +101,10 @@ func (l *leg) isEnded() bool              { return l.endedErr() != nil }
 func (l *leg) apply(e *event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.unwanted && e.Type != "ChannelDestroyed" && e.Type != "StasisEnd" {
+		l.unwanted = false // once: the hang-up is retried until done
+		go l.srv.hangupUnwanted(l)
+	}
 	if e.Type != "PlaybackStarted" && e.Type != "PlaybackFinished" && l.confirmed == 0 {
 		l.confirmLocked()
 	}
@@ -300,8 +307,8 @@ func (l *leg) Hangup(ctx context.Context, reason ivr.HangupReason) error {
 		l.hangupBy = &reason
 	}
 	l.mu.Unlock()
-	err := l.srv.ari.Channel().Hangup(l.key, ariReason(reason))
-	if err != nil && statusOf(err) != 404 {
+	err := l.srv.mustHappen(ctx, "hang up channel "+l.id, func() error { return l.srv.ari.Channel().Hangup(l.key, ariReason(reason)) })
+	if err != nil {
 		return requestError("hang up channel "+l.id, err)
 	}
 	l.end(reasonCause(reason), "", false)

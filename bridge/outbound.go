@@ -67,9 +67,15 @@ func (s *Server) Dial(ctx context.Context, req ivr.DialRequest) (ivr.OutboundLeg
 	}
 	if err != nil {
 		if adopted := s.adopt(l, err); !adopted {
-			s.forget(l)
-			l.end(causeUnknown, "originate failed", false)
 			l.log.Warn("originate failed", zap.Error(err))
+			if st := statusOf(err); st == 0 || st >= 500 {
+				// No answer, or a server error: Asterisk may still place the
+				// call. Its id is ours: hang it up, now and whenever it shows.
+				s.cancelOriginate(l)
+			} else {
+				s.forget(l)
+			}
+			l.end(causeUnknown, "originate failed", false)
 			return nil, &ivr.DialError{Result: ivr.DialFailed, Cause: causeUnknown,
 				CauseText: fmt.Sprintf("originate refused: %v", requestError("originate "+req.Key, err))}
 		}
@@ -104,6 +110,25 @@ func (s *Server) adopt(l *leg, originateErr error) bool {
 	l.mu.Unlock()
 	l.log.Info("originate: channel already exists, adopted", zap.String("state", data.State))
 	return true
+}
+
+// cancelOriginate makes sure a leg whose originate answer never came does
+// not ring for nobody: it is hung up by its id now (retried), and again if
+// an event shows the channel later (the leg stays routed until forgotten
+// with the other ended dials).
+func (s *Server) cancelOriginate(l *leg) {
+	l.mu.Lock()
+	l.unwanted = true
+	l.mu.Unlock()
+	go s.hangupUnwanted(l)
+}
+
+func (s *Server) hangupUnwanted(l *leg) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CleanupTimeout)
+	defer cancel()
+	_ = s.mustHappen(ctx, "hang up unanswered originate "+l.id, func() error {
+		return s.ari.Channel().Hangup(l.key, ariReason(ivr.HangupNormal))
+	})
 }
 
 func (s *Server) forget(l *leg) {

@@ -150,8 +150,10 @@ func (l *leg) playAttempt(ctx context.Context, interruptible bool, media string)
 // stopPlayback stops a playback we no longer want; one already finished
 // (404) is fine.
 func (l *leg) stopPlayback(id string) {
-	err := l.srv.ari.Playback().Stop(ari.NewKey(ari.PlaybackKey, id))
-	if err != nil && statusOf(err) != 404 {
+	ctx, cancel := context.WithTimeout(l.ctx, l.srv.opts.CleanupTimeout)
+	defer cancel()
+	err := l.srv.mustHappen(ctx, "stop playback "+id, func() error { return l.srv.ari.Playback().Stop(ari.NewKey(ari.PlaybackKey, id)) })
+	if err != nil && ctx.Err() == nil {
 		l.log.Warn("stop playback", zap.String("playback_id", id), zap.Error(err))
 	}
 }

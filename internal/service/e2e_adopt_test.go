@@ -150,3 +150,43 @@ func TestAsteriskRestartDuringTheHuntIsInterrupted(t *testing.T) {
 		t.Errorf("no callback request for a GP cut off by an Asterisk restart")
 	}
 }
+
+// ARI answers 503 for 10 s while the GP waits for a specialist: the calls
+// requests fail, but the hang-up that ends the call is retried until
+// Asterisk takes it, so the GP is not left in silence once it answers again.
+func TestRESTOutageDuringTheHuntStillEndsTheCall(t *testing.T) {
+	l := newLine(t, atSpeed(5))
+	rep := l.sim.Play(&arisim.Scenario{
+		DefaultSound: arisim.Duration(2 * time.Second),
+		Inbound: []arisim.InboundCall{{Name: "gp", From: gpNumber, DID: did,
+			Steps: l.gpAsksCardiology(arisim.WaitForSound("recherche"), arisim.Mark("outage"),
+				arisim.Wait(10*time.Second), arisim.Mark("recovered"), arisim.Silent())}},
+		Outbound: []arisim.Endpoint{{Name: "martin", Dial: martin, Steps: []arisim.Step{arisim.Ring(0)}}},
+	})
+	for _, want := range []string{"outage", "recovered"} {
+		select {
+		case m := <-l.sim.Marks():
+			if m != want {
+				t.Fatalf("mark %q, want %q", m, want)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("the scenario never reached %q", want)
+		}
+		l.sim.RefuseREST(map[string]int{"outage": 503, "recovered": 0}[want])
+	}
+	l.waitScenario(rep)
+	gp := rep.Phone("gp")
+	if gp.Ended == nil || gp.Ended.By != "app" {
+		t.Fatalf("the GP's call ended %+v, want hung up by the line", gp.Ended)
+	}
+	// The retries back off to 5 s of real time at most (25 s here); without
+	// them the GP would wait until the next controller start.
+	recovered, _ := gp.First(arisim.EntryMark, "recovered")
+	if late := gp.Ended.At.Sub(recovered); late > time.Minute {
+		t.Errorf("the GP was hung up %v after ARI answered again", late)
+	}
+	rec := l.record()
+	if rec.Result == "" || rec.EndedAt.IsZero() {
+		t.Errorf("the call record is still open: %+v", rec)
+	}
+}
