@@ -44,6 +44,10 @@ const (
 	ResultOutOfHours Result = "out_of_hours"
 	ResultUnknownDID Result = "unknown_did"
 	ResultFailed     Result = "failed" // our own failure (a bug or Asterisk gone)
+	// ResultInterrupted is a call cut by our side: the controller died,
+	// Asterisk restarted, a second SIGTERM. Never "abandoned", which says
+	// the GP hung up.
+	ResultInterrupted Result = "interrupted"
 )
 
 // Outcome is what the specialist keyed after the conversation.
