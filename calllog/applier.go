@@ -16,6 +16,13 @@ import (
 // and moves the checkpoint after each commit.
 func (r *Recorder) applyLoop(ctx context.Context) {
 	defer r.done.Done()
+	if r.opts.Ready != nil {
+		select {
+		case <-r.opts.Ready:
+		case <-ctx.Done():
+			return
+		}
+	}
 	for {
 		r.mu.Lock()
 		durable, changed := r.durable, r.changed

@@ -37,6 +37,11 @@ type Options struct {
 	// QuarantineFile is where spool lines that cannot be read back are
 	// moved (default <Dir>/quarantine.jsonl).
 	QuarantineFile string
+	// Ready, when set, holds the applier until it is closed: a controller
+	// started without the database applies nothing before it has checked
+	// the schema (an older schema would refuse events for good). Events
+	// are spooled meanwhile as usual.
+	Ready <-chan struct{}
 	// OpenFile opens the segment files (default os.OpenFile); tests inject
 	// a full or failing disk through it.
 	OpenFile OpenFileFunc
