@@ -216,9 +216,9 @@ func (t *Term) Release(ctx context.Context) error {
 }
 
 // Acquire waits, trying every RenewInterval, until this process holds the
-// lease, and keeps it renewed in the background until it is lost or ctx
-// ends (then it is released).
-func (e *Elector) Acquire(ctx context.Context) (*Term, error) {
+// lease or ctx ends; then it keeps the lease renewed in the background
+// until it is lost or hold ends (then it is released).
+func (e *Elector) Acquire(ctx, hold context.Context) (*Term, error) {
 	tick := time.NewTicker(e.o.RenewInterval)
 	defer tick.Stop()
 	logged := false
@@ -233,7 +233,7 @@ func (e *Elector) Acquire(ctx context.Context) (*Term, error) {
 			logged = true
 		}
 		if t != nil {
-			go t.keep(ctx)
+			go t.keep(hold)
 			return t, nil
 		}
 		select {

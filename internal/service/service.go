@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,6 +25,7 @@ import (
 	"github.com/regul-sante/regul/bridge"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/config"
+	"github.com/regul-sante/regul/internal/lease"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/web"
@@ -66,6 +68,11 @@ type Service struct {
 	stopBg   context.CancelFunc
 	bgDone   chan struct{}
 	db       *databaseGate
+	linked   atomic.Bool // s.ari is set: the ARI link was opened
+
+	elector  *lease.Elector // nil unless ha.enabled
+	term     *lease.Term    // the lease this process holds
+	stopHold context.CancelFunc
 
 	callsMu   sync.Mutex
 	running   int
@@ -135,6 +142,19 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		return nil, fmt.Errorf("prompt catalogue: %w", err)
 	}
 
+	if err := s.newElector(cfg, o); err != nil {
+		return nil, err
+	}
+	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
+		return nil, err
+	}
+	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console"), s.rec); err != nil {
+		return nil, err
+	}
+	if err := s.holdLease(ctx, cfg); err != nil {
+		return nil, err
+	}
+
 	s.ari, err = bridge.Open(ctx, bridge.Options{
 		URL: cfg.ARI.URL, WebsocketURL: cfg.ARI.WebsocketURL,
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password, Application: cfg.ARI.Application,
@@ -161,13 +181,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		func() float64 { return float64(s.rec.Stats().Pending) },
 		func() bool { return s.rec.Stats().DatabaseDown })
 	registerSpoolMetrics(o.Registry, s.rec)
-
-	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
-		return nil, err
-	}
-	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console"), s.rec); err != nil {
-		return nil, err
-	}
+	s.linked.Store(true)
 	bg, stop := context.WithCancel(context.Background())
 	s.stopBg = stop
 	go func() {
@@ -227,6 +241,12 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 	}
 	checks := map[string]web.Check{
 		"ari": func(context.Context) error {
+			if !s.linked.Load() {
+				if s.elector != nil {
+					return &web.Notice{Text: "not connected: standby, waiting for the controller lease"}
+				}
+				return errors.New("not connected yet")
+			}
 			switch {
 			case s.ari.Draining():
 				return errors.New("draining: no new calls")
@@ -262,11 +282,17 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 		// Calls still connect without it, but GPs hear a fallback chime or
 		// silence while specialists are rung: an operator must know.
 		"hold_sound": func(context.Context) error {
+			if !s.linked.Load() {
+				return nil
+			}
 			if p := s.ari.HoldProblem(); p != "" {
 				return errors.New(p)
 			}
 			return nil
 		},
+	}
+	if s.elector != nil {
+		checks["ha"] = s.haCheck
 	}
 	s.httpAddr = ln.Addr().String()
 	s.httpSrv = &http.Server{Handler: web.OpsHandler(checks, s.registry), ReadHeaderTimeout: 5 * time.Second}
@@ -280,10 +306,54 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 }
 
 // Run takes calls until ctx ends, then takes no new call and lets the
-// calls in progress finish (Shutdown cuts them short).
+// calls in progress finish (Shutdown cuts them short). With ha.enabled it
+// returns an error wrapping lease.ErrLost as soon as the lease is lost:
+// the ARI link is closed first, so that this process no longer acts on
+// Asterisk, and the process should exit (the next holder adopts the calls).
 func (s *Service) Run(ctx context.Context) error {
-	return s.ari.Serve(ctx, s.serveCall)
+	if s.term == nil {
+		return s.ari.Serve(ctx, s.serveCall)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lost := make(chan struct{})
+	go func() {
+		select {
+		case <-s.term.Context().Done():
+			if ctx.Err() == nil {
+				close(lost)
+				s.ari.Close()
+				cancel()
+			}
+		case <-runCtx.Done():
+		}
+	}()
+	served := make(chan error, 1)
+	go func() { served <- s.ari.Serve(runCtx, s.serveCall) }()
+	select {
+	case err := <-served:
+		select {
+		case <-lost:
+			return fmt.Errorf("stop serving: %w", context.Cause(s.term.Context()))
+		default:
+			return err
+		}
+	case <-lost:
+		// The calls' scripts end on the closed link; do not wait on them
+		// for long: this process must not linger as a second controller.
+		t := time.NewTimer(lostGrace)
+		defer t.Stop()
+		select {
+		case <-served:
+		case <-t.C:
+		}
+		return fmt.Errorf("stop serving: %w", context.Cause(s.term.Context()))
+	}
 }
+
+// lostGrace bounds how long Run waits for the calls' scripts after losing
+// the lease.
+const lostGrace = 5 * time.Second
 
 func (s *Service) serveCall(ctx context.Context, call ivr.InboundCall) {
 	s.callsMu.Lock()
@@ -327,6 +397,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 func (s *Service) Close(ctx context.Context) error {
 	if s.ari != nil {
 		s.ari.Close()
+	}
+	if s.stopHold != nil {
+		s.stopHold() // releases the lease: the standby takes over at once
 	}
 	if s.stopBg != nil {
 		s.stopBg()
