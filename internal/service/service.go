@@ -399,7 +399,14 @@ func (s *Service) Close(ctx context.Context) error {
 		s.ari.Close()
 	}
 	if s.stopHold != nil {
-		s.stopHold() // releases the lease: the standby takes over at once
+		s.stopHold()
+	}
+	if s.term != nil {
+		// Released now, not by the renewer in its own time: the standby
+		// takes over at once.
+		if err := s.term.Release(ctx); err != nil {
+			s.log.Warn("controller lease not released: the standby takes over at its expiry", zap.Error(err))
+		}
 	}
 	if s.stopBg != nil {
 		s.stopBg()
