@@ -16,6 +16,13 @@ import (
 // and moves the checkpoint after each commit.
 func (r *Recorder) applyLoop(ctx context.Context) {
 	defer r.done.Done()
+	if r.opts.Ready != nil {
+		select {
+		case <-r.opts.Ready:
+		case <-ctx.Done():
+			return
+		}
+	}
 	for {
 		r.mu.Lock()
 		durable, changed := r.durable, r.changed
@@ -37,6 +44,14 @@ func (r *Recorder) applyLoop(ctx context.Context) {
 				return
 			}
 		}
+		if err := r.quarantine(batch); err != nil {
+			// Never move the checkpoint past a line not yet set aside.
+			r.fail("move unreadable spool lines to the quarantine file", err, nil)
+			if !r.wait(ctx, r.opts.MaxBackoff) {
+				return
+			}
+			continue
+		}
 		if !r.applyBatch(ctx, batch) {
 			return // stopping: the batch stays in the spool
 		}
@@ -53,18 +68,10 @@ func (r *Recorder) applyLoop(ctx context.Context) {
 // returns false only when ctx ended first.
 func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 	events := make([]Event, 0, len(batch))
-	corrupt := 0
 	for _, s := range batch {
-		if s.bad != nil {
-			corrupt++
-			r.log.Warn("skipping a spool line that cannot be read back (torn by a crash or corrupted)",
-				zap.Uint64("segment", s.end.Segment), zap.Int64("end_offset", s.end.Offset), zap.NamedError("reason", s.bad))
-			continue
+		if s.bad == nil {
+			events = append(events, s.ev)
 		}
-		events = append(events, s.ev)
-	}
-	if corrupt > 0 {
-		r.update(func(st *Stats) { st.Corrupt += uint64(corrupt) })
 	}
 	if len(events) == 0 {
 		return true

@@ -48,9 +48,9 @@ const (
 	ResultOutOfHours Result = "out_of_hours"
 	ResultUnknownDID Result = "unknown_did"
 	ResultFailed     Result = "failed" // our own failure (a bug or Asterisk gone)
-	// ResultInterrupted: cut by our side (the controller died and the call
-	// was gone when it came back, Asterisk restarted, a hard shutdown), not
-	// by the GP.
+	// ResultInterrupted is a call cut by our side: the controller died,
+	// Asterisk restarted, a second SIGTERM. Never "abandoned", which says
+	// the GP hung up.
 	ResultInterrupted Result = "interrupted"
 )
 

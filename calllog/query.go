@@ -47,7 +47,8 @@ func (f CallFilter) Valid() error {
 
 func validResult(r Result) bool {
 	switch r {
-	case ResultBridged, ResultCallback, ResultRefused, ResultAbandoned, ResultOutOfHours, ResultUnknownDID, ResultFailed:
+	case ResultBridged, ResultCallback, ResultRefused, ResultAbandoned, ResultOutOfHours, ResultUnknownDID, ResultFailed,
+		ResultInterrupted:
 		return true
 	}
 	return false

@@ -30,6 +30,21 @@ type Options struct {
 	// replayed duplicate): what it writes commits or rolls back with the
 	// event. An error fails the batch like a database error would.
 	OnApply ApplyHook
+	// MaxQueued bounds the events held in memory while the disk refuses
+	// them (full, failing): past it Record refuses new ones (counted as
+	// Dropped). Default 200,000 events, about 80 MB and days of a region.
+	MaxQueued int
+	// QuarantineFile is where spool lines that cannot be read back are
+	// moved (default <Dir>/quarantine.jsonl).
+	QuarantineFile string
+	// Ready, when set, holds the applier until it is closed: a controller
+	// started without the database applies nothing before it has checked
+	// the schema (an older schema would refuse events for good). Events
+	// are spooled meanwhile as usual.
+	Ready <-chan struct{}
+	// OpenFile opens the segment files (default os.OpenFile); tests inject
+	// a full or failing disk through it.
+	OpenFile OpenFileFunc
 }
 
 // ApplyHook writes what follows from a call event in the event's own
@@ -42,11 +57,14 @@ type Stats struct {
 	Applied      uint64    // events committed to PostgreSQL since start (replays included)
 	Duplicates   uint64    // of those, events found already applied (replay after a crash)
 	Rejected     uint64    // events PostgreSQL refused (kept in <dir>/rejected.jsonl)
-	Corrupt      uint64    // spool lines skipped: torn by a crash or failing their checksum
+	Corrupt      uint64    // spool lines that could not be read back (torn by a crash, failing their checksum), moved to the quarantine file
 	Dropped      uint64    // events that could not be written to the spool (disk error)
 	FailedTries  uint64    // batches PostgreSQL could not take (unreachable), retried with backoff
 	Pending      int64     // events in the spool not yet applied
 	DatabaseDown bool      // the last try to reach PostgreSQL failed
+	WriteFailing bool      // the last write or fsync of the spool failed: events wait in memory (Queued)
+	WriteError   string    // that failure, "" when writing works
+	Queued       int       // events waiting in memory for the disk
 	LastError    string    // the last error, "" when none
 	LastErrorAt  time.Time //
 }
@@ -94,6 +112,15 @@ func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
 	if opts.SegmentSize <= 0 {
 		opts.SegmentSize = 4 << 20
 	}
+	if opts.MaxQueued <= 0 {
+		opts.MaxQueued = 200_000
+	}
+	if opts.QuarantineFile == "" {
+		opts.QuarantineFile = filepath.Join(opts.Dir, "quarantine.jsonl")
+	}
+	if opts.OpenFile == nil {
+		opts.OpenFile = osOpenFile
+	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create spool directory %s: %w", opts.Dir, err)
 	}
@@ -140,7 +167,7 @@ func (r *Recorder) open() error {
 	if err != nil {
 		return err
 	}
-	w, err := newSegmentWriter(r.opts.Dir, next, r.opts.SegmentSize, r.log)
+	w, err := newSegmentWriter(r.opts.Dir, next, r.opts.SegmentSize, r.opts.MaxQueued, r.opts.OpenFile, r.log)
 	if err != nil {
 		return err
 	}
@@ -198,8 +225,10 @@ func (r *Recorder) Record(ev Event) error {
 // Stats returns the counters.
 func (r *Recorder) Stats() Stats {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.stats
+	st := r.stats
+	r.mu.Unlock()
+	st.Queued = r.w.queued()
+	return st
 }
 
 // WaitDrained returns once every event recorded so far has been applied (or
@@ -248,7 +277,14 @@ func (r *Recorder) Close(ctx context.Context) error {
 // Abandon stops the recorder as a crash would: nothing more is written,
 // what was not yet written to the spool file is lost, and the spool stays
 // for the next start (tests of a controller crash).
-func (r *Recorder) Abandon() { r.abort() }
+func (r *Recorder) Abandon() {
+	r.mu.Lock()
+	closing := r.closing
+	r.mu.Unlock()
+	if !closing {
+		r.abort()
+	}
+}
 
 // abort stops the goroutines without a last fsync or drain, as a crash
 // would (tests only).
@@ -307,15 +343,29 @@ func (r *Recorder) syncLoop() {
 func (r *Recorder) syncNow() bool {
 	pos, err := r.w.sync()
 	if err != nil {
-		r.fail("spool fsync failed", err, nil)
+		r.fail("spool write or fsync failed: call events wait in memory until the disk takes them", err,
+			func(s *Stats) { s.WriteFailing, s.WriteError = true, err.Error() })
 		return false
 	}
 	r.mu.Lock()
-	if r.durable.before(pos) {
+	if r.stats.WriteFailing {
+		r.log.Info("spool writes work again: the call events held in memory are on disk")
+		r.stats.WriteFailing, r.stats.WriteError = false, ""
+		r.durable = maxPos(r.durable, pos)
+		close(r.changed)
+		r.changed = make(chan struct{})
+	} else if r.durable.before(pos) {
 		r.durable = pos
 		close(r.changed)
 		r.changed = make(chan struct{})
 	}
 	r.mu.Unlock()
 	return true
+}
+
+func maxPos(a, b position) position {
+	if a.before(b) {
+		return b
+	}
+	return a
 }

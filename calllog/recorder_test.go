@@ -2,6 +2,7 @@ package calllog
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -178,7 +179,10 @@ func TestCrashThenRestartLosesAndDoublesNothing(t *testing.T) {
 	}
 }
 
-func TestTornAndCorruptLinesAreSkipped(t *testing.T) {
+// A torn or damaged line is not applied and not silently skipped either: it
+// is moved to the quarantine file with its place and reason, and counted;
+// the call's other events are applied as usual.
+func TestTornAndCorruptLinesAreQuarantined(t *testing.T) {
 	store := NewStore(pgtest.New(t))
 	dir := t.TempDir()
 	id := newCallID()
@@ -194,7 +198,7 @@ func TestTornAndCorruptLinesAreSkipped(t *testing.T) {
 		}
 		switch i {
 		case 3:
-			line[20] ^= 0x01 // a flipped bit: the checksum no longer matches
+			line[len(line)-4] ^= 0x01 // a flipped bit: the checksum no longer matches
 		case len(evs) - 1:
 			line = line[:len(line)/2] // torn: no end of line
 		}
@@ -224,12 +228,34 @@ func TestTornAndCorruptLinesAreSkipped(t *testing.T) {
 	if st := r.Stats(); st.Corrupt != 2 || st.Applied != uint64(len(evs)-2) {
 		t.Errorf("stats = %+v, want 2 corrupt", st)
 	}
-	skipped := logs.FilterMessageSnippet("skipping a spool line").All()
+	skipped := logs.FilterMessageSnippet("quarantine").All()
 	if len(skipped) != 2 {
-		t.Fatalf("%d skip log lines, want 2", len(skipped))
+		t.Fatalf("%d quarantine log lines, want 2", len(skipped))
 	}
 	if reason := fmt.Sprint(skipped[1].ContextMap()["reason"]); !strings.Contains(reason, "torn") {
 		t.Errorf("last skip reason = %q, want it to say torn", reason)
+	}
+	lines, file, err := r.Quarantine()
+	if err != nil || lines != 2 || file != filepath.Join(dir, "quarantine.jsonl") {
+		t.Fatalf("quarantine = %d lines in %s (%v), want 2 in the spool's quarantine.jsonl", lines, file, err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q []quarantined
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var one quarantined
+		if err := json.Unmarshal([]byte(l), &one); err != nil {
+			t.Fatalf("quarantine line %q: %v", l, err)
+		}
+		q = append(q, one)
+	}
+	if q[0].CallID != id || !strings.Contains(q[0].Reason, "checksum") || q[0].Segment != segmentName(1) || len(q[0].Line) == 0 {
+		t.Errorf("quarantined damaged line = %+v", q[0])
+	}
+	if !strings.Contains(q[1].Reason, "torn") || len(q[1].Line) == 0 {
+		t.Errorf("quarantined torn line = %+v", q[1])
 	}
 	// Events recorded after the restart go on normally.
 	r.Record(Event{CallID: id, Seq: len(evs) + 1, Kind: LegHungUp, Party: "gp"})

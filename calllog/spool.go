@@ -101,30 +101,62 @@ func listSegments(dir string) ([]uint64, error) {
 	return segs, nil
 }
 
+// SpoolFile is what the spool needs of a segment file; *os.File is one.
+// Tests give Options.OpenFile a failing one (a full disk, a failing fsync).
+type SpoolFile interface {
+	Write(p []byte) (int, error)
+	Sync() error
+	Truncate(size int64) error
+	Close() error
+	Name() string
+}
+
+// OpenFileFunc opens a file the way os.OpenFile does.
+type OpenFileFunc func(name string, flag int, perm os.FileMode) (SpoolFile, error)
+
+func osOpenFile(name string, flag int, perm os.FileMode) (SpoolFile, error) {
+	return os.OpenFile(name, flag, perm)
+}
+
+// errQueueFull refuses an event when the disk has been failing for so long
+// that the lines waiting for it reached Options.MaxQueued.
+var errQueueFull = errors.New("spool queue full: the disk has refused writes for too long")
+
 // segmentWriter queues lines, writes them to the current segment and fsyncs
 // them in groups. It is safe for concurrent use.
+//
+// A line leaves memory only once an fsync covering it succeeded: after a
+// failed write or fsync (a full disk, an I/O error) the segment is given up
+// for a new one and every line not yet known durable is written again there
+// (a line written twice is applied once). After a failed fsync the kernel may
+// have dropped the dirty pages and a later fsync of the same file would
+// report success: hence never trusting that file again.
 type segmentWriter struct {
-	dir     string
-	maxSize int64
-	log     *zap.Logger
+	dir      string
+	maxSize  int64
+	maxQueue int
+	open     OpenFileFunc
+	log      *zap.Logger
 
 	qmu     sync.Mutex // guards the queue only: append never waits on the disk
 	queue   [][]byte
 	refused bool
 
 	mu       sync.Mutex // guards the files
-	cur      *os.File
+	cur      SpoolFile
 	curSeg   uint64
 	curSize  int64
-	retired  []*os.File // rotated out, to be synced and closed by the syncer
-	dirDirty bool       // a segment was created: the directory needs an fsync
+	broken   bool        // cur refused a write or an fsync: start a new segment before writing
+	unsynced [][]byte    // written since the last successful fsync, oldest first
+	retired  []SpoolFile // rotated out, to be synced and closed by the syncer
+	dirDirty bool        // a segment was created: the directory needs an fsync
 	closed   bool
 
 	kick chan struct{} // something is unsynced
 }
 
-func newSegmentWriter(dir string, first uint64, maxSize int64, log *zap.Logger) (*segmentWriter, error) {
-	w := &segmentWriter{dir: dir, maxSize: maxSize, log: log, kick: make(chan struct{}, 1)}
+func newSegmentWriter(dir string, first uint64, maxSize int64, maxQueue int, open OpenFileFunc, log *zap.Logger) (*segmentWriter, error) {
+	w := &segmentWriter{dir: dir, maxSize: maxSize, maxQueue: maxQueue, open: open, log: log, kick: make(chan struct{}, 1)}
 	if err := w.openSegment(first); err != nil {
 		return nil, err
 	}
@@ -133,15 +165,31 @@ func newSegmentWriter(dir string, first uint64, maxSize int64, log *zap.Logger) 
 
 // openSegment starts segment n; w.mu is held (or w is not shared yet).
 func (w *segmentWriter) openSegment(n uint64) error {
-	f, err := os.OpenFile(filepath.Join(w.dir, segmentName(n)), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := w.open(filepath.Join(w.dir, segmentName(n)), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("create spool segment: %w", err)
 	}
 	if w.cur != nil {
 		w.retired = append(w.retired, w.cur)
 	}
-	w.cur, w.curSeg, w.curSize, w.dirDirty = f, n, 0, true
+	w.cur, w.curSeg, w.curSize, w.dirDirty, w.broken = f, n, 0, true, false
 	return nil
+}
+
+// replaceBroken gives up the current segment for the next one and queues
+// again, in front, every line not known durable; w.mu is held.
+func (w *segmentWriter) replaceBroken() error {
+	w.broken = true
+	w.requeue(w.unsynced)
+	w.unsynced = nil
+	next := w.curSeg + 1
+	for {
+		err := w.openSegment(next)
+		if err == nil || !errors.Is(err, os.ErrExist) {
+			return err
+		}
+		next++ // a segment a failed try left behind: skip it
+	}
 }
 
 // append queues one line for the group commit.
@@ -150,6 +198,10 @@ func (w *segmentWriter) append(line []byte) error {
 	if w.refused {
 		w.qmu.Unlock()
 		return errors.New("spool is closed")
+	}
+	if w.maxQueue > 0 && len(w.queue) >= w.maxQueue {
+		w.qmu.Unlock()
+		return errQueueFull
 	}
 	w.queue = append(w.queue, line)
 	w.qmu.Unlock()
@@ -160,10 +212,17 @@ func (w *segmentWriter) append(line []byte) error {
 	return nil
 }
 
+// queued is how many lines wait to be written.
+func (w *segmentWriter) queued() int {
+	w.qmu.Lock()
+	defer w.qmu.Unlock()
+	return len(w.queue)
+}
+
 // flush writes the queued lines, in order, in one write. After a failed or
-// short write the segment is abandoned for a new one, so that a torn line is
-// never followed by good lines in the same file, and the lines stay queued
-// for the next try (a line written twice is applied once).
+// short write the bytes written are cut off when the file lets us, and the
+// segment is abandoned for a new one (so that a torn line is never followed
+// by good lines in the same file); the lines stay queued for the next try.
 func (w *segmentWriter) flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -175,10 +234,17 @@ func (w *segmentWriter) flush() error {
 		return nil
 	}
 	if w.closed {
+		w.requeue(lines)
 		return errors.New("spool is closed")
 	}
-	if w.curSize >= w.maxSize {
-		if err := w.openSegment(w.curSeg + 1); err != nil {
+	if w.broken || w.curSize >= w.maxSize {
+		var err error
+		if w.broken {
+			err = w.replaceBroken()
+		} else {
+			err = w.openSegment(w.curSeg + 1)
+		}
+		if err != nil {
 			w.requeue(lines)
 			return err
 		}
@@ -187,37 +253,48 @@ func (w *segmentWriter) flush() error {
 	for _, l := range lines {
 		buf = append(buf, l...)
 	}
+	before := w.curSize
 	n, err := w.cur.Write(buf)
 	w.curSize += int64(n)
 	if err != nil {
-		if rerr := w.openSegment(w.curSeg + 1); rerr != nil {
-			w.log.Error("cannot start a new spool segment after a write error", zap.Error(rerr))
+		if n > 0 {
+			if terr := w.cur.Truncate(before); terr == nil {
+				w.curSize = before
+			}
 		}
 		w.requeue(lines)
+		if rerr := w.replaceBroken(); rerr != nil {
+			w.log.Error("cannot start a new spool segment after a write error", zap.Error(rerr))
+		}
 		return fmt.Errorf("write spool segment: %w", err)
 	}
+	w.unsynced = append(w.unsynced, lines...)
 	return nil
 }
 
 func (w *segmentWriter) requeue(lines [][]byte) {
+	if len(lines) == 0 {
+		return
+	}
 	w.qmu.Lock()
-	w.queue = append(lines, w.queue...)
+	w.queue = append(append([][]byte(nil), lines...), w.queue...)
 	w.qmu.Unlock()
 }
 
 // sync fsyncs everything written so far and returns the position up to
-// which the spool is durable.
+// which the spool is durable. Only the syncer goroutine calls it.
 func (w *segmentWriter) sync() (position, error) {
 	if err := w.flush(); err != nil {
 		return position{}, err
 	}
 	w.mu.Lock()
-	files := append(append([]*os.File(nil), w.retired...), w.cur)
+	files := append(append([]SpoolFile(nil), w.retired...), w.cur)
 	retired := w.retired
 	w.retired = nil
 	pos := position{Segment: w.curSeg, Offset: w.curSize}
 	dirDirty := w.dirDirty
 	w.dirDirty = false
+	synced := len(w.unsynced)
 	w.mu.Unlock()
 
 	var errs []error
@@ -234,13 +311,19 @@ func (w *segmentWriter) sync() (position, error) {
 	for _, f := range retired {
 		_ = f.Close()
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if len(errs) > 0 {
-		// Report the failure and do not advance: the next kick retries.
-		w.mu.Lock()
-		w.dirDirty = w.dirDirty || dirDirty
-		w.mu.Unlock()
+		// Do not advance, and trust none of it: every line written since
+		// the last good fsync is written again in a new segment.
+		w.dirDirty = true
+		if err := w.replaceBroken(); err != nil {
+			errs = append(errs, err)
+		}
 		return position{}, errors.Join(errs...)
 	}
+	// Lines written after the fsyncs started stay unsynced for the next.
+	w.unsynced = w.unsynced[synced:]
 	return pos, nil
 }
 

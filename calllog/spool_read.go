@@ -15,6 +15,7 @@ import (
 type spooled struct {
 	ev  Event
 	bad error
+	raw []byte // the line as read, when bad
 	end position
 }
 
@@ -83,12 +84,16 @@ func readSegment(dir string, pos position, limit int64, max int) ([]spooled, pos
 			pos.Offset += int64(len(line))
 			body := bytes.TrimSuffix(line, []byte{'\n'})
 			ev, derr := decodeLine(body)
-			out = append(out, spooled{ev: ev, bad: derr, end: pos})
+			sp := spooled{ev: ev, bad: derr, end: pos}
+			if derr != nil {
+				sp.raw = append([]byte(nil), body...)
+			}
+			out = append(out, sp)
 			continue
 		}
 		if len(line) > 0 { // only possible in a complete segment: a crash mid-write
 			pos.Offset += int64(len(line))
-			out = append(out, spooled{bad: errors.New("torn last line (no end of line)"), end: pos})
+			out = append(out, spooled{bad: errors.New("torn last line (no end of line)"), raw: append([]byte(nil), line...), end: pos})
 		}
 		if err == io.EOF {
 			break

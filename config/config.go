@@ -29,6 +29,27 @@ type Config struct {
 	Console  Console  `mapstructure:"console"`
 	Twilio   Twilio   `mapstructure:"twilio"`
 	Notify   Notify   `mapstructure:"notify"`
+	Roster   Roster   `mapstructure:"roster"`
+	HA       HA       `mapstructure:"ha"`
+}
+
+// Roster is the in-memory roster snapshot the calls read.
+type Roster struct {
+	// SnapshotMaxAge is how old the snapshot saved under data_dir may be
+	// for `serve` to start from it when the database is down.
+	SnapshotMaxAge time.Duration `mapstructure:"snapshot_max_age"`
+}
+
+// HA runs several controllers for one Asterisk: only the holder of the
+// node's lease in PostgreSQL connects to ARI.
+type HA struct {
+	Enabled bool `mapstructure:"enabled"`
+	// Node names the Asterisk this controller serves: one lease per node.
+	Node string `mapstructure:"node"`
+	// ID names this controller in the lease (default: host name and pid).
+	ID            string        `mapstructure:"id"`
+	RenewInterval time.Duration `mapstructure:"renew_interval"`
+	LeaseTTL      time.Duration `mapstructure:"lease_ttl"`
 }
 
 type Log struct {
@@ -192,6 +213,12 @@ func Defaults() map[string]any {
 		"notify.lease":                "1m",
 		"notify.max_backoff":          "10m",
 		"notify.max_attempts":         12,
+		"roster.snapshot_max_age":     "24h",
+		"ha.enabled":                  false,
+		"ha.node":                     "default",
+		"ha.id":                       "",
+		"ha.renew_interval":           "1s",
+		"ha.lease_ttl":                "3s",
 	}
 }
 
@@ -324,6 +351,21 @@ func (c *Config) Validate() error {
 		bad(key, "%v", err)
 	}
 	c.validateSMS(bad)
+	if c.Roster.SnapshotMaxAge <= 0 {
+		bad("roster.snapshot_max_age", "must be positive (e.g. 24h)")
+	}
+	if c.HA.Node == "" || len(c.HA.Node) > 64 {
+		bad("ha.node", "%q must be 1 to 64 characters naming the Asterisk node", c.HA.Node)
+	}
+	if len(c.HA.ID) > 128 {
+		bad("ha.id", "longer than 128 characters")
+	}
+	if c.HA.RenewInterval <= 0 {
+		bad("ha.renew_interval", "must be positive")
+	}
+	if c.HA.LeaseTTL < 2*c.HA.RenewInterval {
+		bad("ha.lease_ttl", "%s must be at least twice ha.renew_interval (%s), so that one late renewal does not lose the lease", c.HA.LeaseTTL, c.HA.RenewInterval)
+	}
 	return errors.Join(errs...)
 }
 

@@ -45,6 +45,10 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		"console:\n  session_idle: 10s\n":      "console.session_idle",
 		"console:\n  session_max: 1000h\n":     "console.session_max",
 		"console:\n  totp_key: abcd\n":         "console.totp_key",
+		"roster:\n  snapshot_max_age: 0s\n":    "roster.snapshot_max_age",
+		"ha:\n  node: \"\"\n":                  "ha.node",
+		"ha:\n  lease_ttl: 1s\n":               "ha.lease_ttl",
+		"ha:\n  renew_interval: -1s\n":         "ha.renew_interval",
 	}
 	for yaml, key := range cases {
 		path := filepath.Join(t.TempDir(), "regul.yaml")

@@ -41,6 +41,9 @@ type CallDirectoryOptions struct {
 	Ahead      time.Duration // shifts kept after now: how long an outage can last (default 26 h)
 	PINTimeout time.Duration // how long a PIN check waits on the database (default 2 s)
 	Lockout    LockoutPolicy
+	// SnapshotFile, when set, is where every successful refresh saves the
+	// snapshot, for a start without the database (LoadSnapshotFile).
+	SnapshotFile string
 }
 
 type callerKey struct {
@@ -135,13 +138,20 @@ func (d *CallDirectory) LoadedAt() time.Time {
 // Refresh reloads the snapshot from the database.
 func (d *CallDirectory) Refresh(ctx context.Context) error {
 	now := d.now()
-	snap, err := d.load(ctx, now.Add(-d.opts.Behind), now.Add(d.opts.Ahead))
+	data, err := d.load(ctx, now.Add(-d.opts.Behind), now.Add(d.opts.Ahead))
 	if err != nil {
 		return fmt.Errorf("load roster snapshot: %w", err)
 	}
 	d.mu.Lock()
-	d.snap, d.loadedAt = snap, now
+	d.snap, d.loadedAt = data.build(), now
 	d.mu.Unlock()
+	if d.opts.SnapshotFile != "" {
+		// Not fatal: the calls use the snapshot in memory; only a start
+		// without the database would miss it. Logged at every failure.
+		if err := writeSnapshotFile(d.opts.SnapshotFile, data, now); err != nil {
+			d.log.Error("roster snapshot not saved under data_dir: a start without the database would use an older one", zap.Error(err))
+		}
+	}
 	return nil
 }
 

@@ -6,35 +6,41 @@ import (
 	"time"
 )
 
+// snapshotData is what the call path needs, as read from the database: the
+// snapshot is built from it, and it is what the snapshot file keeps.
+type snapshotData struct {
+	Territories []Territory
+	Enrolments  map[int64][]Enrolment // by territory
+	Spans       []snapshotSpan        // shifts and overrides overlapping the window
+	PINHashes   map[int64]string      // by requérant enrolment id
+}
+
+// snapshotSpan is a shift or an override of the snapshot's window.
+type snapshotSpan struct {
+	SpecialtyID int64
+	Start, End  time.Time
+	Rank        int
+	RPPS        string
+	LastName    string
+	FirstName   string
+	Override    bool
+}
+
 // load reads everything the call path needs, with shifts and overrides
 // overlapping [from, to).
-func (d *CallDirectory) load(ctx context.Context, from, to time.Time) (*snapshot, error) {
+func (d *CallDirectory) load(ctx context.Context, from, to time.Time) (*snapshotData, error) {
 	terrs, err := d.store.Territories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := &snapshot{
-		byDID:      map[string]*Territory{},
-		requerants: map[int64]map[string]Enrolment{},
-		byPhone:    map[int64]map[string][]Enrolment{},
-		byID:       map[int64]Enrolment{},
-		pinHash:    map[int64]string{},
-		requis:     map[requisKey]Enrolment{},
-		shifts:     map[int64][]heldSpan{},
-		specialty:  map[int64]Specialty{},
-	}
-	for i := range terrs {
-		t := &terrs[i]
-		for _, n := range t.Numbers {
-			s.byDID[n] = t
-		}
-		for _, sp := range t.Specialties {
-			s.specialty[sp.ID] = sp
-		}
-		if err := d.loadEnrolments(ctx, s, t.ID); err != nil {
+	data := &snapshotData{Territories: terrs, Enrolments: map[int64][]Enrolment{}, PINHashes: map[int64]string{}}
+	for _, t := range terrs {
+		es, err := d.store.Enrolments(ctx, t.ID)
+		if err != nil {
 			return nil, err
 		}
-		if err := d.loadShifts(ctx, s, t.ID, from, to); err != nil {
+		data.Enrolments[t.ID] = es
+		if err := d.loadShifts(ctx, data, t.ID, from, to); err != nil {
 			return nil, err
 		}
 	}
@@ -49,48 +55,71 @@ func (d *CallDirectory) load(ctx context.Context, from, to time.Time) (*snapshot
 		if err := rows.Scan(&id, &hash); err != nil {
 			return nil, fmt.Errorf("PIN hashes: %w", err)
 		}
-		s.pinHash[id] = hash
+		data.PINHashes[id] = hash
 	}
-	return s, rows.Err()
+	return data, rows.Err()
 }
 
-func (d *CallDirectory) loadEnrolments(ctx context.Context, s *snapshot, territoryID int64) error {
-	es, err := d.store.Enrolments(ctx, territoryID)
-	if err != nil {
-		return err
-	}
-	s.requerants[territoryID] = map[string]Enrolment{}
-	s.byPhone[territoryID] = map[string][]Enrolment{}
-	for _, e := range es {
-		if e.Role == Requis {
-			s.requis[requisKey{territoryID, e.SpecialtyID, e.RPPS}] = e
-			continue
-		}
-		s.requerants[territoryID][e.RPPS] = e
-		s.byID[e.ID] = e
-		for _, p := range e.Phones {
-			s.byPhone[territoryID][p] = append(s.byPhone[territoryID][p], e)
-		}
-	}
-	return nil
-}
-
-func (d *CallDirectory) loadShifts(ctx context.Context, s *snapshot, territoryID int64, from, to time.Time) error {
+func (d *CallDirectory) loadShifts(ctx context.Context, data *snapshotData, territoryID int64, from, to time.Time) error {
 	shifts, err := d.store.Shifts(ctx, territoryID, ShiftFilter{From: from, To: to})
 	if err != nil {
 		return err
 	}
 	for _, sh := range shifts {
-		s.shifts[sh.SpecialtyID] = append(s.shifts[sh.SpecialtyID], heldSpan{
-			start: sh.Start, end: sh.End, rank: sh.Rank, rpps: sh.RPPS, last: sh.LastName, first: sh.FirstName})
+		data.Spans = append(data.Spans, snapshotSpan{SpecialtyID: sh.SpecialtyID,
+			Start: sh.Start, End: sh.End, Rank: sh.Rank, RPPS: sh.RPPS, LastName: sh.LastName, FirstName: sh.FirstName})
 	}
 	overrides, err := d.store.Overrides(ctx, territoryID, from, to)
 	if err != nil {
 		return err
 	}
 	for _, o := range overrides {
-		s.shifts[o.SpecialtyID] = append(s.shifts[o.SpecialtyID], heldSpan{
-			start: o.Start, end: o.End, rank: o.Rank, rpps: o.RPPS, last: o.LastName, first: o.FirstName, override: true})
+		data.Spans = append(data.Spans, snapshotSpan{SpecialtyID: o.SpecialtyID,
+			Start: o.Start, End: o.End, Rank: o.Rank, RPPS: o.RPPS, LastName: o.LastName, FirstName: o.FirstName, Override: true})
 	}
 	return nil
+}
+
+// build indexes the data for the call path's lookups.
+func (data *snapshotData) build() *snapshot {
+	s := &snapshot{
+		byDID:      map[string]*Territory{},
+		requerants: map[int64]map[string]Enrolment{},
+		byPhone:    map[int64]map[string][]Enrolment{},
+		byID:       map[int64]Enrolment{},
+		pinHash:    data.PINHashes,
+		requis:     map[requisKey]Enrolment{},
+		shifts:     map[int64][]heldSpan{},
+		specialty:  map[int64]Specialty{},
+	}
+	if s.pinHash == nil {
+		s.pinHash = map[int64]string{}
+	}
+	for i := range data.Territories {
+		t := &data.Territories[i]
+		for _, n := range t.Numbers {
+			s.byDID[n] = t
+		}
+		for _, sp := range t.Specialties {
+			s.specialty[sp.ID] = sp
+		}
+		s.requerants[t.ID] = map[string]Enrolment{}
+		s.byPhone[t.ID] = map[string][]Enrolment{}
+		for _, e := range data.Enrolments[t.ID] {
+			if e.Role == Requis {
+				s.requis[requisKey{t.ID, e.SpecialtyID, e.RPPS}] = e
+				continue
+			}
+			s.requerants[t.ID][e.RPPS] = e
+			s.byID[e.ID] = e
+			for _, p := range e.Phones {
+				s.byPhone[t.ID][p] = append(s.byPhone[t.ID][p], e)
+			}
+		}
+	}
+	for _, sp := range data.Spans {
+		s.shifts[sp.SpecialtyID] = append(s.shifts[sp.SpecialtyID], heldSpan{
+			start: sp.Start, end: sp.End, rank: sp.Rank, rpps: sp.RPPS, last: sp.LastName, first: sp.FirstName, override: sp.Override})
+	}
+	return s
 }

@@ -24,6 +24,7 @@ func callResultChoices() []callChoice {
 		{string(calllog.ResultOutOfHours), "Hors horaires"},
 		{string(calllog.ResultUnknownDID), "Numéro inconnu"},
 		{string(calllog.ResultFailed), "Échec technique"},
+		{string(calllog.ResultInterrupted), "Interrompu (incident technique)"},
 	}
 }
 
@@ -62,7 +63,7 @@ func resultTone(r calllog.Result) string {
 	switch r {
 	case calllog.ResultBridged:
 		return "ok"
-	case calllog.ResultCallback, calllog.ResultAbandoned, calllog.ResultFailed:
+	case calllog.ResultCallback, calllog.ResultAbandoned, calllog.ResultFailed, calllog.ResultInterrupted:
 		return "danger"
 	case calllog.ResultRefused:
 		return "warn"
@@ -73,7 +74,8 @@ func resultTone(r calllog.Result) string {
 // missed says the GP asked for a specialist and was not put through: the
 // rows coordinators must see first.
 func missed(r calllog.Result) bool {
-	return r == calllog.ResultCallback || r == calllog.ResultAbandoned || r == calllog.ResultFailed
+	return r == calllog.ResultCallback || r == calllog.ResultAbandoned || r == calllog.ResultFailed ||
+		r == calllog.ResultInterrupted
 }
 
 func outcomeLabel(o calllog.Outcome) string { return labelOf(callOutcomeChoices(), string(o)) }

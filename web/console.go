@@ -42,6 +42,15 @@ type ConsoleOptions struct {
 	// Links, when set, serves the specialists' outcome links at /suite/…
 	// (no login: the link is the credential).
 	Links OutcomeLinks
+	// Spool, when set, reports the call-event lines the controller could
+	// not read back (« À traiter »); nil for a console without one.
+	Spool SpoolQuarantine
+}
+
+// SpoolQuarantine is the controller's call-event spool, as the home page
+// sees it: how many unreadable lines it set aside, and where.
+type SpoolQuarantine interface {
+	Quarantine() (lines int, file string, err error)
 }
 
 // console is the handler's state: no package-level mutable globals.
@@ -54,6 +63,7 @@ type console struct {
 	issuer        string
 	pages         map[string]*template.Template
 	outcome       *outcomePage // nil: no /suite/ pages
+	spool         SpoolQuarantine
 }
 
 // NewConsole returns the coordinators' console, to be served at the root of
@@ -68,6 +78,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		now:           opts.Now,
 		secureCookies: opts.SecureCookies,
 		issuer:        opts.Issuer,
+		spool:         opts.Spool,
 	}
 	if c.now == nil {
 		c.now = time.Now

@@ -77,7 +77,7 @@ func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.W
 		       percentile_cont(0.9) WITHIN GROUP (ORDER BY c.time_to_specialist_ms) FILTER (WHERE c.result = 'bridged'),
 		       count(*) FILTER (WHERE c.result = 'callback'), count(*) FILTER (WHERE c.result = 'refused'),
 		       count(*) FILTER (WHERE c.result = 'abandoned'), count(*) FILTER (WHERE c.result = 'out_of_hours'),
-		       count(*) FILTER (WHERE c.result = 'failed'),
+		       count(*) FILTER (WHERE c.result = 'failed'), count(*) FILTER (WHERE c.result = 'interrupted'),
 		       `+strings.Join(outcomeCols, ", ")+`,
 		       count(cb.id), count(cb.done_at)
 		  FROM call c
@@ -99,7 +99,8 @@ func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.W
 		return 0, err
 	}
 	header := []string{"mois", "specialite", "appels", "mis_en_relation", "demandes_specialite", "taux_reponse_pct",
-		"delai_median_s", "delai_p90_s", "rappel_necessaire", "refus_identification", "abandons", "hors_horaires", "echecs_techniques"}
+		"delai_median_s", "delai_p90_s", "rappel_necessaire", "refus_identification", "abandons", "hors_horaires", "echecs_techniques",
+		"interrompus"}
 	for _, o := range outcomes {
 		header = append(header, "issue_"+strings.NewReplacer("consultation_presentiel", "presentiel", "orientation_hopital", "hopital", "pending", "non_saisie").Replace(o.Key))
 	}
@@ -114,7 +115,7 @@ func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.W
 			total            bool
 			median, p90      *float64
 		)
-		counts := make([]int, 3+5+len(outcomes)+2) // calls, bridged, asked; 5 results; outcomes; callbacks
+		counts := make([]int, 3+6+len(outcomes)+2) // calls, bridged, asked; 6 results; outcomes; callbacks
 		dest := []any{&month, &specialty, &total, &counts[0], &counts[1], &counts[2], &median, &p90}
 		for i := 3; i < len(counts); i++ {
 			dest = append(dest, &counts[i])

@@ -72,12 +72,12 @@ func TestExportsBillingCSV(t *testing.T) {
 	arsLines := strings.Split(strings.TrimSuffix(ars.body, "\r\n"), "\r\n")
 	wantARS := []string{
 		"\ufeffmois;specialite;appels;mis_en_relation;demandes_specialite;taux_reponse_pct;delai_median_s;delai_p90_s;" +
-			"rappel_necessaire;refus_identification;abandons;hors_horaires;echecs_techniques;issue_teleconsultation;" +
+			"rappel_necessaire;refus_identification;abandons;hors_horaires;echecs_techniques;interrompus;issue_teleconsultation;" +
 			"issue_teleexpertise;issue_presentiel;issue_hopital;issue_avis_seul;issue_non_saisie;demandes_rappel;rappels_traites",
-		"2026-02;cardiologie;2;2;2;100,0;45;57;0;0;0;0;0;0;1;1;0;0;0;0;0",
-		"2026-02;dermatologie;2;1;2;50,0;90;90;1;0;0;0;0;0;0;0;0;1;0;1;0",
-		"2026-02;sans spécialité;1;0;0;;;;0;1;0;0;0;0;0;0;0;0;0;0;0",
-		"2026-02;ensemble;5;3;4;75,0;60;84;1;1;0;0;0;0;1;1;0;1;0;1;0",
+		"2026-02;cardiologie;2;2;2;100,0;45;57;0;0;0;0;0;0;0;1;1;0;0;0;0;0",
+		"2026-02;dermatologie;2;1;2;50,0;90;90;1;0;0;0;0;0;0;0;0;0;1;0;1;0",
+		"2026-02;sans spécialité;1;0;0;;;;0;1;0;0;0;0;0;0;0;0;0;0;0;0",
+		"2026-02;ensemble;5;3;4;75,0;60;84;1;1;0;0;0;0;0;1;1;0;1;0;1;0",
 	}
 	if strings.Join(arsLines, "\n") != strings.Join(wantARS, "\n") {
 		t.Errorf("ARS CSV:\n%s\nwant\n%s", strings.Join(arsLines, "\n"), strings.Join(wantARS, "\n"))

@@ -6,6 +6,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
 	"time"
@@ -14,8 +15,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Check reports whether one dependency is usable; nil means ready.
+// Check reports whether one dependency is usable; nil means ready. A
+// *Notice is shown in place of "ok" without making the process unready
+// (e.g. a standby controller, lines set aside in quarantine).
 type Check func(ctx context.Context) error
+
+// Notice is what a Check says an operator must see although the process is
+// ready.
+type Notice struct{ Text string }
+
+func (n *Notice) Error() string { return n.Text }
 
 // OpsHandler serves /healthz, /readyz and /metrics.
 func OpsHandler(checks map[string]Check, gatherer prometheus.Gatherer) http.Handler {
@@ -34,7 +43,10 @@ func OpsHandler(checks map[string]Check, gatherer prometheus.Gatherer) http.Hand
 		status := http.StatusOK
 		body := map[string]string{}
 		for _, n := range names {
-			if err := checks[n](ctx); err != nil {
+			var notice *Notice
+			if err := checks[n](ctx); errors.As(err, &notice) {
+				body[n] = notice.Text
+			} else if err != nil {
 				status = http.StatusServiceUnavailable
 				body[n] = err.Error()
 			} else {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -83,6 +85,9 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Todo = homeTodo(gaps, n, d.Locked, now, v.current.Location)
+	if item, ok := c.spoolTodo(); ok {
+		d.Todo = append([]todoItem{item}, d.Todo...)
+	}
 	if d.Recent, err = c.auditRows(r, 0, homeRecentJournal); err != nil {
 		c.serverError(w, r, "dashboard journal", err)
 		return
@@ -174,4 +179,26 @@ func frAge(d time.Duration) string {
 		return frCount(days, "jour", "jours")
 	}
 	return fmt.Sprintf("%s %d h", frCount(days, "jour", "jours"), hours)
+}
+
+// spoolTodo is the « À traiter » line of call events the controller could
+// not read back from its spool: calls whose record may miss a step, for the
+// operator to look at (the file is named; moving it away ends the line).
+func (c *console) spoolTodo() (todoItem, bool) {
+	if c.spool == nil {
+		return todoItem{}, false
+	}
+	lines, file, err := c.spool.Quarantine()
+	if err != nil {
+		c.log.Warn("spool quarantine unreadable", zap.Error(err))
+		return todoItem{}, false
+	}
+	if lines == 0 {
+		return todoItem{}, false
+	}
+	return todoItem{
+		Text: frCount(lines, "événement d'appel illisible mis de côté", "événements d'appel illisibles mis de côté") +
+			" par le serveur (" + file + ") : des appels peuvent avoir un historique incomplet, prévenir l'exploitant",
+		Href: "appels", Tone: "danger",
+	}, true
 }

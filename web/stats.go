@@ -156,7 +156,7 @@ func (c *console) statsPage(w http.ResponseWriter, r *http.Request) {
 	d.Totals = series.totals
 	d.CallsChart = stackedBars("chart-calls", "Appels "+p.StepLabel()+" : mis en relation et autres", series.labels, []chartSeries{
 		{Name: "Mis en relation", Color: "#1e7a46", Values: series.bridged},
-		{Name: "Autres (rappel, abandon, refus, hors horaires)", Color: "#e0a526", Values: series.others},
+		{Name: "Autres (rappel, abandon, refus, hors horaires, incident)", Color: "#e0a526", Values: series.others},
 	}, frNumber)
 	d.RateChart = lineChart("chart-rate", "Taux de réponse "+p.StepLabel(), series.labels, []chartSeries{
 		{Name: "Taux de réponse", Color: "#0b5563", Values: series.rate},

@@ -26,7 +26,8 @@ type statsQuery struct {
 // The answer rate counts the calls that asked for a specialty and could
 // have been put through: bridged, callback (nobody reached) or abandoned
 // (the GP hung up while waiting). Refusals and out-of-hours calls never
-// reached a specialist and are left out.
+// reached a specialist and are left out, and so are our own incidents
+// (failed, interrupted): they are counted apart.
 const askedSQL = `c.specialty_id IS NOT NULL AND c.result IN ('bridged', 'callback', 'abandoned')`
 
 type statsSeriesData struct {

@@ -93,8 +93,19 @@ func newLogger(c config.Log) (*zap.Logger, error) {
 	return zc.Build()
 }
 
-// db opens the pool on database.url.
+// db opens the pool on database.url and checks that the database answers.
 func (a *app) db(ctx context.Context) (*pgxpool.Pool, error) {
+	return a.openDB(ctx, true)
+}
+
+// dbMaybeDown opens the pool without waiting for the database: `serve`
+// starts and takes calls while it is away, and the pool connects when it
+// comes back.
+func (a *app) dbMaybeDown(ctx context.Context) (*pgxpool.Pool, error) {
+	return a.openDB(ctx, false)
+}
+
+func (a *app) openDB(ctx context.Context, ping bool) (*pgxpool.Pool, error) {
 	if a.pool != nil {
 		return a.pool, nil
 	}
@@ -109,9 +120,11 @@ func (a *app) db(ctx context.Context) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database.url: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("connect to database: %w", err)
+	if ping {
+		if err := pool.Ping(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("connect to database: %w", err)
+		}
 	}
 	a.pool = pool
 	return pool, nil

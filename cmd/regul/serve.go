@@ -50,7 +50,7 @@ hangs them up at once.`,
 				case <-startCtx.Done():
 				}
 			}()
-			pool, err := a.db(startCtx)
+			pool, err := a.dbMaybeDown(startCtx)
 			if err != nil {
 				cancelStart()
 				return err

@@ -27,7 +27,9 @@ type Console struct {
 
 // StartConsole serves the console until Close. `regul serve` starts it
 // beside the controller; `regul console` alone.
-func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger) (*Console, error) {
+// spool, when not nil, is the controller's call-record spool, whose
+// quarantined lines the home page lists.
+func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool web.SpoolQuarantine) (*Console, error) {
 	key, err := cfg.Console.TOTPKeyBytes()
 	if err != nil {
 		return nil, fmt.Errorf("console.totp_key: %w", err)
@@ -38,7 +40,7 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger) (*Con
 	h, err := web.NewConsole(web.ConsoleOptions{
 		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies,
 		SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax, TOTPKey: key,
-		Links: notify.NewLinks(pool),
+		Links: notify.NewLinks(pool), Spool: spool,
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,6 +53,7 @@ type line struct {
 	stop  context.CancelFunc
 	ran   chan error
 	opts  Options // how svc was started, for a successor (restart)
+	once  sync.Once
 }
 
 type lineOption func(*lineSetup)
@@ -70,7 +72,18 @@ type lineSetup struct {
 	maxPINAttempts int
 	// emulator changes the emulated Asterisk (e.g. no MOH class).
 	emulator func(*arisim.Options)
+	// dataDir, when set, is the controller's data_dir (else a new one).
+	dataDir string
+	// after, when set, is an earlier line on the same database: its
+	// sample is reused, not loaded again (the database may be down).
+	after *line
 }
+
+// withDataDir runs the controller on a data_dir the test keeps.
+func withDataDir(dir string) lineOption { return func(s *lineSetup) { s.dataDir = dir } }
+
+// after starts a line on the sample an earlier one loaded.
+func after(earlier *line) lineOption { return func(s *lineSetup) { s.after = earlier } }
 
 // withEmulator changes the emulated Asterisk's options.
 func withEmulator(f func(*arisim.Options)) lineOption { return func(s *lineSetup) { s.emulator = f } }
@@ -113,7 +126,11 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 		l.pool = pgtest.New(t)
 	}
 	l.store = roster.NewStore(l.pool)
-	l.loadSample(setup)
+	if setup.after != nil {
+		l.terr, l.pins = setup.after.terr, setup.after.pins
+	} else {
+		l.loadSample(setup)
+	}
 
 	l.clock = arisim.NewScaledClockAt(setup.at, setup.speed)
 	t.Cleanup(l.clock.Close)
@@ -132,7 +149,10 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 		t.Fatal(err)
 	}
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = l.sim.URL(), "regul", "secret"
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = setup.dataDir
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
 	cfg.HTTP.Listen, cfg.Console.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.ARI.ConnectTimeout = 10 * time.Second
 	if setup.config != nil {
@@ -175,7 +195,9 @@ func (l *line) crashAndRestart() {
 	l.start()
 }
 
-func (l *line) close() {
+func (l *line) close() { l.once.Do(l.closeOnce) }
+
+func (l *line) closeOnce() {
 	l.stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

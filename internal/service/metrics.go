@@ -81,3 +81,19 @@ func registerGauges(reg prometheus.Registerer, ari *bridge.Server, spoolPending 
 			Help: "Prompts never started even when asked again."}, func() float64 { return float64(ari.Stats().PlaybacksLost) }),
 	)
 }
+
+func registerSpoolMetrics(reg prometheus.Registerer, rec *calllog.Recorder) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "regul_spool_quarantined_lines_total",
+			Help: "Spool lines that could not be read back (torn or corrupt), moved to the quarantine file."},
+			func() float64 { return float64(rec.Stats().Corrupt) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_spool_write_failing",
+			Help: "1 while the spool cannot write or fsync under data_dir (events held in memory)."},
+			func() float64 {
+				if rec.Stats().WriteFailing {
+					return 1
+				}
+				return 0
+			}),
+	)
+}

@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,8 +25,8 @@ import (
 	"github.com/regul-sante/regul/bridge"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/config"
+	"github.com/regul-sante/regul/internal/lease"
 	"github.com/regul-sante/regul/ivr"
-	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/web"
 )
@@ -46,6 +48,9 @@ type Options struct {
 	Notifier ivr.Notifier
 	// Registry collects the metrics; nil makes a new one.
 	Registry *prometheus.Registry
+	// SpoolOpenFile opens the spool's files (nil: the disk); tests inject
+	// a full or failing disk.
+	SpoolOpenFile calllog.OpenFileFunc
 }
 
 // Service is a running controller.
@@ -62,6 +67,12 @@ type Service struct {
 	console  *Console
 	stopBg   context.CancelFunc
 	bgDone   chan struct{}
+	db       *databaseGate
+	linked   atomic.Bool // s.ari is set: the ARI link was opened
+
+	elector  *lease.Elector // nil unless ha.enabled
+	term     *lease.Term    // the lease this process holds
+	stopHold context.CancelFunc
 
 	callsMu   sync.Mutex
 	running   int
@@ -70,10 +81,23 @@ type Service struct {
 
 // Start checks the schema, loads the roster, opens the spool, connects to
 // ARI and starts the HTTP endpoints. Run then takes calls.
+//
+// Without the database it still starts, from the roster snapshot saved
+// under data_dir (no older than roster.snapshot_max_age): calls are taken,
+// their events spooled; the schema check, the spool's applier, the SMS
+// worker and digest wait for the database in the background. An older
+// schema on a database that answers is refused at once, as always.
 func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	cfg, log := o.Config, o.Logger
-	if err := checkSchema(ctx, o.Pool); err != nil {
+	gate := newDatabaseGate()
+	switch err := checkSchema(ctx, o.Pool); {
+	case err == nil:
+		gate.open()
+	case errors.As(err, new(*schemaBehindError)) || ctx.Err() != nil:
 		return nil, err
+	default:
+		gate.why = err
+		log.Warn("database unavailable at start: starting from the roster snapshot saved under data_dir", zap.Error(err))
 	}
 	if o.Clock == nil {
 		o.Clock = ivr.SystemClock()
@@ -85,7 +109,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if o.Notifier == nil {
 		o.Notifier = logNotifier{log: log.Named("notify")}
 	}
-	s := &Service{log: log, registry: o.Registry, bgDone: make(chan struct{}), callsIdle: make(chan struct{})}
+	s := &Service{log: log, registry: o.Registry, bgDone: make(chan struct{}), callsIdle: make(chan struct{}), db: gate}
 	close(s.callsIdle)
 	defer func() {
 		if err != nil {
@@ -96,8 +120,9 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	lockout := roster.LockoutPolicy{MaxAttempts: cfg.Ident.MaxAttempts, Duration: cfg.Ident.Lockout}
 	store := roster.NewStore(o.Pool)
 	store.SetLockoutPolicy(lockout)
-	s.dir = roster.NewCallDirectory(store, roster.CallDirectoryOptions{Lockout: lockout}, o.Clock.Now, log.Named("roster"))
-	if err := s.dir.Refresh(ctx); err != nil {
+	s.dir = roster.NewCallDirectory(store, roster.CallDirectoryOptions{Lockout: lockout, SnapshotFile: roster.SnapshotFile(cfg.DataDir)},
+		o.Clock.Now, log.Named("roster"))
+	if err := s.loadRoster(ctx, cfg); err != nil {
 		return nil, err
 	}
 
@@ -107,7 +132,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	}
 	s.calls = calllog.NewStore(o.Pool)
 	s.rec, err = calllog.OpenRecorder(s.calls, calllog.Options{Dir: calllog.SpoolDir(cfg.DataDir), Log: log.Named("calllog"),
-		Now: o.Clock.Now, OnApply: outbox.Hook})
+		Now: o.Clock.Now, OnApply: outbox.Hook, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
 	if err != nil {
 		return nil, fmt.Errorf("open the call-record spool under data_dir %s: %w", cfg.DataDir, err)
 	}
@@ -115,6 +140,19 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	prompts, err := ivr.LoadPromptsYAML(bytes.NewReader(asteriskconfig.PromptCatalogue))
 	if err != nil {
 		return nil, fmt.Errorf("prompt catalogue: %w", err)
+	}
+
+	if err := s.newElector(cfg, o); err != nil {
+		return nil, err
+	}
+	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
+		return nil, err
+	}
+	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console"), s.rec); err != nil {
+		return nil, err
+	}
+	if err := s.holdLease(ctx, cfg); err != nil {
+		return nil, err
 	}
 
 	s.ari, err = bridge.Open(ctx, bridge.Options{
@@ -142,40 +180,58 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	registerGauges(o.Registry, s.ari,
 		func() float64 { return float64(s.rec.Stats().Pending) },
 		func() bool { return s.rec.Stats().DatabaseDown })
-
-	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
-		return nil, err
-	}
-	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console")); err != nil {
-		return nil, err
-	}
+	registerSpoolMetrics(o.Registry, s.rec)
+	s.linked.Store(true)
 	bg, stop := context.WithCancel(context.Background())
 	s.stopBg = stop
 	go func() {
 		defer close(s.bgDone)
 		var wg sync.WaitGroup
-		wg.Go(func() { sms.Run(bg) })
-		wg.Go(func() { digest.Run(bg) })
+		startDatabaseWork := func() {
+			wg.Go(func() { sms.Run(bg) })
+			wg.Go(func() { digest.Run(bg) })
+		}
+		if gate.isOpen() {
+			startDatabaseWork()
+		} else {
+			wg.Go(func() {
+				gate.waitForDatabase(bg, o.Pool, log.Named("database"), func() {
+					if err := s.dir.Refresh(bg); err != nil {
+						log.Warn("roster not refreshed yet after the database came back", zap.Error(err))
+					}
+					startDatabaseWork()
+				})
+			})
+		}
 		s.dir.Run(bg)
 		wg.Wait()
 	}()
 	return s, nil
 }
 
-func checkSchema(ctx context.Context, pool *pgxpool.Pool) error {
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("connect to database: %w", err)
+// loadRoster loads the roster from the database, else from the snapshot
+// the last refresh saved under data_dir.
+func (s *Service) loadRoster(ctx context.Context, cfg *config.Config) error {
+	dbErr := s.dir.Refresh(ctx)
+	if dbErr == nil {
+		return nil
 	}
-	defer conn.Release()
-	pending, err := migrations.Pending(ctx, conn.Conn())
-	if err != nil {
-		return err
+	if s.db.isOpen() || ctx.Err() != nil {
+		return dbErr // the database answers: a roster it cannot give is a real problem
 	}
-	if len(pending) > 0 {
-		return fmt.Errorf("database schema is behind (missing %v): run `regul migrate`", pending)
+	err := s.dir.LoadSnapshotFile(cfg.Roster.SnapshotMaxAge)
+	var stale *roster.StaleSnapshotError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &stale):
+		return fmt.Errorf("the database is unavailable (%v) and %w: raise roster.snapshot_max_age (%s) to start from it anyway, or bring the database back",
+			dbErr, err, cfg.Roster.SnapshotMaxAge)
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("the database is unavailable (%v) and no roster snapshot was ever saved under data_dir %s (one is saved at each refresh): %w",
+			dbErr, cfg.DataDir, err)
 	}
-	return nil
+	return fmt.Errorf("the database is unavailable (%v) and the roster snapshot under data_dir cannot be read: %w", dbErr, err)
 }
 
 func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
@@ -185,6 +241,12 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 	}
 	checks := map[string]web.Check{
 		"ari": func(context.Context) error {
+			if !s.linked.Load() {
+				if s.elector != nil {
+					return &web.Notice{Text: "not connected: standby, waiting for the controller lease"}
+				}
+				return errors.New("not connected yet")
+			}
 			switch {
 			case s.ari.Draining():
 				return errors.New("draining: no new calls")
@@ -193,15 +255,44 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 			}
 			return nil
 		},
-		"database": func(ctx context.Context) error { return pool.Ping(ctx) },
+		"database": func(ctx context.Context) error {
+			if err := pool.Ping(ctx); err != nil {
+				return fmt.Errorf("unreachable (%w): calls go on from the roster snapshot loaded at %s, their records wait in the spool",
+					err, s.dir.LoadedAt().Format(time.RFC3339))
+			}
+			if err := s.db.problem(); err != nil && !s.db.isOpen() {
+				return err
+			}
+			return nil
+		},
+		"spool": func(context.Context) error {
+			st := s.rec.Stats()
+			if st.WriteFailing {
+				return fmt.Errorf("cannot write the call records under data_dir: %s (%d events held in memory)", st.WriteError, st.Queued)
+			}
+			lines, file, err := s.rec.Quarantine()
+			if err != nil {
+				return err
+			}
+			if lines > 0 {
+				return &web.Notice{Text: fmt.Sprintf("%d corrupt lines quarantined in %s", lines, file)}
+			}
+			return nil
+		},
 		// Calls still connect without it, but GPs hear a fallback chime or
 		// silence while specialists are rung: an operator must know.
 		"hold_sound": func(context.Context) error {
+			if !s.linked.Load() {
+				return nil
+			}
 			if p := s.ari.HoldProblem(); p != "" {
 				return errors.New(p)
 			}
 			return nil
 		},
+	}
+	if s.elector != nil {
+		checks["ha"] = s.haCheck
 	}
 	s.httpAddr = ln.Addr().String()
 	s.httpSrv = &http.Server{Handler: web.OpsHandler(checks, s.registry), ReadHeaderTimeout: 5 * time.Second}
@@ -215,14 +306,62 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 }
 
 // Run takes calls until ctx ends, then takes no new call and lets the
-// calls in progress finish (Shutdown cuts them short). The calls an
-// earlier controller left in Asterisk are adopted first.
+// calls in progress finish (Shutdown cuts them short). With ha.enabled it
+// returns an error wrapping lease.ErrLost as soon as the lease is lost:
+// the ARI link is closed first, so that this process no longer acts on
+// Asterisk, and the process should exit (the next holder adopts the calls).
+// The calls an earlier controller left in Asterisk are adopted first.
 func (s *Service) Run(ctx context.Context) error {
 	s.ari.SetAdopter(func(ctx context.Context, a ivr.Adoption) {
 		s.track(func() { s.script.Resume(ctx, a) })
 	})
-	return s.ari.Serve(ctx, s.serveCall)
+	if s.term == nil {
+		return s.ari.Serve(ctx, s.serveCall)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lost := make(chan struct{})
+	go func() {
+		select {
+		case <-s.term.Context().Done():
+			if ctx.Err() == nil {
+				close(lost)
+				// As a crash: no request to Asterisk, no event recorded
+				// from now on, or this process would hang up or close the
+				// calls the next holder adopts.
+				s.ari.Abandon()
+				s.rec.Abandon()
+				cancel()
+			}
+		case <-runCtx.Done():
+		}
+	}()
+	served := make(chan error, 1)
+	go func() { served <- s.ari.Serve(runCtx, s.serveCall) }()
+	select {
+	case err := <-served:
+		select {
+		case <-lost:
+			return fmt.Errorf("stop serving: %w", context.Cause(s.term.Context()))
+		default:
+			return err
+		}
+	case <-lost:
+		// The calls' scripts end on the closed link; do not wait on them
+		// for long: this process must not linger as a second controller.
+		t := time.NewTimer(lostGrace)
+		defer t.Stop()
+		select {
+		case <-served:
+		case <-t.C:
+		}
+		return fmt.Errorf("stop serving: %w", context.Cause(s.term.Context()))
+	}
 }
+
+// lostGrace bounds how long Run waits for the calls' scripts after losing
+// the lease.
+const lostGrace = 5 * time.Second
 
 func (s *Service) serveCall(ctx context.Context, call ivr.InboundCall) {
 	s.track(func() { s.script.Serve(ctx, call) })
@@ -283,6 +422,16 @@ func (s *Service) Shutdown(ctx context.Context) error {
 func (s *Service) Close(ctx context.Context) error {
 	if s.ari != nil {
 		s.ari.Close()
+	}
+	if s.stopHold != nil {
+		s.stopHold()
+	}
+	if s.term != nil {
+		// Released now, not by the renewer in its own time: the standby
+		// takes over at once.
+		if err := s.term.Release(ctx); err != nil {
+			s.log.Warn("controller lease not released: the standby takes over at its expiry", zap.Error(err))
+		}
 	}
 	if s.stopBg != nil {
 		s.stopBg()

@@ -1,0 +1,287 @@
+// Package lease elects the one active controller of an Asterisk node among
+// several `regul serve`: the holder of the node's row in controller_lease
+// (this package alone reads and writes it) connects to ARI; the others wait
+// as standbys and take over when the lease expires.
+//
+// A holder renews every RenewInterval; a renewal extends the lease to TTL
+// after the moment the renewal was sent. The holder counts its lease as
+// valid only until then, by its own clock: a process paused (GC, a frozen
+// VM, a lost network) past that instant cancels its term's context before
+// doing anything else, and its next renewal finds the row taken, with a
+// higher token. The fencing token (monotonic per node) is given to the
+// term so that writes can carry it and be refused from an old term.
+//
+// Times come from the injected clock, not from PostgreSQL: the machines of
+// a pair must keep their clocks in sync (NTP) well within the TTL.
+package lease
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/zap"
+)
+
+// Options configure an Elector. Pool, Node and Log are required.
+type Options struct {
+	Pool          *pgxpool.Pool
+	Node          string           // the Asterisk node (config ha.node)
+	ID            string           // this process (config ha.id; default host name and pid)
+	RenewInterval time.Duration    // default 1 s
+	TTL           time.Duration    // default 3 s
+	Now           func() time.Time // default time.Now
+	Log           *zap.Logger
+}
+
+// Elector takes and keeps one node's lease for this process.
+type Elector struct {
+	o Options
+
+	mu      sync.Mutex
+	current *Term
+	holder  string // the other holder last seen, for /readyz
+}
+
+// New returns an elector; nothing is written before Acquire.
+func New(o Options) (*Elector, error) {
+	if o.Pool == nil || o.Node == "" || o.Log == nil {
+		return nil, errors.New("lease: Pool, Node and Log are required")
+	}
+	if o.ID == "" {
+		host, _ := os.Hostname()
+		o.ID = fmt.Sprintf("%s/%d", host, os.Getpid())
+	}
+	if o.RenewInterval <= 0 {
+		o.RenewInterval = time.Second
+	}
+	if o.TTL <= 0 {
+		o.TTL = 3 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Elector{o: o}, nil
+}
+
+// ID is this process's name in the lease.
+func (e *Elector) ID() string { return e.o.ID }
+
+// Term is one continuous holding of the lease.
+type Term struct {
+	e      *Elector
+	Token  int64 // the fencing token of this term
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu         sync.Mutex
+	validUntil time.Time
+}
+
+// ErrLost is the cause of a term's context when the lease was lost.
+var ErrLost = errors.New("controller lease lost")
+
+// Context ends when the term does: the lease was lost (cause wraps ErrLost)
+// or released.
+func (t *Term) Context() context.Context { return t.ctx }
+
+// ValidUntil is the instant this process stops counting on the lease
+// unless a renewal succeeds first.
+func (t *Term) ValidUntil() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.validUntil
+}
+
+// Active says whether this process holds the lease now (for /readyz and
+// the regul_ha_active metric); with the holder seen otherwise.
+func (e *Elector) Active() (bool, int64, string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.current != nil && e.current.ctx.Err() == nil && e.o.Now().Before(e.current.ValidUntil()) {
+		return true, e.current.Token, e.o.ID
+	}
+	return false, 0, e.holder
+}
+
+// TryAcquire takes the lease when it is free or expired (or already ours
+// and still valid: then it renews it, same token). It returns nil, nil when
+// another process holds it.
+func (e *Elector) TryAcquire(ctx context.Context) (*Term, error) {
+	sent := e.o.Now()
+	token, held, holder, err := e.write(ctx, sent)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !held {
+		e.holder = holder
+		return nil, nil
+	}
+	tctx, cancel := context.WithCancelCause(context.Background())
+	t := &Term{e: e, Token: token, ctx: tctx, cancel: cancel, validUntil: sent.Add(e.o.TTL)}
+	if e.current != nil {
+		e.current.cancel(fmt.Errorf("%w: a new term began (token %d)", ErrLost, token))
+	}
+	e.current, e.holder = t, e.o.ID
+	e.o.Log.Info("controller lease taken: this process is the active controller",
+		zap.String("node", e.o.Node), zap.Int64("token", token))
+	return t, nil
+}
+
+// write inserts, renews or takes over the row as of now. The token grows
+// unless the row is ours and unexpired.
+func (e *Elector) write(ctx context.Context, now time.Time) (token int64, held bool, holder string, err error) {
+	err = e.o.Pool.QueryRow(ctx, `
+		INSERT INTO controller_lease AS l (node, holder, token, acquired_at, renewed_at, expires_at)
+		VALUES ($1, $2, 1, $3, $3, $4)
+		ON CONFLICT (node) DO UPDATE SET
+		    token       = CASE WHEN l.holder = excluded.holder AND l.expires_at > $3 THEN l.token ELSE l.token + 1 END,
+		    acquired_at = CASE WHEN l.holder = excluded.holder AND l.expires_at > $3 THEN l.acquired_at ELSE $3 END,
+		    holder = excluded.holder, renewed_at = $3, expires_at = $4
+		 WHERE l.holder = excluded.holder OR l.expires_at <= $3
+		RETURNING token`, e.o.Node, e.o.ID, now, now.Add(e.o.TTL)).Scan(&token)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = e.o.Pool.QueryRow(ctx, `SELECT holder FROM controller_lease WHERE node = $1`, e.o.Node).Scan(&holder)
+		if err != nil {
+			return 0, false, "", fmt.Errorf("read the controller lease of node %s: %w", e.o.Node, err)
+		}
+		return 0, false, holder, nil
+	}
+	if err != nil {
+		return 0, false, "", fmt.Errorf("write the controller lease of node %s: %w", e.o.Node, err)
+	}
+	return token, true, e.o.ID, nil
+}
+
+// Renew extends the term's lease. It fails the term (its context ends with
+// ErrLost) when the row now carries another token, or when the term's
+// validity ran out before a renewal succeeded.
+func (t *Term) Renew(ctx context.Context) error {
+	if err := t.Check(); err != nil {
+		return err
+	}
+	sent := t.e.o.Now()
+	token, held, holder, err := t.e.write(ctx, sent)
+	if err == nil && (!held || token != t.Token) {
+		return t.lose(fmt.Errorf("%w: node %s now held by %s", ErrLost, t.e.o.Node, holder))
+	}
+	if err != nil {
+		// Unknown outcome (the database away): keep the term while it is
+		// valid, Check ends it at its expiry.
+		return t.Check()
+	}
+	t.mu.Lock()
+	t.validUntil = sent.Add(t.e.o.TTL)
+	t.mu.Unlock()
+	return t.Check()
+}
+
+// Check ends the term when its validity has run out by the clock.
+func (t *Term) Check() error {
+	if err := context.Cause(t.ctx); err != nil {
+		return err
+	}
+	if now := t.e.o.Now(); !now.Before(t.ValidUntil()) {
+		return t.lose(fmt.Errorf("%w: not renewed before it expired at %s", ErrLost, t.ValidUntil().Format(time.RFC3339Nano)))
+	}
+	return nil
+}
+
+func (t *Term) lose(cause error) error {
+	if t.ctx.Err() == nil {
+		t.e.o.Log.Error("controller lease lost: this process stops acting as the active controller",
+			zap.String("node", t.e.o.Node), zap.Int64("token", t.Token), zap.Error(cause))
+	}
+	t.cancel(cause)
+	return context.Cause(t.ctx)
+}
+
+// Release gives the lease up at once (an orderly stop), so that a standby
+// takes over without waiting for the expiry.
+func (t *Term) Release(ctx context.Context) error {
+	t.cancel(fmt.Errorf("%w: released", ErrLost))
+	_, err := t.e.o.Pool.Exec(ctx, `UPDATE controller_lease SET expires_at = $3 WHERE node = $1 AND token = $2`,
+		t.e.o.Node, t.Token, t.e.o.Now())
+	if err != nil {
+		return fmt.Errorf("release the controller lease of node %s: %w", t.e.o.Node, err)
+	}
+	return nil
+}
+
+// Acquire waits, trying every RenewInterval, until this process holds the
+// lease or ctx ends; then it keeps the lease renewed in the background
+// until it is lost or hold ends (then it is released).
+func (e *Elector) Acquire(ctx, hold context.Context) (*Term, error) {
+	tick := time.NewTicker(e.o.RenewInterval)
+	defer tick.Stop()
+	logged := false
+	for {
+		t, err := e.TryAcquire(ctx)
+		switch {
+		case err != nil && !logged:
+			e.o.Log.Warn("controller lease: database unavailable, staying standby", zap.Error(err))
+			logged = true
+		case err == nil && t == nil && !logged:
+			e.o.Log.Info("controller lease held by another process: standing by", zap.String("node", e.o.Node))
+			logged = true
+		}
+		if t != nil {
+			go t.keep(hold)
+			return t, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		case <-tick.C:
+		}
+	}
+}
+
+// keep renews the term until it is lost; ctx ending releases it.
+func (t *Term) keep(ctx context.Context) {
+	tick := time.NewTicker(t.e.o.RenewInterval)
+	defer tick.Stop()
+	// Fires at the term's expiry even when no tick came (a paused process
+	// resumes with the timer due): the term ends before anything else runs.
+	expiry := time.NewTimer(t.ValidUntil().Sub(t.e.o.Now()))
+	defer expiry.Stop()
+	for {
+		select {
+		case <-expiry.C:
+			if errors.Is(t.Check(), ErrLost) {
+				return
+			}
+			expiry.Reset(t.ValidUntil().Sub(t.e.o.Now()))
+			continue
+		case <-ctx.Done():
+			rctx, cancel := context.WithTimeout(context.Background(), t.e.o.RenewInterval)
+			_ = t.Release(rctx)
+			cancel()
+			return
+		case <-t.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		// A renewal never outlives the term's validity.
+		rctx, cancel := context.WithDeadline(ctx, t.ValidUntil())
+		err := t.Renew(rctx)
+		cancel()
+		if errors.Is(err, ErrLost) {
+			return
+		}
+		if !expiry.Stop() {
+			select {
+			case <-expiry.C:
+			default:
+			}
+		}
+		expiry.Reset(t.ValidUntil().Sub(t.e.o.Now()))
+	}
+}
