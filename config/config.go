@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -77,6 +78,33 @@ type Console struct {
 	// empty serves plain HTTP (loopback, or behind a TLS proxy).
 	TLSCert string `mapstructure:"tls_cert"`
 	TLSKey  string `mapstructure:"tls_key"`
+	// TrustedProxies are the CIDRs (or single addresses) of the reverse
+	// proxies in front of the console: from them, and only from them, the
+	// X-Forwarded-For header names the client, for the login rate limits
+	// and the audit log, and for nothing else.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+}
+
+// TrustedProxyPrefixes parses console.trusted_proxies.
+func (c Console) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR (10.0.0.0/8) nor an address", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // TLS loads the console's certificate; nil when it serves plain HTTP.
@@ -169,6 +197,7 @@ func Defaults() map[string]any {
 		"console.totp_key":            "",
 		"console.tls_cert":            "",
 		"console.tls_key":             "",
+		"console.trusted_proxies":     []string{},
 		"twilio.account_sid":          "",
 		"twilio.auth_token":           "",
 		"twilio.from":                 "",
@@ -295,6 +324,9 @@ func (c *Config) Validate() error {
 		if _, err := c.Console.TOTPKeyBytes(); err != nil {
 			bad("console.totp_key", "%v", err)
 		}
+	}
+	if _, err := c.Console.TrustedProxyPrefixes(); err != nil {
+		bad("console.trusted_proxies", "%v", err)
 	}
 	if _, err := c.Console.TLS(); err != nil {
 		key := "console.tls_cert"

@@ -34,17 +34,37 @@ func TestFileAndEnvironment(t *testing.T) {
 	}
 }
 
+func TestTrustedProxies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "regul.yaml")
+	os.WriteFile(path, []byte("console:\n  trusted_proxies: [\"10.0.0.0/8\"]\n"), 0o600)
+	t.Setenv("REGUL_CONSOLE_TRUSTED_PROXIES", "127.0.0.1,192.168.1.0/24")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Console.TrustedProxyPrefixes()
+	if err != nil || len(p) != 2 || p[0].String() != "127.0.0.1/32" || p[1].String() != "192.168.1.0/24" {
+		t.Fatalf("trusted proxies %v %v", p, err)
+	}
+	d, _ := Load("")
+	if p, _ := d.Console.TrustedProxyPrefixes(); len(p) != 0 {
+		t.Errorf("default trusts %v", p)
+	}
+}
+
 func TestBadValuesNameTheirKey(t *testing.T) {
 	cases := map[string]string{
-		"dial:\n  template: SIP/trunk\n":       "dial.template",
-		"ari:\n  request_timeout: soon\n":      "request_timeout",
-		"log:\n  format: xml\n":                "log.format",
-		"identification:\n  max_attempts: 0\n": "identification.max_attempts",
-		"http:\n  lisen: 1\n":                  "lisen",
-		"console:\n  listen: nowhere\n":        "console.listen",
-		"console:\n  session_idle: 10s\n":      "console.session_idle",
-		"console:\n  session_max: 1000h\n":     "console.session_max",
-		"console:\n  totp_key: abcd\n":         "console.totp_key",
+		"dial:\n  template: SIP/trunk\n":               "dial.template",
+		"ari:\n  request_timeout: soon\n":              "request_timeout",
+		"log:\n  format: xml\n":                        "log.format",
+		"identification:\n  max_attempts: 0\n":         "identification.max_attempts",
+		"http:\n  lisen: 1\n":                          "lisen",
+		"console:\n  listen: nowhere\n":                "console.listen",
+		"console:\n  session_idle: 10s\n":              "console.session_idle",
+		"console:\n  session_max: 1000h\n":             "console.session_max",
+		"console:\n  totp_key: abcd\n":                 "console.totp_key",
+		"console:\n  trusted_proxies: [10.0.0.0/33]\n": "console.trusted_proxies",
+		"identification:\n  rpps_lock_attempts: 3\n":   "identification.rpps_lock_attempts",
 	}
 	for yaml, key := range cases {
 		path := filepath.Join(t.TempDir(), "regul.yaml")

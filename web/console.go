@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,6 +43,10 @@ type ConsoleOptions struct {
 	// Links, when set, serves the specialists' outcome links at /suite/…
 	// (no login: the link is the credential).
 	Links OutcomeLinks
+	// TrustedProxies (console.trusted_proxies): peers whose
+	// X-Forwarded-For names the client for the login rate limits and the
+	// audit log (see clientInfo).
+	TrustedProxies []netip.Prefix
 }
 
 // console is the handler's state: no package-level mutable globals.
@@ -54,6 +59,8 @@ type console struct {
 	issuer        string
 	pages         map[string]*template.Template
 	outcome       *outcomePage // nil: no /suite/ pages
+	// trustedProxies: see clientInfo.
+	trustedProxies []netip.Prefix
 }
 
 // NewConsole returns the coordinators' console, to be served at the root of
@@ -68,6 +75,8 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		now:           opts.Now,
 		secureCookies: opts.SecureCookies,
 		issuer:        opts.Issuer,
+
+		trustedProxies: opts.TrustedProxies,
 	}
 	if c.now == nil {
 		c.now = time.Now
