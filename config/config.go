@@ -166,50 +166,59 @@ type Notify struct {
 	MaxAttempts int           `mapstructure:"max_attempts"`
 }
 
+// Ident bounds failed identifications (roster.LockoutPolicy).
 type Ident struct {
-	MaxAttempts int           `mapstructure:"max_attempts"`
-	Lockout     time.Duration `mapstructure:"lockout"`
+	MaxAttempts      int           `mapstructure:"max_attempts"`       // per (RPPS, caller number)
+	CallerAttempts   int           `mapstructure:"caller_attempts"`    // per caller number, on any RPPS
+	WithheldAttempts int           `mapstructure:"withheld_attempts"`  // all withheld numbers together
+	RPPSLockAttempts int           `mapstructure:"rpps_lock_attempts"` // per RPPS, from any number but the GP's phones
+	Lockout          time.Duration `mapstructure:"lockout"`            // the first lock; each next one doubles
+	MaxLockout       time.Duration `mapstructure:"max_lockout"`
 }
 
 // Defaults are the embedded defaults: `regul demo` runs on these alone.
 func Defaults() map[string]any {
 	return map[string]any{
-		"log.format":                  "json",
-		"log.level":                   "info",
-		"database.url":                "",
-		"ari.url":                     "http://127.0.0.1:8088/ari",
-		"ari.websocket_url":           "",
-		"ari.username":                "regul",
-		"ari.password":                "",
-		"ari.application":             "regul",
-		"ari.request_timeout":         "5s",
-		"ari.connect_timeout":         "30s",
-		"dial.template":               "PJSIP/{e164}@trunk",
-		"dial.early_timeout":          "8s",
-		"http.listen":                 "127.0.0.1:8090",
-		"data_dir":                    "./data",
-		"identification.max_attempts": 5,
-		"identification.lockout":      "30m",
-		"console.listen":              "127.0.0.1:8091",
-		"console.secure_cookies":      false,
-		"console.session_idle":        "30m",
-		"console.session_max":         "12h",
-		"console.totp_key":            "",
-		"console.tls_cert":            "",
-		"console.tls_key":             "",
-		"console.trusted_proxies":     []string{},
-		"twilio.account_sid":          "",
-		"twilio.auth_token":           "",
-		"twilio.from":                 "",
-		"twilio.api_url":              "https://api.twilio.com",
-		"twilio.timeout":              "10s",
-		"notify.public_url":           "http://127.0.0.1:8091",
-		"notify.digest_at":            "07:30",
-		"notify.link_ttl":             "72h",
-		"notify.poll_interval":        "2s",
-		"notify.lease":                "1m",
-		"notify.max_backoff":          "10m",
-		"notify.max_attempts":         12,
+		"log.format":                        "json",
+		"log.level":                         "info",
+		"database.url":                      "",
+		"ari.url":                           "http://127.0.0.1:8088/ari",
+		"ari.websocket_url":                 "",
+		"ari.username":                      "regul",
+		"ari.password":                      "",
+		"ari.application":                   "regul",
+		"ari.request_timeout":               "5s",
+		"ari.connect_timeout":               "30s",
+		"dial.template":                     "PJSIP/{e164}@trunk",
+		"dial.early_timeout":                "8s",
+		"http.listen":                       "127.0.0.1:8090",
+		"data_dir":                          "./data",
+		"identification.max_attempts":       5,
+		"identification.caller_attempts":    10,
+		"identification.withheld_attempts":  3,
+		"identification.rpps_lock_attempts": 50,
+		"identification.lockout":            "30m",
+		"identification.max_lockout":        "24h",
+		"console.listen":                    "127.0.0.1:8091",
+		"console.secure_cookies":            false,
+		"console.session_idle":              "30m",
+		"console.session_max":               "12h",
+		"console.totp_key":                  "",
+		"console.tls_cert":                  "",
+		"console.tls_key":                   "",
+		"console.trusted_proxies":           []string{},
+		"twilio.account_sid":                "",
+		"twilio.auth_token":                 "",
+		"twilio.from":                       "",
+		"twilio.api_url":                    "https://api.twilio.com",
+		"twilio.timeout":                    "10s",
+		"notify.public_url":                 "http://127.0.0.1:8091",
+		"notify.digest_at":                  "07:30",
+		"notify.link_ttl":                   "72h",
+		"notify.poll_interval":              "2s",
+		"notify.lease":                      "1m",
+		"notify.max_backoff":                "10m",
+		"notify.max_attempts":               12,
 	}
 }
 
@@ -308,8 +317,25 @@ func (c *Config) Validate() error {
 	if c.Ident.MaxAttempts < 1 || c.Ident.MaxAttempts > 20 {
 		bad("identification.max_attempts", "%d is not between 1 and 20", c.Ident.MaxAttempts)
 	}
+	if c.Ident.CallerAttempts < c.Ident.MaxAttempts || c.Ident.CallerAttempts > 100 {
+		bad("identification.caller_attempts", "%d is not between identification.max_attempts (%d) and 100",
+			c.Ident.CallerAttempts, c.Ident.MaxAttempts)
+	}
+	if c.Ident.WithheldAttempts < 1 || c.Ident.WithheldAttempts > c.Ident.CallerAttempts {
+		bad("identification.withheld_attempts", "%d is not between 1 and identification.caller_attempts (%d)",
+			c.Ident.WithheldAttempts, c.Ident.CallerAttempts)
+	}
+	// An RPPS-wide lock must need far more than one number can do: it is
+	// the lock anyone can set on a public number.
+	if c.Ident.RPPSLockAttempts < 4*c.Ident.MaxAttempts || c.Ident.RPPSLockAttempts > 10000 {
+		bad("identification.rpps_lock_attempts", "%d is not between 4 × identification.max_attempts (%d) and 10000",
+			c.Ident.RPPSLockAttempts, 4*c.Ident.MaxAttempts)
+	}
 	if c.Ident.Lockout < time.Minute {
 		bad("identification.lockout", "%s is shorter than 1m", c.Ident.Lockout)
+	}
+	if c.Ident.MaxLockout < c.Ident.Lockout || c.Ident.MaxLockout > 7*24*time.Hour {
+		bad("identification.max_lockout", "%s is not between identification.lockout (%s) and 168h", c.Ident.MaxLockout, c.Ident.Lockout)
 	}
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
 		bad("console.listen", "%q is not host:port", c.Console.Listen)

@@ -35,6 +35,10 @@ func TestFileAndEnvironment(t *testing.T) {
 }
 
 func TestTrustedProxies(t *testing.T) {
+	d, _ := Load("")
+	if p, _ := d.Console.TrustedProxyPrefixes(); len(p) != 0 {
+		t.Errorf("default trusts %v", p)
+	}
 	path := filepath.Join(t.TempDir(), "regul.yaml")
 	os.WriteFile(path, []byte("console:\n  trusted_proxies: [\"10.0.0.0/8\"]\n"), 0o600)
 	t.Setenv("REGUL_CONSOLE_TRUSTED_PROXIES", "127.0.0.1,192.168.1.0/24")
@@ -45,10 +49,6 @@ func TestTrustedProxies(t *testing.T) {
 	p, err := c.Console.TrustedProxyPrefixes()
 	if err != nil || len(p) != 2 || p[0].String() != "127.0.0.1/32" || p[1].String() != "192.168.1.0/24" {
 		t.Fatalf("trusted proxies %v %v", p, err)
-	}
-	d, _ := Load("")
-	if p, _ := d.Console.TrustedProxyPrefixes(); len(p) != 0 {
-		t.Errorf("default trusts %v", p)
 	}
 }
 
