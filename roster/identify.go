@@ -372,7 +372,11 @@ func countRPPSFailure(ctx context.Context, tx pgx.Tx, territoryID, enrolmentID i
 	if err != nil {
 		return err
 	}
-	return audit(ctx, tx, territoryID, "identification.locked", map[string]any{"rpps": rpps, "until": *locked, "sources": sources})
+	numbers := make([]string, len(sources))
+	for i, l := range sources {
+		numbers[i] = callerLabel(l.Caller)
+	}
+	return audit(ctx, tx, territoryID, "identification.locked", map[string]any{"rpps": rpps, "until": *locked, "sources": numbers})
 }
 
 // LockSource is one number that failed identifications on an RPPS.
