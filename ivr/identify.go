@@ -244,13 +244,12 @@ func (s *Script) callerCheckResult(c *call) bool {
 	}
 }
 
-// callerLocked says whether the caller number is locked after repeated
-// failures. A check that cannot be made lets the call go on: the RPPS's own
-// lock still holds.
+// callerLocked says whether the caller number (or the withheld bucket) is
+// locked after repeated failures. A check that cannot be made lets the call
+// go on: the number's locks are checked again with the PIN.
 func (s *Script) callerLocked(c *call) bool {
-	if c.caller == "" {
-		return false
-	}
+	// A withheld number ("") is checked too: withheld callers share one
+	// bucket, or hiding the number would escape every limit.
 	ctx, cancel := s.lookup(c)
 	err := s.dir.CheckCaller(ctx, c.territory.ID, c.caller, s.clock.Now())
 	cancel()
@@ -267,9 +266,6 @@ func (s *Script) callerLocked(c *call) bool {
 // countCallerFailure counts an unknown RPPS against the caller number; the
 // lock it may set takes effect from the next call.
 func (s *Script) countCallerFailure(c *call) {
-	if c.caller == "" {
-		return
-	}
 	ctx, cancel := s.lookup(c)
 	err := s.dir.CallerFailure(ctx, c.territory.ID, c.caller, s.clock.Now())
 	cancel()

@@ -200,6 +200,31 @@ func TestIdentification(t *testing.T) {
 		heard:   cat(welcomed, ids("locked"), coordinator),
 		reasons: []string{reasonLocked},
 	}, {
+		name: "withheld numbers share one lock: refused before any question",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.caller = ""
+			h.dir.callerLocks = map[string]time.Time{"": h.clock.Now().Add(time.Hour)}
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("locked"), coordinator),
+		reasons: []string{reasonLocked},
+	}, {
+		name: "rpps policy: an unknown RPPS from a withheld number is counted",
+		setup: func(h *harness) {
+			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyRPPS })
+			h.gp.caller = ""
+			h.gp.rules["enter_rpps"] = "10001045367#"
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "identification_impossible"), coordinator),
+		reasons: []string{reasonNotEnrolled},
+		check: func(t *testing.T, h *harness) {
+			if n := h.dir.callerFails[""]; n != 1 {
+				t.Errorf("withheld failures counted: %d, want 1", n)
+			}
+		},
+	}, {
 		name: "caller lock not checkable: the call goes on",
 		setup: func(h *harness) {
 			h.happy()
