@@ -17,7 +17,7 @@ import (
 
 // call is one call's state, owned by the goroutine running Serve.
 type call struct {
-	id  string
+	id string
 	// ref is the reference drawn for the call (calllog/reference.go); the
 	// applier stores it, or another when it is taken in the territory.
 	ref string

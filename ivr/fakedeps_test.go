@@ -2,8 +2,8 @@ package ivr
 
 import (
 	"context"
-	"slices"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 

@@ -2,8 +2,8 @@ package notify
 
 import (
 	"context"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 

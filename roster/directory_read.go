@@ -71,9 +71,9 @@ type directoryReader struct {
 	latin1Lines int // lines read as Latin-1
 	utf8Lines   int // lines with non-ASCII characters read as UTF-8
 	decoder     *charmap.Charmap
-	index   map[string]int // column key → field index
-	maxCol  int
-	fields  [][]byte
+	index       map[string]int // column key → field index
+	maxCol      int
+	fields      [][]byte
 }
 
 // badNUL says a line holds a NUL byte (PostgreSQL refuses it in text).
