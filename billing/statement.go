@@ -45,6 +45,7 @@ type Line struct {
 	Code        string
 	Label       string
 	CallID      string
+	Reference   string    // the call's « Réf. », as stored
 	At          time.Time // the call's start, in the territory's time zone
 	AmountCents int
 	// Priced is false when no tariff of the act is valid on the call's
@@ -124,7 +125,7 @@ func (s *Store) lines(ctx context.Context, w actWindow) ([]Line, error) {
 		    SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[])
 		        AS r(outcome, role, code, label, max_delay, weekly_cap)
 		), acts AS (
-		    SELECT c.id, c.started_at, r.role, r.code, r.label, r.weekly_cap,
+		    SELECT c.id, coalesce(c.reference, '') AS reference, c.started_at, r.role, r.code, r.label, r.weekly_cap,
 		           CASE r.role WHEN 'requis' THEN c.specialist_rpps ELSE c.gp_rpps END AS rpps
 		      FROM call c
 		      JOIN outcome o ON o.call_id = c.id AND o.status = 'keyed'
@@ -139,7 +140,7 @@ func (s *Store) lines(ctx context.Context, w actWindow) ([]Line, error) {
 		      FROM acts a WHERE a.rpps IS NOT NULL
 		)
 		SELECT k.rpps, coalesce(p.last_name, ''), coalesce(p.first_name, ''), k.role, k.code,
-		       coalesce(t.label, k.label), k.id::text, k.started_at, coalesce(t.amount_cents, 0), t.id IS NOT NULL
+		       coalesce(t.label, k.label), k.id::text, k.reference, k.started_at, coalesce(t.amount_cents, 0), t.id IS NOT NULL
 		  FROM ranked k
 		  LEFT JOIN practitioner p ON p.rpps = k.rpps
 		  LEFT JOIN act_tariff t ON t.code = k.code AND t.role = k.role
@@ -154,7 +155,7 @@ func (s *Store) lines(ctx context.Context, w actWindow) ([]Line, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Line, error) {
 		var l Line
 		var role string
-		err := row.Scan(&l.RPPS, &l.LastName, &l.FirstName, &role, &l.Code, &l.Label, &l.CallID, &l.At, &l.AmountCents, &l.Priced)
+		err := row.Scan(&l.RPPS, &l.LastName, &l.FirstName, &role, &l.Code, &l.Label, &l.CallID, &l.Reference, &l.At, &l.AmountCents, &l.Priced)
 		l.Role = roster.Role(role)
 		l.At = l.At.In(w.loc)
 		return l, err

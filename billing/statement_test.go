@@ -168,7 +168,11 @@ func TestStatementRulesAndTariffs(t *testing.T) {
 	if !strings.HasPrefix(csv, "\ufeffrpps;nom;prenom;role;code_acte;libelle;date;heure;reference_appel;id_appel;montant_eur\r\n") {
 		t.Errorf("CSV header: %q", csv[:min(len(csv), 120)])
 	}
-	if !strings.Contains(csv, "10002000015;MARTIN;Claire;requis;TE2;Téléexpertise (médecin requis);01/01/2026;00:30;B11100;") {
+	var ref string // the call's reference as stored: the statement reads it, never makes one
+	if err := w.pool.QueryRow(context.Background(), `SELECT reference FROM call WHERE id = 'b1110000-0000-4000-8000-000000000002'`).Scan(&ref); err != nil || !calllog.ValidReference(ref) {
+		t.Fatalf("reference %q: %v", ref, err)
+	}
+	if !strings.Contains(csv, "10002000015;MARTIN;Claire;requis;TE2;Téléexpertise (médecin requis);01/01/2026;00:30;"+ref+";") {
 		t.Errorf("CSV lacks the 1 January téléexpertise in Paris time:\n%s", csv)
 	}
 	if n := strings.Count(csv, "\r\n"); n != 1+len(wantJan) {

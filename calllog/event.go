@@ -11,9 +11,9 @@ import "time"
 type Kind string
 
 const (
-	CallStarted       Kind = "call_started"       // DID, Caller
+	CallStarted       Kind = "call_started"       // DID, Caller, Reference
 	TerritoryUnknown  Kind = "territory_unknown"  // DID not a regulation number
-	TerritoryResolved Kind = "territory_resolved" // TerritoryID
+	TerritoryResolved Kind = "territory_resolved" // TerritoryID, Reference
 	ClosedHours       Kind = "closed_hours"
 	Answered          Kind = "answered"
 	IdentFailed       Kind = "ident_failed"     // Reason: bad_rpps | timeout | not_enrolled | wrong_pin | locked; RPPS when typed
@@ -104,4 +104,7 @@ type Event struct {
 	DelayHours  int           `json:"delay_hours,omitempty"`
 	Result      Result        `json:"result,omitempty"`
 	Reason      string        `json:"reason,omitempty"`
+	// Reference is the one the script drew (see reference.go); the one
+	// stored on the call row, unique in its territory, is what counts.
+	Reference string `json:"reference,omitempty"`
 }

@@ -48,10 +48,13 @@ func project(ctx context.Context, tx pgx.Tx, ev Event) error {
 	}
 	switch ev.Kind {
 	case CallStarted:
-		return exec(`UPDATE call SET did = $2, caller = $3, started_at = least(started_at, $4) WHERE id = $1`,
-			ev.CallID, ev.DID, ev.Caller, ev.At)
+		if err := exec(`UPDATE call SET did = $2, caller = $3, started_at = least(started_at, $4) WHERE id = $1`,
+			ev.CallID, ev.DID, ev.Caller, ev.At); err != nil {
+			return err
+		}
+		return claimReference(ctx, tx, ev.CallID, 0, ev.Reference)
 	case TerritoryResolved:
-		return exec(`UPDATE call SET territory_id = $2 WHERE id = $1`, ev.CallID, ev.TerritoryID)
+		return claimReference(ctx, tx, ev.CallID, ev.TerritoryID, ev.Reference)
 	case Answered:
 		return exec(`UPDATE call SET answered_at = coalesce(answered_at, $2) WHERE id = $1`, ev.CallID, ev.At)
 	case Identified:

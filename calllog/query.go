@@ -58,6 +58,7 @@ func validResult(r Result) bool {
 // console shows next to the identifiers.
 type CallRow struct {
 	ID               string
+	Reference        string // « Réf. » unique in the territory (reference.go)
 	StartedAt        time.Time
 	Caller           string
 	GPRPPS           string
@@ -208,12 +209,12 @@ func callWhere(scope Scope, f CallFilter) (string, []any) {
 // so the joins run for one page, not for every matching call.
 func callRowsSQL(where, limit string) string {
 	return `WITH picked AS (
-		SELECT c.id, c.started_at, c.caller, c.gp_rpps, c.specialty_id, c.result, c.specialist_rpps,
+		SELECT c.id, c.reference, c.started_at, c.caller, c.gp_rpps, c.specialty_id, c.result, c.specialist_rpps,
 		       c.time_to_specialist_ms, c.attempts, c.outcome_status, c.bridged_at
 		  FROM call c
 		 WHERE ` + where + `
 		 ORDER BY c.started_at DESC, c.id DESC ` + limit + `)
-	SELECT c.id::text, c.started_at, c.caller, coalesce(c.gp_rpps, ''),
+	SELECT c.id::text, coalesce(c.reference, ''), c.started_at, c.caller, coalesce(c.gp_rpps, ''),
 	       coalesce(gp.first_name || ' ' || gp.last_name, ''), coalesce(c.specialty_id, 0), coalesce(s.label, ''),
 	       coalesce(c.result, ''), coalesce(c.specialist_rpps, ''),
 	       coalesce(sp.first_name || ' ' || sp.last_name, ''),
@@ -233,7 +234,7 @@ func scanCallRow(row pgx.CollectableRow) (CallRow, error) {
 	var r CallRow
 	var result, outcome string
 	var ttsMs int64
-	err := row.Scan(&r.ID, &r.StartedAt, &r.Caller, &r.GPRPPS, &r.GPName, &r.SpecialtyID, &r.Specialty,
+	err := row.Scan(&r.ID, &r.Reference, &r.StartedAt, &r.Caller, &r.GPRPPS, &r.GPName, &r.SpecialtyID, &r.Specialty,
 		&result, &r.SpecialistRPPS, &r.SpecialistName, &ttsMs, &r.Attempts, &r.OutcomeStatus, &outcome,
 		&r.DelayHours, &r.CallbackID, &r.CallbackOpen)
 	r.Result, r.Outcome = Result(result), Outcome(outcome)

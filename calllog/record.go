@@ -15,7 +15,8 @@ import (
 // not reached are zero.
 type CallRecord struct {
 	ID               string
-	TerritoryID      int64 // 0 when the DID was unknown
+	Reference        string // « Réf. » unique in the territory (reference.go)
+	TerritoryID      int64  // 0 when the DID was unknown
 	DID              string
 	Caller           string
 	GPRPPS           string
@@ -89,9 +90,9 @@ func (s *Store) readCall(ctx context.Context, id string, scope *Scope) (CallReco
 			gp, specialist, result, outcomeStatus *string
 			answered, bridged, ended              *time.Time
 		)
-		err := tx.QueryRow(ctx, `SELECT id::text, territory_id, did, caller, gp_rpps, specialty_id, started_at,
+		err := tx.QueryRow(ctx, `SELECT id::text, coalesce(reference, ''), territory_id, did, caller, gp_rpps, specialty_id, started_at,
 			answered_at, bridged_at, ended_at, result, specialist_rpps, attempts, time_to_specialist_ms, outcome_status
-			FROM call WHERE id = $1`+inScope, args...).Scan(&r.ID, &territory, &r.DID, &r.Caller, &gp, &specialty, &r.StartedAt,
+			FROM call WHERE id = $1`+inScope, args...).Scan(&r.ID, &r.Reference, &territory, &r.DID, &r.Caller, &gp, &specialty, &r.StartedAt,
 			&answered, &bridged, &ended, &result, &specialist, &r.AttemptCount, &ttsMs, &outcomeStatus)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -106,6 +107,33 @@ type Console struct {
 	// empty serves plain HTTP (loopback, or behind a TLS proxy).
 	TLSCert string `mapstructure:"tls_cert"`
 	TLSKey  string `mapstructure:"tls_key"`
+	// TrustedProxies are the CIDRs (or single addresses) of the reverse
+	// proxies in front of the console: from them, and only from them, the
+	// X-Forwarded-For header names the client, for the login rate limits
+	// and the audit log, and for nothing else.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+}
+
+// TrustedProxyPrefixes parses console.trusted_proxies.
+func (c Console) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR (10.0.0.0/8) nor an address", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // TLS loads the console's certificate; nil when it serves plain HTTP.
@@ -167,58 +195,68 @@ type Notify struct {
 	MaxAttempts int           `mapstructure:"max_attempts"`
 }
 
+// Ident bounds failed identifications (roster.LockoutPolicy).
 type Ident struct {
-	MaxAttempts int           `mapstructure:"max_attempts"`
-	Lockout     time.Duration `mapstructure:"lockout"`
+	MaxAttempts      int           `mapstructure:"max_attempts"`       // per (RPPS, caller number)
+	CallerAttempts   int           `mapstructure:"caller_attempts"`    // per caller number, on any RPPS
+	WithheldAttempts int           `mapstructure:"withheld_attempts"`  // all withheld numbers together
+	RPPSLockAttempts int           `mapstructure:"rpps_lock_attempts"` // per RPPS, from any number but the GP's phones
+	Lockout          time.Duration `mapstructure:"lockout"`            // the first lock; each next one doubles
+	MaxLockout       time.Duration `mapstructure:"max_lockout"`
 }
 
 // Defaults are the embedded defaults: `regul demo` runs on these alone.
 func Defaults() map[string]any {
 	return map[string]any{
-		"log.format":                  "json",
-		"log.level":                   "info",
-		"database.url":                "",
-		"ari.url":                     "http://127.0.0.1:8088/ari",
-		"ari.websocket_url":           "",
-		"ari.username":                "regul",
-		"ari.password":                "",
-		"ari.application":             "regul",
-		"ari.request_timeout":         "5s",
-		"ari.connect_timeout":         "30s",
-		"ari.playback_start_timeout":  "2s",
-		"dial.template":               "PJSIP/{e164}@trunk",
-		"dial.early_timeout":          "8s",
-		"dial.hold_sound":             "regul/attente",
-		"dial.hold_tone":              "440/300,0/150,554/300,0/150,659/500,0/1500",
-		"http.listen":                 "127.0.0.1:8090",
-		"data_dir":                    "./data",
-		"identification.max_attempts": 5,
-		"identification.lockout":      "30m",
-		"console.listen":              "127.0.0.1:8091",
-		"console.secure_cookies":      false,
-		"console.session_idle":        "30m",
-		"console.session_max":         "12h",
-		"console.totp_key":            "",
-		"console.tls_cert":            "",
-		"console.tls_key":             "",
-		"twilio.account_sid":          "",
-		"twilio.auth_token":           "",
-		"twilio.from":                 "",
-		"twilio.api_url":              "https://api.twilio.com",
-		"twilio.timeout":              "10s",
-		"notify.public_url":           "http://127.0.0.1:8091",
-		"notify.digest_at":            "07:30",
-		"notify.link_ttl":             "72h",
-		"notify.poll_interval":        "2s",
-		"notify.lease":                "1m",
-		"notify.max_backoff":          "10m",
-		"notify.max_attempts":         12,
-		"roster.snapshot_max_age":     "24h",
-		"ha.enabled":                  false,
-		"ha.node":                     "default",
-		"ha.id":                       "",
-		"ha.renew_interval":           "1s",
-		"ha.lease_ttl":                "3s",
+		"log.format":                        "json",
+		"log.level":                         "info",
+		"database.url":                      "",
+		"ari.url":                           "http://127.0.0.1:8088/ari",
+		"ari.websocket_url":                 "",
+		"ari.username":                      "regul",
+		"ari.password":                      "",
+		"ari.application":                   "regul",
+		"ari.request_timeout":               "5s",
+		"ari.connect_timeout":               "30s",
+		"dial.template":                     "PJSIP/{e164}@trunk",
+		"dial.early_timeout":                "8s",
+		"http.listen":                       "127.0.0.1:8090",
+		"data_dir":                          "./data",
+		"identification.max_attempts":       5,
+		"identification.caller_attempts":    10,
+		"identification.withheld_attempts":  3,
+		"identification.rpps_lock_attempts": 50,
+		"identification.lockout":            "30m",
+		"identification.max_lockout":        "24h",
+		"console.listen":                    "127.0.0.1:8091",
+		"console.secure_cookies":            false,
+		"console.session_idle":              "30m",
+		"console.session_max":               "12h",
+		"console.totp_key":                  "",
+		"console.tls_cert":                  "",
+		"console.tls_key":                   "",
+		"console.trusted_proxies":           []string{},
+		"twilio.account_sid":                "",
+		"twilio.auth_token":                 "",
+		"twilio.from":                       "",
+		"twilio.api_url":                    "https://api.twilio.com",
+		"twilio.timeout":                    "10s",
+		"notify.public_url":                 "http://127.0.0.1:8091",
+		"notify.digest_at":                  "07:30",
+		"notify.link_ttl":                   "72h",
+		"notify.poll_interval":              "2s",
+		"notify.lease":                      "1m",
+		"notify.max_backoff":                "10m",
+		"notify.max_attempts":               12,
+		"ari.playback_start_timeout":        "2s",
+		"dial.hold_sound":                   "regul/attente",
+		"dial.hold_tone":                    "440/300,0/150,554/300,0/150,659/500,0/1500",
+		"roster.snapshot_max_age":           "24h",
+		"ha.enabled":                        false,
+		"ha.node":                           "default",
+		"ha.id":                             "",
+		"ha.renew_interval":                 "1s",
+		"ha.lease_ttl":                      "3s",
 	}
 }
 
@@ -326,8 +364,25 @@ func (c *Config) Validate() error {
 	if c.Ident.MaxAttempts < 1 || c.Ident.MaxAttempts > 20 {
 		bad("identification.max_attempts", "%d is not between 1 and 20", c.Ident.MaxAttempts)
 	}
+	if c.Ident.CallerAttempts < c.Ident.MaxAttempts || c.Ident.CallerAttempts > 100 {
+		bad("identification.caller_attempts", "%d is not between identification.max_attempts (%d) and 100",
+			c.Ident.CallerAttempts, c.Ident.MaxAttempts)
+	}
+	if c.Ident.WithheldAttempts < 1 || c.Ident.WithheldAttempts > c.Ident.CallerAttempts {
+		bad("identification.withheld_attempts", "%d is not between 1 and identification.caller_attempts (%d)",
+			c.Ident.WithheldAttempts, c.Ident.CallerAttempts)
+	}
+	// An RPPS-wide lock must need far more than one number can do: it is
+	// the lock anyone can set on a public number.
+	if c.Ident.RPPSLockAttempts < 4*c.Ident.MaxAttempts || c.Ident.RPPSLockAttempts > 10000 {
+		bad("identification.rpps_lock_attempts", "%d is not between 4 × identification.max_attempts (%d) and 10000",
+			c.Ident.RPPSLockAttempts, 4*c.Ident.MaxAttempts)
+	}
 	if c.Ident.Lockout < time.Minute {
 		bad("identification.lockout", "%s is shorter than 1m", c.Ident.Lockout)
+	}
+	if c.Ident.MaxLockout < c.Ident.Lockout || c.Ident.MaxLockout > 7*24*time.Hour {
+		bad("identification.max_lockout", "%s is not between identification.lockout (%s) and 168h", c.Ident.MaxLockout, c.Ident.Lockout)
 	}
 	if _, _, err := net.SplitHostPort(c.Console.Listen); err != nil {
 		bad("console.listen", "%q is not host:port", c.Console.Listen)
@@ -342,6 +397,9 @@ func (c *Config) Validate() error {
 		if _, err := c.Console.TOTPKeyBytes(); err != nil {
 			bad("console.totp_key", "%v", err)
 		}
+	}
+	if _, err := c.Console.TrustedProxyPrefixes(); err != nil {
+		bad("console.trusted_proxies", "%v", err)
 	}
 	if _, err := c.Console.TLS(); err != nil {
 		key := "console.tls_cert"

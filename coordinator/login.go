@@ -9,13 +9,17 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// dummyHash is verified against when the email is unknown, so the answer
-// takes as long as for a real account and does not reveal which emails exist.
-const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Nq0kAeB0bH0j9mS8y4P7cR6kq0w9QyE6mZ7wXyZ1aA"
-
 // Login checks an email and password and opens a session waiting for the
 // second factor; it returns that session's token. Errors: ErrBadCredentials,
-// *LockedError, *RateLimitedError, ErrDisabled.
+// *RateLimitedError, ErrDisabled.
+//
+// A wrong password, an unknown email and a locked account are refused
+// alike — ErrBadCredentials, after the same work: one password hash checked
+// (a dummy one for an unknown email), one failed attempt counted and
+// journaled — so that the answer tells nobody which accounts exist or are
+// locked. Only the journal says which it was. The account's own failure
+// count (and lock) moves only for a wrong password on an unlocked account;
+// ErrDisabled is told only to whoever typed the right password.
 func (s *Store) Login(ctx context.Context, email, password string, c ClientInfo) (string, error) {
 	now := s.now()
 	norm, err := NormalizeEmail(email)
@@ -31,29 +35,41 @@ func (s *Store) Login(ctx context.Context, email, password string, c ClientInfo)
 	var lockedUntil *time.Time
 	err = s.pool.QueryRow(ctx, `SELECT id, password_hash, disabled, locked_until FROM coordinator WHERE email = $1`, norm).
 		Scan(&id, &hash, &disabled, &lockedUntil)
-	if errors.Is(err, pgx.ErrNoRows) {
-		_, _ = VerifyPassword(password, dummyHash)
-		return "", s.recordFailure(ctx, 0, norm, c, "unknown email", ErrBadCredentials)
-	}
-	if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return "", fmt.Errorf("login %s: %w", norm, err)
 	}
-	if lockedUntil != nil && now.Before(*lockedUntil) {
-		return "", &LockedError{Until: *lockedUntil}
+	if !known {
+		hash = s.dummy
 	}
-	ok, err := VerifyPassword(password, hash)
-	if err != nil {
-		return "", fmt.Errorf("login %s: stored password hash: %w", norm, err)
-	}
-	if !ok {
-		return "", s.recordFailure(ctx, id, norm, c, "wrong password", ErrBadCredentials)
-	}
-	if disabled {
+	ok, verr := s.verify(password, hash)
+	locked := known && lockedUntil != nil && now.Before(*lockedUntil)
+	switch {
+	case !known:
+		return "", s.refuseLogin(ctx, 0, norm, c, "unknown email")
+	case locked:
+		return "", s.refuseLogin(ctx, 0, norm, c, "account locked")
+	case verr != nil:
+		return "", fmt.Errorf("login %s: stored password hash: %w", norm, verr)
+	case !ok:
+		return "", s.refuseLogin(ctx, id, norm, c, "wrong password")
+	case disabled:
 		return "", s.recordFailure(ctx, 0, norm, c, "account disabled", ErrDisabled)
 	}
 	// The failure counter is reset only once the second factor is right:
 	// otherwise a stolen password would give unlimited guesses at the code.
 	return s.createSession(ctx, s.pool, id, false, c)
+}
+
+// refuseLogin counts and journals a refused password step and answers
+// ErrBadCredentials whatever the reason, also when this failure locks the
+// account (the journal says so).
+func (s *Store) refuseLogin(ctx context.Context, accountID int64, email string, c ClientInfo, reason string) error {
+	err := s.recordFailure(ctx, accountID, email, c, reason, ErrBadCredentials)
+	if _, locked := errors.AsType[*LockedError](err); locked {
+		return ErrBadCredentials
+	}
+	return err
 }
 
 // checkRateLimits refuses when too many failures came lately for this email

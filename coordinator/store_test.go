@@ -207,17 +207,69 @@ func TestLockoutAfterFailures(t *testing.T) {
 			t.Fatalf("failure %d: %v", i, err)
 		}
 	}
-	var le *LockedError
-	if _, err := s.Login(ctx, "c@cpts.example", "mauvais mot de passe", c); !errors.As(err, &le) {
-		t.Fatalf("failure %d should lock: %v", max, err)
+	// The failure that locks the account answers as any other…
+	if _, err := s.Login(ctx, "c@cpts.example", "mauvais mot de passe", c); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("failure %d: %v", max, err)
 	}
-	// Even the right password is refused while locked.
-	if _, err := s.Login(ctx, "c@cpts.example", pw, c); !errors.As(err, &le) {
+	var until *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT locked_until FROM coordinator WHERE email = 'c@cpts.example'`).Scan(&until); err != nil ||
+		until == nil || !until.After(clock.Now()) {
+		t.Fatalf("failure %d did not lock the account: %v %v", max, until, err)
+	}
+	// …and even the right password is refused while locked, alike.
+	if _, err := s.Login(ctx, "c@cpts.example", pw, c); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("right password while locked: %v", err)
 	}
 	clock.Advance(s.Policy().Lockout + time.Second)
 	if _, err := s.Login(ctx, "c@cpts.example", pw, c); err != nil {
 		t.Fatalf("after the lockout: %v", err)
+	}
+}
+
+// TestLoginRefusalsAlike: a wrong password, an unknown email and a locked
+// account (with the right password) get the same error after the same
+// work — one password hash checked, one failed attempt counted — and only
+// the journal tells them apart.
+func TestLoginRefusalsAlike(t *testing.T) {
+	s, clock, _ := newTestStore(t)
+	ctx := context.Background()
+	mustCreate(t, s, "c@cpts.example", "cpts-coteaux")
+	mustCreate(t, s, "verrou@cpts.example", "cpts-coteaux")
+	if _, err := s.pool.Exec(ctx, `UPDATE coordinator SET locked_until = $1 WHERE email = 'verrou@cpts.example'`,
+		clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	verified := 0
+	s.verify = func(password, hash string) (bool, error) {
+		verified++
+		return VerifyPassword(password, hash)
+	}
+	attempts := func() int {
+		var n int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM login_attempt WHERE NOT success`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, tc := range []struct{ name, email, password, reason string }{
+		{"wrong password", "c@cpts.example", "mauvais mot de passe", "wrong password"},
+		{"unknown email", "personne@cpts.example", pw, "unknown email"},
+		{"locked account", "verrou@cpts.example", pw, "account locked"},
+	} {
+		verified = 0
+		before := attempts()
+		_, err := s.Login(ctx, tc.email, tc.password, ClientInfo{RemoteIP: "192.0.2.9"})
+		if err != ErrBadCredentials {
+			t.Errorf("%s: %v, want exactly ErrBadCredentials", tc.name, err)
+		}
+		if verified != 1 || attempts() != before+1 {
+			t.Errorf("%s: %d hash checks and %d attempts counted, want 1 and 1", tc.name, verified, attempts()-before)
+		}
+		var n int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = $1 AND actor = $2 AND detail->>'reason' = $3`,
+			ActionLoginFailed, tc.email, tc.reason).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%s: journal rows %d (%v)", tc.name, n, err)
+		}
 	}
 }
 

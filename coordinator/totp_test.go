@@ -96,10 +96,14 @@ func TestPasswordHash(t *testing.T) {
 	if _, err := VerifyPassword("x", "$2a$10$bcrypt"); err == nil {
 		t.Fatal("bcrypt string taken for argon2id")
 	}
-	// The dummy hash must be well formed, or unknown emails would answer
-	// faster than known ones.
-	if _, err := VerifyPassword("x", dummyHash); err != nil {
-		t.Fatalf("dummy hash: %v", err)
+	// The dummy hash must be well formed and use the store's parameters,
+	// or unknown emails would answer faster than known ones.
+	s, err := NewStore(nil, Options{PasswordParams: DefaultPasswordParams()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyPassword("x", s.dummy); err != nil || !strings.HasPrefix(s.dummy, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("dummy hash %q: %v", s.dummy, err)
 	}
 	pw, err := GeneratePassword()
 	if err != nil || len(pw) != 20 || strings.ContainsAny(pw, "0O1lI") {

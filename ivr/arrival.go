@@ -39,7 +39,7 @@ func (s *Script) resolveTerritory(c *call) error {
 	}
 	c.territory = t
 	c.log = c.log.With(zap.String("territory", t.Slug))
-	s.record(c, calllog.Event{Kind: calllog.TerritoryResolved, TerritoryID: t.ID})
+	s.record(c, calllog.Event{Kind: calllog.TerritoryResolved, TerritoryID: t.ID, Reference: c.ref})
 	return nil
 }
 

@@ -18,7 +18,10 @@ import (
 
 // call is one call's state, owned by the goroutine running Serve.
 type call struct {
-	id  string
+	id string
+	// ref is the reference drawn for the call (calllog/reference.go); the
+	// applier stores it, or another when it is taken in the territory.
+	ref string
 	gp  InboundCall
 	log *zap.Logger
 	// did and caller are read once: the GP leg is then used by the hold
@@ -129,6 +132,9 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 		serverCtx: ctx,
 		started:   s.clock.Now(),
 	}
+	if ref, err := calllog.NewReference(s.random); err == nil {
+		c.ref = ref
+	} // else the applier derives one from the call id
 	c.log = s.log.With(zap.String("call_id", id), zap.String("did", c.did),
 		zap.String("caller", maskNumber(c.caller)), zap.String("leg", gp.ID()))
 	c.ctx, c.cancel = context.WithCancelCause(gp.Context())
@@ -140,7 +146,7 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 	s.metrics.CallStarted()
 	c.log.Info("call started")
 	gp.Remember(memCall, id)
-	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: c.did, Caller: c.caller})
+	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: c.did, Caller: c.caller, Reference: c.ref})
 	return c
 }
 

@@ -21,12 +21,20 @@ type Directory interface {
 	// RequerantByPhone returns the GP enrolled in the territory whose phone
 	// is this caller number; roster.ErrNotFound when none.
 	RequerantByPhone(ctx context.Context, territoryID int64, phone string) (roster.Enrolment, error)
-	// VerifyPIN checks a PIN and counts failures per RPPS and caller number.
-	// It returns nil, a *roster.WrongPINError with the tries left, or a
-	// *roster.LockedError (errors.Is(err, roster.ErrLocked)).
+	// VerifyPIN checks a PIN and counts failures per (RPPS, caller number),
+	// per caller number and per RPPS (see roster.LockoutPolicy). It returns
+	// nil, a *roster.WrongPINError with the tries left, or a
+	// *roster.LockedError (errors.Is(err, roster.ErrLocked)) when the caller
+	// number is locked.
 	VerifyPIN(ctx context.Context, enrolmentID int64, pin, callerNumber string, now time.Time) error
+	// RefusePIN answers a PIN typed for an RPPS with no PIN to check (not
+	// enrolled here, or enrolled without one) exactly as VerifyPIN answers
+	// a wrong one — same work, same counts, same errors — so that the line
+	// does not tell who is enrolled.
+	RefusePIN(ctx context.Context, territoryID int64, rpps, pin, callerNumber string, now time.Time) error
 	// CheckCaller returns a *roster.LockedError while the caller number is
-	// locked after repeated failures (on any RPPS), else nil.
+	// locked after repeated failures (on any RPPS), else nil; "" (withheld)
+	// is one shared bucket.
 	CheckCaller(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error
 	// CallerFailure counts an identification that named no enrolled GP (an
 	// unknown RPPS) against the caller number, so that probing RPPS numbers

@@ -3,6 +3,7 @@ package ivr
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ type fakeDirectory struct {
 	chains      map[int64][]roster.Candidate // by specialty id
 	onDutyAt    []time.Time
 	pinChecks   int
+	refusals    int // RefusePIN calls: PINs typed for an RPPS with no PIN to check
 	panicIn     string
 	errIn       map[string]error
 }
@@ -76,7 +78,7 @@ func (d *fakeDirectory) RequerantByPhone(_ context.Context, territoryID int64, p
 	return roster.Enrolment{}, roster.ErrNotFound
 }
 
-func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, _ string, now time.Time) error {
+func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, caller string, now time.Time) error {
 	if err := d.fail("VerifyPIN"); err != nil {
 		return err
 	}
@@ -87,7 +89,8 @@ func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, _ s
 		if e.ID != enrolmentID {
 			continue
 		}
-		if e.LockedUntil.After(now) {
+		// An RPPS lock never refuses the GP's own phones (roster's rule).
+		if e.LockedUntil.After(now) && !slices.Contains(e.Phones, caller) {
 			return &roster.LockedError{Until: e.LockedUntil}
 		}
 		if d.pins[e.ID] == pin {
@@ -185,6 +188,18 @@ func (m *captureMetrics) OutcomeKeyed(o calllog.Outcome) {
 	m.mu.Unlock()
 }
 func (m *captureMetrics) OutcomePending() { m.mu.Lock(); m.pending++; m.mu.Unlock() }
+
+// RefusePIN counts as a PIN check does (the same work for the caller).
+func (d *fakeDirectory) RefusePIN(_ context.Context, _ int64, _, _, _ string, _ time.Time) error {
+	if err := d.fail("RefusePIN"); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.pinChecks++
+	d.refusals++
+	return &roster.WrongPINError{Remaining: 3}
+}
 
 func (d *fakeDirectory) CheckCaller(_ context.Context, _ int64, caller string, now time.Time) error {
 	if err := d.fail("CheckCaller"); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -30,28 +31,42 @@ const (
 
 // identify finds the calling GP among the territory's enrolled requérants
 // and, when the territory asks for it, checks their PIN.
+//
+// RPPS numbers are public, so the line must not tell who is enrolled: under
+// a PIN policy an unknown RPPS, an RPPS enrolled without a PIN and an
+// enrolled one all hear the same prompts in the same order — the PIN is
+// asked for, a wrong one is « code incorrect » and another try, the last
+// one « identification impossible » with the coordinator's number — and the
+// directory does the same work for each (a hash checked, failures counted
+// per number and per (RPPS, number)). Locks are the number's, never the
+// RPPS's: see roster.LockoutPolicy. Under the `rpps` policy (identification
+// only, for pilots) there is no secret to ask for, so an unknown RPPS hears
+// « identification impossible » at once: that policy cannot hide who is
+// enrolled, and the README says so.
 func (s *Script) identify(c *call) error {
 	if s.callerCheckResult(c) {
 		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked})
 		return s.refuse(c, reasonLocked, pLocked)
 	}
-	enr, found, err := s.byCallerNumber(c)
+	enr, known, err := s.byCallerNumber(c)
 	if err != nil {
 		return err
 	}
-	if !found {
-		if enr, err = s.enterRPPS(c); err != nil {
+	rpps := enr.RPPS
+	if !known {
+		if rpps, enr, known, err = s.enterRPPS(c); err != nil {
 			return err
 		}
 	}
-	if enr.LockedUntil.After(s.clock.Now()) {
-		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked, RPPS: enr.RPPS})
-		return s.refuse(c, reasonLocked, pLocked)
-	}
-	if c.territory.Policy != roster.PolicyRPPS {
-		if err := s.checkPIN(c, enr); err != nil {
-			return err
+	if c.territory.Policy == roster.PolicyRPPS {
+		if !known {
+			c.log.Info("RPPS not enrolled here", zap.String("rpps", rpps))
+			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonNotEnrolled, RPPS: rpps})
+			s.countCallerFailure(c)
+			return s.refuse(c, reasonNotEnrolled, pIdentImpossible)
 		}
+	} else if err := s.checkPIN(c, rpps, enr, known); err != nil {
+		return err
 	}
 	c.requerant = enr
 	c.log = c.log.With(zap.String("rpps", enr.RPPS))
@@ -79,17 +94,18 @@ func (s *Script) byCallerNumber(c *call) (roster.Enrolment, bool, error) {
 	return enr, true, nil
 }
 
-// enterRPPS asks for the RPPS until it is well formed and enrolled here.
-func (s *Script) enterRPPS(c *call) (roster.Enrolment, error) {
+// enterRPPS asks for the RPPS until it is well formed, and returns it with
+// the enrolment when the GP is enrolled here (known).
+func (s *Script) enterRPPS(c *call) (string, roster.Enrolment, bool, error) {
 	ask := []string{pEnterRPPS}
 	for try := 1; ; try++ {
 		if err := c.gp.Play(c.ctx, true, s.mediaOf(ask)...); err != nil {
-			return roster.Enrolment{}, fmt.Errorf("ask RPPS: %w", err)
+			return "", roster.Enrolment{}, false, fmt.Errorf("ask RPPS: %w", err)
 		}
 		typed, err := readEntry(c.ctx, c.gp, rppsMaxKeys, s.keypad())
 		var bad *entryError
 		if err != nil && !errors.As(err, &bad) {
-			return roster.Enrolment{}, fmt.Errorf("read RPPS: %w", err)
+			return "", roster.Enrolment{}, false, fmt.Errorf("read RPPS: %w", err)
 		}
 		var rpps string
 		if bad == nil {
@@ -102,9 +118,11 @@ func (s *Script) enterRPPS(c *call) (roster.Enrolment, error) {
 				reason, problem = reasonTimeout, pNoInput
 			}
 			c.log.Info("RPPS entry rejected", zap.String("reason", reason), zap.Int("try", try))
-			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reason, RPPS: typed})
+			// What was typed is no RPPS (maybe a PIN typed too early): only
+			// its length is kept.
+			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reason, RPPS: MaskTyped(typed)})
 			if try == s.opt.MaxTries {
-				return roster.Enrolment{}, s.refuse(c, reason, problem, pTooManyTries)
+				return "", roster.Enrolment{}, false, s.refuse(c, reason, problem, pTooManyTries)
 			}
 			ask = []string{problem, pEnterRPPS}
 			continue
@@ -113,23 +131,32 @@ func (s *Script) enterRPPS(c *call) (roster.Enrolment, error) {
 		enr, err := s.dir.Requerant(ctx, c.territory.ID, rpps)
 		cancel()
 		if errors.Is(err, roster.ErrNotFound) {
-			c.log.Info("RPPS not enrolled here", zap.String("rpps", rpps))
-			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonNotEnrolled, RPPS: rpps})
-			s.countCallerFailure(c)
-			return roster.Enrolment{}, s.refuse(c, reasonNotEnrolled, pNotEnrolled)
+			return rpps, roster.Enrolment{}, false, nil
 		}
 		if err != nil {
-			return roster.Enrolment{}, fmt.Errorf("requérant %s: %w", rpps, err)
+			return "", roster.Enrolment{}, false, fmt.Errorf("requérant %s: %w", rpps, err)
 		}
-		return enr, nil
+		return rpps, enr, true, nil
 	}
 }
 
-// checkPIN asks for the GP's PIN. The PIN is never logged nor recorded.
-func (s *Script) checkPIN(c *call, enr roster.Enrolment) error {
-	if !enr.HasPIN {
-		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonNoPIN, RPPS: enr.RPPS})
-		return s.refuse(c, reasonNoPIN, pPINNotSet)
+// MaskTyped is what is kept of keys typed at the RPPS prompt that make no
+// RPPS: one '•' per key, so that a PIN typed there by mistake is not stored.
+func MaskTyped(typed string) string {
+	return strings.Repeat("•", utf8.RuneCountInString(typed))
+}
+
+// checkPIN asks for the PIN, and answers alike whether the RPPS is enrolled
+// with a PIN, enrolled without one or unknown (see identify). The PIN is
+// never logged nor recorded.
+func (s *Script) checkPIN(c *call, rpps string, enr roster.Enrolment, known bool) error {
+	checkable := known && enr.HasPIN
+	failReason := reasonWrongPIN
+	switch {
+	case !known:
+		failReason = reasonNotEnrolled
+	case !enr.HasPIN:
+		failReason = reasonNoPIN
 	}
 	ask := []string{pEnterPIN}
 	for try := 1; ; try++ {
@@ -141,7 +168,7 @@ func (s *Script) checkPIN(c *call, enr roster.Enrolment) error {
 		if err != nil && !errors.As(err, &bad) {
 			return fmt.Errorf("read PIN: %w", err)
 		}
-		reason, problem := reasonWrongPIN, pPINWrong
+		reason, problem := failReason, pPINWrong
 		switch {
 		case bad != nil && bad.problem == entryNothing:
 			reason, problem = reasonTimeout, pNoInput
@@ -149,7 +176,11 @@ func (s *Script) checkPIN(c *call, enr roster.Enrolment) error {
 			// Malformed: not worth a store round trip, but a try all the same.
 		default:
 			ctx, cancel := s.lookup(c)
-			err := s.dir.VerifyPIN(ctx, enr.ID, pin, c.caller, s.clock.Now())
+			if checkable {
+				err = s.dir.VerifyPIN(ctx, enr.ID, pin, c.caller, s.clock.Now())
+			} else {
+				err = s.dir.RefusePIN(ctx, c.territory.ID, rpps, pin, c.caller, s.clock.Now())
+			}
 			cancel()
 			var wrong *roster.WrongPINError
 			isWrong := errors.As(err, &wrong)
@@ -157,19 +188,19 @@ func (s *Script) checkPIN(c *call, enr roster.Enrolment) error {
 			case err == nil:
 				return nil
 			case errors.Is(err, roster.ErrLocked) || isWrong && wrong.Remaining <= 0:
-				c.log.Warn("RPPS locked after wrong PINs")
-				s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked, RPPS: enr.RPPS})
+				c.log.Warn("caller number locked after failed identifications")
+				s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked, RPPS: rpps})
 				c.gp.FlushDigits()
 				return s.refuse(c, reasonLocked, pLocked)
 			case !isWrong:
-				return fmt.Errorf("verify PIN of %s: %w", enr.RPPS, err)
+				return fmt.Errorf("verify PIN of %s: %w", rpps, err)
 			}
 		}
 		c.gp.FlushDigits()
 		c.log.Info("PIN rejected", zap.String("reason", reason), zap.Int("try", try))
-		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reason, RPPS: enr.RPPS})
+		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reason, RPPS: rpps})
 		if try == s.opt.MaxTries {
-			return s.refuse(c, reason, problem, pTooManyTries)
+			return s.refuse(c, reason, problem, pIdentImpossible)
 		}
 		ask = []string{problem, pEnterPIN}
 	}
@@ -213,13 +244,12 @@ func (s *Script) callerCheckResult(c *call) bool {
 	}
 }
 
-// callerLocked says whether the caller number is locked after repeated
-// failures. A check that cannot be made lets the call go on: the RPPS's own
-// lock still holds.
+// callerLocked says whether the caller number (or the withheld bucket) is
+// locked after repeated failures. A check that cannot be made lets the call
+// go on: the number's locks are checked again with the PIN.
 func (s *Script) callerLocked(c *call) bool {
-	if c.caller == "" {
-		return false
-	}
+	// A withheld number ("") is checked too: withheld callers share one
+	// bucket, or hiding the number would escape every limit.
 	ctx, cancel := s.lookup(c)
 	err := s.dir.CheckCaller(ctx, c.territory.ID, c.caller, s.clock.Now())
 	cancel()
@@ -236,9 +266,6 @@ func (s *Script) callerLocked(c *call) bool {
 // countCallerFailure counts an unknown RPPS against the caller number; the
 // lock it may set takes effect from the next call.
 func (s *Script) countCallerFailure(c *call) {
-	if c.caller == "" {
-		return
-	}
 	ctx, cancel := s.lookup(c)
 	err := s.dir.CallerFailure(ctx, c.territory.ID, c.caller, s.clock.Now())
 	cancel()

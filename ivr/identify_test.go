@@ -2,6 +2,8 @@ package ivr
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +47,21 @@ func TestIdentification(t *testing.T) {
 		result:  calllog.ResultBridged,
 		heard:   cat(welcomed, ids("enter_rpps", "rpps_invalid", "enter_rpps", "enter_pin"), huntedAndBridged),
 		reasons: []string{reasonBadRPPS},
+	}, {
+		name: "a PIN typed at the RPPS prompt is not recorded",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.rules["enter_rpps"] = mariePIN + "#"
+			h.gp.rules["enter_rpps#2"] = marieRPPS + "#"
+		},
+		result:  calllog.ResultBridged,
+		heard:   cat(welcomed, ids("enter_rpps", "rpps_invalid", "enter_rpps", "enter_pin"), huntedAndBridged),
+		reasons: []string{reasonBadRPPS},
+		check: func(t *testing.T, h *harness) {
+			if ev := h.events(calllog.IdentFailed)[0]; ev.RPPS != strings.Repeat("•", len(mariePIN)) {
+				t.Errorf("recorded %q for a PIN typed at the RPPS prompt", ev.RPPS)
+			}
+		},
 	}, {
 		name:   "star mid-entry starts over",
 		setup:  func(h *harness) { h.happy(); h.gp.rules["enter_rpps"] = "10099*" + marieRPPS + "#" },
@@ -141,15 +158,34 @@ func TestIdentification(t *testing.T) {
 			}
 		},
 	}, {
-		name:    "valid RPPS not enrolled here",
-		setup:   func(h *harness) { h.gp.rules["enter_rpps"] = "10001045367#" },
+		name: "valid RPPS not enrolled here: asked for the PIN like anyone",
+		setup: func(h *harness) {
+			h.gp.rules["enter_rpps"] = "10001045367#"
+			h.gp.rules["enter_pin"] = "0000#"
+			h.gp.rules["enter_pin#2"] = "1111#"
+			h.gp.rules["enter_pin#3"] = "2222#"
+		},
 		result:  calllog.ResultRefused,
-		heard:   cat(welcomed, ids("enter_rpps", "not_enrolled"), coordinator),
-		reasons: []string{reasonNotEnrolled},
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "identification_impossible"), coordinator),
+		reasons: []string{reasonNotEnrolled, reasonNotEnrolled, reasonNotEnrolled},
 		check: func(t *testing.T, h *harness) {
 			if ev := h.events(calllog.IdentFailed)[0]; ev.RPPS != "10001045367" {
 				t.Errorf("ident_failed %+v lacks the RPPS", ev)
 			}
+			if h.dir.refusals != 3 {
+				t.Errorf("an unknown RPPS must be counted as a wrong PIN is: %d refusals", h.dir.refusals)
+			}
+		},
+	}, {
+		name: "rpps policy: unknown RPPS refused without a PIN to ask",
+		setup: func(h *harness) {
+			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyRPPS })
+			h.gp.rules["enter_rpps"] = "10001045367#"
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "identification_impossible"), coordinator),
+		reasons: []string{reasonNotEnrolled},
+		check: func(t *testing.T, h *harness) {
 			if n := h.dir.callerFails[mariePhone]; n != 1 {
 				t.Errorf("an unknown RPPS must count against the caller number: %d failures", n)
 			}
@@ -163,6 +199,31 @@ func TestIdentification(t *testing.T) {
 		result:  calllog.ResultRefused,
 		heard:   cat(welcomed, ids("locked"), coordinator),
 		reasons: []string{reasonLocked},
+	}, {
+		name: "withheld numbers share one lock: refused before any question",
+		setup: func(h *harness) {
+			h.happy()
+			h.gp.caller = ""
+			h.dir.callerLocks = map[string]time.Time{"": h.clock.Now().Add(time.Hour)}
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("locked"), coordinator),
+		reasons: []string{reasonLocked},
+	}, {
+		name: "rpps policy: an unknown RPPS from a withheld number is counted",
+		setup: func(h *harness) {
+			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyRPPS })
+			h.gp.caller = ""
+			h.gp.rules["enter_rpps"] = "10001045367#"
+		},
+		result:  calllog.ResultRefused,
+		heard:   cat(welcomed, ids("enter_rpps", "identification_impossible"), coordinator),
+		reasons: []string{reasonNotEnrolled},
+		check: func(t *testing.T, h *harness) {
+			if n := h.dir.callerFails[""]; n != 1 {
+				t.Errorf("withheld failures counted: %d, want 1", n)
+			}
+		},
 	}, {
 		name: "caller lock not checkable: the call goes on",
 		setup: func(h *harness) {
@@ -197,7 +258,7 @@ func TestIdentification(t *testing.T) {
 			h.gp.rules["enter_pin#3"] = "2222#"
 		},
 		result:  calllog.ResultRefused,
-		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "too_many_tries"), coordinator),
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "identification_impossible"), coordinator),
 		reasons: []string{reasonWrongPIN, reasonWrongPIN, reasonWrongPIN},
 	}, {
 		name: "PIN timeout then right",
@@ -241,21 +302,17 @@ func TestIdentification(t *testing.T) {
 		result: calllog.ResultAbandoned,
 		heard:  cat(welcomed, ids("enter_rpps", "enter_pin")),
 	}, {
-		name: "locked RPPS refused at once",
+		name: "an RPPS lock is the directory's to apply, after the PIN",
 		setup: func(h *harness) {
 			h.happy()
+			h.gp.caller = "+33699999999" // not one of her phones
 			e := h.dir.requerants[marieRPPS]
 			e.LockedUntil = h.clock.now.Add(10 * time.Minute)
 			h.dir.requerants[marieRPPS] = e
 		},
 		result:  calllog.ResultRefused,
-		heard:   cat(welcomed, ids("enter_rpps", "locked"), coordinator),
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "locked"), coordinator),
 		reasons: []string{reasonLocked},
-		check: func(t *testing.T, h *harness) {
-			if h.dir.pinChecks != 0 {
-				t.Errorf("a locked RPPS was asked its PIN")
-			}
-		},
 	}, {
 		name: "store says locked (from another caller number)",
 		setup: func(h *harness) {
@@ -266,16 +323,18 @@ func TestIdentification(t *testing.T) {
 		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "locked"), coordinator),
 		reasons: []string{reasonLocked},
 	}, {
-		name: "enrolled without a PIN",
+		name: "enrolled without a PIN: answered as an unknown RPPS",
 		setup: func(h *harness) {
 			h.happy()
 			e := h.dir.requerants[marieRPPS]
 			e.HasPIN = false
 			h.dir.requerants[marieRPPS] = e
+			h.gp.rules["enter_pin#2"] = "1111#"
+			h.gp.rules["enter_pin#3"] = "2222#"
 		},
 		result:  calllog.ResultRefused,
-		heard:   cat(welcomed, ids("enter_rpps", "pin_not_set"), coordinator),
-		reasons: []string{reasonNoPIN},
+		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "enter_pin", "pin_wrong", "identification_impossible"), coordinator),
+		reasons: []string{reasonNoPIN, reasonNoPIN, reasonNoPIN},
 	}, {
 		name: "callerid+pin: known number skips the RPPS",
 		setup: func(h *harness) {
@@ -303,7 +362,7 @@ func TestIdentification(t *testing.T) {
 		result: calllog.ResultBridged,
 		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
 	}, {
-		name: "callerid+pin: known number of a locked RPPS",
+		name: "callerid+pin: the GP's own phone and PIN get through a lock of their RPPS",
 		setup: func(h *harness) {
 			h.happy()
 			e := h.dir.requerants[marieRPPS]
@@ -311,9 +370,8 @@ func TestIdentification(t *testing.T) {
 			h.dir.requerants[marieRPPS] = e
 			h.territory(func(t *roster.Territory) { t.Policy = roster.PolicyCallerIDPIN })
 		},
-		result:  calllog.ResultRefused,
-		heard:   cat(welcomed, ids("locked"), coordinator),
-		reasons: []string{reasonLocked},
+		result: calllog.ResultBridged,
+		heard:  cat(welcomed, ids("enter_pin"), huntedAndBridged),
 	}, {
 		name: "policy rpps: no PIN",
 		setup: func(h *harness) {
@@ -433,5 +491,37 @@ func TestSpecialtyMenu(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnknownAndEnrolledAlike: the same keys typed for an enrolled RPPS with
+// a wrong PIN, for an RPPS enrolled without a PIN and for an RPPS nobody
+// enrolled give the same prompts in the same order, and the directory the
+// same number of PIN checks: the line does not tell who is enrolled.
+func TestUnknownAndEnrolledAlike(t *testing.T) {
+	run := func(rpps string, setup func(h *harness)) ([]string, int) {
+		h := newHarness(t)
+		h.happy()
+		h.dir.lockAfter = 10
+		setup(h)
+		h.gp.rules["enter_rpps"] = rpps + "#"
+		h.gp.rules["enter_pin"] = "0000#"
+		h.gp.rules["enter_pin#2"] = "1111#"
+		h.gp.rules["enter_pin#3"] = "2222#"
+		h.run()
+		return h.gp.Heard(), h.dir.pinChecks
+	}
+	enrolled, enrolledChecks := run(marieRPPS, func(*harness) {})
+	noPIN, noPINChecks := run(marieRPPS, func(h *harness) {
+		e := h.dir.requerants[marieRPPS]
+		e.HasPIN = false
+		h.dir.requerants[marieRPPS] = e
+	})
+	unknown, unknownChecks := run("10001045367", func(*harness) {})
+	if fmt.Sprint(unknown) != fmt.Sprint(enrolled) || fmt.Sprint(noPIN) != fmt.Sprint(enrolled) {
+		t.Errorf("heard differently:\nenrolled %v\nno PIN   %v\nunknown  %v", enrolled, noPIN, unknown)
+	}
+	if unknownChecks != enrolledChecks || noPINChecks != enrolledChecks {
+		t.Errorf("PIN checks: enrolled %d, no PIN %d, unknown %d", enrolledChecks, noPINChecks, unknownChecks)
 	}
 }

@@ -3,6 +3,7 @@ package ivr
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"go.uber.org/zap"
@@ -95,6 +96,9 @@ type Deps struct {
 	Logger    *zap.Logger
 	Prompts   *Prompts
 	Metrics   Metrics
+	// Random is where call references are drawn from; nil is crypto/rand.
+	// Tests inject a fixed source to make two calls draw the same one.
+	Random io.Reader
 }
 
 // Script runs calls. It is safe for concurrent use: Serve once per call.
@@ -108,6 +112,7 @@ type Script struct {
 	log     *zap.Logger
 	prompts *Prompts
 	metrics Metrics
+	random  io.Reader
 }
 
 // New checks the options and dependencies and returns a script.
@@ -140,6 +145,7 @@ func New(opt Options, deps Deps) (*Script, error) {
 	s := &Script{
 		opt: opt, dir: deps.Directory, sw: deps.Switch, rec: deps.Recorder, notify: deps.Notifier,
 		clock: deps.Clock, log: deps.Logger, prompts: deps.Prompts, metrics: deps.Metrics,
+		random: deps.Random,
 	}
 	if s.clock == nil {
 		s.clock = SystemClock()

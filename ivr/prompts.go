@@ -28,6 +28,7 @@ const (
 	pLocked              = "locked"
 	pNotEnrolled         = "not_enrolled"
 	pTooManyTries        = "too_many_tries"
+	pIdentImpossible     = "identification_impossible"
 	pCoordinatorContact  = "coordinator_contact"
 	pGoodbye             = "goodbye"
 	pMenuIntro           = "menu_intro"
@@ -58,7 +59,7 @@ const (
 func RequiredPromptIDs() []string {
 	return []string{
 		pWelcome, pEmergency15, pClosed, pUnknownNumber, pEnterRPPS, pRPPSInvalid, pNoInput,
-		pEnterPIN, pPINWrong, pPINNotSet, pLocked, pNotEnrolled, pTooManyTries, pCoordinatorContact,
+		pEnterPIN, pPINWrong, pPINNotSet, pLocked, pNotEnrolled, pTooManyTries, pIdentImpossible, pCoordinatorContact,
 		pGoodbye, pMenuIntro, pMenuFor, pMenuPress, pChoiceInvalid, pSearching, pPleaseHold,
 		pNobodyReached, pWhisperLine, pWhisperDoctor, pWhisperAsks, pWhisperFallback, pAcceptKeys,
 		pDeclinedAck, pCallerLeft, pOutcomeMenu, pDelayMenu, pOutcomeSaved, pOutcomeLater,

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.calls = calllog.NewStore(e.pool)
 	e.twilio = twiliotest.New()
+	e.twilio.SetClock(e.clock.Now)
 	t.Cleanup(e.twilio.Close)
 	return e
 }
@@ -93,8 +95,9 @@ func (e *env) startCall(id, specialty string) []calllog.Event {
 	sp := e.specialty(specialty)
 	at := e.clock.Now()
 	return []calllog.Event{
-		{CallID: id, Seq: 1, At: at, Kind: calllog.CallStarted, DID: "+33179000001", Caller: "+33611000014"},
-		{CallID: id, Seq: 2, At: at, Kind: calllog.TerritoryResolved, TerritoryID: e.terr.ID},
+		{CallID: id, Seq: 1, At: at, Kind: calllog.CallStarted, DID: "+33179000001", Caller: "+33611000014",
+			Reference: strings.ToUpper(id[:6])}, // as the script would draw it: "3F2A9C" for callA
+		{CallID: id, Seq: 2, At: at, Kind: calllog.TerritoryResolved, TerritoryID: e.terr.ID, Reference: strings.ToUpper(id[:6])},
 		{CallID: id, Seq: 3, At: at, Kind: calllog.Identified, RPPS: "10003000014", Name: "Marie DUBOIS"},
 		{CallID: id, Seq: 4, At: at, Kind: calllog.SpecialtyChosen, SpecialtyID: sp.ID, Specialty: sp.Slug},
 	}

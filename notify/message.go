@@ -22,16 +22,6 @@ const (
 // characters outside GSM-7 cost several segments.
 const SegmentLength = 160
 
-// Reference is the short code people quote about a call: the first six
-// characters of its id, upper-case.
-func Reference(callID string) string {
-	r := strings.ToUpper(strings.ReplaceAll(callID, "-", ""))
-	if len(r) > 6 {
-		r = r[:6]
-	}
-	return r
-}
-
 // FrenchPhone shows an E.164 French number as people write it
 // (+33612000015 → 06 12 00 00 15); other numbers stay as they are.
 func FrenchPhone(e164 string) string {

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -104,17 +105,37 @@ type message struct {
 	body        string
 }
 
+// insertMessages queues the messages. A message's body is unique for its
+// recipient (sms_outbox_recipient_body, on the SHA-256 of the body as
+// queued): the uncertain-send check recognises a row's message at Twilio by
+// its recipient and body, so two rows must never share both. Call messages
+// carry the call's reference, unique in its territory, so a clash is rare
+// (two territories of one name); when it happens the body gets a number.
 func insertMessages(ctx context.Context, tx pgx.Tx, now time.Time, msgs []message) error {
 	for _, m := range msgs {
 		var callID any
 		if m.callID != "" {
 			callID = m.callID
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO sms_outbox (dedupe_key, territory_id, call_id, kind, recipient, body,
-				next_try_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
-			m.dedupe, m.territoryID, callID, string(m.kind), m.to, m.body, now); err != nil {
-			return fmt.Errorf("queue %s to %s: %w", m.kind, maskPhone(m.to), err)
+		body := m.body
+		for n := 2; ; n++ {
+			sum := sha256.Sum256([]byte(body))
+			err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+				_, err := sp.Exec(ctx, `INSERT INTO sms_outbox (dedupe_key, territory_id, call_id, kind, recipient, body,
+						body_sha256, next_try_at, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) ON CONFLICT (dedupe_key) DO NOTHING`,
+					m.dedupe, m.territoryID, callID, string(m.kind), m.to, body, sum[:], now)
+				return err
+			})
+			if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "23505" &&
+				pgErr.ConstraintName == "sms_outbox_recipient_body" && n < 100 {
+				body = fmt.Sprintf("%s (%d)", m.body, n)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("queue %s to %s: %w", m.kind, maskPhone(m.to), err)
+			}
+			break
 		}
 	}
 	return nil
@@ -124,6 +145,7 @@ func insertMessages(ctx context.Context, tx pgx.Tx, now time.Time, msgs []messag
 type callContext struct {
 	territoryID      int64
 	territory        string
+	reference        string // the call's, as stored (calllog/reference.go)
 	coordinatorPhone string
 	specialtyID      int64
 	specialty        string
@@ -139,7 +161,7 @@ func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error
 	var c callContext
 	var tz string
 	err := tx.QueryRow(ctx, `
-		SELECT t.id, t.name, coalesce(t.coordinator_phone, ''), t.timezone,
+		SELECT t.id, t.name, coalesce(c.reference, ''), coalesce(t.coordinator_phone, ''), t.timezone,
 		       coalesce(c.specialty_id, 0), coalesce(s.label, ''), c.started_at, c.caller,
 		       coalesce(p.first_name, ''), coalesce(p.last_name, ''), coalesce(e.phones, '{}')
 		  FROM call c
@@ -148,7 +170,7 @@ func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error
 		  LEFT JOIN practitioner p ON p.rpps = c.gp_rpps
 		  LEFT JOIN enrolment e ON e.territory_id = c.territory_id AND e.rpps = c.gp_rpps AND e.role = 'requerant'
 		 WHERE c.id = $1`, callID).
-		Scan(&c.territoryID, &c.territory, &c.coordinatorPhone, &tz, &c.specialtyID, &c.specialty, &c.startedAt,
+		Scan(&c.territoryID, &c.territory, &c.reference, &c.coordinatorPhone, &tz, &c.specialtyID, &c.specialty, &c.startedAt,
 			&c.caller, &c.gpFirst, &c.gpLast, &c.gpPhones)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
@@ -191,7 +213,7 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Eve
 	if err != nil {
 		return nil, err
 	}
-	ref := Reference(ev.CallID)
+	ref := c.reference
 	gpNumber := c.gpCallbackNumber()
 	var msgs []message
 	add := func(kind Kind, to, body string) {

@@ -87,7 +87,4 @@ func TestSegments(t *testing.T) {
 	if got := FrenchPhone("+33612000015"); got != "06 12 00 00 15" {
 		t.Errorf("FrenchPhone = %q", got)
 	}
-	if got := Reference(callA); got != "3F2A9C" {
-		t.Errorf("Reference = %q", got)
-	}
 }

@@ -21,8 +21,9 @@ type Sender interface {
 	// *TransientError when it refused it for now (nothing was sent);
 	// any other error leaves it unknown whether the message went out.
 	Send(ctx context.Context, to, body string) (sid string, err error)
-	// Find looks for a message with exactly this recipient and body sent
-	// since the instant; found is false when the provider has none.
+	// Find looks for a message with exactly this recipient and body
+	// created at or after the instant (to the second, the provider's
+	// precision); found is false when the provider has none.
 	Find(ctx context.Context, to, body string, since time.Time) (sid string, found bool, err error)
 }
 
@@ -145,7 +146,12 @@ func (t *Twilio) Find(_ context.Context, to, body string, since time.Time) (stri
 	allRecent := true // every message on the page was created since the instant
 	for _, m := range page.Messages {
 		created, known := createdAt(m.DateCreated)
-		if known && created.Before(since) {
+		if !known {
+			continue // cannot be shown to be this row's
+		}
+		if created.Before(since.Truncate(time.Second)) {
+			// Older than the row's first try: another message, whatever
+			// its text.
 			allRecent = false
 			continue
 		}

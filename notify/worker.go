@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 )
@@ -169,7 +170,13 @@ func (w *Worker) handle(ctx context.Context, r leased) {
 	if r.maybeSent {
 		// An earlier try may have gone out: sending again could make a
 		// duplicate. Ask Twilio first.
-		sid, found, err := w.o.Sender.Find(ctx, r.to, r.body, r.firstTry.Add(-time.Hour))
+		// Only a message created since this row's first try, with this
+		// row's body (unique per recipient: see insertMessages), is this
+		// row's. FindSkew allows for Twilio's clock being a little behind.
+		sid, found, err := w.o.Sender.Find(ctx, r.to, r.body, r.firstTry.Add(-FindSkew))
+		if err == nil && found {
+			err = w.sidFree(ctx, r.id, sid)
+		}
 		switch {
 		case err != nil:
 			log.Warn("SMS may have been sent and Twilio cannot tell: marked unknown for a coordinator to check", zap.Error(err))
@@ -211,6 +218,24 @@ func (w *Worker) handle(ctx context.Context, r leased) {
 		w.mark(ctx, log, r, `status = 'queued', maybe_sent = true, next_try_at = $3, error_message = $4`,
 			w.o.Now().Add(delay), err.Error())
 	}
+}
+
+// FindSkew is how far before a row's first try a message found at Twilio
+// may be stamped and still be this row's: clocks differ a little.
+const FindSkew = 5 * time.Second
+
+// sidFree refuses a SID another row already holds: a Twilio message is one
+// row's at most (sms_outbox_twilio_sid also says so, for the race).
+func (w *Worker) sidFree(ctx context.Context, id int64, sid string) error {
+	var other int64
+	err := w.o.Pool.QueryRow(ctx, `SELECT id FROM sms_outbox WHERE twilio_sid = $1 AND id <> $2`, sid, id).Scan(&other)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check Twilio message %s: %w", sid, err)
+	}
+	return fmt.Errorf("the message Twilio lists (%s) is already SMS %d's", sid, other)
 }
 
 func (w *Worker) backoff(attempts int) time.Duration {

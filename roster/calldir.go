@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ type CallDirectory struct {
 	failMu   sync.Mutex
 	failures map[int64]*memFailures // by enrolment id: locks seen, and counts while the database is away
 	callers  map[callerKey]*memFailures
+	pairs    map[pairKey]*memFailures
 	outage   bool
 }
 
@@ -51,9 +53,31 @@ type callerKey struct {
 	number      string
 }
 
+type pairKey struct {
+	territoryID  int64
+	rpps, number string
+}
+
 type memFailures struct {
 	count       int
+	locks       int
 	lockedUntil time.Time
+}
+
+// fail counts a failure in memory with the store's rules: at the limit, a
+// lock for the next growing delay. It returns the tries left and the lock.
+func (f *memFailures) fail(limit int, pol LockoutPolicy, now time.Time) (int, time.Time) {
+	if f.lockedUntil.After(now) {
+		return 0, f.lockedUntil
+	}
+	f.count++
+	if f.count < limit {
+		return limit - f.count, time.Time{}
+	}
+	f.count = 0
+	f.locks++
+	f.lockedUntil = now.Add(pol.lockFor(f.locks))
+	return 0, f.lockedUntil
 }
 
 // snapshot is immutable once built; a refresh swaps it whole.
@@ -95,14 +119,12 @@ func NewCallDirectory(store *Store, opts CallDirectoryOptions, now func() time.T
 	if opts.PINTimeout <= 0 {
 		opts.PINTimeout = 2 * time.Second
 	}
-	if opts.Lockout.MaxAttempts < 1 || opts.Lockout.Duration <= 0 {
-		opts.Lockout = DefaultLockoutPolicy()
-	}
+	opts.Lockout = opts.Lockout.withDefaults()
 	if now == nil {
 		now = time.Now
 	}
 	return &CallDirectory{store: store, log: log, now: now, opts: opts,
-		failures: map[int64]*memFailures{}, callers: map[callerKey]*memFailures{}}
+		failures: map[int64]*memFailures{}, callers: map[callerKey]*memFailures{}, pairs: map[pairKey]*memFailures{}}
 }
 
 // Run refreshes the snapshot until ctx ends. A failed refresh keeps the
@@ -232,9 +254,8 @@ func (d *CallDirectory) VerifyPIN(ctx context.Context, enrolmentID int64, pin, c
 	var wrong *WrongPINError
 	var locked *LockedError
 	if errors.As(err, &locked) {
-		// Seen at once by the next call on this controller, not only after
-		// the next refresh: a locked GP is not asked a PIN for nothing.
-		d.rememberLock(enrolmentID, locked.Until)
+		// Kept for when the database is away.
+		d.rememberLock(enrolmentID, callerNumber, locked.Until)
 		return err
 	}
 	if err == nil || errors.As(err, &wrong) || errors.Is(err, ErrNotFound) ||
@@ -242,17 +263,99 @@ func (d *CallDirectory) VerifyPIN(ctx context.Context, enrolmentID int64, pin, c
 		return err
 	}
 	d.log.Warn("PIN checked against the roster snapshot: database unavailable", zap.Int64("enrolment_id", enrolmentID), zap.Error(err))
-	return d.verifyInMemory(enrolmentID, pin, now)
+	return d.verifyInMemory(enrolmentID, pin, callerNumber, now)
 }
 
-func (d *CallDirectory) rememberLock(enrolmentID int64, until time.Time) {
+// RefusePIN answers a PIN typed for an RPPS with no PIN to check as a wrong
+// one (see Store.RefusePIN), in the database, else in memory.
+func (d *CallDirectory) RefusePIN(ctx context.Context, territoryID int64, rpps, pin, callerNumber string, now time.Time) error {
+	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
+	err := d.store.RefusePIN(dbCtx, territoryID, rpps, pin, callerNumber, now)
+	cancel()
+	var wrong *WrongPINError
+	if err == nil || errors.As(err, &wrong) || errors.Is(err, ErrLocked) || ctx.Err() != nil {
+		return err
+	}
+	d.log.Warn("identification failure counted in memory: database unavailable", zap.Error(err))
+	_, _ = CheckPIN(dummyPINHash(), pin)
 	d.failMu.Lock()
 	defer d.failMu.Unlock()
-	f := d.failures[enrolmentID]
-	if f == nil {
-		f = &memFailures{}
-		d.failures[enrolmentID] = f
+	return d.failInMemory(territoryID, rpps, 0, callerNumber, now)
+}
+
+// failInMemory counts a failure per (RPPS, number), per number and, for an
+// enrolment, per RPPS, with the store's rules; d.failMu is held.
+func (d *CallDirectory) failInMemory(territoryID int64, rpps string, enrolmentID int64, callerNumber string, now time.Time) error {
+	pol := d.opts.Lockout
+	if err := d.numberLockedInMemory(territoryID, rpps, callerNumber, now); err != nil {
+		return err
 	}
+	pair := d.entry(d.pairs, pairKey{territoryID, rpps, callerNumber})
+	pairLeft, pairUntil := pair.fail(pol.MaxAttempts, pol, now)
+	caller := d.entry(d.callers, callerKey{territoryID, callerNumber})
+	callerLeft, callerUntil := caller.fail(pol.callerLimit(callerNumber), pol, now)
+	if enrolmentID != 0 {
+		d.entry(d.failures, enrolmentID).fail(pol.RPPSAttempts, pol, now)
+	}
+	until := pairUntil
+	if callerUntil.After(until) {
+		until = callerUntil
+	}
+	if !until.IsZero() {
+		return &LockedError{Until: until}
+	}
+	return &WrongPINError{Remaining: min(pairLeft, callerLeft)}
+}
+
+// numberLockedInMemory says whether this controller locked the number,
+// for the RPPS or for all; d.failMu is held.
+func (d *CallDirectory) numberLockedInMemory(territoryID int64, rpps, callerNumber string, now time.Time) error {
+	for _, f := range []*memFailures{d.pairs[pairKey{territoryID, rpps, callerNumber}], d.callers[callerKey{territoryID, callerNumber}]} {
+		if f != nil && f.lockedUntil.After(now) {
+			return &LockedError{Until: f.lockedUntil}
+		}
+	}
+	return nil
+}
+
+func (d *CallDirectory) entry(m any, k any) *memFailures {
+	switch m := m.(type) {
+	case map[pairKey]*memFailures:
+		key := k.(pairKey)
+		if m[key] == nil {
+			m[key] = &memFailures{}
+		}
+		return m[key]
+	case map[callerKey]*memFailures:
+		key := k.(callerKey)
+		if m[key] == nil {
+			m[key] = &memFailures{}
+		}
+		return m[key]
+	case map[int64]*memFailures:
+		key := k.(int64)
+		if m[key] == nil {
+			m[key] = &memFailures{}
+		}
+		return m[key]
+	}
+	panic("calldir: unknown failure map")
+}
+
+// rememberLock keeps a number's lock for an RPPS that the database
+// reported, for when it is away.
+func (d *CallDirectory) rememberLock(enrolmentID int64, callerNumber string, until time.Time) {
+	s, err := d.current()
+	if err != nil {
+		return
+	}
+	e, ok := s.byID[enrolmentID]
+	if !ok {
+		return
+	}
+	d.failMu.Lock()
+	defer d.failMu.Unlock()
+	f := d.entry(d.pairs, pairKey{e.TerritoryID, e.RPPS, callerNumber})
 	if until.After(f.lockedUntil) {
 		f.lockedUntil = until
 	}
@@ -282,28 +385,20 @@ func (d *CallDirectory) CallerFailure(ctx context.Context, territoryID int64, ca
 	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
 	err := d.store.RecordCallerFailure(dbCtx, territoryID, callerNumber, now)
 	cancel()
-	if err == nil || errors.Is(err, ErrLocked) || ctx.Err() != nil || callerNumber == "" {
+	if err == nil || errors.Is(err, ErrLocked) || ctx.Err() != nil {
 		return err
 	}
 	d.log.Warn("caller failure counted in memory: database unavailable", zap.Error(err))
 	d.failMu.Lock()
 	defer d.failMu.Unlock()
-	k := callerKey{territoryID, callerNumber}
-	f := d.callers[k]
-	if f == nil {
-		f = &memFailures{}
-		d.callers[k] = f
-	}
-	f.count++
-	if f.count >= d.opts.Lockout.MaxAttempts {
-		f.count = 0
-		f.lockedUntil = now.Add(d.opts.Lockout.Duration)
-		return &LockedError{Until: f.lockedUntil}
+	_, until := d.entry(d.callers, callerKey{territoryID, callerNumber}).fail(d.opts.Lockout.callerLimit(callerNumber), d.opts.Lockout, now)
+	if !until.IsZero() {
+		return &LockedError{Until: until}
 	}
 	return nil
 }
 
-func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin string, now time.Time) error {
+func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin, callerNumber string, now time.Time) error {
 	s, err := d.current()
 	if err != nil {
 		return err
@@ -312,38 +407,31 @@ func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin string, now time.T
 	if !ok {
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, ErrNotFound)
 	}
-	if e.LockedUntil.After(now) {
-		return &LockedError{Until: e.LockedUntil}
-	}
 	d.failMu.Lock()
 	defer d.failMu.Unlock()
-	f := d.failures[enrolmentID]
-	if f == nil {
-		f = &memFailures{}
-		d.failures[enrolmentID] = f
-	}
-	if f.lockedUntil.After(now) {
-		return &LockedError{Until: f.lockedUntil}
+	if err := d.numberLockedInMemory(e.TerritoryID, e.RPPS, callerNumber, now); err != nil {
+		return err
 	}
 	hash, ok := s.pinHash[enrolmentID]
 	if !ok {
+		_, _ = CheckPIN(dummyPINHash(), pin)
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, ErrNoPIN)
 	}
-	right, err := CheckPIN(hash, pin)
-	if err != nil {
+	rppsLocked := e.LockedUntil.After(now)
+	if f := d.failures[enrolmentID]; f != nil && f.lockedUntil.After(now) {
+		rppsLocked = true
+	}
+	right := false
+	if rppsLocked && !slices.Contains(e.Phones, callerNumber) {
+		_, _ = CheckPIN(dummyPINHash(), pin)
+	} else if right, err = CheckPIN(hash, pin); err != nil {
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, err)
 	}
 	if right {
-		f.count = 0
+		delete(d.pairs, pairKey{e.TerritoryID, e.RPPS, callerNumber})
 		return nil
 	}
-	f.count++
-	if f.count >= d.opts.Lockout.MaxAttempts {
-		f.count = 0
-		f.lockedUntil = now.Add(d.opts.Lockout.Duration)
-		return &LockedError{Until: f.lockedUntil}
-	}
-	return &WrongPINError{Remaining: d.opts.Lockout.MaxAttempts - f.count}
+	return d.failInMemory(e.TerritoryID, e.RPPS, enrolmentID, callerNumber, now)
 }
 
 // OnDuty resolves the escalation chain from the snapshot, with the same

@@ -110,8 +110,8 @@ func TestCallDirectoryWithoutDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, ter.Location)
-	dir := NewCallDirectory(s, CallDirectoryOptions{Lockout: LockoutPolicy{MaxAttempts: 3, Duration: time.Hour}},
-		func() time.Time { return now }, zap.NewNop())
+	dir := NewCallDirectory(s, CallDirectoryOptions{Lockout: LockoutPolicy{MaxAttempts: 3, CallerAttempts: 5, RPPSAttempts: 4,
+		Duration: time.Hour}}, func() time.Time { return now }, zap.NewNop())
 	if err := dir.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -143,14 +143,23 @@ func TestCallDirectoryWithoutDatabase(t *testing.T) {
 		}
 	}
 	if err := dir.VerifyPIN(ctx, gp.ID, wrong, "+33611000014", now); !errors.Is(err, ErrLocked) {
-		t.Fatalf("third wrong PIN must lock: %v", err)
+		t.Fatalf("third wrong PIN must lock the number: %v", err)
 	}
-	if err := dir.VerifyPIN(ctx, gp.ID, pin, "+33699999999", now); !errors.Is(err, ErrLocked) {
-		t.Fatalf("a locked RPPS is refused from any number: %v", err)
+	if err := dir.VerifyPIN(ctx, gp.ID, pin, "+33611000014", now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a locked number is refused, right PIN or not: %v", err)
+	}
+	// A fourth failure, from another number, reaches the RPPS-wide limit:
+	// other numbers are refused as with a wrong PIN, her phone is not.
+	_ = dir.VerifyPIN(ctx, gp.ID, wrong, "+33699999998", now)
+	if err := dir.VerifyPIN(ctx, gp.ID, pin, "+33699999999", now); !errors.As(err, &wp) {
+		t.Fatalf("a locked RPPS from another number: %v, want refused as a wrong PIN", err)
 	}
 	locked, _ := dir.Requerant(ctx, ter.ID, "10003000014")
 	if !locked.LockedUntil.After(now) {
 		t.Fatal("Requerant must show the in-memory lock")
+	}
+	if err := dir.RefusePIN(ctx, ter.ID, "10001045367", "1234", "", now); !errors.As(err, &wp) {
+		t.Fatalf("unknown RPPS without database: %v", err)
 	}
 }
 
@@ -160,7 +169,7 @@ func TestCallDirectoryWithoutDatabase(t *testing.T) {
 func TestCallDirectoryLocks(t *testing.T) {
 	s, ter := sampleLine(t)
 	ctx := context.Background()
-	policy := LockoutPolicy{MaxAttempts: 3, Duration: time.Hour}
+	policy := LockoutPolicy{MaxAttempts: 3, CallerAttempts: 3, Duration: time.Hour}
 	s.SetLockoutPolicy(policy)
 	if _, err := s.SetNewPIN(ctx, ter.ID, "10003000014"); err != nil {
 		t.Fatal(err)
@@ -177,9 +186,6 @@ func TestCallDirectoryLocks(t *testing.T) {
 	}
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("third wrong PIN: %v", err)
-	}
-	if again, _ := dir.Requerant(ctx, ter.ID, "10003000014"); !again.LockedUntil.After(now) {
-		t.Fatal("the lock must show before the next refresh")
 	}
 
 	prober := "+33699000001"

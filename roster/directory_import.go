@@ -26,6 +26,8 @@ const (
 	SkipNotRPPS    SkipReason = "not an RPPS identifier"
 	SkipBadRPPS    SkipReason = "bad RPPS (Luhn key)"
 	SkipMalformed  SkipReason = "malformed line"
+	SkipNUL        SkipReason = "NUL byte in the line"
+	SkipBadName    SkipReason = "name too long or with a control character"
 )
 
 // DirectoryImportOptions tunes ImportDirectory.
@@ -41,7 +43,8 @@ type DirectoryImportOptions struct {
 
 // DirectoryImportResult counts what ImportDirectory read and did.
 type DirectoryImportResult struct {
-	Encoding     string // UTF-8 or Windows-1252
+	Encoding     string // UTF-8, Latin-1, or UTF-8 and Latin-1 (decided line by line)
+	Latin1Lines  int    // lines read as Latin-1 (not valid UTF-8), header included
 	Lines        int    // data lines read (header and blank lines excluded)
 	MedecinLines int
 	Medecins     int // distinct médecins in the file
@@ -85,7 +88,7 @@ func (s *Store) ImportDirectory(ctx context.Context, r io.Reader, opts Directory
 			[]string{"line", "rpps", "last_name", "first_name", "savoir_faire", "commune", "departement", "phone"}, src); err != nil {
 			return fmt.Errorf("stage directory lines: %w", err)
 		}
-		res.Encoding = dr.Encoding()
+		res.Encoding, res.Latin1Lines = dr.Encoding(), dr.latin1Lines
 		if err := upsertMedecins(ctx, tx, &res); err != nil {
 			return err
 		}
@@ -134,6 +137,9 @@ func (src *directorySource) Next() bool {
 		}
 		src.res.Lines++
 		switch {
+		case malformed && l.bad == badNUL:
+			src.skipLine(SkipNUL, l.number, true)
+			continue
 		case malformed:
 			src.skipLine(SkipMalformed, l.number, true)
 			continue
@@ -149,6 +155,10 @@ func (src *directorySource) Next() bool {
 		rpps, err := NormalizeRPPS(l.rpps)
 		if err != nil {
 			src.skipLine(SkipBadRPPS, l.number, true)
+			continue
+		}
+		if CheckText("last name", l.lastName, MaxNameLen) != nil || CheckText("first name", l.firstName, MaxNameLen) != nil {
+			src.skipLine(SkipBadName, l.number, true)
 			continue
 		}
 		src.row = append(src.row[:0], l.number, rpps, l.lastName, l.firstName, l.savoirFaire,

@@ -47,6 +47,7 @@ func headerKey(h string) string {
 // directoryLine is what the import keeps of one line of the extract.
 type directoryLine struct {
 	number      int
+	bad         string // why a malformed line is, when more is known than its shape
 	idType      string
 	rpps        string
 	lastName    string
@@ -60,15 +61,23 @@ type directoryLine struct {
 // directoryReader streams the extract line by line, in bounded memory:
 // only the current line is held.
 type directoryReader struct {
-	name    string
-	sc      *bufio.Scanner
-	line    int
-	latin1  bool
-	decoder *charmap.Charmap
-	index   map[string]int // column key → field index
-	maxCol  int
-	fields  [][]byte
+	name string
+	sc   *bufio.Scanner
+	line int
+	// Lines are decoded one by one: valid UTF-8 is UTF-8, any other line
+	// is Latin-1 (read as Windows-1252, its superset). Deciding once for
+	// the whole file garbled every accented name of a UTF-8 file with one
+	// bad byte.
+	latin1Lines int // lines read as Latin-1
+	utf8Lines   int // lines with non-ASCII characters read as UTF-8
+	decoder     *charmap.Charmap
+	index       map[string]int // column key → field index
+	maxCol      int
+	fields      [][]byte
 }
+
+// badNUL says a line holds a NUL byte (PostgreSQL refuses it in text).
+const badNUL = "NUL byte"
 
 // maxDirectoryLine bounds one line of the extract (real lines are < 1 KiB).
 const maxDirectoryLine = 1 << 20
@@ -112,27 +121,42 @@ func newDirectoryReader(name string, r io.Reader) (*directoryReader, error) {
 	return d, nil
 }
 
-// text decodes a line: UTF-8, or Windows-1252 (a superset of Latin-1) once
-// a line has been seen that is not valid UTF-8.
+// text decodes a line: UTF-8 when it is valid UTF-8, else Latin-1.
 func (d *directoryReader) text(b []byte) string {
-	if !d.latin1 && !utf8.Valid(b) {
-		d.latin1 = true
-	}
-	if d.latin1 {
-		out, err := d.decoder.NewDecoder().Bytes(b)
-		if err == nil {
-			return string(out)
+	if utf8.Valid(b) {
+		if !isASCII(b) {
+			d.utf8Lines++
 		}
+		return string(b)
 	}
-	return string(b)
+	d.latin1Lines++
+	out, err := d.decoder.NewDecoder().Bytes(b)
+	if err != nil {
+		return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
+	}
+	return string(out)
 }
 
-// Encoding names the encoding the file was read in (so far).
-func (d *directoryReader) Encoding() string {
-	if d.latin1 {
-		return "Windows-1252"
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
 	}
-	return "UTF-8"
+	return true
+}
+
+// Encoding names how the file was read: "UTF-8", "Latin-1", or "UTF-8 and
+// Latin-1" when lines of both were met.
+func (d *directoryReader) Encoding() string {
+	switch {
+	case d.latin1Lines == 0:
+		return "UTF-8"
+	case d.utf8Lines == 0:
+		return "Latin-1"
+	default:
+		return "UTF-8 and Latin-1"
+	}
 }
 
 // next reads the next line. ok is false at the end; malformed is set for a
@@ -144,15 +168,10 @@ func (d *directoryReader) next() (l directoryLine, malformed, ok bool, err error
 		if len(bytes.TrimSpace(raw)) == 0 {
 			continue
 		}
-		if !d.latin1 && !utf8.Valid(raw) {
-			d.latin1 = true
+		if bytes.IndexByte(raw, 0) >= 0 {
+			return directoryLine{number: d.line, bad: badNUL}, true, true, nil
 		}
-		if d.latin1 {
-			raw, err = d.decoder.NewDecoder().Bytes(raw)
-			if err != nil {
-				return directoryLine{number: d.line}, true, true, nil
-			}
-		}
+		raw = []byte(d.text(raw))
 		d.fields = d.fields[:0]
 		rest := raw
 		for len(d.fields) <= d.maxCol {

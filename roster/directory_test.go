@@ -47,7 +47,7 @@ func TestImportDirectorySample(t *testing.T) {
 			}
 			wantEncoding := "UTF-8"
 			if path == sampleDirectoryLatin1 {
-				wantEncoding = "Windows-1252"
+				wantEncoding = "Latin-1"
 			}
 			if res.Encoding != wantEncoding {
 				t.Fatalf("encoding %s, want %s", res.Encoding, wantEncoding)

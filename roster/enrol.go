@@ -63,6 +63,11 @@ func (spec *EnrolSpec) normalize() error {
 	if spec.LastName == "" && spec.FirstName != "" {
 		return &EnrolError{RPPS: rpps, Reason: "a first name without a last name"}
 	}
+	for _, f := range []struct{ name, v string }{{"last name", spec.LastName}, {"first name", spec.FirstName}} {
+		if err := CheckText(f.name, f.v, MaxNameLen); err != nil {
+			return &EnrolError{RPPS: rpps, Reason: err.Error()}
+		}
+	}
 	return nil
 }
 

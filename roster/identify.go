@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,28 +15,81 @@ import (
 // (the coordinator sets one with `regul enrol pin`).
 var ErrNoPIN = errors.New("no PIN set")
 
-// LockoutPolicy bounds failed PIN attempts: after MaxAttempts failures for
-// one RPPS (from any phone) or from one caller number (on any RPPS), that
-// RPPS or number is locked for Duration.
+// LockoutPolicy bounds failed identifications. RPPS numbers are public, so
+// a lock must never be a way to shut a GP out:
+//
+//   - per (RPPS, caller number): MaxAttempts failures lock that number for
+//     that RPPS — enrolled or not, so that unknown and enrolled RPPS behave
+//     alike;
+//   - per caller number, on any RPPS: CallerAttempts failures lock the
+//     number; withheld numbers share one bucket with WithheldAttempts;
+//   - per RPPS, from any number: RPPSAttempts (much higher) lock the RPPS,
+//     but never for a call from one of the GP's enrolled phones with the
+//     right PIN (the per-number limits still bound guesses from there).
+//
+// Each new lock of a key lasts twice the previous one (Duration, 2×, 4×…,
+// at most MaxDuration): growing delays. A success clears the number's
+// counts; a key quiet for MaxDuration starts again from Duration.
 type LockoutPolicy struct {
-	MaxAttempts int
-	Duration    time.Duration
+	MaxAttempts      int
+	CallerAttempts   int
+	WithheldAttempts int
+	RPPSAttempts     int
+	Duration         time.Duration
+	MaxDuration      time.Duration
 }
 
 // DefaultLockoutPolicy matches the identification.* configuration defaults.
 func DefaultLockoutPolicy() LockoutPolicy {
-	return LockoutPolicy{MaxAttempts: 5, Duration: 30 * time.Minute}
+	return LockoutPolicy{MaxAttempts: 5, CallerAttempts: 10, WithheldAttempts: 3, RPPSAttempts: 50,
+		Duration: 30 * time.Minute, MaxDuration: 24 * time.Hour}
+}
+
+// withDefaults fills the zero fields.
+func (p LockoutPolicy) withDefaults() LockoutPolicy {
+	d := DefaultLockoutPolicy()
+	if p.MaxAttempts < 1 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.CallerAttempts < 1 {
+		p.CallerAttempts = max(d.CallerAttempts, 2*p.MaxAttempts)
+	}
+	if p.WithheldAttempts < 1 {
+		p.WithheldAttempts = d.WithheldAttempts
+	}
+	if p.RPPSAttempts < 1 {
+		p.RPPSAttempts = max(d.RPPSAttempts, 10*p.MaxAttempts)
+	}
+	if p.Duration <= 0 {
+		p.Duration = d.Duration
+	}
+	if p.MaxDuration < p.Duration {
+		p.MaxDuration = max(d.MaxDuration, p.Duration)
+	}
+	return p
+}
+
+// lockFor is how long the n-th lock in a row (n from 1) of a key lasts.
+func (p LockoutPolicy) lockFor(n int) time.Duration {
+	d := p.Duration
+	for i := 1; i < n && d < p.MaxDuration; i++ {
+		d *= 2
+	}
+	return min(d, p.MaxDuration)
+}
+
+// callerLimit is the per-number limit: lower for the withheld bucket.
+func (p LockoutPolicy) callerLimit(caller string) int {
+	if caller == "" {
+		return p.WithheldAttempts
+	}
+	return p.CallerAttempts
 }
 
 // SetLockoutPolicy sets the limits VerifyPIN applies (call before use).
 func (s *Store) SetLockoutPolicy(p LockoutPolicy) { s.lockout = p }
 
-func (s *Store) lockoutPolicy() LockoutPolicy {
-	if s.lockout.MaxAttempts < 1 || s.lockout.Duration <= 0 {
-		return DefaultLockoutPolicy()
-	}
-	return s.lockout
-}
+func (s *Store) lockoutPolicy() LockoutPolicy { return s.lockout.withDefaults() }
 
 const enrolmentColumns = `
 	e.id, e.territory_id, p.rpps, p.last_name, p.first_name, p.profession_code, p.savoir_faire, p.phones,
@@ -100,147 +155,287 @@ func (s *Store) RequerantByPhone(ctx context.Context, territoryID int64, phone s
 	}
 }
 
-// VerifyPIN checks a GP's PIN. It returns nil when right (and resets the
-// RPPS's failure count); *WrongPINError with the tries left when wrong;
-// *LockedError (errors.Is ErrLocked) when the RPPS or the caller number is
-// locked, or when this failure reaches the limit; ErrNoPIN when none is set.
-// Failures count per RPPS from any phone, and per caller number on any RPPS
-// (callerNumber "" — withheld — counts per RPPS only).
+// VerifyPIN checks a GP's PIN typed from callerNumber ("" when withheld).
+// It returns nil when right (clearing the number's counts); *WrongPINError
+// with the tries left when wrong; *LockedError (errors.Is ErrLocked) when
+// the number is locked, for this RPPS or for all; ErrNoPIN when none is
+// set. An RPPS-wide lock refuses every number but the GP's enrolled phones,
+// and it refuses as a wrong PIN does, without checking the PIN: the answer
+// tells neither that the RPPS is locked nor whether the PIN was right.
 func (s *Store) VerifyPIN(ctx context.Context, enrolmentID int64, pin, callerNumber string, now time.Time) error {
 	var territoryID int64
 	var hash *string
 	var locked *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT territory_id, pin_hash, locked_until FROM enrolment WHERE id = $1 AND role = 'requerant'`,
-		enrolmentID).Scan(&territoryID, &hash, &locked)
+	var rpps string
+	var phones []string
+	err := s.pool.QueryRow(ctx, `SELECT territory_id, rpps, pin_hash, locked_until, phones FROM enrolment
+		WHERE id = $1 AND role = 'requerant'`, enrolmentID).Scan(&territoryID, &rpps, &hash, &locked, &phones)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, err)
 	}
-	if locked != nil && locked.After(now) {
-		return &LockedError{Until: *locked}
-	}
-	if err := s.CheckCaller(ctx, territoryID, callerNumber, now); err != nil {
+	if err := s.checkNumber(ctx, territoryID, rpps, callerNumber, now); err != nil {
 		return err
 	}
 	if hash == nil {
+		_, _ = CheckPIN(dummyPINHash(), pin) // the same work as a check
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, ErrNoPIN)
 	}
-	ok, err := CheckPIN(*hash, pin)
-	if err != nil {
+	rppsLocked := locked != nil && locked.After(now)
+	ok := false
+	if rppsLocked && !slices.Contains(phones, callerNumber) {
+		_, _ = CheckPIN(dummyPINHash(), pin)
+	} else if ok, err = CheckPIN(*hash, pin); err != nil {
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, err)
 	}
 	if !ok {
-		return s.recordPINFailure(ctx, territoryID, enrolmentID, callerNumber, now)
+		return s.recordFailure(ctx, territoryID, rpps, enrolmentID, callerNumber, now)
 	}
-	// Right: reset the count, unless a concurrent failure locked it meanwhile.
-	tag, err := s.pool.Exec(ctx, `UPDATE enrolment SET failed_pin_attempts = 0, locked_until = NULL
-		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, enrolmentID, now)
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM ident_pair_failure WHERE territory_id = $1 AND rpps = $2 AND caller_number = $3`,
+			territoryID, rpps, callerNumber); err != nil {
+			return err
+		}
+		// The RPPS-wide count is the GP's own again once no lock holds.
+		_, err := tx.Exec(ctx, `UPDATE enrolment SET failed_pin_attempts = 0, locked_until = NULL
+			WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)`, enrolmentID, now)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		var until time.Time
-		if err := s.pool.QueryRow(ctx, `SELECT locked_until FROM enrolment WHERE id = $1`, enrolmentID).Scan(&until); err != nil {
-			return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, err)
-		}
-		return &LockedError{Until: until}
 	}
 	return nil
 }
 
-// recordPINFailure counts one failure against the RPPS and the caller number
-// atomically (one UPDATE … RETURNING each, in one transaction), so that
-// concurrent failures each count.
-func (s *Store) recordPINFailure(ctx context.Context, territoryID, enrolmentID int64, callerNumber string, now time.Time) error {
+// RefusePIN answers a PIN typed for an RPPS that has no PIN to check here
+// (not enrolled in the territory, or enrolled without a PIN) exactly as a
+// wrong PIN: the same hash work, the same counts per (RPPS, number) and per
+// number, the same *WrongPINError or *LockedError. The line thus does not
+// tell who is enrolled.
+func (s *Store) RefusePIN(ctx context.Context, territoryID int64, rpps, pin, callerNumber string, now time.Time) error {
+	if err := s.checkNumber(ctx, territoryID, rpps, callerNumber, now); err != nil {
+		return err
+	}
+	_, _ = CheckPIN(dummyPINHash(), pin)
+	return s.recordFailure(ctx, territoryID, rpps, 0, callerNumber, now)
+}
+
+// checkNumber returns *LockedError while the caller number is locked, on
+// any RPPS or on this one.
+func (s *Store) checkNumber(ctx context.Context, territoryID int64, rpps, callerNumber string, now time.Time) error {
+	var until *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT greatest(
+			(SELECT locked_until FROM ident_failure WHERE territory_id = $1 AND caller_number = $3),
+			(SELECT locked_until FROM ident_pair_failure WHERE territory_id = $1 AND rpps = $2 AND caller_number = $3))`,
+		territoryID, rpps, callerNumber).Scan(&until)
+	if err != nil {
+		return fmt.Errorf("check identification locks: %w", err)
+	}
+	if until != nil && until.After(now) {
+		return &LockedError{Until: *until}
+	}
+	return nil
+}
+
+// recordFailure counts one failure against (RPPS, number), the number and,
+// for an enrolment, the RPPS, in one transaction (each an atomic upsert, so
+// concurrent failures all count). It returns *LockedError when the number
+// is now locked (for this RPPS or for all), else *WrongPINError with the
+// tries it has left. An RPPS-wide lock it sets is journaled but not told.
+func (s *Store) recordFailure(ctx context.Context, territoryID int64, rpps string, enrolmentID int64, callerNumber string, now time.Time) error {
 	pol := s.lockoutPolicy()
-	until := now.Add(pol.Duration)
 	var result error
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var failures int
-		var locked *time.Time
-		var rpps string
-		err := tx.QueryRow(ctx, `
-			UPDATE enrolment SET
-				failed_pin_attempts = CASE WHEN failed_pin_attempts + 1 >= $2 THEN 0 ELSE failed_pin_attempts + 1 END,
-				locked_until = CASE WHEN failed_pin_attempts + 1 >= $2 THEN $3 ELSE locked_until END
-			WHERE id = $1
-			RETURNING failed_pin_attempts, locked_until, rpps`, enrolmentID, pol.MaxAttempts, until).Scan(&failures, &locked, &rpps)
+		pairLeft, pairUntil, err := countFailure(ctx, tx, counterPair, territoryID, rpps, callerNumber, pol.MaxAttempts, pol, now)
 		if err != nil {
 			return err
 		}
-		remaining := pol.MaxAttempts - failures
-		var lockedUntil time.Time
-		if locked != nil && locked.After(now) {
-			lockedUntil = *locked
-			if locked.Equal(until) {
-				if err := audit(ctx, tx, territoryID, "identification.locked", map[string]any{"rpps": rpps, "until": until}); err != nil {
-					return err
-				}
-			}
+		callerLeft, callerUntil, err := countFailure(ctx, tx, counterCaller, territoryID, "", callerNumber,
+			pol.callerLimit(callerNumber), pol, now)
+		if err != nil {
+			return err
 		}
-		if callerNumber != "" {
-			callerLeft, callerLocked, err := countCallerFailure(ctx, tx, territoryID, callerNumber, pol, now)
-			if err != nil {
+		if enrolmentID != 0 {
+			if err := countRPPSFailure(ctx, tx, territoryID, enrolmentID, rpps, pol, now); err != nil {
 				return err
 			}
-			remaining = min(remaining, callerLeft)
-			if callerLocked.After(lockedUntil) {
-				lockedUntil = callerLocked
-			}
 		}
-		if !lockedUntil.IsZero() {
-			result = &LockedError{Until: lockedUntil}
+		until := pairUntil
+		if callerUntil.After(until) {
+			until = callerUntil
+		}
+		if !until.IsZero() {
+			result = &LockedError{Until: until}
 		} else {
-			result = &WrongPINError{Remaining: remaining}
+			result = &WrongPINError{Remaining: min(pairLeft, callerLeft)}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record PIN failure of enrolment %d: %w", enrolmentID, err)
+		return fmt.Errorf("record identification failure: %w", err)
 	}
 	return result
 }
 
-// countCallerFailure counts a failure against a caller number within a
-// window of the lockout's duration, and returns the tries left and the lock
-// (zero when not locked).
-func countCallerFailure(ctx context.Context, tx pgx.Tx, territoryID int64, callerNumber string, pol LockoutPolicy, now time.Time) (int, time.Time, error) {
-	until := now.Add(pol.Duration)
+// counter names a table of failure counts.
+type counter int
+
+const (
+	counterPair   counter = iota // ident_pair_failure: (territory, rpps, caller_number)
+	counterCaller                // ident_failure: (territory, caller_number)
+)
+
+// countFailure counts a failure on one key within a window of the policy's
+// Duration and, at the limit, locks the key for the next growing delay. It
+// returns the tries left and the lock (zero when not locked).
+func countFailure(ctx context.Context, tx pgx.Tx, c counter, territoryID int64, rpps, callerNumber string, limit int,
+	pol LockoutPolicy, now time.Time) (int, time.Time, error) {
+	table, key, args := "ident_failure", "territory_id, caller_number", []any{territoryID, callerNumber}
+	if c == counterPair {
+		table, key, args = "ident_pair_failure", "territory_id, rpps, caller_number", []any{territoryID, rpps, callerNumber}
+	}
+	n := len(args)
+	vals := "$1, $2"
+	if n == 3 {
+		vals = "$1, $2, $3"
+	}
+	var failures, locks int
+	var lockedUntil *time.Time
+	err := tx.QueryRow(ctx, fmt.Sprintf(`
+		INSERT INTO %[1]s AS f (%[2]s, failures, locks, last_failure_at)
+		VALUES (%[3]s, 1, 0, $%[4]d)
+		ON CONFLICT (%[2]s) DO UPDATE SET
+			failures = CASE WHEN f.last_failure_at <= $%[5]d THEN 1 ELSE f.failures + 1 END,
+			locks = CASE WHEN f.last_failure_at <= $%[6]d AND (f.locked_until IS NULL OR f.locked_until <= $%[6]d)
+			             THEN 0 ELSE f.locks END,
+			last_failure_at = $%[4]d
+		RETURNING failures, locks, locked_until`, table, key, vals, n+1, n+2, n+3),
+		append(args, now, now.Add(-pol.Duration), now.Add(-pol.MaxDuration))...).Scan(&failures, &locks, &lockedUntil)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("count failure: %w", err)
+	}
+	if failures < limit {
+		if lockedUntil != nil && lockedUntil.After(now) {
+			return 0, *lockedUntil, nil
+		}
+		return limit - failures, time.Time{}, nil
+	}
+	until := now.Add(pol.lockFor(locks + 1))
+	where := "territory_id = $1 AND caller_number = $2"
+	if c == counterPair {
+		where = "territory_id = $1 AND rpps = $2 AND caller_number = $3"
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE %s SET failures = 0, locks = locks + 1, locked_until = $%d WHERE %s`,
+		table, n+1, where), append(args, until)...); err != nil {
+		return 0, time.Time{}, fmt.Errorf("lock after failures: %w", err)
+	}
+	detail := map[string]any{"caller": callerLabel(callerNumber), "until": until, "lock": locks + 1}
+	action := "identification.caller_locked"
+	if c == counterPair {
+		action, detail["rpps"] = "identification.number_locked", rpps
+	}
+	if err := audit(ctx, tx, territoryID, action, detail); err != nil {
+		return 0, time.Time{}, err
+	}
+	return 0, until, nil
+}
+
+// callerLabel is how the journal names a caller number ("" is withheld).
+func callerLabel(n string) string {
+	if n == "" {
+		return "masqué"
+	}
+	return n
+}
+
+// countRPPSFailure counts a failure against the enrolment, from any number,
+// and locks the RPPS at RPPSAttempts (never its enrolled phones: see
+// VerifyPIN), with the source numbers in the journal.
+func countRPPSFailure(ctx context.Context, tx pgx.Tx, territoryID, enrolmentID int64, rpps string, pol LockoutPolicy, now time.Time) error {
 	var failures int
 	var locked *time.Time
 	err := tx.QueryRow(ctx, `
-		INSERT INTO ident_failure AS f (territory_id, caller_number, failures, last_failure_at, locked_until)
-		VALUES ($1, $2, CASE WHEN $4 <= 1 THEN 0 ELSE 1 END, $3, CASE WHEN $4 <= 1 THEN $5::timestamptz END)
-		ON CONFLICT (territory_id, caller_number) DO UPDATE SET
-			failures = CASE WHEN (CASE WHEN f.last_failure_at <= $6 THEN 1 ELSE f.failures + 1 END) >= $4
-			                THEN 0 ELSE (CASE WHEN f.last_failure_at <= $6 THEN 1 ELSE f.failures + 1 END) END,
-			locked_until = CASE WHEN (CASE WHEN f.last_failure_at <= $6 THEN 1 ELSE f.failures + 1 END) >= $4
-			                THEN $5 ELSE f.locked_until END,
-			last_failure_at = $3
-		RETURNING failures, locked_until`,
-		territoryID, callerNumber, now, pol.MaxAttempts, until, now.Add(-pol.Duration)).Scan(&failures, &locked)
+		UPDATE enrolment SET
+			failed_pin_attempts = CASE WHEN failed_pin_attempts + 1 >= $2 THEN 0 ELSE failed_pin_attempts + 1 END,
+			locked_until = CASE WHEN failed_pin_attempts + 1 >= $2 THEN $3 ELSE locked_until END
+		WHERE id = $1
+		RETURNING failed_pin_attempts, locked_until`, enrolmentID, pol.RPPSAttempts, now.Add(pol.Duration)).Scan(&failures, &locked)
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("count failure of caller: %w", err)
+		return fmt.Errorf("count failure of RPPS: %w", err)
 	}
-	if locked != nil && locked.After(now) {
-		if locked.Equal(until) {
-			if err := audit(ctx, tx, territoryID, "identification.caller_locked", map[string]any{"caller": callerNumber, "until": until}); err != nil {
-				return 0, time.Time{}, err
-			}
-		}
-		return 0, *locked, nil
+	if failures != 0 || locked == nil || !locked.After(now) {
+		return nil // not locked by this failure
 	}
-	return pol.MaxAttempts - failures, time.Time{}, nil
+	sources, err := LockSources(ctx, tx, territoryID, rpps, now.Add(-pol.Duration))
+	if err != nil {
+		return err
+	}
+	numbers := make([]string, len(sources))
+	for i, l := range sources {
+		numbers[i] = callerLabel(l.Caller)
+	}
+	return audit(ctx, tx, territoryID, "identification.locked", map[string]any{"rpps": rpps, "until": *locked, "sources": numbers})
 }
 
-// CheckCaller returns *LockedError when the caller number is locked after
-// repeated failures in the territory, else nil ("" is never locked).
-func (s *Store) CheckCaller(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
-	if callerNumber == "" {
-		return nil
+// LockSource is one number that failed identifications on an RPPS.
+type LockSource struct {
+	Caller      string // E.164, "" when withheld
+	Failures    int    // in its current window
+	LockedUntil time.Time
+	LastAt      time.Time
+}
+
+// LockSources lists the numbers that failed on an RPPS since the instant, or
+// are locked for it, most recent first: what a coordinator checks before
+// unlocking.
+func LockSources(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, territoryID int64, rpps string, since time.Time) ([]LockSource, error) {
+	rows, err := q.Query(ctx, `SELECT caller_number, failures, locked_until, last_failure_at FROM ident_pair_failure
+		WHERE territory_id = $1 AND rpps = $2 AND (last_failure_at > $3 OR locked_until > $3)
+		ORDER BY last_failure_at DESC LIMIT 50`, territoryID, rpps, since)
+	if err != nil {
+		return nil, fmt.Errorf("lock sources of %s: %w", rpps, err)
 	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (LockSource, error) {
+		var l LockSource
+		var until *time.Time
+		err := r.Scan(&l.Caller, &l.Failures, &until, &l.LastAt)
+		if until != nil {
+			l.LockedUntil = *until
+		}
+		return l, err
+	})
+}
+
+// LockedNumbers lists, per RPPS of the territory, the numbers locked for it
+// now (the coordinator sees who is kept out, and from where).
+func LockedNumbers(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, territoryID int64, now time.Time) (map[string][]LockSource, error) {
+	rows, err := q.Query(ctx, `SELECT rpps, caller_number, failures, locked_until, last_failure_at FROM ident_pair_failure
+		WHERE territory_id = $1 AND locked_until > $2 ORDER BY rpps, last_failure_at DESC`, territoryID, now)
+	if err != nil {
+		return nil, fmt.Errorf("locked numbers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]LockSource{}
+	for rows.Next() {
+		var rpps string
+		var l LockSource
+		if err := rows.Scan(&rpps, &l.Caller, &l.Failures, &l.LockedUntil, &l.LastAt); err != nil {
+			return nil, fmt.Errorf("locked numbers: %w", err)
+		}
+		out[rpps] = append(out[rpps], l)
+	}
+	return out, rows.Err()
+}
+
+// CheckCaller returns *LockedError when the caller number ("" for the
+// withheld bucket) is locked after repeated failures in the territory.
+func (s *Store) CheckCaller(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
 	var locked *time.Time
 	err := s.pool.QueryRow(ctx, `SELECT locked_until FROM ident_failure WHERE territory_id = $1 AND caller_number = $2`,
 		territoryID, callerNumber).Scan(&locked)
@@ -254,17 +449,15 @@ func (s *Store) CheckCaller(ctx context.Context, territoryID int64, callerNumber
 }
 
 // RecordCallerFailure counts a failed identification that names no enrolled
-// GP (an unknown RPPS) against the caller number, so that probing RPPS
-// numbers locks the caller too. It returns *LockedError when this failure
-// reaches the limit, else nil.
+// GP (an unknown RPPS on a line without PIN) against the caller number ("" is
+// the withheld bucket), so that probing RPPS numbers locks the caller too. It
+// returns *LockedError when this failure reaches the limit, else nil.
 func (s *Store) RecordCallerFailure(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
-	if callerNumber == "" {
-		return nil
-	}
+	pol := s.lockoutPolicy()
 	var lockedUntil time.Time
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
-		_, lockedUntil, err = countCallerFailure(ctx, tx, territoryID, callerNumber, s.lockoutPolicy(), now)
+		_, lockedUntil, err = countFailure(ctx, tx, counterCaller, territoryID, "", callerNumber, pol.callerLimit(callerNumber), pol, now)
 		return err
 	})
 	if err != nil {
@@ -296,6 +489,19 @@ func (s *Store) Unlock(ctx context.Context, territoryID int64, rpps string) erro
 		if _, err := tx.Exec(ctx, `DELETE FROM ident_failure WHERE territory_id = $1 AND caller_number = ANY($2)`, territoryID, phones); err != nil {
 			return fmt.Errorf("unlock %s: %w", norm, err)
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM ident_pair_failure WHERE territory_id = $1 AND rpps = $2`, territoryID, norm); err != nil {
+			return fmt.Errorf("unlock %s: %w", norm, err)
+		}
 		return audit(ctx, tx, territoryID, "identification.unlock", map[string]any{"rpps": norm})
 	})
 }
+
+// dummyPINHash is a PIN hash with the real parameters, checked when there
+// is no PIN to check, so that every refusal costs the same.
+var dummyPINHash = sync.OnceValue(func() string {
+	h, err := HashPIN("000000")
+	if err != nil {
+		panic(err) // crypto/rand failed: nothing works anyway
+	}
+	return h
+})

@@ -3,6 +3,8 @@ package roster
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +15,7 @@ import (
 func enrolledGP(t *testing.T) (*Store, Territory, Enrolment, string) {
 	t.Helper()
 	s := newTestStore(t)
-	s.SetLockoutPolicy(LockoutPolicy{MaxAttempts: 3, Duration: 30 * time.Minute})
+	s.SetLockoutPolicy(testPolicy)
 	ter := applyFixture(t, s)
 	importFixtureEnrolments(t, s, ter.ID)
 	pin, err := s.SetNewPIN(context.Background(), ter.ID, "10003000014")
@@ -26,6 +28,11 @@ func enrolledGP(t *testing.T) (*Store, Territory, Enrolment, string) {
 	}
 	return s, ter, gp, pin
 }
+
+// testPolicy: 3 failures lock a number for an RPPS, 5 a number for all,
+// 2 the withheld bucket, 8 an RPPS; locks last 30 min, then 1 h, 2 h, 4 h.
+var testPolicy = LockoutPolicy{MaxAttempts: 3, CallerAttempts: 5, WithheldAttempts: 2, RPPSAttempts: 8,
+	Duration: 30 * time.Minute, MaxDuration: 4 * time.Hour}
 
 func wrongPIN(pin string) string {
 	if pin == "000000" {
@@ -73,96 +80,149 @@ func TestVerifyPIN(t *testing.T) {
 	if err := s.VerifyPIN(ctx, gp.ID, pin, phone, now); err != nil {
 		t.Fatalf("right PIN after a wrong one: %v", err)
 	}
-	// The right PIN reset the RPPS's count (the caller's count stays 1).
+	// The right PIN cleared the (RPPS, number) count.
+	const other = "+33699000042"
 	for i, want := range []int{2, 1} {
-		if err := s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), "", now); !errors.As(err, &wrong) || wrong.Remaining != want {
+		if err := s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), other, now); !errors.As(err, &wrong) || wrong.Remaining != want {
 			t.Fatalf("wrong #%d: %v, want %d left", i+1, err, want)
 		}
 	}
 	var locked *LockedError
-	if err := s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), "", now); !errors.As(err, &locked) || !errors.Is(err, ErrLocked) ||
+	if err := s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), other, now); !errors.As(err, &locked) || !errors.Is(err, ErrLocked) ||
 		!locked.Until.Equal(now.Add(30*time.Minute)) {
-		t.Fatalf("third wrong: %v, want locked until +30 min", err)
+		t.Fatalf("third wrong: %v, want the number locked until +30 min", err)
 	}
-	// Locked from any phone, even with the right PIN.
-	if err := s.VerifyPIN(ctx, gp.ID, pin, "+33611000022", now.Add(10*time.Minute)); !errors.Is(err, ErrLocked) {
-		t.Fatalf("right PIN while locked: %v", err)
+	// That number is locked for this RPPS, even with the right PIN…
+	if err := s.VerifyPIN(ctx, gp.ID, pin, other, now.Add(10*time.Minute)); !errors.Is(err, ErrLocked) {
+		t.Fatalf("right PIN from the locked number: %v", err)
 	}
-	after, _ := s.Requerant(ctx, ter.ID, gp.RPPS)
-	if !after.LockedUntil.Equal(now.Add(30 * time.Minute)) {
-		t.Fatalf("LockedUntil = %v", after.LockedUntil)
+	// …and the GP is not: the RPPS is far from its own limit.
+	if err := s.VerifyPIN(ctx, gp.ID, pin, phone, now.Add(10*time.Minute)); err != nil {
+		t.Fatalf("the GP from their phone: %v", err)
 	}
-	// The lock expires.
-	if err := s.VerifyPIN(ctx, gp.ID, pin, "", now.Add(31*time.Minute)); err != nil {
-		t.Fatalf("right PIN after the lock: %v", err)
+	if after, _ := s.Requerant(ctx, ter.ID, gp.RPPS); !after.LockedUntil.IsZero() {
+		t.Fatalf("the RPPS got locked: %v", after.LockedUntil)
+	}
+	// Growing delays: the next lock of the same number lasts twice as long.
+	later := now.Add(31 * time.Minute)
+	for range 2 {
+		_ = s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), other, later)
+	}
+	if err := s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), other, later); !errors.As(err, &locked) || !locked.Until.Equal(later.Add(time.Hour)) {
+		t.Fatalf("second lock: %v, want +1 h", err)
 	}
 	// Unlock lifts it early.
-	for range 3 {
-		_ = s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), "", now.Add(40*time.Minute))
-	}
 	if err := s.Unlock(ctx, ter.ID, gp.RPPS); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.VerifyPIN(ctx, gp.ID, pin, "", now.Add(41*time.Minute)); err != nil {
+	if err := s.VerifyPIN(ctx, gp.ID, pin, other, later.Add(time.Minute)); err != nil {
 		t.Fatalf("right PIN after unlock: %v", err)
 	}
 	// No PIN set.
-	other, _ := s.Requerant(ctx, ter.ID, "10003000022")
-	if err := s.VerifyPIN(ctx, other.ID, "123456", "", now); !errors.Is(err, ErrNoPIN) {
+	noPIN, _ := s.Requerant(ctx, ter.ID, "10003000022")
+	if err := s.VerifyPIN(ctx, noPIN.ID, "123456", "", now); !errors.Is(err, ErrNoPIN) {
 		t.Fatalf("no PIN: %v", err)
 	}
 }
 
-func TestLockoutAcrossCallerNumbers(t *testing.T) {
+// TestWithheldNumbersLimited: a withheld number used to be never counted
+// (7 unknown RPPS out of 7 got through). All withheld callers now share one
+// bucket with a lower limit, for unknown RPPS as for wrong PINs.
+func TestWithheldNumbersLimited(t *testing.T) {
 	s, ter, gp, pin := enrolledGP(t)
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	pinB, _ := s.SetNewPIN(ctx, ter.ID, "10003000022")
-	gpB, _ := s.Requerant(ctx, ter.ID, "10003000022")
-	const prober = "+33699000001"
-
-	// One caller probing two RPPS numbers: locked on the third failure, and
-	// the RPPS numbers themselves are not yet at their limit.
-	_ = s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), prober, now)
-	_ = s.VerifyPIN(ctx, gpB.ID, wrongPIN(pinB), prober, now)
-	if err := s.RecordCallerFailure(ctx, ter.ID, prober, now); !errors.Is(err, ErrLocked) {
-		t.Fatalf("third failure from the caller: %v, want locked", err)
+	if err := s.RecordCallerFailure(ctx, ter.ID, "", now); err != nil {
+		t.Fatalf("first unknown RPPS from a withheld number: %v", err)
 	}
-	if err := s.VerifyPIN(ctx, gp.ID, pin, prober, now); !errors.Is(err, ErrLocked) {
-		t.Fatalf("right PIN from a locked caller: %v", err)
+	if err := s.RefusePIN(ctx, ter.ID, "10001045367", "1234", "", now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second failure from withheld numbers: %v, want locked", err)
+	}
+	if err := s.CheckCaller(ctx, ter.ID, "", now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("withheld bucket: %v, want locked", err)
+	}
+	if err := s.VerifyPIN(ctx, gp.ID, pin, "", now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("right PIN from a withheld number while the bucket is locked: %v", err)
+	}
+	// A presented number is not concerned.
+	if err := s.VerifyPIN(ctx, gp.ID, pin, "+33611000014", now); err != nil {
+		t.Fatalf("the GP's phone: %v", err)
+	}
+}
+
+// TestOtherNumbersNeverBlockTheGP: RPPS numbers are public. Wrong PINs
+// typed for Marie DUBOIS from many numbers — past the RPPS-wide limit —
+// lock those numbers and the RPPS, and the journal names the sources; Marie
+// calling from her enrolled phone with her PIN still gets through. From a
+// number she has not enrolled, the locked RPPS answers as a wrong PIN does.
+func TestOtherNumbersNeverBlockTheGP(t *testing.T) {
+	s, ter, gp, pin := enrolledGP(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i := 0; i < testPolicy.RPPSAttempts; i++ { // one wrong PIN from each of 8 numbers
+		_ = s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), fmt.Sprintf("+336990000%02d", i), now)
+	}
+	after, _ := s.Requerant(ctx, ter.ID, gp.RPPS)
+	if !after.LockedUntil.After(now) {
+		t.Fatalf("%d failures from as many numbers did not lock the RPPS", testPolicy.RPPSAttempts)
+	}
+	if err := s.VerifyPIN(ctx, gp.ID, pin, "+33611000014", now); err != nil {
+		t.Fatalf("the GP from their enrolled phone with the right PIN: %v", err)
+	}
+	var wrong *WrongPINError
+	if err := s.VerifyPIN(ctx, gp.ID, pin, "+33611000099", now); !errors.As(err, &wrong) {
+		t.Fatalf("right PIN from an unenrolled number while the RPPS is locked: %v, want it refused as a wrong PIN", err)
+	}
+	var sources string
+	if err := s.pool.QueryRow(ctx, `SELECT detail->>'sources' FROM audit_log WHERE action = 'identification.locked'`).Scan(&sources); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < testPolicy.RPPSAttempts; i++ {
+		if n := fmt.Sprintf("+336990000%02d", i); !strings.Contains(sources, n) {
+			t.Errorf("the lock's journal row lacks source %s: %s", n, sources)
+		}
+	}
+	list, err := LockSources(ctx, s.pool, ter.ID, gp.RPPS, now.Add(-time.Hour))
+	if err != nil || len(list) != testPolicy.RPPSAttempts+1 { // the attackers and the unenrolled number
+		t.Fatalf("LockSources: %d, %v", len(list), err)
+	}
+}
+
+// TestUnknownRPPSCountedAlike: PINs typed for an RPPS nobody enrolled are
+// answered and counted as wrong PINs of an enrolled one.
+func TestUnknownRPPSCountedAlike(t *testing.T) {
+	s, ter, gp, pin := enrolledGP(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const prober = "+33699000001"
+	var a, b []string
+	for range 3 {
+		a = append(a, fmt.Sprint(s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), prober, now)))
+		b = append(b, fmt.Sprint(s.RefusePIN(ctx, ter.ID, "10001045367", "1234", "+33699000002", now)))
+	}
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("enrolled %v\nunknown  %v", a, b)
+	}
+	// The prober's number has 3 failures of its 5: two more on other RPPS
+	// numbers lock it for all.
+	_ = s.RefusePIN(ctx, ter.ID, "10000000014", "1234", prober, now)
+	if err := s.RefusePIN(ctx, ter.ID, "10000000022", "1234", prober, now); !errors.Is(err, ErrLocked) {
+		t.Fatalf("fifth failure of one number: %v, want locked", err)
 	}
 	if err := s.CheckCaller(ctx, ter.ID, prober, now); !errors.Is(err, ErrLocked) {
 		t.Fatalf("CheckCaller: %v", err)
-	}
-	// The GP from their own phone is not locked.
-	if err := s.VerifyPIN(ctx, gp.ID, pin, "+33611000014", now); err != nil {
-		t.Fatalf("GP from their phone: %v", err)
-	}
-	// An RPPS attacked from several phones is locked for all of them (GP
-	// B has one failure already, from the prober).
-	for i, phone := range []string{"+33699000011", "+33699000012"} {
-		err := s.VerifyPIN(ctx, gpB.ID, wrongPIN(pinB), phone, now)
-		if i < 1 && errors.Is(err, ErrLocked) {
-			t.Fatalf("failure %d: locked too early", i)
-		}
-		if i == 1 && !errors.Is(err, ErrLocked) {
-			t.Fatalf("third phone: %v, want locked", err)
-		}
-	}
-	if err := s.VerifyPIN(ctx, gpB.ID, pinB, "+33611000022", now); !errors.Is(err, ErrLocked) {
-		t.Fatalf("GP B from their own phone: %v, want locked", err)
 	}
 }
 
 func TestPINFailuresRaceSafe(t *testing.T) {
 	s, _, gp, pin := enrolledGP(t)
-	s.SetLockoutPolicy(LockoutPolicy{MaxAttempts: 6, Duration: time.Hour})
+	s.SetLockoutPolicy(LockoutPolicy{MaxAttempts: 6, CallerAttempts: 50, RPPSAttempts: 50, Duration: time.Hour})
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
 	for i := range errs {
-		wg.Go(func() { errs[i] = s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), "", now) })
+		wg.Go(func() { errs[i] = s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), "+33699000001", now) })
 	}
 	wg.Wait()
 	lockedCount := 0

@@ -47,6 +47,9 @@ func (s *Store) AddOverride(ctx context.Context, territoryID int64, in NewOverri
 	if in.Rank < 1 || in.Rank > 9 {
 		return Override{}, fmt.Errorf("override: rank %d: want 1 (called first) to 9", in.Rank)
 	}
+	if err := CheckText("reason", in.Reason, MaxReasonLen); err != nil {
+		return Override{}, fmt.Errorf("override: %w", err)
+	}
 	if !in.End.After(in.Start) {
 		return Override{}, fmt.Errorf("override: end %s is not after start %s",
 			in.End.Format(time.RFC3339), in.Start.Format(time.RFC3339))

@@ -204,6 +204,10 @@ func TestLoadTerritorySpecErrors(t *testing.T) {
 			"t.yaml:42: specialties[0].fallback.phone: missing"},
 		{"holidays open without hours", "public_holidays: closed", "public_holidays: open",
 			"t.yaml:20: public_holidays: open but no holiday_hours are given"},
+		{"2 MB territory name", "name: CPTS des Coteaux", "name: " + strings.Repeat("C", 2<<20),
+			"t.yaml:4: name: 2097152 characters, at most 120"},
+		{"long specialty label", "label: cardiologie", "label: " + strings.Repeat("é", 81),
+			"t.yaml:38: specialties[0].label: 81 characters, at most 80"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,6 +25,11 @@ func (spec *TerritorySpec) Validate() error {
 	}
 	if spec.Name == "" {
 		errs.add("name", "missing")
+	} else if err := CheckText("name", spec.Name, MaxTerritoryNameLen); err != nil {
+		errs.add("name", "%s", err.(*TextError).Reason)
+	}
+	if err := CheckText("coordinator.email", spec.CoordinatorEmail, MaxEmailLen); err != nil {
+		errs.add("coordinator.email", "%s", err.(*TextError).Reason)
 	}
 	if spec.Timezone == "" {
 		spec.Timezone = DefaultTimezone
@@ -153,6 +158,11 @@ func (spec *TerritorySpec) validateSpecialties(errs *specErrors) {
 		}
 		if sp.Label == "" {
 			errs.add(field+".label", "missing (it is spoken in the menu)")
+		} else if err := CheckText(field+".label", sp.Label, MaxLabelLen); err != nil {
+			errs.add(field+".label", "%s", err.(*TextError).Reason)
+		}
+		if err := CheckText(field+".fallback.label", sp.FallbackLabel, MaxLabelLen); err != nil {
+			errs.add(field+".fallback.label", "%s", err.(*TextError).Reason)
 		}
 		switch other, dup := byDigit[sp.Digit]; {
 		case sp.Digit < 1 || sp.Digit > 9:

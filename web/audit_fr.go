@@ -41,6 +41,8 @@ func auditLabel(action string) string {
 		return "Médecin verrouillé après des codes erronés"
 	case "identification.caller_locked":
 		return "Numéro appelant verrouillé après des codes erronés"
+	case "identification.number_locked":
+		return "Numéro appelant verrouillé pour un médecin après des codes erronés"
 	case "territory.apply":
 		return "Territoire configuré"
 	case "directory.import":
@@ -139,8 +141,8 @@ func (f auditDetail) pair(k string, v any) string {
 		return "spécialité : " + lookup(f.bySlug, f.value(v))
 	case "specialty_id":
 		return "spécialité : " + lookup(f.byID, f.value(v))
-	case "phones", "caller":
-		return map[string]string{"phones": "téléphones", "caller": "appelant"}[k] + " : " + f.mapValue(v, frPhone)
+	case "phones", "caller", "sources":
+		return map[string]string{"phones": "téléphones", "caller": "appelant", "sources": "depuis"}[k] + " : " + f.mapValue(v, frPhone)
 	case "changes":
 		return "modifications : " + f.mapValue(v, changeLabel)
 	case "before":
@@ -150,7 +152,7 @@ func (f auditDetail) pair(k string, v any) string {
 	}
 	label, ok := map[string]string{
 		"rpps": "RPPS", "reference": "référence", "admin": "administrateur", "email": "e-mail",
-		"rank": "rang", "reason": "motif", "ip": "adresse IP", "slug": "territoire",
+		"rank": "rang", "reason": "motif", "lock": "verrou n°", "ip": "adresse IP", "slug": "territoire",
 		"file": "fichier", "added": "ajoutées", "unchanged": "inchangées", "lines": "lignes",
 		"medecins": "médecins", "created": "créés", "updated": "mis à jour", "gps_enrolled": "généralistes inscrits",
 	}[k]

@@ -57,10 +57,12 @@ func (c *console) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	next := safeNext(r.PostFormValue("suite"))
 	again := func(status int, msg string) {
+		// The email typed is not shown again: the page is then the same,
+		// byte for byte, whichever account was tried.
 		c.render(w, r, status, "login", page{Title: "Connexion", Error: msg,
-			Data: loginData{Email: email, CSRF: field, Next: next}})
+			Data: loginData{CSRF: field, Next: next}})
 	}
-	token, err := c.accounts.Login(r.Context(), email, r.PostFormValue("password"), clientInfo(r))
+	token, err := c.accounts.Login(r.Context(), email, r.PostFormValue("password"), c.clientInfo(r))
 	if msg, status, ok := c.loginRefusal(err); ok {
 		again(status, msg)
 		return
@@ -86,7 +88,9 @@ func (c *console) loginRefusal(err error) (msg string, status int, ok bool) {
 	case err == nil:
 		return "", 0, false
 	case errors.Is(err, coordinator.ErrBadCredentials):
-		return "Adresse e-mail ou mot de passe incorrect.", http.StatusUnauthorized, true
+		// The same words for a wrong password, an unknown email and a
+		// locked account: the answer must not tell which accounts exist.
+		return "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, le compte est bloqué 15 minutes.", http.StatusUnauthorized, true
 	case errors.Is(err, coordinator.ErrWrongCode):
 		return "Code incorrect. Saisissez le code à 6 chiffres affiché par votre application (vérifiez que l'heure du téléphone est juste).", http.StatusUnauthorized, true
 	case errors.Is(err, coordinator.ErrCodeReused):
@@ -153,7 +157,7 @@ func (c *console) renderSecondFactor(w http.ResponseWriter, r *http.Request, sta
 
 func (c *console) secondFactorSubmit(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
-	token, err := c.accounts.CompleteLogin(r.Context(), v.sess, r.PostFormValue("code"), clientInfo(r))
+	token, err := c.accounts.CompleteLogin(r.Context(), v.sess, r.PostFormValue("code"), c.clientInfo(r))
 	if msg, status, ok := c.loginRefusal(err); ok {
 		c.renderSecondFactor(w, r, status, msg)
 		return

@@ -68,7 +68,7 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	ctx := r.Context()
 	rows, err := c.pool.Query(ctx, `
-		SELECT cb.id, cb.created_at, cb.call_id::text, coalesce(p.first_name || ' ' || p.last_name, cb.gp_rpps, ''),
+		SELECT cb.id, cb.created_at, coalesce(cl.reference, ''), coalesce(p.first_name || ' ' || p.last_name, cb.gp_rpps, ''),
 		       coalesce(nullif(cl.caller, ''), ''), coalesce(s.label, '')
 		  FROM callback_request cb
 		  JOIN call cl ON cl.id = cb.call_id
@@ -83,9 +83,7 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	var d callbacksData
 	d.Open, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (callbackRow, error) {
 		var cb callbackRow
-		var callID string
-		err := row.Scan(&cb.ID, &cb.At, &callID, &cb.GP, &cb.Phone, &cb.Specialty)
-		cb.Reference = notify.Reference(callID)
+		err := row.Scan(&cb.ID, &cb.At, &cb.Reference, &cb.GP, &cb.Phone, &cb.Specialty)
 		return cb, err
 	})
 	if err != nil {
@@ -129,16 +127,17 @@ func (c *console) callbackDone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
-		var callID string
-		err := tx.QueryRow(r.Context(), `UPDATE callback_request SET done_at = $4, done_by = $5
+		var ref string
+		err := tx.QueryRow(r.Context(), `UPDATE callback_request cb SET done_at = $4, done_by = $5
 			WHERE id = $3 AND done_at IS NULL AND `+v.scope.where("territory_id", 1)+` AND territory_id = $2
-			RETURNING call_id::text`, v.scope.ids(), v.current.ID, id, c.now(), v.sess.Account.Email).Scan(&callID)
+			RETURNING (SELECT coalesce(reference, '') FROM call WHERE id = cb.call_id)`,
+			v.scope.ids(), v.current.ID, id, c.now(), v.sess.Account.Email).Scan(&ref)
 		if err != nil {
 			return err
 		}
 		return c.accounts.AuditTx(r.Context(), tx, coordinator.AuditEntry{
 			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionCallbackDone,
-			Detail: map[string]any{"reference": notify.Reference(callID)},
+			Detail: map[string]any{"reference": ref},
 		})
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -165,11 +164,12 @@ func (c *console) smsHandled(w http.ResponseWriter, r *http.Request) {
 	err = pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
 		// FOR UPDATE: of two concurrent marks, the second reads the first's
 		// handled_at once it commits, so only one journal row is written.
-		var kind, callID string
+		var kind, ref string
 		var handled bool
-		err := tx.QueryRow(r.Context(), `SELECT kind, coalesce(call_id::text, ''), handled_at IS NOT NULL FROM sms_outbox
+		err := tx.QueryRow(r.Context(), `SELECT kind, coalesce((SELECT reference FROM call WHERE id = o.call_id), ''),
+				handled_at IS NOT NULL FROM sms_outbox o
 			WHERE id = $3 AND status IN ('failed', 'unknown') AND `+v.scope.where("territory_id", 1)+` AND territory_id = $2
-			FOR UPDATE`, v.scope.ids(), v.current.ID, id).Scan(&kind, &callID, &handled)
+			FOR UPDATE OF o`, v.scope.ids(), v.current.ID, id).Scan(&kind, &ref, &handled)
 		if err != nil || handled {
 			return err
 		}
@@ -180,8 +180,8 @@ func (c *console) smsHandled(w http.ResponseWriter, r *http.Request) {
 		// The row id and the kind say which message; neither its text nor
 		// its recipient goes to the journal.
 		detail := map[string]any{"sms": id, "kind": kind}
-		if callID != "" {
-			detail["reference"] = notify.Reference(callID)
+		if ref != "" {
+			detail["reference"] = ref
 		}
 		return c.accounts.AuditTx(r.Context(), tx, coordinator.AuditEntry{
 			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionSMSHandled, Detail: detail,

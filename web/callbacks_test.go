@@ -54,7 +54,7 @@ func TestCallbacksPage(t *testing.T) {
 	b := env.browser(t)
 	b.signIn("coteaux@cpts.example")
 	page := b.get("/t/cpts-coteaux/rappels")
-	for _, want := range []string{"CB0F00", "Marie DUBOIS", "06 11 00 00 14", "dermatologie", "erreur Twilio 21211", "Rappel · généraliste"} {
+	for _, want := range []string{callRef(t, env, callID), "Marie DUBOIS", "06 11 00 00 14", "dermatologie", "erreur Twilio 21211", "Rappel · généraliste"} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -99,6 +99,11 @@ func TestSMSHandled(t *testing.T) {
 			t.Fatal(err)
 		}
 		return id
+	}
+	const ref = "K7M2QX" // the call's reference, as stored: the journal quotes it
+	if _, err := env.pool.Exec(ctx, `INSERT INTO call (id, territory_id, started_at, reference) VALUES ($1, $2, $3, $4)`,
+		callID, fx.coteaux, now.Add(-time.Hour), ref); err != nil {
+		t.Fatal(err)
 	}
 	refused := insert(fx.coteaux, callID, "callback_gp", "failed", now.Add(-time.Hour))
 	uncertain := insert(fx.coteaux, nil, "coverage_digest", "unknown", now.Add(-20*24*time.Hour))
@@ -171,12 +176,12 @@ func TestSMSHandled(t *testing.T) {
 	if by != "coteaux@cpts.example" || !at.Equal(now) {
 		t.Errorf("handled by %q at %s", by, at)
 	}
-	if d := string(detail); !strings.Contains(d, notify.Reference(callID)) || !strings.Contains(d, "callback_gp") ||
+	if d := string(detail); !strings.Contains(d, `"reference": "`+ref+`"`) || !strings.Contains(d, "callback_gp") ||
 		strings.Contains(d, "texte") || strings.Contains(d, "611000022") {
 		t.Errorf("journal detail %s: want the reference and kind, never the text or the number", d)
 	}
 	if j := b.get("/t/cpts-coteaux/journal"); !strings.Contains(j.body, "SMS refusé ou incertain marqué traité") ||
-		!strings.Contains(j.body, "référence : "+notify.Reference(callID)+" · message : Rappel · généraliste") {
+		!strings.Contains(j.body, "référence : "+ref+" · message : Rappel · généraliste") {
 		t.Errorf("journal lacks the mark in French:\n%s", j.body)
 	}
 

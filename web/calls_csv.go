@@ -2,17 +2,15 @@ package web
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/coordinator"
-	"github.com/regul-sante/regul/notify"
+	"github.com/regul-sante/regul/internal/csvout"
 )
 
 // actionCallsExported is the journal's action for the call list export.
@@ -60,12 +58,15 @@ func (c *console) callsCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	buf := bufio.NewWriterSize(w, 64<<10)
-	_, _ = buf.WriteString("\ufeff")
-	out := csv.NewWriter(buf)
-	out.Comma, out.UseCRLF = ';', true
-	_ = out.Write(callsCSVHeader())
+	out, err := csvout.New(buf)
+	if err != nil {
+		c.log.Error("console: calls csv", zap.Error(err))
+		return
+	}
+	_ = out.Header(callsCSVHeader()...)
 	loc := v.current.Location
 	rows := 0
+	T, N := csvout.Text, csvout.Number
 	err = calllog.NewStore(c.pool).EachCall(r.Context(), c.callScope(r), sf, func(row calllog.CallRow) error {
 		rows++
 		at := row.StartedAt.In(loc)
@@ -89,16 +90,15 @@ func (c *console) callsCSV(w http.ResponseWriter, r *http.Request) {
 				callback = "à faire"
 			}
 		}
-		return out.Write([]string{
-			at.Format("02/01/2006"), at.Format("15:04:05"), notify.Reference(row.ID), frPhone(row.Caller),
-			row.GPRPPS, spreadsheetSafe(row.GPName), spreadsheetSafe(row.Specialty), resultLabel(row.Result),
-			row.SpecialistRPPS, spreadsheetSafe(row.SpecialistName), tts, strconv.Itoa(row.Attempts),
-			outcome, delay, callback,
-		})
+		return out.Write(
+			N(at.Format("02/01/2006")), N(at.Format("15:04:05")), T(row.Reference), T(frPhone(row.Caller)),
+			T(row.GPRPPS), T(row.GPName), T(row.Specialty), T(resultLabel(row.Result)),
+			T(row.SpecialistRPPS), T(row.SpecialistName), N(tts), N(strconv.Itoa(row.Attempts)),
+			T(outcome), N(delay), T(callback),
+		)
 	})
-	out.Flush()
 	if err == nil {
-		err = out.Error()
+		err = out.Flush()
 	}
 	if err == nil {
 		err = buf.Flush()
@@ -107,13 +107,4 @@ func (c *console) callsCSV(w http.ResponseWriter, r *http.Request) {
 		// The header is gone: the download ends short and the log says why.
 		c.log.Error("console: calls csv", zap.String("territory", v.current.Slug), zap.Int("rows", rows), zap.Error(err))
 	}
-}
-
-// spreadsheetSafe keeps a cell from being read as a formula by a
-// spreadsheet (a name starting with "=", "+", "-" or "@").
-func spreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/coordinator"
-	"github.com/regul-sante/regul/notify"
 )
 
 type timelineRow struct {
@@ -76,7 +75,7 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := callDetailData{
-		Rec: rec, Reference: notify.Reference(rec.ID), GPName: names[rec.GPRPPS],
+		Rec: rec, Reference: rec.Reference, GPName: names[rec.GPRPPS],
 		SpecialistName: names[rec.SpecialistRPPS], ResultLabel: resultLabel(rec.Result),
 		ResultTone: resultTone(rec.Result), Missed: missed(rec.Result),
 		DoneAction: "/t/" + v.current.Slug + "/appels/" + rec.ID + "/rappel-fait",
@@ -266,16 +265,17 @@ func (c *console) callCallbackDone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
-		var requestID int64
-		err := tx.QueryRow(r.Context(), `UPDATE callback_request SET done_at = $4, done_by = $5
+		var ref string
+		err := tx.QueryRow(r.Context(), `UPDATE callback_request cb SET done_at = $4, done_by = $5
 			WHERE call_id = $3 AND done_at IS NULL AND `+v.scope.where("territory_id", 1)+` AND territory_id = $2
-			RETURNING id`, v.scope.ids(), v.current.ID, id, c.now(), v.sess.Account.Email).Scan(&requestID)
+			RETURNING (SELECT coalesce(reference, '') FROM call WHERE id = cb.call_id)`,
+			v.scope.ids(), v.current.ID, id, c.now(), v.sess.Account.Email).Scan(&ref)
 		if err != nil {
 			return err
 		}
 		return c.accounts.AuditTx(r.Context(), tx, coordinator.AuditEntry{
 			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionCallbackDone,
-			Detail: map[string]any{"reference": notify.Reference(id)},
+			Detail: map[string]any{"reference": ref},
 		})
 	})
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -120,6 +120,17 @@ func seedCalls(t *testing.T, env *consoleEnv) callsFixture {
 	return c
 }
 
+// callRef is a call's reference as stored: every page and export shows
+// that one.
+func callRef(t *testing.T, env *consoleEnv, id string) string {
+	t.Helper()
+	var ref string
+	if err := env.pool.QueryRow(context.Background(), `SELECT reference FROM call WHERE id = $1`, id).Scan(&ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
 var callRowRe = regexp.MustCompile(`data-call="([0-9a-f-]+)"`)
 
 func listedCalls(body string) []string {
@@ -234,7 +245,7 @@ func TestCallDetail(t *testing.T) {
 		t.Fatalf("detail: %d\n%s", page.status, page.body)
 	}
 	for _, s := range []string{
-		"Appel du 02/03/2026 09:40", "A10000", "Dr Marie DUBOIS", "06 11 00 00 14", "01 79 00 00 01",
+		"Appel du 02/03/2026 09:40", callRef(t, env, c.bridged), "Dr Marie DUBOIS", "06 11 00 00 14", "01 79 00 00 01",
 		// the timeline, in local time
 		"09:40:00", "Appel reçu", "Généraliste identifié", "Spécialité choisie", "Appel du spécialiste · tentative 1, rang 1",
 		"Pas de réponse · cause 19 (pas de réponse)", "Mise en relation", "Dr Hugo BERNARD", "Issue saisie", "Fin de l&#39;appel",
@@ -338,14 +349,14 @@ func TestCallCallbackDone(t *testing.T) {
 	if list := b.get("/t/cpts-coteaux/appels"); strings.Contains(list.body, "Rappel à faire") {
 		t.Errorf("list still shows an open callback")
 	}
-	if j := b.get("/t/cpts-coteaux/journal"); !strings.Contains(j.body, "Demande de rappel close") || !strings.Contains(j.body, "A10000") {
+	if j := b.get("/t/cpts-coteaux/journal"); !strings.Contains(j.body, "Demande de rappel close") || !strings.Contains(j.body, callRef(t, env, c.callback)) {
 		t.Errorf("journal lacks the closing")
 	}
 }
 
 func TestCallsCSV(t *testing.T) {
 	env, _, _ := newConsoleEnv(t)
-	seedCalls(t, env)
+	c := seedCalls(t, env)
 	b := env.browser(t)
 	b.signIn("coteaux@cpts.example")
 
@@ -367,8 +378,8 @@ func TestCallsCSV(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(a.body, "\ufeff"), "\r\n"), "\r\n")
 	wantLines := []string{
 		"date;heure;reference;appelant;rpps_generaliste;generaliste;specialite;resultat;rpps_specialiste;specialiste;delai_specialiste_s;tentatives;issue;delai_reponse_h;rappel",
-		"02/03/2026;09:40:00;A10000;06 11 00 00 14;10003000014;Marie DUBOIS;cardiologie;Mis en relation;10002000023;Hugo BERNARD;42;2;Téléexpertise;48;",
-		"02/03/2026;09:20:00;A10000;06 11 00 00 14;10003000048;Emma GIRARD;cardiologie;Mis en relation;10002000023;Hugo BERNARD;42;2;Issue en attente;;",
+		"02/03/2026;09:40:00;" + callRef(t, env, c.bridged) + ";06 11 00 00 14;10003000014;Marie DUBOIS;cardiologie;Mis en relation;10002000023;Hugo BERNARD;42;2;Téléexpertise;48;",
+		"02/03/2026;09:20:00;" + callRef(t, env, c.pending) + ";06 11 00 00 14;10003000048;Emma GIRARD;cardiologie;Mis en relation;10002000023;Hugo BERNARD;42;2;Issue en attente;;",
 	}
 	if fmt.Sprint(lines) != fmt.Sprint(wantLines) {
 		t.Errorf("CSV:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(wantLines, "\n"))

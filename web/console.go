@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -45,6 +46,10 @@ type ConsoleOptions struct {
 	// Spool, when set, reports the call-event lines the controller could
 	// not read back (« À traiter »); nil for a console without one.
 	Spool SpoolQuarantine
+	// TrustedProxies (console.trusted_proxies): peers whose
+	// X-Forwarded-For names the client for the login rate limits and the
+	// audit log (see clientInfo).
+	TrustedProxies []netip.Prefix
 }
 
 // SpoolQuarantine is the controller's call-event spool, as the home page
@@ -64,6 +69,8 @@ type console struct {
 	pages         map[string]*template.Template
 	outcome       *outcomePage // nil: no /suite/ pages
 	spool         SpoolQuarantine
+	// trustedProxies: see clientInfo.
+	trustedProxies []netip.Prefix
 }
 
 // NewConsole returns the coordinators' console, to be served at the root of
@@ -79,6 +86,8 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		secureCookies: opts.SecureCookies,
 		issuer:        opts.Issuer,
 		spool:         opts.Spool,
+
+		trustedProxies: opts.TrustedProxies,
 	}
 	if c.now == nil {
 		c.now = time.Now

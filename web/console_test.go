@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -156,15 +157,97 @@ func TestLockedAccount(t *testing.T) {
 	for i := 0; i < coordinator.DefaultPolicy().MaxFailures; i++ {
 		a = b.login("coteaux@cpts.example", "mauvais mot de passe")
 	}
-	if a.status != http.StatusLocked || !strings.Contains(a.body, "Compte verrouillé") {
+	if a.status != http.StatusUnauthorized || !strings.Contains(a.body, "mot de passe incorrect") {
 		t.Fatalf("after repeated failures: %d\n%s", a.status, a.body)
 	}
-	if a = b.login("coteaux@cpts.example", testPassword); a.status != http.StatusLocked {
+	if a = b.login("coteaux@cpts.example", testPassword); a.status != http.StatusUnauthorized {
 		t.Fatalf("right password while locked: %d", a.status)
 	}
 	clock.Advance(coordinator.DefaultPolicy().Lockout)
 	if a = b.login("coteaux@cpts.example", testPassword); a.status != http.StatusSeeOther {
 		t.Fatalf("after the lockout: %d", a.status)
+	}
+}
+
+// TestLoginAnswersAlike: a wrong password, an unknown email and a locked
+// account (right password) get the same status and the same page, so that
+// nobody can list the accounts or learn which are locked.
+func TestLoginAnswersAlike(t *testing.T) {
+	env, clock, _ := newConsoleEnv(t)
+	ctx := context.Background()
+	if _, err := env.pool.Exec(ctx, `UPDATE coordinator SET locked_until = $1 WHERE email = 'vallee@cpts.example'`,
+		clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	b := env.browser(t)
+	page := b.get("/connexion")
+	csrf := field(t, csrfRe, page.body)
+	try := func(email, password string) answer {
+		return b.post("/connexion", url.Values{"csrf": {csrf}, "email": {email}, "password": {password}})
+	}
+	wrong := try("coteaux@cpts.example", "mauvais mot de passe")
+	unknown := try("personne@cpts.example", testPassword)
+	locked := try("vallee@cpts.example", testPassword)
+	if wrong.status != http.StatusUnauthorized || unknown.status != wrong.status || locked.status != wrong.status {
+		t.Errorf("statuses %d (wrong password), %d (unknown email), %d (locked), want 401 alike", wrong.status, unknown.status, locked.status)
+	}
+	if unknown.body != wrong.body || locked.body != wrong.body {
+		t.Errorf("bodies differ:\nwrong password:\n%s\nunknown email:\n%s\nlocked:\n%s", wrong.body, unknown.body, locked.body)
+	}
+}
+
+// TestTrustedProxyAddress: behind a trusted proxy the login limits count
+// the client X-Forwarded-For names, so one attacker's failures do not lock
+// everybody out; from anyone else the header is ignored, so a client cannot
+// dodge the limit by making addresses up.
+func TestTrustedProxyAddress(t *testing.T) {
+	loopback := netip.MustParsePrefix("127.0.0.0/8")
+	env, _, _ := newConsoleEnv(t, func(o *ConsoleOptions) {
+		o.TrustedProxies = []netip.Prefix{loopback}
+		o.Policy = coordinator.DefaultPolicy()
+		o.Policy.MaxPerIP = 3
+		o.Policy.MaxPerEmail = 100
+		o.Policy.MaxFailures = 100
+	})
+	b := env.browser(t)
+	page := b.get("/connexion")
+	csrf := field(t, csrfRe, page.body)
+	login := func(from, email, password string) answer {
+		return b.do(http.MethodPost, "/connexion", url.Values{"csrf": {csrf}, "email": {email}, "password": {password}},
+			map[string]string{"X-Forwarded-For": from})
+	}
+	for i := 0; i < 3; i++ {
+		login("203.0.113.66", fmt.Sprintf("x%d@cpts.example", i), "x")
+	}
+	if a := login("203.0.113.66", "y@cpts.example", "x"); a.status != http.StatusTooManyRequests {
+		t.Errorf("the attacker's 4th failure: %d, want 429", a.status)
+	}
+	// The coordinator behind the same proxy is not locked out…
+	if a := login("198.51.100.7, 127.0.0.1", "coteaux@cpts.example", testPassword); a.status != http.StatusSeeOther {
+		t.Errorf("another client behind the proxy: %d, want 303", a.status)
+	}
+	// …and the journal names the client, not the proxy.
+	var ip string
+	if err := env.pool.QueryRow(context.Background(), `SELECT detail->>'ip' FROM audit_log WHERE action = $1 ORDER BY id LIMIT 1`,
+		coordinator.ActionLoginFailed).Scan(&ip); err != nil || ip != "203.0.113.66" {
+		t.Errorf("journal ip %q (%v)", ip, err)
+	}
+
+	// Without trusted proxies the header means nothing.
+	plain, _, _ := newConsoleEnv(t, func(o *ConsoleOptions) {
+		o.Policy = coordinator.DefaultPolicy()
+		o.Policy.MaxPerIP = 3
+		o.Policy.MaxPerEmail = 100
+	})
+	p := plain.browser(t)
+	csrf = field(t, csrfRe, p.get("/connexion").body)
+	for i := 0; i < 3; i++ {
+		p.do(http.MethodPost, "/connexion", url.Values{"csrf": {csrf}, "email": {"a@b.example"}, "password": {"x"}},
+			map[string]string{"X-Forwarded-For": fmt.Sprintf("203.0.113.%d", i)})
+	}
+	if a := p.do(http.MethodPost, "/connexion", url.Values{"csrf": {csrf}, "email": {"a@b.example"}, "password": {"x"}},
+		map[string]string{"X-Forwarded-For": "203.0.113.99"}); a.status != http.StatusTooManyRequests {
+		t.Errorf("made-up X-Forwarded-For from an untrusted peer dodged the limit: %d", a.status)
 	}
 }
 

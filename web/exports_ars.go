@@ -13,6 +13,7 @@ import (
 
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/coordinator"
+	"github.com/regul-sante/regul/internal/csvout"
 )
 
 // arsCSV sends the ARS statistics: aggregates per month and specialty
@@ -94,7 +95,7 @@ func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.W
 		return 0, err
 	}
 	defer rows.Close()
-	cw, err := billing.NewCSVWriter(out)
+	cw, err := csvout.New(out)
 	if err != nil {
 		return 0, err
 	}
@@ -105,7 +106,7 @@ func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.W
 		header = append(header, "issue_"+strings.NewReplacer("consultation_presentiel", "presentiel", "orientation_hopital", "hopital", "pending", "non_saisie").Replace(o.Key))
 	}
 	header = append(header, "demandes_rappel", "rappels_traites")
-	if err := cw.Write(header); err != nil {
+	if err := cw.Header(header...); err != nil {
 		return 0, err
 	}
 	lines := 0
@@ -126,12 +127,13 @@ func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.W
 		if total {
 			specialty = "ensemble"
 		}
-		rec := []string{month, specialty, itoa(counts[0]), itoa(counts[1]), itoa(counts[2]),
-			ratePercent(counts[1], counts[2]), msToSeconds(median), msToSeconds(p90)}
+		N := csvout.Number
+		rec := []csvout.Cell{N(month), csvout.Text(specialty), N(itoa(counts[0])), N(itoa(counts[1])), N(itoa(counts[2])),
+			N(ratePercent(counts[1], counts[2])), N(msToSeconds(median)), N(msToSeconds(p90))}
 		for _, n := range counts[3:] {
-			rec = append(rec, itoa(n))
+			rec = append(rec, N(itoa(n)))
 		}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(rec...); err != nil {
 			return lines, err
 		}
 		lines++
@@ -139,8 +141,7 @@ func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.W
 	if err := rows.Err(); err != nil {
 		return lines, err
 	}
-	cw.Flush()
-	return lines, cw.Error()
+	return lines, cw.Flush()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/coordinator"
+	"github.com/regul-sante/regul/roster"
 )
 
 // person is one enrolment as the People page shows it.
@@ -25,6 +26,10 @@ type person struct {
 	FailedAttempts int
 	LockedUntil    time.Time
 	Locked         bool
+	// LockedFrom are the numbers locked for this GP after failed PINs
+	// ("" is withheld): the lock's sources, which the coordinator checks
+	// with the GP before unlocking.
+	LockedFrom []roster.LockSource
 }
 
 type peopleData struct {
@@ -78,6 +83,14 @@ func (c *console) peoplePage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		c.serverError(w, r, "list people", err)
 		return
+	}
+	locks, err := roster.LockedNumbers(r.Context(), c.pool, v.current.ID, now)
+	if err != nil {
+		c.serverError(w, r, "list people: locks", err)
+		return
+	}
+	for i := range people {
+		people[i].LockedFrom = locks[people[i].RPPS]
 	}
 	d.People = people
 	for _, p := range people {

@@ -37,6 +37,8 @@ var enrolRefusals = []struct {
 	{"a requérant has no specialty", "specialite", "Un généraliste requérant n'a pas de spécialité."},
 	{"role ", "role", "Choisissez le rôle : généraliste requérant ou spécialiste requis."},
 	{"a first name without a last name", "nom", "Un prénom sans nom : indiquez aussi le nom."},
+	{"last name: ", "nom", "Le nom doit tenir en 100 caractères, sans caractère de contrôle."},
+	{"first name: ", "nom", "Le prénom doit tenir en 100 caractères, sans caractère de contrôle."},
 	{"specialty ", "specialite", "Cette spécialité n'existe pas sur ce territoire."},
 	{"not in the directory", "nom", "Ce RPPS n'est pas dans l'annuaire : indiquez le nom et le prénom du médecin pour l'ajouter."},
 	{"a requis needs at least one phone number", "telephones", "Un spécialiste requis doit avoir au moins un numéro (son portable) pour être appelé."},

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -149,17 +148,6 @@ func (c *console) pendingOnly(h http.HandlerFunc) http.Handler {
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), visitKey{}, &visit{sess: sess})))
 	})
-}
-
-// clientInfo is what is kept of the browser in sessions and login attempts.
-// The address is the peer's: behind a proxy, configure it to pass the
-// connection through or every coordinator shares the proxy's rate limit.
-func clientInfo(r *http.Request) coordinator.ClientInfo {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	return coordinator.ClientInfo{RemoteIP: ip, UserAgent: r.UserAgent()}
 }
 
 func (c *console) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {

@@ -47,6 +47,9 @@ func newDirectoryCmd(a *app) *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s (%s) imported in %s\n", args[0], res.Encoding, res.Duration.Round(time.Millisecond))
 			fmt.Fprintf(out, "  lines read        %d\n", res.Lines)
+			if res.Latin1Lines > 0 {
+				fmt.Fprintf(out, "  read as Latin-1   %d (not valid UTF-8)\n", res.Latin1Lines)
+			}
 			fmt.Fprintf(out, "  médecins          %d (%d created, %d updated, %d unchanged)\n", res.Medecins, res.Created, res.Updated, res.Unchanged)
 			fmt.Fprintf(out, "  GPs in %s  %d (%d newly enrolled as requérant)\n", t.Slug, res.GPsInArea, res.GPsEnrolled)
 			for _, r := range slices.Sorted(maps.Keys(res.Skipped)) {

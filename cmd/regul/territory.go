@@ -25,7 +25,9 @@ func (a *app) store(ctx context.Context) (*roster.Store, error) {
 		return nil, err
 	}
 	s := roster.NewStore(pool)
-	s.SetLockoutPolicy(roster.LockoutPolicy{MaxAttempts: c.Ident.MaxAttempts, Duration: c.Ident.Lockout})
+	s.SetLockoutPolicy(roster.LockoutPolicy{MaxAttempts: c.Ident.MaxAttempts, CallerAttempts: c.Ident.CallerAttempts,
+		WithheldAttempts: c.Ident.WithheldAttempts, RPPSAttempts: c.Ident.RPPSLockAttempts,
+		Duration: c.Ident.Lockout, MaxDuration: c.Ident.MaxLockout})
 	return s, nil
 }
 

@@ -58,7 +58,7 @@ func TestDirectoryAndEnrolCommands(t *testing.T) {
 	wantContains(t, out, "(UTF-8) imported", "lines read        19", "médecins          14 (14 created, 0 updated, 0 unchanged)",
 		"GPs in cpts-coteaux  6 (6 newly enrolled as requérant)", "skipped           1: bad RPPS (Luhn key)", "skipped           3: not a médecin")
 	out = mustRun(t, "directory", "import", "../../testdata/directory/PS_LibreAcces_Personne_activite_sample_latin1.txt", "--territory", "cpts-coteaux")
-	wantContains(t, out, "(Windows-1252) imported", "médecins          14 (0 created, 0 updated, 14 unchanged)", "(0 newly enrolled")
+	wantContains(t, out, "(Latin-1) imported", "read as Latin-1   20 (not valid UTF-8)", "médecins          14 (0 created, 0 updated, 14 unchanged)", "(0 newly enrolled")
 
 	out = mustRun(t, "enrol", "import", "../../testdata/enrolments.csv", "--territory", "cpts-coteaux")
 	wantContains(t, out, "6 enrolment(s) created, 4 updated, 0 unchanged in cpts-coteaux")

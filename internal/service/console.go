@@ -37,8 +37,12 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool
 	if key == nil {
 		log.Warn("console.totp_key is not set: TOTP secrets are stored unsealed")
 	}
+	proxies, err := cfg.Console.TrustedProxyPrefixes()
+	if err != nil {
+		return nil, fmt.Errorf("console.trusted_proxies: %w", err)
+	}
 	h, err := web.NewConsole(web.ConsoleOptions{
-		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies,
+		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies, TrustedProxies: proxies,
 		SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax, TOTPKey: key,
 		Links: notify.NewLinks(pool), Spool: spool,
 	})

@@ -1,8 +1,8 @@
 package service
 
 import (
-	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,14 +116,24 @@ func (l *line) identifiesPINOnly(rpps string) []arisim.Step {
 	return []arisim.Step{arisim.WaitForSound("saisir-code"), arisim.Press(l.pins[rpps]+"#", digitGap)}
 }
 
-// Path 3: a valid RPPS that is not enrolled here is told so, with the
-// coordination's number, and refused.
+// Path 3: a valid RPPS that is not enrolled here is treated as an enrolled
+// one until the PIN has been typed: the same questions, « code incorrect »,
+// then « identification impossible » with the coordination's number. The
+// line does not tell who is enrolled.
 func TestRPPSNotEnrolled(t *testing.T) {
 	l := newLine(t)
-	gp := l.gpOnly(gpCall(otherNumber, did, arisim.WaitForSound("saisir-rpps"), arisim.Press(notEnrolled+"#", digitGap), arisim.Silent()))
-	heardInOrder(t, "GP", gp.Heard(), append([]string{"bienvenue", "saisir-rpps", "non-inscrit"}, coordinatorContact...)...)
-	notHeard(t, "GP", gp.Heard(), "saisir-code", "rpps-invalide", "menu-intro")
-	endedBy(t, "GP", gp, "app")
+	typesPINs := func(rpps string) []arisim.Step {
+		s := []arisim.Step{arisim.WaitForSound("saisir-rpps"), arisim.Press(rpps+"#", digitGap)}
+		for _, pin := range []string{"000000", "111111", "222222"} {
+			s = append(s, arisim.WaitForSound("saisir-code"), arisim.Press(pin+"#", digitGap))
+		}
+		return append(s, arisim.Silent())
+	}
+	unknown := l.gpOnly(gpCall(otherNumber, did, typesPINs(notEnrolled)...))
+	heardInOrder(t, "GP", unknown.Heard(), append([]string{"bienvenue", "saisir-rpps", "saisir-code", "code-incorrect",
+		"saisir-code", "code-incorrect", "saisir-code", "code-incorrect", "identification-impossible"}, coordinatorContact...)...)
+	notHeard(t, "GP", unknown.Heard(), "non-inscrit", "rpps-invalide", "menu-intro")
+	endedBy(t, "GP", unknown, "app")
 
 	rec := l.record()
 	wantResult(t, rec, calllog.ResultRefused)
@@ -139,6 +149,26 @@ func TestRPPSNotEnrolled(t *testing.T) {
 	if typed != notEnrolled {
 		t.Errorf("not_enrolled failure names RPPS %q, want %s", typed, notEnrolled)
 	}
+
+	// An enrolled RPPS with the same wrong PINs, from another number:
+	// word for word the same.
+	enrolled := l.gpOnly(gpCall("+33699000077", did, typesPINs(gpRPPS)...))
+	if a, b := sounds(unknown.Heard()), sounds(enrolled.Heard()); !slices.Equal(a, b) {
+		t.Errorf("unknown and enrolled RPPS heard differently:\nunknown  %q\nenrolled %q", a, b)
+	}
+}
+
+// sounds keeps what a phone heard, without timings.
+func sounds(heard []string) []string {
+	var out []string
+	for _, h := range heard {
+		if i := strings.Index(h, "sound:"); i >= 0 {
+			out = append(out, h[i:])
+		} else if i := strings.Index(h, "digits:"); i >= 0 {
+			out = append(out, h[i:])
+		}
+	}
+	return out
 }
 
 // wrongPIN is a PIN that is not the GP's.
@@ -158,16 +188,17 @@ func (l *line) typesWrongPINs(n int) []arisim.Step {
 	return append(s, arisim.Silent())
 }
 
-// Path 4, with identification.max_attempts = 3 (the script's tries): the
-// third wrong PIN locks the RPPS, and the lock holds from any phone, even
-// with the right PIN.
+// Path 4, with identification.max_attempts = 3 (the script's tries): three
+// wrong PINs from a number lock that number for the RPPS — not the GP: RPPS
+// numbers are public, and the GP calling from their enrolled phone with the
+// right PIN gets through.
 func TestWrongPINLocksAtThirdTry(t *testing.T) {
 	l := newLine(t, withMaxPINAttempts(3))
-	gp := l.gpOnly(gpCall(gpNumber, did, l.typesWrongPINs(3)...))
-	heardInOrder(t, "GP", gp.Heard(), append([]string{"saisir-code", "code-incorrect", "saisir-code", "code-incorrect",
+	attacker := l.gpOnly(gpCall(otherNumber, did, l.typesWrongPINs(3)...))
+	heardInOrder(t, "attacker", attacker.Heard(), append([]string{"saisir-code", "code-incorrect", "saisir-code", "code-incorrect",
 		"saisir-code", "acces-bloque"}, coordinatorContact...)...)
-	notHeard(t, "GP", gp.Heard(), "trop-d-essais", "menu-intro")
-	endedBy(t, "GP", gp, "app")
+	notHeard(t, "attacker", attacker.Heard(), "identification-impossible", "menu-intro")
+	endedBy(t, "attacker", attacker, "app")
 	rec := l.record()
 	wantResult(t, rec, calllog.ResultRefused)
 	if got := reasons(rec, calllog.IdentFailed); !slices.Equal(got, []string{"wrong_pin", "wrong_pin", "locked"}) {
@@ -177,35 +208,28 @@ func TestWrongPINLocksAtThirdTry(t *testing.T) {
 		t.Errorf("refusal reasons %q", got)
 	}
 
-	// The same RPPS from another phone, with the right PIN: still locked.
-	again := l.gpOnly(gpCall(otherNumber, did, steps(l.identifies(gpRPPS), []arisim.Step{arisim.Silent()})...))
-	heardInOrder(t, "GP calling again", again.Heard(), append([]string{"saisir-rpps", "acces-bloque"}, coordinatorContact...)...)
-	notHeard(t, "GP calling again", again.Heard(), "menu-intro", "code-incorrect")
-	rec = l.record()
-	wantResult(t, rec, calllog.ResultRefused)
-	if got := reasons(rec, calllog.Refused); !slices.Equal(got, []string{"locked"}) {
-		t.Errorf("second call: refusal reasons %q", got)
+	// The GP, from their own phone, with the right PIN: identified.
+	gp := l.gpOnly(gpCall(gpNumber, did, steps(l.identifies(gpRPPS), []arisim.Step{arisim.WaitForSound("menu-intro"), arisim.Hangup()})...))
+	heardInOrder(t, "GP", gp.Heard(), "saisir-rpps", "saisir-code", "menu-intro")
+	notHeard(t, "GP", gp.Heard(), "acces-bloque", "code-incorrect")
+	if rec := l.record(); rec.GPRPPS != gpRPPS || !hasEvent(rec, calllog.Identified) {
+		t.Errorf("the GP was not identified after an attacker's failures: events %v", kinds(rec))
 	}
 
-	// Once the roster snapshot has seen the lock, the GP is refused as soon
-	// as the RPPS is typed, without being asked the PIN.
-	if err := l.svc.Directory().Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	third := l.gpOnly(gpCall(otherNumber, did, arisim.WaitForSound("saisir-rpps"), arisim.Press(gpRPPS+"#", digitGap), arisim.Silent()))
-	heardInOrder(t, "GP calling a third time", third.Heard(), append([]string{"saisir-rpps", "acces-bloque"}, coordinatorContact...)...)
-	notHeard(t, "GP calling a third time", third.Heard(), "saisir-code")
-	wantResult(t, l.record(), calllog.ResultRefused)
+	// The attacker's number, even with the right PIN, stays locked for it.
+	again := l.gpOnly(gpCall(otherNumber, did, steps(l.identifies(gpRPPS), []arisim.Step{arisim.Silent()})...))
+	heardInOrder(t, "attacker again", again.Heard(), append([]string{"saisir-rpps", "saisir-code", "acces-bloque"}, coordinatorContact...)...)
+	notHeard(t, "attacker again", again.Heard(), "menu-intro")
 }
 
 // Path 4 with the default policy (identification.max_attempts = 5): three
-// wrong PINs end the call without locking; the failures add up across calls,
-// and the fifth locks the RPPS.
+// wrong PINs end the call without locking; the failures add up across calls
+// from the same number, and the fifth locks that number for the RPPS.
 func TestWrongPINDefaultLockout(t *testing.T) {
 	l := newLine(t)
-	gp := l.gpOnly(gpCall(gpNumber, did, l.typesWrongPINs(3)...))
+	gp := l.gpOnly(gpCall(otherNumber, did, l.typesWrongPINs(3)...))
 	heardInOrder(t, "GP", gp.Heard(), append([]string{"code-incorrect", "saisir-code", "code-incorrect", "saisir-code",
-		"code-incorrect", "trop-d-essais"}, coordinatorContact...)...)
+		"code-incorrect", "identification-impossible"}, coordinatorContact...)...)
 	notHeard(t, "GP", gp.Heard(), "acces-bloque")
 	rec := l.record()
 	wantResult(t, rec, calllog.ResultRefused)
@@ -304,17 +328,21 @@ func TestMenuInvalidKey(t *testing.T) {
 }
 
 // RPPS numbers are public: a phone that keeps typing RPPS numbers enrolled
-// nowhere here is locked like a wrong PIN would lock an RPPS, and its next
-// call is refused before any question.
+// nowhere here is counted as a wrong PIN would be, is locked at
+// identification.caller_attempts, and its next call is refused before any
+// question.
 func TestProbingRPPSNumbersLocksTheCaller(t *testing.T) {
-	l := newLine(t, withMaxPINAttempts(3))
+	l := newLine(t, withMaxPINAttempts(3), withCallerAttempts(3))
 	prober := "+33699000001"
-	for i := 0; i < 3; i++ {
-		rep := l.play(&arisim.Scenario{Inbound: []arisim.InboundCall{{Name: "prober", From: prober, DID: did,
-			Steps: []arisim.Step{arisim.WaitForSound("saisir-rpps"), arisim.Press("10001045367#", digitGap), arisim.Silent()}}}})
-		heardInOrder(t, "prober", rep.Phone("prober").Heard(), "saisir-rpps", "non-inscrit")
+	steps := []arisim.Step{arisim.WaitForSound("saisir-rpps"), arisim.Press(notEnrolled+"#", digitGap)}
+	for _, pin := range []string{"1234", "2345", "3456"} {
+		steps = append(steps, arisim.WaitForSound("saisir-code"), arisim.Press(pin+"#", digitGap))
 	}
 	rep := l.play(&arisim.Scenario{Inbound: []arisim.InboundCall{{Name: "prober", From: prober, DID: did,
+		Steps: append(steps, arisim.Silent())}}})
+	heardInOrder(t, "prober", rep.Phone("prober").Heard(), "saisir-rpps", "saisir-code", "code-incorrect", "saisir-code",
+		"code-incorrect", "saisir-code", "acces-bloque")
+	rep = l.play(&arisim.Scenario{Inbound: []arisim.InboundCall{{Name: "prober", From: prober, DID: did,
 		Steps: []arisim.Step{arisim.Silent()}}}})
 	heard := rep.Phone("prober").Heard()
 	heardInOrder(t, "prober", heard, "bienvenue", "acces-bloque", "contact-coordination")

@@ -76,7 +76,10 @@ func TestSMSWhenNobodyAnswers(t *testing.T) {
 	if rec.Result != calllog.ResultCallback || rec.Callback == nil {
 		t.Fatalf("call record: result %s, callback %+v", rec.Result, rec.Callback)
 	}
-	ref := notify.Reference(rec.ID)
+	ref := rec.Reference
+	if !calllog.ValidReference(ref) {
+		t.Fatalf("call reference %q", ref)
+	}
 	want := map[string]string{
 		durandMobile:   "CPTS des Coteaux : le Dr Marie DUBOIS (06 11 00 00 14) demande un avis en dermatologie, merci de le rappeler. Réf. " + ref,
 		gpNumber:       "CPTS des Coteaux : aucun spécialiste joignable. Votre demande d'avis en dermatologie est enregistrée, le Dr Louis DURAND vous rappellera. Réf. " + ref,

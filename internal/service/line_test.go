@@ -68,8 +68,9 @@ type lineSetup struct {
 	// only, when set, keeps this one specialty: the others leave the
 	// territory, and their enrolments and shifts are not imported.
 	only string
-	// maxPINAttempts overrides identification.max_attempts when set.
-	maxPINAttempts int
+	// maxPINAttempts overrides identification.max_attempts when set, and
+	// callerAttempts identification.caller_attempts.
+	maxPINAttempts, callerAttempts int
 	// emulator changes the emulated Asterisk (e.g. no MOH class).
 	emulator func(*arisim.Options)
 	// dataDir, when set, is the controller's data_dir (else a new one).
@@ -110,6 +111,8 @@ func onlySpecialty(slug string) lineOption { return func(s *lineSetup) { s.only 
 // withMaxPINAttempts sets identification.max_attempts, the store's lockout
 // threshold (the script's own tries per call stay at 3).
 func withMaxPINAttempts(n int) lineOption { return func(s *lineSetup) { s.maxPINAttempts = n } }
+
+func withCallerAttempts(n int) lineOption { return func(s *lineSetup) { s.callerAttempts = n } }
 
 func newLine(t testing.TB, opts ...lineOption) *line {
 	t.Helper()
@@ -157,6 +160,9 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 	cfg.ARI.ConnectTimeout = 10 * time.Second
 	if setup.config != nil {
 		setup.config(cfg)
+	}
+	if setup.callerAttempts > 0 {
+		cfg.Ident.CallerAttempts = setup.callerAttempts
 	}
 	if setup.maxPINAttempts > 0 {
 		cfg.Ident.MaxAttempts = setup.maxPINAttempts

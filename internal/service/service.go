@@ -117,7 +117,9 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		}
 	}()
 
-	lockout := roster.LockoutPolicy{MaxAttempts: cfg.Ident.MaxAttempts, Duration: cfg.Ident.Lockout}
+	lockout := roster.LockoutPolicy{MaxAttempts: cfg.Ident.MaxAttempts, CallerAttempts: cfg.Ident.CallerAttempts,
+		WithheldAttempts: cfg.Ident.WithheldAttempts, RPPSAttempts: cfg.Ident.RPPSLockAttempts,
+		Duration: cfg.Ident.Lockout, MaxDuration: cfg.Ident.MaxLockout}
 	store := roster.NewStore(o.Pool)
 	store.SetLockoutPolicy(lockout)
 	s.dir = roster.NewCallDirectory(store, roster.CallDirectoryOptions{Lockout: lockout, SnapshotFile: roster.SnapshotFile(cfg.DataDir)},

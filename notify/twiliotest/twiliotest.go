@@ -30,6 +30,9 @@ const (
 	// Slow takes the message (it is sent, and listed) but answers only once
 	// the client has given up: the client sees a timeout.
 	Slow
+	// Lost answers only once the client has given up, and drops the
+	// message: the client sees a timeout and nothing was sent.
+	Lost
 )
 
 // Message is one message the fake has taken.
@@ -70,6 +73,24 @@ func (s *Server) URL() string { return s.srv.URL }
 
 // Close stops the fake.
 func (s *Server) Close() { s.srv.Close() }
+
+// SetClock makes the fake stamp the messages it takes (date_created) with
+// now, e.g. the test's clock; default time.Now.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// Seed adds a message the account sent earlier (by another process, or
+// before an upgrade), as listed by the Messages API.
+func (s *Server) Seed(to, body string, at time.Time) Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := Message{SID: fmt.Sprintf("SM%032d", len(s.msgs)+1), To: to, From: From, Body: body, At: at}
+	s.msgs = append(s.msgs, m)
+	return m
+}
 
 // Answer queues how the next message creations are answered.
 func (s *Server) Answer(a ...Answer) {
@@ -161,7 +182,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, 21211, fmt.Sprintf("The 'To' number %s is not a valid phone number.", to))
 	case Unavailable:
 		writeError(w, http.StatusInternalServerError, 20500, "Internal Server Error")
-	case Slow:
+	case Slow, Lost:
 		<-r.Context().Done() // the client timed out and hung up
 	default:
 		writeJSON(w, http.StatusCreated, wire(m))
