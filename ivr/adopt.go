@@ -92,6 +92,7 @@ func (s *Script) beginAdopted(ctx context.Context, a Adoption) *call {
 	if ctx.Err() != nil {
 		stop()
 	}
+	s.running.Store(c.id, struct{}{})
 	gp.Remember(memAdopted, strconv.Itoa(generation))
 	s.metrics.CallStarted()
 	c.log.Info("call adopted", zap.Int("specialist_legs", len(a.Specialists)), zap.Bool("bridged", a.Connection != nil))

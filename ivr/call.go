@@ -145,6 +145,7 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 	}
 	s.metrics.CallStarted()
 	c.log.Info("call started")
+	s.running.Store(id, struct{}{})
 	gp.Remember(memCall, id)
 	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: c.did, Caller: c.caller, Reference: c.ref})
 	return c
@@ -153,6 +154,7 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 // finish runs once, deferred, on a fresh context: it apologises when our side
 // failed, hangs up every leg and writes the final event.
 func (s *Script) finish(c *call) {
+	defer s.running.Delete(c.id)
 	if r := recover(); r != nil {
 		c.log.Error("call script panicked", zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
 		c.result = calllog.ResultFailed

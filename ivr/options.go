@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -24,6 +25,11 @@ type Options struct {
 	// Used when a territory leaves its own timeouts at zero.
 	DefaultRingTimeout time.Duration // 25 s
 	DefaultHuntTimeout time.Duration // 120 s
+	// LeftOpenAfter: a call not put through whose record got no event for
+	// this long, and that no controller drives, is closed 'interrupted'
+	// (10 min: longer than any hunt and identification; a bridged call
+	// gets MaxConversation more).
+	LeftOpenAfter time.Duration
 }
 
 // DefaultOptions are the keypad conventions and timeouts of the design.
@@ -40,6 +46,7 @@ func DefaultOptions() Options {
 		CleanupTimeout:     5 * time.Second,
 		DefaultRingTimeout: 25 * time.Second,
 		DefaultHuntTimeout: 120 * time.Second,
+		LeftOpenAfter:      10 * time.Minute,
 	}
 }
 
@@ -60,6 +67,7 @@ func (o Options) withDefaults() (Options, error) {
 		{"CleanupTimeout", &o.CleanupTimeout, d.CleanupTimeout},
 		{"DefaultRingTimeout", &o.DefaultRingTimeout, d.DefaultRingTimeout},
 		{"DefaultHuntTimeout", &o.DefaultHuntTimeout, d.DefaultHuntTimeout},
+		{"LeftOpenAfter", &o.LeftOpenAfter, d.LeftOpenAfter},
 	}
 	for _, f := range durations {
 		switch {
@@ -113,6 +121,7 @@ type Script struct {
 	prompts *Prompts
 	metrics Metrics
 	random  io.Reader
+	running sync.Map // id → struct{}: the calls this script drives now (CloseLeftOpen)
 }
 
 // New checks the options and dependencies and returns a script.

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -188,5 +189,54 @@ func TestRESTOutageDuringTheHuntStillEndsTheCall(t *testing.T) {
 	rec := l.record()
 	if rec.Result == "" || rec.EndedAt.IsZero() {
 		t.Errorf("the call record is still open: %+v", rec)
+	}
+}
+
+// The controller dies while a GP waits for a specialist, and the GP hangs
+// up before a new one starts: nothing is left to adopt, and the call's
+// record would stay open for ever. The next controller closes it as
+// interrupted at the time of its last event, with the GP's callback
+// request, once it has been silent longer than any live call can be.
+func TestCallLeftOpenByADeadControllerIsClosed(t *testing.T) {
+	l := newLine(t)
+	rep := l.sim.Play(&arisim.Scenario{
+		DefaultSound: arisim.Duration(2 * time.Second),
+		Inbound: []arisim.InboundCall{{Name: "gp", From: gpNumber, DID: did,
+			Steps: l.gpAsksCardiology(arisim.WaitForSound("recherche"), arisim.Mark("crash"),
+				arisim.Wait(5*time.Second), arisim.Hangup())}},
+		Outbound: []arisim.Endpoint{{Name: "martin", Dial: martin, Steps: []arisim.Step{arisim.Ring(0)}}},
+	})
+	select {
+	case <-l.sim.Marks():
+	case <-time.After(60 * time.Second):
+		t.Fatal("the scenario never reached its crash point")
+	}
+	l.crash()
+	l.waitScenario(rep)
+	l.start()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.svc.Recorder().WaitDrained(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.svc.SweepLeftOpen(ctx, l.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("swept %d (%v) right away: a call silent for seconds may be alive elsewhere", n, err)
+	}
+	if n, err := l.svc.SweepLeftOpen(ctx, l.clock.Now().Add(11*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("swept %d (%v), want the call left open", n, err)
+	}
+	if n, _ := l.svc.SweepLeftOpen(ctx, l.clock.Now().Add(12*time.Minute)); n != 0 {
+		t.Fatalf("swept %d more: a call is closed once", n)
+	}
+	rec := l.record()
+	if rec.Result != calllog.ResultInterrupted || rec.Callback == nil {
+		t.Errorf("record: result %s, callback %+v", rec.Result, rec.Callback)
+	}
+	if eventCount(rec, calllog.CallEnded) != 1 {
+		t.Errorf("events %v", kinds(rec))
+	}
+	if last := rec.Events[len(rec.Events)-1].At; rec.EndedAt.After(last) {
+		t.Errorf("ended at %v, after its last event %v", rec.EndedAt, last)
 	}
 }

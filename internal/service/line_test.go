@@ -189,6 +189,12 @@ func (l *line) start() {
 // in Asterisk, the spool stays on disk) and starts a new one on the same
 // data_dir, database and Asterisk, which adopts the calls.
 func (l *line) crashAndRestart() {
+	l.crash()
+	l.start()
+}
+
+// crash stops the controller as a kill -9 would; start brings up the next.
+func (l *line) crash() {
 	old, stopOld, oldRan := l.svc, l.stop, l.ran
 	old.Abandon()
 	// What the dead process's goroutines still do fails: they only need
@@ -198,7 +204,6 @@ func (l *line) crashAndRestart() {
 	defer cancel()
 	_ = old.Shutdown(ctx)
 	<-oldRan
-	l.start()
 }
 
 func (l *line) close() { l.once.Do(l.closeOnce) }

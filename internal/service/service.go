@@ -56,6 +56,7 @@ type Options struct {
 // Service is a running controller.
 type Service struct {
 	log      *zap.Logger
+	clock    ivr.Clock
 	dir      *roster.CallDirectory
 	rec      *calllog.Recorder
 	calls    *calllog.Store
@@ -172,6 +173,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if ivrOpts.EarlyTimeout == 0 {
 		ivrOpts.EarlyTimeout = cfg.Dial.EarlyTimeout
 	}
+	s.clock = o.Clock
 	s.script, err = ivr.New(ivrOpts, ivr.Deps{
 		Directory: s.dir, Switch: s.ari, Recorder: s.rec, Notifier: o.Notifier,
 		Clock: o.Clock, Logger: log.Named("call"), Prompts: prompts, Metrics: newMetrics(o.Registry),
@@ -192,6 +194,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		startDatabaseWork := func() {
 			wg.Go(func() { sms.Run(bg) })
 			wg.Go(func() { digest.Run(bg) })
+			wg.Go(func() { s.sweepLeftOpenEvery(bg, time.Minute) })
 		}
 		if gate.isOpen() {
 			startDatabaseWork()
