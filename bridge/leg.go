@@ -59,8 +59,8 @@ type leg struct {
 	lostInRestart bool
 	// unwanted: an originate whose answer never came; the channel must be
 	// hung up whenever it shows (cancelOriginate).
-	unwanted bool
-	memWriting    bool
+	unwanted   bool
+	memWriting bool
 }
 
 func (s *Server) newLeg(id string, outbound bool) *leg {
