@@ -66,6 +66,16 @@ func (p page) Nav() []navItem {
 	}
 }
 
+// SectionLabel names the current section, for the phone's menu button.
+func (p page) SectionLabel() string {
+	for _, n := range p.Nav() {
+		if n.Path == p.Section {
+			return n.Label
+		}
+	}
+	return "Accueil"
+}
+
 func templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"datetime": frDateTime,
