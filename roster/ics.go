@@ -142,8 +142,8 @@ func shiftEvents(terr Territory, sh Shift, overrides []Override, label string, f
 		for _, o := range over {
 			start, end := maxTime(o.Start, sh.Start), minTime(o.End, sh.End)
 			out = append(out, CalendarEvent{
-				UID:     fmt.Sprintf("shift-%d-override-%d@%s.regul", sh.ID, o.ID, terr.Slug),
-				Start:   start, End: end, Free: true,
+				UID:   fmt.Sprintf("shift-%d-override-%d@%s.regul", sh.ID, o.ID, terr.Slug),
+				Start: start, End: end, Free: true,
 				Summary: fmt.Sprintf("Remplacé par %s %s — %s", o.FirstName, o.LastName, label),
 				Description: strings.TrimSpace(fmt.Sprintf("%s %s tient votre rang pendant ces heures. %s",
 					o.FirstName, o.LastName, o.Reason)),
