@@ -57,6 +57,10 @@ func auditLabel(action string) string {
 		return "Export de la liste des appels"
 	case actionTariffSet:
 		return "Tarif modifié"
+	case roster.ActionFeedIssued:
+		return "Adresse d'agenda créée"
+	case roster.ActionFeedRevoked:
+		return "Adresse d'agenda révoquée"
 	}
 	if label, ok := planningAuditLabel(action); ok {
 		return label
@@ -99,7 +103,7 @@ func (f auditDetail) describe(raw []byte) string {
 // detailOrder puts who and what first, the former values of a change last;
 // keys it does not name come between, alphabetically.
 var detailOrder = []string{"rpps", "caller", "email", "admin", "role", "specialty", "specialty_id", "rank",
-	"span", "start", "end", "until", "reason", "phones", "reference", "changes"}
+	"span", "start", "end", "du", "au", "mois", "until", "reason", "phones", "reference", "changes"}
 
 func (f auditDetail) pairs(m map[string]any) string {
 	rank := func(k string) int {
@@ -125,10 +129,17 @@ func (f auditDetail) pairs(m map[string]any) string {
 
 func (f auditDetail) pair(k string, v any) string {
 	switch k {
-	case "enrolment", "shift", "override", "sms":
+	case "enrolment", "shift", "override", "sms", "feed":
 		return "" // row ids: nothing a coordinator can look up
 	case "until":
 		return "jusqu'au " + f.instant(v)
+	case "du", "au":
+		// A period reads in its natural order: du … au …
+		s := f.value(v)
+		if d, err := time.Parse("2006-01-02", s); err == nil {
+			s = d.Format("02/01/2006")
+		}
+		return k + " " + s
 	case "start", "end":
 		return map[string]string{"start": "début", "end": "fin"}[k] + " : " + f.instant(v)
 	case "span":

@@ -26,7 +26,7 @@ func TestAuditDetail(t *testing.T) {
 			"appelant : 06 11 00 00 14 · jusqu'au 01/07/2026 12:00"},
 		{"callback closed", `{"reference": "CB0F00"}`, "référence : CB0F00"},
 		{"ARS export as written", `{"du": "2026-02-01", "au": "2026-02-28", "lignes": 12, "fichier": "ars.csv"}`,
-			"au : 2026-02-28 · du : 2026-02-01 · fichier : ars.csv · lignes : 12"},
+			"du 01/02/2026 · au 28/02/2026 · fichier : ars.csv · lignes : 12"},
 		{"shift updated", `{"shift": 4, "rpps": "10002000015", "specialty": "cardiologie", "rank": "1",
 			"span": "2026-03-02 08:00 → 2026-03-02 20:00", "before": {"shift": 4, "rank": "2", "span": "2026-03-02 20:00 → 2026-03-03 08:00"}}`,
 			"RPPS : 10002000015 · spécialité : cardiologie · rang : 1 · période : 02/03/2026 08:00 → 20:00 · " +

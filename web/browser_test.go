@@ -159,6 +159,7 @@ func TestBrowserConsole(t *testing.T) {
 
 	t.Run("planning", func(t *testing.T) { browsePlanning(t, ctx, env) })
 	t.Run("people", func(t *testing.T) { browsePeople(t, ctx, env) })
+	t.Run("calendar", func(t *testing.T) { browseFeed(t, ctx, env) })
 	t.Run("widths", func(t *testing.T) { walkWidths(t, ctx, env) })
 }
 

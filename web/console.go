@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/coordinator"
+	"github.com/regul-sante/regul/roster"
 )
 
 //go:embed templates/*.html
@@ -42,6 +43,9 @@ type ConsoleOptions struct {
 	// Links, when set, serves the specialists' outcome links at /suite/…
 	// (no login: the link is the credential).
 	Links OutcomeLinks
+	// PublicURL is where calendar apps reach the console (notify.public_url),
+	// for the subscription addresses; empty: the address a request came to.
+	PublicURL string
 }
 
 // console is the handler's state: no package-level mutable globals.
@@ -54,6 +58,8 @@ type console struct {
 	issuer        string
 	pages         map[string]*template.Template
 	outcome       *outcomePage // nil: no /suite/ pages
+	feeds         calendarFeeds
+	publicURL     string
 }
 
 // NewConsole returns the coordinators' console, to be served at the root of
@@ -68,6 +74,8 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		now:           opts.Now,
 		secureCookies: opts.SecureCookies,
 		issuer:        opts.Issuer,
+		feeds:         roster.NewStore(opts.Pool),
+		publicURL:     opts.PublicURL,
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -116,6 +124,9 @@ func (c *console) routes() http.Handler {
 		mux.HandleFunc("GET /suite/{token}", c.outcome.show)
 		mux.HandleFunc("POST /suite/{token}", c.outcome.submit)
 	}
+	mux.HandleFunc("GET /agenda/{token}", c.feedFile)
+	mux.Handle("POST /t/{territory}/agendas/nouveau", c.inTerritory(c.feedIssue))
+	mux.Handle("POST /t/{territory}/agendas/revoquer", c.inTerritory(c.feedRevoke))
 	mux.Handle("GET /{$}", c.signedIn(c.home))
 	mux.Handle("GET /t/{territory}/{$}", c.inTerritory(c.dashboard))
 	c.peopleRoutes(mux)

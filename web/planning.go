@@ -59,6 +59,7 @@ type planningData struct {
 	// Problems of the form just sent back, in French; Form names which.
 	Problems []string
 	Form     string // "garde" | "remplacement"
+	Feed     feedBox // the specialty's calendar subscription
 }
 
 // Query is the page's own query string, for links (trusted: built here).
@@ -184,7 +185,9 @@ func (c *console) planningData(ctx context.Context, r *http.Request, pv planning
 			d.Specialists = append(d.Specialists, specialistOption{RPPS: e.RPPS, Name: e.FirstName + " " + e.LastName})
 		}
 	}
-	return d, nil
+	d.Feed, err = c.feedBoxOf(r, roster.FeedTarget{SpecialtyID: pv.specialty.ID}, d.Base+"?"+planningQuery(d.Week, pv.specialty.Slug),
+		pv.specialty.Label, "Toutes les gardes de "+pv.specialty.Label+" du territoire dans un agenda (téléphone, Google, Outlook), mises à jour toutes seules.")
+	return d, err
 }
 
 // weekHeading is "du lundi 23 au dimanche 29 novembre 2026", naming the
@@ -220,6 +223,8 @@ func planningFlash(q url.Values) string {
 		return "Le remplacement est enregistré."
 	case "remplacement-supprime":
 		return "Le remplacement est supprimé."
+	case "agenda-revoque":
+		return "L'adresse de l'agenda est révoquée : elle ne fonctionne plus."
 	case "import":
 		added, _ := strconv.Atoi(q.Get("ajoutees"))
 		unchanged, _ := strconv.Atoi(q.Get("inchangees"))
