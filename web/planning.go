@@ -58,7 +58,7 @@ type planningData struct {
 	AddOverride shiftFields
 	// Problems of the form just sent back, in French; Form names which.
 	Problems []string
-	Form     string // "garde" | "remplacement"
+	Form     string  // "garde" | "remplacement"
 	Feed     feedBox // the specialty's calendar subscription
 }
 
