@@ -47,6 +47,8 @@ func auditLabel(action string) string {
 		return "Annuaire importé"
 	case actionCallbackDone:
 		return "Demande de rappel close"
+	case actionCallbackReopened:
+		return "Demande de rappel rouverte"
 	case actionSMSHandled:
 		return "SMS refusé ou incertain marqué traité"
 	case actionExportBilling:
@@ -161,7 +163,7 @@ func (f auditDetail) pair(k string, v any) string {
 	}
 	label, ok := map[string]string{
 		"rpps": "RPPS", "reference": "référence", "admin": "administrateur", "email": "e-mail",
-		"rank": "rang", "reason": "motif", "ip": "adresse IP", "slug": "territoire",
+		"rank": "rang", "reason": "motif", "note": "note", "ip": "adresse IP", "slug": "territoire",
 		"file": "fichier", "added": "ajoutées", "unchanged": "inchangées", "lines": "lignes",
 		"medecins": "médecins", "created": "créés", "updated": "mis à jour", "gps_enrolled": "généralistes inscrits",
 	}[k]

@@ -137,6 +137,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("POST /t/{territory}/appels/{call}/rappel-fait", c.inTerritory(c.callCallbackDone))
 	mux.Handle("GET /t/{territory}/rappels", c.inTerritory(c.callbacksPage))
 	mux.Handle("POST /t/{territory}/rappels/{callback}/fait", c.inTerritory(c.callbackDone))
+	mux.Handle("POST /t/{territory}/rappels/{callback}/rouvrir", c.inTerritory(c.callbackReopen))
 	mux.Handle("POST /t/{territory}/rappels/sms/{sms}/traite", c.inTerritory(c.smsHandled))
 	c.planningRoutes(mux)
 	mux.Handle("GET /t/{territory}/statistiques", c.inTerritory(c.statsPage))

@@ -62,7 +62,7 @@ func TestTariffSetByAdmin(t *testing.T) {
 	if actor != "admin@regul.example" || territory != fx.coteaux {
 		t.Errorf("journal row by %q in territory %d", actor, territory)
 	}
-	wantIn(t, "journal", b.get("/t/cpts-coteaux/journal").body, "Tarif modifié", "montant : 25,00", "du : 2026-03-01")
+	wantIn(t, "journal", b.get("/t/cpts-coteaux/journal").body, "Tarif modifié", "montant : 25,00", "du 01/03/2026")
 
 	// The same again: nothing changes, and the page says so.
 	a = b.post(tariffPath, url.Values{"csrf": {token}, "acte": {"TC/requis"}, "montant": {"25"}, "debut": {"2026-03-01"}})
