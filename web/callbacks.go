@@ -64,7 +64,7 @@ func smsKindLabel(k string) string {
 	case notify.KindOutcomeLink:
 		return "Lien d'issue"
 	case notify.KindCoverageDigest:
-		return "Trous du planning"
+		return "Créneaux non couverts"
 	}
 	return k
 }

@@ -46,6 +46,9 @@ type ConsoleOptions struct {
 	// PublicURL is where calendar apps reach the console (notify.public_url),
 	// for the subscription addresses; empty: the address a request came to.
 	PublicURL string
+	// SMSOff says SMS sending is switched off (no Twilio credentials): the
+	// home page then warns when messages wait in the outbox.
+	SMSOff bool
 }
 
 // console is the handler's state: no package-level mutable globals.
@@ -60,6 +63,7 @@ type console struct {
 	outcome       *outcomePage // nil: no /suite/ pages
 	feeds         calendarFeeds
 	publicURL     string
+	smsOff        bool
 }
 
 // NewConsole returns the coordinators' console, to be served at the root of
@@ -76,6 +80,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		issuer:        opts.Issuer,
 		feeds:         roster.NewStore(opts.Pool),
 		publicURL:     opts.PublicURL,
+		smsOff:        opts.SMSOff,
 	}
 	if c.now == nil {
 		c.now = time.Now

@@ -90,7 +90,7 @@ func TestPlanningWeekShowsCoverAndGaps(t *testing.T) {
 		t.Errorf("pédiatrie gaps %q, want the Wednesday's 12:00 → 14:00", got)
 	}
 	// The tabs count each specialty's gaps: dermatologie has Friday 18:00–20:00.
-	if !regexp.MustCompile(`data-specialty="dermatologie">dermatologie <span class="badge danger">1 trou`).MatchString(page.body) {
+	if !regexp.MustCompile(`data-specialty="dermatologie">dermatologie <span class="badge danger">1 créneau non couvert`).MatchString(page.body) {
 		t.Errorf("dermatologie tab does not show its gap")
 	}
 	// A gap links to the add form, prefilled with its span.

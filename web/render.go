@@ -86,6 +86,7 @@ func templateFuncs() template.FuncMap {
 		"phone":    frPhone,
 		"count":    frCount,
 		"join":     strings.Join,
+		"lower":    strings.ToLower,
 	}
 }
 

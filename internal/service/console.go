@@ -38,7 +38,7 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger) (*Con
 	h, err := web.NewConsole(web.ConsoleOptions{
 		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies,
 		SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax, TOTPKey: key,
-		Links: notify.NewLinks(pool), PublicURL: cfg.Notify.PublicURL,
+		Links: notify.NewLinks(pool), PublicURL: cfg.Notify.PublicURL, SMSOff: !cfg.Twilio.Enabled(),
 	})
 	if err != nil {
 		return nil, err
