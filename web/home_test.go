@@ -79,11 +79,11 @@ func TestHomeTodo(t *testing.T) {
 	sms(fx.vallee, "unknown", now.Add(-time.Hour))
 
 	want := map[string]string{
-		"pédiatrie : 1 créneau non couvert, mercredi 04/03 12:00 → 14:00":               `href="planning?semaine=2026-W10&amp;specialite=pediatrie"`,
-		"1 demande de rappel ouverte · il y a 2 h 10":                   `href="rappels"`,
-		"1 appel mis en relation sans issue saisie depuis plus de 24 h": `href="appels?au=2026-03-01&amp;issue=pending"`,
-		"2 SMS refusés ou incertains":                                   `href="rappels#sms-problems"`,
-		"1 médecin verrouillé après des codes erronés":                  `href="personnes"`,
+		"pédiatrie : 1 créneau non couvert, mercredi 04/03 12:00 → 14:00": `href="planning?semaine=2026-W10&amp;specialite=pediatrie"`,
+		"1 demande de rappel ouverte · il y a 2 h 10":                     `href="rappels"`,
+		"1 appel mis en relation sans issue saisie depuis plus de 24 h":   `href="appels?au=2026-03-01&amp;issue=pending"`,
+		"2 SMS refusés ou incertains":                                     `href="rappels#sms-problems"`,
+		"1 médecin verrouillé après des codes erronés":                    `href="personnes"`,
 	}
 	check := func(name, todo string) {
 		t.Helper()

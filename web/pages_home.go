@@ -36,7 +36,7 @@ type dutyView struct {
 	Label    string
 	Href     string // the specialty's week on Planning
 	Now      []dutyLine
-	Nobody   bool // no specialist holds a rank now
+	Nobody   bool   // no specialist holds a rank now
 	Handover string // "mardi 24/11 08:00", "" when none within 8 days
 	Next     []dutyLine
 }
