@@ -36,7 +36,7 @@ func browsePlanning(t *testing.T, ctx context.Context, env *consoleEnv) {
 		t.Errorf("the form starts at %q, want the gap's start", start)
 	}
 	browserStep(t, ctx, "add the shift",
-		chromedp.SendKeys(chromedp.ID("shift-rpps"), "10002000064"),
+		chromedp.SetValue(chromedp.ID("shift-rpps"), "10002000064"),
 		chromedp.Click(chromedp.ID("shift-add")),
 		chromedp.WaitVisible(chromedp.CSS(".flash.ok")),
 		chromedp.WaitVisible(chromedp.ID("week-grid")),

@@ -87,6 +87,7 @@ func templateFuncs() template.FuncMap {
 		"count":    frCount,
 		"join":     strings.Join,
 		"lower":    strings.ToLower,
+		"zone":     zoneLabel,
 	}
 }
 
