@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,7 +105,7 @@ func (f auditDetail) describe(raw []byte) string {
 
 // detailOrder puts who and what first, the former values of a change last;
 // keys it does not name come between, alphabetically.
-var detailOrder = []string{"rpps", "caller", "email", "admin", "role", "specialty", "specialty_id", "rank",
+var detailOrder = []string{"slug", "rpps", "caller", "email", "admin", "role", "specialty", "specialty_id", "rank",
 	"span", "start", "end", "du", "au", "mois", "until", "reason", "phones", "reference", "changes"}
 
 func (f auditDetail) pairs(m map[string]any) string {
@@ -253,12 +254,68 @@ func lookup(labels map[string]string, key string) string {
 }
 
 // changeLabel translates the changes roster.Enrol and roster.ApplyTerritory
-// name; the territory's field-by-field changes stay as written.
+// name, field by field; a value stays as written.
 func changeLabel(c string) string {
-	return lookup(map[string]string{
+	if l, ok := map[string]string{
 		"practitioner added": "médecin ajouté à l'annuaire",
 		"names corrected":    "nom corrigé",
 		"phones changed":     "téléphones modifiés",
 		"territory created":  "territoire créé",
-	}, c)
+	}[c]; ok {
+		return l
+	}
+	if m := numberChangeRe.FindStringSubmatch(c); m != nil {
+		return "numéro " + frPhone(m[1]) + map[string]string{"added": " ajouté", "removed": " retiré"}[m[2]]
+	}
+	if m := specialtyRemovedRe.FindStringSubmatch(c); m != nil {
+		return fmt.Sprintf("spécialité %s supprimée (%s)", m[1], m[2]+" inscription(s) de spécialiste retirée(s)")
+	}
+	if rest, ok := strings.CutPrefix(c, "specialty "); ok {
+		slug, what, ok := strings.Cut(rest, ": ")
+		if ok && what == "created" {
+			return "spécialité " + slug + " créée"
+		}
+		if ok {
+			parts := strings.Split(what, ", ")
+			for i, p := range parts {
+				parts[i] = fieldChangeLabel(p)
+			}
+			return "spécialité " + slug + " : " + strings.Join(parts, ", ")
+		}
+	}
+	return fieldChangeLabel(c)
+}
+
+var (
+	numberChangeRe      = regexp.MustCompile(`^number (\S+): (added|removed)$`)
+	specialtyRemovedRe  = regexp.MustCompile(`^specialty (\S+): removed \(with (\d+) requis enrolment\(s\)\)$`)
+	territoryFieldLabel = map[string]string{
+		"name": "nom", "timezone": "fuseau horaire", "opening_hours": "heures d'ouverture",
+		"public_holidays": "jours fériés", "holiday_hours": "heures des jours fériés", "identification": "identification",
+		"ring_timeout": "durée de sonnerie", "hunt_timeout": "durée de recherche", "coordinator.phone": "téléphone de la coordination",
+		"coordinator.email": "e-mail de la coordination", "coverage.communes": "communes couvertes",
+		"coverage.departements": "départements couverts", "label": "libellé", "digit": "touche du menu",
+		"savoir_faire": "savoir-faire", "fallback": "ligne de secours", "fallback.label": "libellé de la ligne de secours",
+		"fallback.phone": "téléphone de la ligne de secours",
+	}
+)
+
+// fieldChangeLabel is "durée de sonnerie : 25s → 20s" for "ring_timeout:
+// 25s → 20s"; anything else stays as written.
+func fieldChangeLabel(c string) string {
+	field, rest, ok := strings.Cut(c, ": ")
+	if !ok {
+		if field, rest, ok = strings.Cut(c, " "); !ok {
+			return c
+		}
+	}
+	label, known := territoryFieldLabel[field]
+	if !known {
+		return c
+	}
+	rest = strings.ReplaceAll(rest, "(none)", "aucun")
+	if field == "public_holidays" {
+		rest = strings.NewReplacer("closed", "fermés", "open", "ouverts").Replace(rest)
+	}
+	return label + " : " + rest
 }

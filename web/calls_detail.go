@@ -165,7 +165,7 @@ func (c *console) practitionerNames(r *http.Request, rec calllog.CallRecord) (ma
 
 func newAttemptView(a calllog.Attempt, names map[string]string) attemptView {
 	v := attemptView{Attempt: a, Name: names[a.RPPS], ResultLabel: attemptResultLabel(a.Result),
-		Tone: attemptTone(a.Result), CauseLabel: causeLabel(a.Cause)}
+		Tone: attemptTone(a.Result), CauseLabel: attemptCause(a.Result, a.Cause)}
 	from, to := a.RingingAt, a.AnsweredAt
 	if from.IsZero() {
 		from = a.StartedAt
@@ -220,7 +220,7 @@ func describeEvent(ev calllog.Event, names map[string]string, byAttempt map[int]
 	case calllog.AttemptEnded:
 		row.Step, row.Who = fmt.Sprintf("Fin de la tentative %d", ev.Attempt), who(byAttempt[ev.Attempt])
 		row.Result, row.Tone = attemptResultLabel(ev.AttemptRes), attemptTone(ev.AttemptRes)
-		if cl := causeLabel(ev.Cause); cl != "" && ev.AttemptRes != calllog.AttemptAccepted {
+		if cl := attemptCause(ev.AttemptRes, ev.Cause); cl != "" {
 			row.Result += " · " + cl
 		}
 	case calllog.Bridged:
