@@ -49,7 +49,7 @@ func TestTariffSetByAdmin(t *testing.T) {
 	}
 	page = b.get("/t/cpts-coteaux/exports?ok=tarif")
 	wantIn(t, "exports page after the change", page.body, "Le tarif est enregistré",
-		"25,00 €", "depuis le 01/03/2026", "du 01/01/2000 au 28/02/2026", "secteur 1")
+		"25,00 €", "depuis le 01/03/2026", "jusqu'au 28/02/2026", "secteur 1")
 	if strings.Count(page.body, "à compléter</span>") != 0 {
 		t.Error("TC still marked to enter after its amount was set")
 	}
