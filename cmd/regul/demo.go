@@ -13,11 +13,13 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/config"
 	"github.com/regul-sante/regul/coordinator"
 	"github.com/regul-sante/regul/internal/pgcluster"
 	"github.com/regul-sante/regul/internal/sample"
 	"github.com/regul-sante/regul/internal/service"
 	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/notify/twiliotest"
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -131,6 +133,13 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 	if o.consoleListen != "" && !o.callsOnly {
 		cfg.Console.Listen = o.consoleListen
 	}
+	// SMS go to an in-process stand-in for Twilio (through the real
+	// twilio-go client): the outbox empties as in production, and the
+	// console shows no « SMS désactivé ».
+	fakeSMS := twiliotest.New()
+	defer fakeSMS.Close()
+	cfg.Twilio = config.Twilio{AccountSID: twiliotest.AccountSID, AuthToken: twiliotest.AuthToken,
+		From: twiliotest.From, APIURL: fakeSMS.URL(), Timeout: 5 * time.Second}
 	defer os.RemoveAll(cfg.DataDir)
 	svc, err := service.Start(ctx, service.Options{Config: cfg, Pool: pool, Logger: log, Clock: service.EmulatorClock(clock)})
 	if err != nil {
