@@ -53,6 +53,9 @@ after the calls.`,
 				return err
 			}
 			o.level, o.consoleListen = cfg.Log.Level, cfg.Console.Listen
+			if !o.callsOnly {
+				defer takeTerminal()()
+			}
 			err = runDemo(cmd.Context(), cmd.OutOrStdout(), o)
 			if err != nil && cmd.Context().Err() != nil {
 				// Ctrl-C while the calls run is a normal way to stop too.
