@@ -49,18 +49,35 @@ func walkWidths(t *testing.T, ctx context.Context, env *consoleEnv) {
 		browserStep(t, ctx, "viewport "+w.name, chromedp.EmulateViewport(w.width, w.height))
 		for _, p := range pages {
 			browserStep(t, ctx, w.name+" "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("h1")))
-			sizes := browserRead(t, ctx, "widths of "+p, chromedp.Evaluate[[]int](
-				`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
 			if w.name == "phone" {
 				screenshot(t, ctx, "phone-"+shotName(p)+".png")
 			}
-			if sizes[0] > sizes[1] {
-				wide := browserRead(t, ctx, "wide elements of "+p, chromedp.Evaluate[[]string](widestElements))
-				t.Errorf("%s at %d px: the page is %d px wide, the window %d px; widest: %s",
-					p, w.width, sizes[0], sizes[1], strings.Join(wide, ", "))
-			}
+			assertFits(t, ctx, p, w.width)
 		}
 	}
+}
+
+// assertFits fails when the page open is wider than the window.
+func assertFits(t *testing.T, ctx context.Context, page string, width int64) {
+	t.Helper()
+	sizes := browserRead(t, ctx, "widths of "+page, chromedp.Evaluate[[]int](
+		`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
+	if sizes[0] > sizes[1] {
+		wide := browserRead(t, ctx, "wide elements of "+page, chromedp.Evaluate[[]string](widestElements))
+		t.Errorf("%s at %d px: the page is %d px wide, the window %d px; widest: %s",
+			page, width, sizes[0], sizes[1], strings.Join(wide, ", "))
+	}
+}
+
+// atBothWidths checks the page open fits a phone and a desktop, and
+// leaves the browser at its usual desktop size.
+func atBothWidths(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	for _, w := range consoleWidths {
+		browserStep(t, ctx, "viewport "+w.name, chromedp.EmulateViewport(w.width, w.height))
+		assertFits(t, ctx, page, w.width)
+	}
+	browserStep(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 860))
 }
 
 // widestElements names the elements that stick out of the window, for the
