@@ -123,7 +123,7 @@ func (f auditDetail) pairs(m map[string]any) string {
 	})
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if p := f.pair(k, m[k]); p != "" {
+		if p := f.pair(k, m[k]); p != "" && !strings.HasSuffix(p, " : ") {
 			parts = append(parts, p)
 		}
 	}

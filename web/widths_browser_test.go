@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -25,6 +26,7 @@ var consoleWidths = []struct {
 func walkWidths(t *testing.T, ctx context.Context, env *consoleEnv) {
 	t.Helper()
 	base := env.srv.URL + "/t/cpts-coteaux/"
+	normalWeek(t, env)
 	firstLink := func(listPage, selector string) string {
 		browserStep(t, ctx, "open "+listPage, chromedp.Navigate(base+listPage), chromedp.WaitVisible(chromedp.CSS("h1")))
 		href := browserRead(t, ctx, "link on "+listPage, chromedp.Evaluate[string](
@@ -104,4 +106,27 @@ func shotName(p string) string {
 	}
 	p, _, _ = strings.Cut(p, "?")
 	return strings.NewReplacer("/", "-").Replace(p)
+}
+
+// normalWeek covers the test's week (from Monday 2 March 2026, 08:00) at
+// rank 1 in every specialty, with a rank 2 and a handover at 14:00 in
+// cardiology, so that the home page shows a normal day.
+func normalWeek(t *testing.T, env *consoleEnv) {
+	t.Helper()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	day := func(d, h int) time.Time { return time.Date(2026, 3, 2+d, h, 0, 0, 0, paris) }
+	add := func(slug, rpps string, rank int, from, to time.Time) {
+		t.Helper()
+		if _, err := env.pool.Exec(context.Background(), `INSERT INTO shift (territory_id, specialty_id, rpps, during, rank)
+			VALUES ($1, $2, $3, tstzrange($4, $5), $6)`, env.fx.coteaux, specialtyID(t, env, env.fx.coteaux, slug), rpps, from, to, rank); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for d := 0; d < 8; d++ {
+		add("cardiologie", "10002000015", 1, day(d, 8), day(d, 14))
+		add("cardiologie", "10002000023", 1, day(d, 14), day(d, 20))
+		add("cardiologie", "10002000031", 2, day(d, 8), day(d, 20))
+		add("dermatologie", "10002000049", 1, day(d, 8), day(d, 20))
+		add("pediatrie", "10002000064", 1, day(d, 8), day(d, 20))
+	}
 }
