@@ -169,7 +169,7 @@ func TestBrowserConsole(t *testing.T) {
 }
 
 // screenshot saves the page when REGUL_SCREENSHOT_DIR is set, to look at the
-// layout by eye; screenshots are never committed.
+// layout by eye; the README's few (docs/) are cropped from these.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("REGUL_SCREENSHOT_DIR")
