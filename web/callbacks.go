@@ -125,6 +125,8 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 		}
 	case "rouvert":
 		pg.Flash = "La demande de rappel est rouverte."
+	case "deja":
+		pg.Flash = "Cette demande de rappel était déjà close (par un autre onglet ou un collègue)."
 	case "sms":
 		pg.Flash = "Le SMS est marqué comme traité."
 	}
