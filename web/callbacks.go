@@ -46,6 +46,11 @@ type callbacksData struct {
 	Problems []smsProblem
 	Undo     *callbackView // the request just closed, while it can be reopened
 	NoteMax  int
+	// SMSOff: sending is switched off while messages wait (SMSWaiting,
+	// the oldest since SMSSince).
+	SMSOff     bool
+	SMSWaiting int
+	SMSSince   string
 }
 
 // callbackClosedShown is how far back the Rappels page lists closed
@@ -116,6 +121,16 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		c.serverError(w, r, "sms problems", err)
 		return
+	}
+	if c.smsOff {
+		backlog, err := notify.Waiting(ctx, c.pool, v.current.ID)
+		if err != nil {
+			c.serverError(w, r, "sms backlog", err)
+			return
+		}
+		if backlog.Waiting > 0 {
+			d.SMSOff, d.SMSWaiting, d.SMSSince = true, backlog.Waiting, frAge(now.Sub(backlog.Oldest))
+		}
 	}
 	pg := page{Title: "Rappels", Section: "rappels", Data: d}
 	switch r.URL.Query().Get("ok") {

@@ -199,6 +199,9 @@ func TestHomeOnDutyAndSilentFailures(t *testing.T) {
 	if want := frCount(withoutPIN, "généraliste inscrit n'a", "généralistes inscrits n'ont") + " pas de code PIN"; withoutPIN == 0 || !strings.Contains(html.UnescapeString(todo), want) {
 		t.Errorf("« À traiter » does not list the %d GPs without PIN:\n%s", withoutPIN, todo)
 	}
+	if page := b.get("/t/cpts-coteaux/rappels"); !strings.Contains(page.body, `id="sms-off"`) || !strings.Contains(page.body, "1 message attend depuis 45 min") {
+		t.Errorf("Rappels does not say SMS sending is off")
+	}
 	exec(`UPDATE territory SET identification_policy = 'rpps' WHERE id = $1`, fx.coteaux)
 	if todo := todoSection(t, b, "/t/cpts-coteaux/"); strings.Contains(todo, "pas de code PIN") {
 		t.Errorf("under the rpps policy a missing PIN is no problem:\n%s", todo)

@@ -182,7 +182,7 @@ func homeTodo(gaps []roster.Gap, n homeCounts, locked int, now time.Time, loc *t
 		todo = append(todo, todoItem{
 			Text: "Envoi des SMS désactivé : " + frCount(n.smsWaiting.Waiting, "message attend", "messages attendent") +
 				" depuis " + frAge(now.Sub(n.smsWaiting.Oldest)) + " (identifiants Twilio à configurer)",
-			Href: "rappels", Tone: "danger",
+			Href: "rappels#sms", Tone: "danger",
 		})
 	}
 	if n.gpsWithoutPIN > 0 {
