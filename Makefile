@@ -2,14 +2,14 @@
 GO ?= go
 BIN := bin/regul
 
-.PHONY: demo test deps build vet bench
+.PHONY: demo test deps demo-deps build vet bench
 
 build:
 	$(GO) build -o $(BIN) ./cmd/regul
 
 ## demo: run the whole line on embedded defaults (throwaway PostgreSQL, ARI emulator),
 ## then serve the console until Ctrl-C (`./bin/regul demo --calls-only` exits after the calls)
-demo: deps build
+demo: demo-deps build
 	./$(BIN) demo
 
 ## test: everything CI runs
@@ -19,6 +19,10 @@ test: deps
 
 deps:
 	@bash scripts/install-deps.sh
+
+# the demo needs PostgreSQL's server binaries only (no browser, no fonts)
+demo-deps:
+	@bash scripts/install-deps.sh demo
 
 ## bench: the performance figures (printed, never asserted)
 bench: deps

@@ -37,8 +37,12 @@ type DirectoryImportOptions struct {
 	// TerritoryID, when set, enrols as requérant every GP with an activity
 	// in the territory's communes or départements.
 	TerritoryID int64
-	// Log receives one line per skipped bad line (nil: none).
+	// Log receives one line per skipped bad line (nil: none), unless
+	// OnSkip is set.
 	Log *zap.Logger
+	// OnSkip, when set, is told of each skipped bad line instead (the
+	// command line prints them readably).
+	OnSkip func(line int, reason SkipReason)
 }
 
 // DirectoryImportResult counts what ImportDirectory read and did.
@@ -83,7 +87,7 @@ func (s *Store) ImportDirectory(ctx context.Context, r io.Reader, opts Directory
 			commune text, departement text, phone text) ON COMMIT DROP`); err != nil {
 			return fmt.Errorf("create staging table: %w", err)
 		}
-		src := &directorySource{r: dr, res: &res, log: log.With(zap.String("file", opts.Name))}
+		src := &directorySource{r: dr, res: &res, log: log.With(zap.String("file", opts.Name)), onSkip: opts.OnSkip}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"directory_stage"},
 			[]string{"line", "rpps", "last_name", "first_name", "savoir_faire", "commune", "departement", "phone"}, src); err != nil {
 			return fmt.Errorf("stage directory lines: %w", err)
@@ -111,16 +115,19 @@ func (s *Store) ImportDirectory(ctx context.Context, r io.Reader, opts Directory
 // directorySource feeds COPY from the reader, keeping médecins with a valid
 // RPPS and counting the rest.
 type directorySource struct {
-	r   *directoryReader
-	res *DirectoryImportResult
-	log *zap.Logger
-	row []any
-	err error
+	r      *directoryReader
+	res    *DirectoryImportResult
+	log    *zap.Logger
+	onSkip func(int, SkipReason)
+	row    []any
+	err    error
 }
 
 func (src *directorySource) skipLine(reason SkipReason, line int, logIt bool) {
 	src.res.Skipped[reason]++
-	if logIt {
+	if logIt && src.onSkip != nil {
+		src.onSkip(line, reason)
+	} else if logIt {
 		src.log.Warn("directory line skipped", zap.Int("line", line), zap.String("reason", string(reason)))
 	}
 }

@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -14,6 +15,12 @@ import (
 
 // The columns of a roster file, all required, in any order.
 var shiftColumns = []string{"rpps", "specialty", "start", "end", "rank"}
+
+// frenchShiftColumns are the French headers a coordinator may write
+// instead (rpps;specialite;debut;fin;rang), accents or not.
+var frenchShiftColumns = map[string]string{
+	"specialite": "specialty", "spécialité": "specialty", "debut": "start", "début": "start", "fin": "end", "rang": "rank",
+}
 
 // ImportProblem is one thing wrong with one line of a roster file.
 type ImportProblem struct {
@@ -140,7 +147,19 @@ func (s *Store) ImportShifts(ctx context.Context, territoryID int64, file string
 // parseShiftCSV reads the header and every line, recording the problems of
 // each field; lines whose fields all parse come back with ok set.
 func parseShiftCSV(r io.Reader, terr Territory, ie *ImportError) []*shiftLine {
-	cr := csv.NewReader(r)
+	// A French spreadsheet saves CSV with ";": the header line says which.
+	br := bufio.NewReaderSize(r, 8192)
+	head, _ := br.Peek(8192)
+	cr := csv.NewReader(br)
+	for _, line := range strings.Split(string(head), "\n") {
+		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if strings.Count(line, ";") > strings.Count(line, ",") {
+			cr.Comma = ';'
+		}
+		break
+	}
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
@@ -200,6 +219,9 @@ func shiftHeader(header []string) (map[string]int, string) {
 	col := map[string]int{}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if en, ok := frenchShiftColumns[name]; ok {
+			name = en
+		}
 		if !slices.Contains(shiftColumns, name) {
 			return nil, fmt.Sprintf("unknown column %q: the header must be rpps,specialty,start,end,rank", h)
 		}

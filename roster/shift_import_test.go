@@ -81,7 +81,7 @@ func TestImportShiftsHeader(t *testing.T) {
 	for body, want := range map[string]string{
 		"":                                 "roster.csv: empty file: want a header rpps,specialty,start,end,rank then one shift a line",
 		"rpps,specialty,start,end\n":       "roster.csv:1: header lacks column(s) rank: it must be rpps,specialty,start,end,rank",
-		"rpps,specialite,start,end,rank\n": `roster.csv:1: unknown column "specialite": the header must be rpps,specialty,start,end,rank`,
+		"rpps,speciality,start,end,rank\n": `roster.csv:1: unknown column "speciality": the header must be rpps,specialty,start,end,rank`,
 		"# a comment\nrpps,specialty,start,end,rank\n": "roster.csv:2: no shifts after the header",
 	} {
 		_, err := f.store.ImportShifts(f.ctx, f.terr.ID, "roster.csv", strings.NewReader(body), false)
@@ -95,6 +95,12 @@ func TestImportShiftsHeader(t *testing.T) {
 	rep, err := f.store.ImportShifts(f.ctx, f.terr.ID, "roster.csv", strings.NewReader(body), false)
 	if err != nil || len(rep.Added) != 1 {
 		t.Fatalf("reordered header: %+v, %v", rep, err)
+	}
+	// French headers, ";" as a French spreadsheet saves them.
+	body = "rpps;spécialité;début;fin;rang\n10002000015;cardiologie;2026-11-24 08:00;2026-11-24 20:00;1\n"
+	rep, err = f.store.ImportShifts(f.ctx, f.terr.ID, "planning.csv", strings.NewReader(body), false)
+	if err != nil || len(rep.Added) != 1 {
+		t.Fatalf("French header with semicolons: %+v, %v", rep, err)
 	}
 }
 

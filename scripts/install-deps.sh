@@ -3,17 +3,22 @@
 # server binaries (a throwaway cluster is started from them; no PostgreSQL
 # service is used), espeak-ng (the sounds package synthesises a prompt) and
 # Chromium (the console's browser tests drive it headless). Does nothing
-# when they are already there.
+# when they are already there. `install-deps.sh demo` installs only what
+# `make demo` needs: the PostgreSQL server binaries.
 set -euo pipefail
+only_demo=false
+if [ "${1:-}" = demo ]; then
+  only_demo=true
+fi
 
 need=()
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql postgresql-contrib)
 fi
-if ! command -v espeak-ng >/dev/null 2>&1; then
+if ! $only_demo && ! command -v espeak-ng >/dev/null 2>&1; then
   need+=(espeak-ng)
 fi
-if ! command -v chromium >/dev/null 2>&1; then
+if ! $only_demo && ! command -v chromium >/dev/null 2>&1; then
   # fonts-dejavu-core: readable text in the pages the tests render.
   need+=(chromium fonts-dejavu-core)
 fi

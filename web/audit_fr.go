@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,8 @@ func auditLabel(action string) string {
 		return "Annuaire importé"
 	case actionCallbackDone:
 		return "Demande de rappel close"
+	case actionCallbackReopened:
+		return "Demande de rappel rouverte"
 	case actionSMSHandled:
 		return "SMS refusé ou incertain marqué traité"
 	case actionExportBilling:
@@ -59,6 +62,10 @@ func auditLabel(action string) string {
 		return "Export de la liste des appels"
 	case actionTariffSet:
 		return "Tarif modifié"
+	case roster.ActionFeedIssued:
+		return "Adresse d'agenda créée"
+	case roster.ActionFeedRevoked:
+		return "Adresse d'agenda révoquée"
 	}
 	if label, ok := planningAuditLabel(action); ok {
 		return label
@@ -100,8 +107,8 @@ func (f auditDetail) describe(raw []byte) string {
 
 // detailOrder puts who and what first, the former values of a change last;
 // keys it does not name come between, alphabetically.
-var detailOrder = []string{"rpps", "caller", "email", "admin", "role", "specialty", "specialty_id", "rank",
-	"span", "start", "end", "until", "reason", "phones", "reference", "changes"}
+var detailOrder = []string{"slug", "rpps", "caller", "email", "admin", "role", "specialty", "specialty_id", "rank",
+	"span", "start", "end", "du", "au", "mois", "until", "reason", "phones", "reference", "changes"}
 
 func (f auditDetail) pairs(m map[string]any) string {
 	rank := func(k string) int {
@@ -118,7 +125,7 @@ func (f auditDetail) pairs(m map[string]any) string {
 	})
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if p := f.pair(k, m[k]); p != "" {
+		if p := f.pair(k, m[k]); p != "" && !strings.HasSuffix(p, " : ") {
 			parts = append(parts, p)
 		}
 	}
@@ -127,10 +134,17 @@ func (f auditDetail) pairs(m map[string]any) string {
 
 func (f auditDetail) pair(k string, v any) string {
 	switch k {
-	case "enrolment", "shift", "override", "sms":
+	case "enrolment", "shift", "override", "sms", "feed":
 		return "" // row ids: nothing a coordinator can look up
 	case "until":
 		return "jusqu'au " + f.instant(v)
+	case "du", "au":
+		// A period reads in its natural order: du … au …
+		s := f.value(v)
+		if d, err := time.Parse("2006-01-02", s); err == nil {
+			s = d.Format("02/01/2006")
+		}
+		return k + " " + s
 	case "start", "end":
 		return map[string]string{"start": "début", "end": "fin"}[k] + " : " + f.instant(v)
 	case "span":
@@ -152,7 +166,7 @@ func (f auditDetail) pair(k string, v any) string {
 	}
 	label, ok := map[string]string{
 		"rpps": "RPPS", "reference": "référence", "admin": "administrateur", "email": "e-mail",
-		"rank": "rang", "reason": "motif", "lock": "verrou n°", "ip": "adresse IP", "slug": "territoire",
+		"rank": "rang", "reason": "motif", "lock": "verrou n°", "note": "note", "ip": "adresse IP", "slug": "territoire",
 		"file": "fichier", "added": "ajoutées", "unchanged": "inchangées", "lines": "lignes",
 		"medecins": "médecins", "created": "créés", "updated": "mis à jour", "gps_enrolled": "généralistes inscrits",
 	}[k]
@@ -242,12 +256,68 @@ func lookup(labels map[string]string, key string) string {
 }
 
 // changeLabel translates the changes roster.Enrol and roster.ApplyTerritory
-// name; the territory's field-by-field changes stay as written.
+// name, field by field; a value stays as written.
 func changeLabel(c string) string {
-	return lookup(map[string]string{
+	if l, ok := map[string]string{
 		"practitioner added": "médecin ajouté à l'annuaire",
 		"names corrected":    "nom corrigé",
 		"phones changed":     "téléphones modifiés",
 		"territory created":  "territoire créé",
-	}, c)
+	}[c]; ok {
+		return l
+	}
+	if m := numberChangeRe.FindStringSubmatch(c); m != nil {
+		return "numéro " + frPhone(m[1]) + map[string]string{"added": " ajouté", "removed": " retiré"}[m[2]]
+	}
+	if m := specialtyRemovedRe.FindStringSubmatch(c); m != nil {
+		return fmt.Sprintf("spécialité %s supprimée (%s)", m[1], m[2]+" inscription(s) de spécialiste retirée(s)")
+	}
+	if rest, ok := strings.CutPrefix(c, "specialty "); ok {
+		slug, what, ok := strings.Cut(rest, ": ")
+		if ok && what == "created" {
+			return "spécialité " + slug + " créée"
+		}
+		if ok {
+			parts := strings.Split(what, ", ")
+			for i, p := range parts {
+				parts[i] = fieldChangeLabel(p)
+			}
+			return "spécialité " + slug + " : " + strings.Join(parts, ", ")
+		}
+	}
+	return fieldChangeLabel(c)
+}
+
+var (
+	numberChangeRe      = regexp.MustCompile(`^number (\S+): (added|removed)$`)
+	specialtyRemovedRe  = regexp.MustCompile(`^specialty (\S+): removed \(with (\d+) requis enrolment\(s\)\)$`)
+	territoryFieldLabel = map[string]string{
+		"name": "nom", "timezone": "fuseau horaire", "opening_hours": "heures d'ouverture",
+		"public_holidays": "jours fériés", "holiday_hours": "heures des jours fériés", "identification": "identification",
+		"ring_timeout": "durée de sonnerie", "hunt_timeout": "durée de recherche", "coordinator.phone": "téléphone de la coordination",
+		"coordinator.email": "e-mail de la coordination", "coverage.communes": "communes couvertes",
+		"coverage.departements": "départements couverts", "label": "libellé", "digit": "touche du menu",
+		"savoir_faire": "savoir-faire", "fallback": "ligne de secours", "fallback.label": "libellé de la ligne de secours",
+		"fallback.phone": "téléphone de la ligne de secours",
+	}
+)
+
+// fieldChangeLabel is "durée de sonnerie : 25s → 20s" for "ring_timeout:
+// 25s → 20s"; anything else stays as written.
+func fieldChangeLabel(c string) string {
+	field, rest, ok := strings.Cut(c, ": ")
+	if !ok {
+		if field, rest, ok = strings.Cut(c, " "); !ok {
+			return c
+		}
+	}
+	label, known := territoryFieldLabel[field]
+	if !known {
+		return c
+	}
+	rest = strings.ReplaceAll(rest, "(none)", "aucun")
+	if field == "public_holidays" {
+		rest = strings.NewReplacer("closed", "fermés", "open", "ouverts").Replace(rest)
+	}
+	return label + " : " + rest
 }

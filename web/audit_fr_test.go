@@ -26,7 +26,7 @@ func TestAuditDetail(t *testing.T) {
 			"appelant : 06 11 00 00 14 · jusqu'au 01/07/2026 12:00"},
 		{"callback closed", `{"reference": "CB0F00"}`, "référence : CB0F00"},
 		{"ARS export as written", `{"du": "2026-02-01", "au": "2026-02-28", "lignes": 12, "fichier": "ars.csv"}`,
-			"au : 2026-02-28 · du : 2026-02-01 · fichier : ars.csv · lignes : 12"},
+			"du 01/02/2026 · au 28/02/2026 · fichier : ars.csv · lignes : 12"},
 		{"shift updated", `{"shift": 4, "rpps": "10002000015", "specialty": "cardiologie", "rank": "1",
 			"span": "2026-03-02 08:00 → 2026-03-02 20:00", "before": {"shift": 4, "rank": "2", "span": "2026-03-02 20:00 → 2026-03-03 08:00"}}`,
 			"RPPS : 10002000015 · spécialité : cardiologie · rang : 1 · période : 02/03/2026 08:00 → 20:00 · " +
@@ -35,6 +35,14 @@ func TestAuditDetail(t *testing.T) {
 			"spécialité : pédiatrie · rang : 1 · début : 04/03/2026 12:00 · fin : 04/03/2026 14:00 · motif : congé"},
 		{"unknown keys as they are", `{"zeta": true, "alpha": null, "n": 1.5, "list": []}`,
 			"alpha : — · list : — · n : 1.5 · zeta : oui"},
+		{"territory applied, in French", `{"slug": "cpts-coteaux", "changes": ["number +33179000002: added", "number +33179000003: removed",
+			"ring_timeout: 25s → 20s", "coordinator.email: (none) → a@b.fr", "public_holidays: closed → open",
+			"specialty cardiologie: digit 1 → 2, fallback.label (none) → CH", "specialty neurologie: created",
+			"specialty pediatrie: removed (with 2 requis enrolment(s))"]}`,
+			"territoire : cpts-coteaux · modifications : numéro 01 79 00 00 02 ajouté, numéro 01 79 00 00 03 retiré, " +
+				"durée de sonnerie : 25s → 20s, e-mail de la coordination : aucun → a@b.fr, jours fériés : fermés → ouverts, " +
+				"spécialité cardiologie : touche du menu : 1 → 2, libellé de la ligne de secours : aucun → CH, spécialité neurologie créée, " +
+				"spécialité pediatrie supprimée (2 inscription(s) de spécialiste retirée(s))"},
 		{"an unparsable time stays", `{"until": "bientôt"}`, "jusqu'au bientôt"},
 		{"empty", `{}`, ""},
 		{"not an object", `"x"`, ""},

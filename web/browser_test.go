@@ -86,6 +86,9 @@ func TestBrowserConsole(t *testing.T) {
 		browserStep(t, ctx, step,
 			chromedp.Navigate(base+"/t/cpts-coteaux/personnes"),
 			chromedp.WaitVisible(chromedp.ID("email")),
+		)
+		atBothWidths(t, ctx, "/connexion")
+		browserStep(t, ctx, step,
 			chromedp.SendKeys(chromedp.ID("email"), "coteaux@cpts.example"),
 			chromedp.SendKeys(chromedp.ID("password"), testPassword),
 			chromedp.Click(chromedp.ID("login")),
@@ -115,6 +118,7 @@ func TestBrowserConsole(t *testing.T) {
 		t.Error("the QR code image did not load")
 	}
 	screenshot(t, ctx, "enrolment.png")
+	atBothWidths(t, ctx, "/double-facteur (enrolment)")
 	typeCode("enrolment", secret.Value)
 
 	browserStep(t, ctx, "logout", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("email")))
@@ -125,6 +129,7 @@ func TestBrowserConsole(t *testing.T) {
 	if title := browserRead(t, ctx, "title", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(title, "Code de vérification") {
 		t.Fatalf("second login shows %q, want the code page (no new enrolment)", title)
 	}
+	atBothWidths(t, ctx, "/double-facteur")
 	typeCode("second factor", secret.Value)
 	table := browserRead(t, ctx, "people", chromedp.Text(chromedp.ID("people")))
 	if !strings.Contains(table, "DUBOIS") || !strings.Contains(table, "MARTIN") || strings.Contains(table, "FOURNIER") {
@@ -159,10 +164,12 @@ func TestBrowserConsole(t *testing.T) {
 
 	t.Run("planning", func(t *testing.T) { browsePlanning(t, ctx, env) })
 	t.Run("people", func(t *testing.T) { browsePeople(t, ctx, env) })
+	t.Run("calendar", func(t *testing.T) { browseFeed(t, ctx, env) })
+	t.Run("widths", func(t *testing.T) { walkWidths(t, ctx, env) })
 }
 
 // screenshot saves the page when REGUL_SCREENSHOT_DIR is set, to look at the
-// layout by eye; screenshots are never committed.
+// layout by eye; the README's few (docs/) are cropped from these.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("REGUL_SCREENSHOT_DIR")

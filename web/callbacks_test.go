@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -67,15 +68,53 @@ func TestCallbacksPage(t *testing.T) {
 	if a := other.post(otherPath, url.Values{"csrf": {other.csrf("/t/cpts-vallee/")}}); a.status != http.StatusNotFound {
 		t.Errorf("another territory's coordinator closes it: %d", a.status)
 	}
-	if a := b.post(action[1], url.Values{"csrf": {field(t, csrfRe, page.body)}}); a.status != http.StatusSeeOther {
-		t.Fatalf("Fait: %d", a.status)
+	for _, want := range []string{`href="/t/cpts-coteaux/appels/` + callID + `"`, `href="tel:+33611000014"`, "en attente depuis"} {
+		if !strings.Contains(html.UnescapeString(page.body), want) {
+			t.Errorf("the open request lacks %s", want)
+		}
+	}
+	csrf := field(t, csrfRe, page.body)
+	closed := b.post(action[1], url.Values{"csrf": {csrf}, "note": {"  rappelé par le Dr DURAND à 11 h  "}})
+	if closed.status != http.StatusSeeOther || !strings.Contains(closed.header.Get("Location"), "ferme=") {
+		t.Fatalf("Fait: %d %s", closed.status, closed.header.Get("Location"))
+	}
+	page = b.get(closed.header.Get("Location"))
+	if strings.Contains(page.body, `id="callbacks"`) || !strings.Contains(page.body, "Aucune demande de rappel") {
+		t.Errorf("closed request still listed as open")
+	}
+	for _, want := range []string{`id="undo"`, "« rappelé par le Dr DURAND à 11 h »", `id="closed-callbacks"`, "coteaux@cpts.example"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("after closing, the page lacks %s", want)
+		}
+	}
+	if a := b.post(action[1], url.Values{"csrf": {csrf}}); a.status != http.StatusSeeOther || !strings.Contains(a.header.Get("Location"), "ok=deja") {
+		t.Errorf("closing twice: %d %s", a.status, a.header.Get("Location"))
+	}
+	reopen := strings.Replace(action[1], "/fait", "/rouvrir", 1)
+	if a := other.post(strings.Replace(reopen, "cpts-coteaux", "cpts-vallee", 1), url.Values{"csrf": {other.csrf("/t/cpts-vallee/")}}); a.status != http.StatusNotFound {
+		t.Errorf("another territory's coordinator reopens it: %d", a.status)
+	}
+	clock.Advance(9 * time.Minute)
+	if a := b.post(reopen, url.Values{"csrf": {csrf}}); a.status != http.StatusSeeOther {
+		t.Fatalf("undo after 9 min: %d", a.status)
 	}
 	page = b.get("/t/cpts-coteaux/rappels")
-	if strings.Contains(page.body, "CB0F00") || !strings.Contains(page.body, "Aucune demande de rappel") {
-		t.Errorf("closed request still shown")
+	if !strings.Contains(page.body, `id="cb-`) || strings.Contains(page.body, "DURAND") {
+		t.Errorf("the reopened request is not open again, or keeps its note")
 	}
-	if j := b.get("/t/cpts-coteaux/journal"); !strings.Contains(j.body, "Demande de rappel close") {
-		t.Errorf("journal lacks the closing")
+	// Closed again, then too late to undo.
+	if a := b.post(action[1], url.Values{"csrf": {csrf}}); a.status != http.StatusSeeOther {
+		t.Fatalf("Fait again: %d", a.status)
+	}
+	clock.Advance(11 * time.Minute)
+	if a := b.post(reopen, url.Values{"csrf": {csrf}}); a.status != http.StatusConflict || !strings.Contains(a.body, "Trop tard") {
+		t.Errorf("undo after 11 min: %d", a.status)
+	}
+	j := b.get("/t/cpts-coteaux/journal")
+	for _, want := range []string{"Demande de rappel close", "Demande de rappel rouverte", "note : rappelé par le Dr DURAND à 11 h"} {
+		if !strings.Contains(j.body, want) {
+			t.Errorf("journal lacks %q", want)
+		}
 	}
 }
 

@@ -55,14 +55,43 @@ func browseCalls(t *testing.T, ctx context.Context, env *consoleEnv) {
 	}
 	screenshot(t, ctx, "call-callback.png")
 
-	browserStep(t, ctx, "mark the callback done",
+	// Closed with a note, undone, then closed again from the Rappels page
+	// and undone there too.
+	browserStep(t, ctx, "mark the callback done with a note",
+		chromedp.SendKeys(chromedp.ID("callback-note"), "rappelé par le Dr DURAND à 18 h 30"),
 		chromedp.Click(chromedp.ID("callback-done")),
 		chromedp.WaitVisible(chromedp.CSS(".flash.ok")),
 		chromedp.WaitNotPresent(chromedp.ID("callback-done")),
 	)
-	if card := browserRead(t, ctx, "callback card", chromedp.Text(chromedp.ID("call-callback"))); !strings.Contains(card, "coteaux@cpts.example") {
-		t.Errorf("the closed request does not say who closed it: %q", card)
+	card := browserRead(t, ctx, "callback card", chromedp.Text(chromedp.ID("call-callback")))
+	if !strings.Contains(card, "coteaux@cpts.example") || !strings.Contains(card, "rappelé par le Dr DURAND à 18 h 30") {
+		t.Errorf("the closed request does not say who closed it and how: %q", card)
 	}
+	screenshot(t, ctx, "call-callback-done.png")
+	browserStep(t, ctx, "undo on the call's page",
+		chromedp.Click(chromedp.ID("callback-undo")),
+		chromedp.WaitVisible(chromedp.ID("callback-done")),
+	)
+	browserStep(t, ctx, "close from the Rappels page",
+		chromedp.Navigate(base+"/t/cpts-coteaux/rappels"),
+		chromedp.WaitVisible(chromedp.CSS(`#callbacks [data-ref] textarea[name=note]`)),
+		chromedp.SendKeys(chromedp.CSS(`#callbacks [data-ref] textarea[name=note]`), "avis donné par téléphone"),
+		chromedp.Click(chromedp.CSS(`#callbacks [data-ref] .cb-close button`)),
+		chromedp.WaitVisible(chromedp.ID("undo")),
+	)
+	if undo := browserRead(t, ctx, "undo bar", chromedp.Text(chromedp.ID("undo"))); !strings.Contains(undo, "avis donné par téléphone") {
+		t.Errorf("undo bar reads %q", undo)
+	}
+	screenshot(t, ctx, "callbacks-undo.png")
+	browserStep(t, ctx, "undo on the Rappels page",
+		chromedp.Click(chromedp.ID("callback-undo")),
+		chromedp.WaitVisible(chromedp.CSS(`#callbacks [data-ref]`)),
+		chromedp.WaitNotPresent(chromedp.ID("undo")),
+	)
+	browserStep(t, ctx, "close it for good",
+		chromedp.Click(chromedp.CSS(`#callbacks [data-ref] .cb-close button`)),
+		chromedp.WaitVisible(chromedp.ID("undo")),
+	)
 
 	browserStep(t, ctx, "bridged call", chromedp.Navigate(base+"/t/cpts-coteaux/appels/"+c.bridged), chromedp.WaitVisible(chromedp.ID("attempts")))
 	screenshot(t, ctx, "call-bridged.png")

@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/coordinator"
 )
 
 type timelineRow struct {
@@ -47,6 +46,7 @@ type callDetailData struct {
 	OutcomeLabel   string
 	DelayLabel     string
 	DoneAction     string // POST target of "Marquer comme fait"
+	Callback       *callbackView
 	Billing        callBilling
 }
 
@@ -97,6 +97,15 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 	if o := rec.Outcome; o != nil && o.Status == "keyed" {
 		d.OutcomeLabel, d.DelayLabel = outcomeLabel(o.Outcome), delayLabel(o.DelayHours)
 	}
+	if rec.Callback != nil {
+		cb, err := calllog.NewStore(c.pool).CallbackOf(r.Context(), c.callScope(r), rec.ID)
+		if err != nil {
+			c.serverError(w, r, "call detail: callback", err)
+			return
+		}
+		cv := c.callbackViewOf(r, cb, c.now())
+		d.Callback = &cv
+	}
 	if d.Billing, err = c.callActs(r, rec); err != nil {
 		c.serverError(w, r, "call detail: acts", err)
 		return
@@ -112,8 +121,11 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 		d.Timeline = append(d.Timeline, row)
 	}
 	pg := page{Title: "Appel " + d.Reference, Section: "appels", Data: d}
-	if r.URL.Query().Get("ok") == "rappel" {
+	switch r.URL.Query().Get("ok") {
+	case "rappel":
 		pg.Flash = "La demande de rappel est close."
+	case "rouvert":
+		pg.Flash = "La demande de rappel est rouverte."
 	}
 	c.render(w, r, http.StatusOK, "call", pg)
 }
@@ -152,7 +164,7 @@ func (c *console) practitionerNames(r *http.Request, rec calllog.CallRecord) (ma
 
 func newAttemptView(a calllog.Attempt, names map[string]string) attemptView {
 	v := attemptView{Attempt: a, Name: names[a.RPPS], ResultLabel: attemptResultLabel(a.Result),
-		Tone: attemptTone(a.Result), CauseLabel: causeLabel(a.Cause)}
+		Tone: attemptTone(a.Result), CauseLabel: attemptCause(a.Result, a.Cause)}
 	from, to := a.RingingAt, a.AnsweredAt
 	if from.IsZero() {
 		from = a.StartedAt
@@ -207,7 +219,7 @@ func describeEvent(ev calllog.Event, names map[string]string, byAttempt map[int]
 	case calllog.AttemptEnded:
 		row.Step, row.Who = fmt.Sprintf("Fin de la tentative %d", ev.Attempt), who(byAttempt[ev.Attempt])
 		row.Result, row.Tone = attemptResultLabel(ev.AttemptRes), attemptTone(ev.AttemptRes)
-		if cl := causeLabel(ev.Cause); cl != "" && ev.AttemptRes != calllog.AttemptAccepted {
+		if cl := attemptCause(ev.AttemptRes, ev.Cause); cl != "" {
 			row.Result += " · " + cl
 		}
 	case calllog.Bridged:
@@ -255,8 +267,8 @@ func joinNonEmpty(a, b string) string {
 }
 
 // callCallbackDone closes the call's callback request from the detail page
-// (the Rappels page has its own button): the same journal entry, then back
-// to the call.
+// (the Rappels page has its own button), with the same note and journal
+// entry, then back to the call, where it can be undone.
 func (c *console) callCallbackDone(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	id, ok := callIDOf(r)
@@ -264,27 +276,13 @@ func (c *console) callCallbackDone(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	err := pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
-		var ref string
-		err := tx.QueryRow(r.Context(), `UPDATE callback_request cb SET done_at = $4, done_by = $5
-			WHERE call_id = $3 AND done_at IS NULL AND `+v.scope.where("territory_id", 1)+` AND territory_id = $2
-			RETURNING (SELECT coalesce(reference, '') FROM call WHERE id = cb.call_id)`,
-			v.scope.ids(), v.current.ID, id, c.now(), v.sess.Account.Email).Scan(&ref)
-		if err != nil {
-			return err
-		}
-		return c.accounts.AuditTx(r.Context(), tx, coordinator.AuditEntry{
-			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionCallbackDone,
-			Detail: map[string]any{"reference": ref},
-		})
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
+	_, err := c.closeCallback(r, calllog.CallbackRef{CallID: id})
+	switch {
+	case errors.Is(err, calllog.ErrNotFound):
 		c.notFound(w, r)
-		return
-	}
-	if err != nil {
+	case err != nil && !errors.Is(err, calllog.ErrCallbackClosed):
 		c.serverError(w, r, "close callback from call", err)
-		return
+	default:
+		http.Redirect(w, r, "/t/"+v.current.Slug+"/appels/"+id+"?ok=rappel", http.StatusSeeOther)
 	}
-	http.Redirect(w, r, "/t/"+v.current.Slug+"/appels/"+id+"?ok=rappel", http.StatusSeeOther)
 }

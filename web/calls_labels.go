@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
@@ -125,7 +126,8 @@ func attemptTone(r calllog.AttemptResult) string {
 	return "warn"
 }
 
-// causeLabel names the common Q.850 hang-up causes the trunk reports.
+// causeLabel names, in plain French, the common Q.850 hang-up causes the
+// trunk reports; a cause it does not know reads « code réseau 47 ».
 func causeLabel(cause int) string {
 	names := map[int]string{
 		1: "numéro inexistant", 16: "fin normale", 17: "occupé", 18: "ne répond pas", 19: "pas de réponse",
@@ -137,9 +139,24 @@ func causeLabel(cause int) string {
 		return ""
 	}
 	if n, ok := names[cause]; ok {
-		return fmt.Sprintf("cause %d (%s)", cause, n)
+		return n
 	}
-	return fmt.Sprintf("cause %d", cause)
+	return fmt.Sprintf("code réseau %d", cause)
+}
+
+// attemptCause is the cause worth adding to an attempt's result: none
+// when it only says the result again (« Occupé », occupé) or when the
+// attempt was accepted.
+func attemptCause(r calllog.AttemptResult, cause int) string {
+	cl := causeLabel(cause)
+	if r == calllog.AttemptAccepted || r == calllog.AttemptCancelled || cl == "fin normale" {
+		return ""
+	}
+	result := strings.ToLower(attemptResultLabel(r))
+	if cl == result || (r == calllog.AttemptNoAnswer && (cause == 18 || cause == 19)) {
+		return ""
+	}
+	return cl
 }
 
 // identReasonLabel is why an identification failed or a call was refused.

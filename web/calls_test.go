@@ -248,7 +248,7 @@ func TestCallDetail(t *testing.T) {
 		"Appel du 02/03/2026 09:40", callRef(t, env, c.bridged), "Dr Marie DUBOIS", "06 11 00 00 14", "01 79 00 00 01",
 		// the timeline, in local time
 		"09:40:00", "Appel reçu", "Généraliste identifié", "Spécialité choisie", "Appel du spécialiste · tentative 1, rang 1",
-		"Pas de réponse · cause 19 (pas de réponse)", "Mise en relation", "Dr Hugo BERNARD", "Issue saisie", "Fin de l&#39;appel",
+		"Pas de réponse</td>", "Mise en relation", "Dr Hugo BERNARD", "Issue saisie", "Fin de l&#39;appel",
 		// attempts: ring times from ringing to answer (7 s) or to the end (25 s)
 		"06 12 00 00 15", "25 s", "7 s", "Accepté",
 		"Téléexpertise", "sous 48 h", "au téléphone", "Actes facturables",
@@ -256,6 +256,9 @@ func TestCallDetail(t *testing.T) {
 		if !strings.Contains(page.body, s) {
 			t.Errorf("detail lacks %q", s)
 		}
+	}
+	if strings.Contains(page.body, "cause 19") {
+		t.Errorf("the detail says the Q.850 cause that only repeats « pas de réponse »")
 	}
 	if strings.Contains(page.body, "Marquer comme fait") {
 		t.Errorf("a bridged call offers to close a callback")

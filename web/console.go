@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/coordinator"
+	"github.com/regul-sante/regul/roster"
 )
 
 //go:embed templates/*.html
@@ -50,6 +51,12 @@ type ConsoleOptions struct {
 	// X-Forwarded-For names the client for the login rate limits and the
 	// audit log (see clientInfo).
 	TrustedProxies []netip.Prefix
+	// PublicURL is where calendar apps reach the console (notify.public_url),
+	// for the subscription addresses; empty: the address a request came to.
+	PublicURL string
+	// SMSOff says SMS sending is switched off (no Twilio credentials): the
+	// home page then warns when messages wait in the outbox.
+	SMSOff bool
 }
 
 // SpoolQuarantine is the controller's call-event spool, as the home page
@@ -71,6 +78,9 @@ type console struct {
 	spool         SpoolQuarantine
 	// trustedProxies: see clientInfo.
 	trustedProxies []netip.Prefix
+	feeds         calendarFeeds
+	publicURL     string
+	smsOff        bool
 }
 
 // NewConsole returns the coordinators' console, to be served at the root of
@@ -88,6 +98,9 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		spool:         opts.Spool,
 
 		trustedProxies: opts.TrustedProxies,
+		feeds:         roster.NewStore(opts.Pool),
+		publicURL:     opts.PublicURL,
+		smsOff:        opts.SMSOff,
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -136,6 +149,9 @@ func (c *console) routes() http.Handler {
 		mux.HandleFunc("GET /suite/{token}", c.outcome.show)
 		mux.HandleFunc("POST /suite/{token}", c.outcome.submit)
 	}
+	mux.HandleFunc("GET /agenda/{token}", c.feedFile)
+	mux.Handle("POST /t/{territory}/agendas/nouveau", c.inTerritory(c.feedIssue))
+	mux.Handle("POST /t/{territory}/agendas/revoquer", c.inTerritory(c.feedRevoke))
 	mux.Handle("GET /{$}", c.signedIn(c.home))
 	mux.Handle("GET /t/{territory}/{$}", c.inTerritory(c.dashboard))
 	c.peopleRoutes(mux)
@@ -146,6 +162,7 @@ func (c *console) routes() http.Handler {
 	mux.Handle("POST /t/{territory}/appels/{call}/rappel-fait", c.inTerritory(c.callCallbackDone))
 	mux.Handle("GET /t/{territory}/rappels", c.inTerritory(c.callbacksPage))
 	mux.Handle("POST /t/{territory}/rappels/{callback}/fait", c.inTerritory(c.callbackDone))
+	mux.Handle("POST /t/{territory}/rappels/{callback}/rouvrir", c.inTerritory(c.callbackReopen))
 	mux.Handle("POST /t/{territory}/rappels/sms/{sms}/traite", c.inTerritory(c.smsHandled))
 	c.planningRoutes(mux)
 	mux.Handle("GET /t/{territory}/statistiques", c.inTerritory(c.statsPage))

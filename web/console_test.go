@@ -323,7 +323,7 @@ func TestPagesRender(t *testing.T) {
 		"/":                            "",
 		"/t/cpts-coteaux/":             "lundi 2 mars 2026",
 		"/t/cpts-coteaux/appels":       "Aucun appel",
-		"/t/cpts-coteaux/planning":     "trous",
+		"/t/cpts-coteaux/planning":     "non couvert",
 		"/t/cpts-coteaux/statistiques": "taux de réponse",
 		"/t/cpts-coteaux/exports":      "CSV UTF-8",
 		"/static/console.css":          "--brand",

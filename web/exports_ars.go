@@ -74,8 +74,10 @@ func (q statsQuery) writeARS(ctx context.Context, start, end time.Time, out io.W
 	rows, err := q.pool.Query(ctx, `
 		SELECT m.month, coalesce(s.label, 'sans spécialité'), GROUPING(s.label, s.menu_digit) > 0,
 		       count(*), count(*) FILTER (WHERE c.result = 'bridged'), count(*) FILTER (WHERE `+askedSQL+`),
-		       percentile_cont(0.5) WITHIN GROUP (ORDER BY c.time_to_specialist_ms) FILTER (WHERE c.result = 'bridged'),
-		       percentile_cont(0.9) WITHIN GROUP (ORDER BY c.time_to_specialist_ms) FILTER (WHERE c.result = 'bridged'),
+		       -- Over whole seconds, as the Statistiques page's histograms
+		       -- (call_stats_wait) count them: the same median on both.
+		       percentile_cont(0.5) WITHIN GROUP (ORDER BY round(c.time_to_specialist_ms / 1000.0) * 1000) FILTER (WHERE c.result = 'bridged'),
+		       percentile_cont(0.9) WITHIN GROUP (ORDER BY round(c.time_to_specialist_ms / 1000.0) * 1000) FILTER (WHERE c.result = 'bridged'),
 		       count(*) FILTER (WHERE c.result = 'callback'), count(*) FILTER (WHERE c.result = 'refused'),
 		       count(*) FILTER (WHERE c.result = 'abandoned'), count(*) FILTER (WHERE c.result = 'out_of_hours'),
 		       count(*) FILTER (WHERE c.result = 'failed'), count(*) FILTER (WHERE c.result = 'interrupted'),

@@ -49,7 +49,7 @@ func TestTariffSetByAdmin(t *testing.T) {
 	}
 	page = b.get("/t/cpts-coteaux/exports?ok=tarif")
 	wantIn(t, "exports page after the change", page.body, "Le tarif est enregistré",
-		"25,00 €", "depuis le 01/03/2026", "du 01/01/2000 au 28/02/2026", "secteur 1")
+		"25,00 €", "depuis le 01/03/2026", "jusqu'au 28/02/2026", "secteur 1")
 	if strings.Count(page.body, "à compléter</span>") != 0 {
 		t.Error("TC still marked to enter after its amount was set")
 	}
@@ -62,7 +62,7 @@ func TestTariffSetByAdmin(t *testing.T) {
 	if actor != "admin@regul.example" || territory != fx.coteaux {
 		t.Errorf("journal row by %q in territory %d", actor, territory)
 	}
-	wantIn(t, "journal", b.get("/t/cpts-coteaux/journal").body, "Tarif modifié", "montant : 25,00", "du : 2026-03-01")
+	wantIn(t, "journal", b.get("/t/cpts-coteaux/journal").body, "Tarif modifié", "montant : 25,00", "du 01/03/2026")
 
 	// The same again: nothing changes, and the page says so.
 	a = b.post(tariffPath, url.Values{"csrf": {token}, "acte": {"TC/requis"}, "montant": {"25"}, "debut": {"2026-03-01"}})

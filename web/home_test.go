@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"regexp"
 	"strings"
 	"testing"
@@ -78,11 +79,11 @@ func TestHomeTodo(t *testing.T) {
 	sms(fx.vallee, "unknown", now.Add(-time.Hour))
 
 	want := map[string]string{
-		"pédiatrie : 1 trou mercredi 04/03 12:00 → 14:00":               `href="planning?semaine=2026-W10&amp;specialite=pediatrie"`,
-		"1 demande de rappel ouverte · il y a 2 h 10":                   `href="rappels"`,
-		"1 appel mis en relation sans issue saisie depuis plus de 24 h": `href="appels?au=2026-03-01&amp;issue=pending"`,
-		"2 SMS refusés ou incertains":                                   `href="rappels#sms-problems"`,
-		"1 médecin verrouillé après des codes erronés":                  `href="personnes"`,
+		"pédiatrie : 1 créneau non couvert, mercredi 04/03 12:00 → 14:00": `href="planning?semaine=2026-W10&amp;specialite=pediatrie"`,
+		"1 demande de rappel ouverte · il y a 2 h 10":                     `href="rappels"`,
+		"1 appel mis en relation sans issue saisie depuis plus de 24 h":   `href="appels?au=2026-03-01&amp;issue=pending"`,
+		"2 SMS refusés ou incertains":                                     `href="rappels#sms-problems"`,
+		"1 médecin verrouillé après des codes erronés":                    `href="personnes"`,
 	}
 	check := func(name, todo string) {
 		t.Helper()
@@ -140,5 +141,69 @@ func TestHomeTodoWording(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
+	}
+}
+
+// TestHomeOnDutyAndSilentFailures: the home page shows who answers now per
+// specialty, in calling order with the fallback line, and the next
+// handover; « À traiter » says when SMS sending is off while messages wait
+// and when GPs have no PIN under a PIN policy.
+func TestHomeOnDutyAndSilentFailures(t *testing.T) {
+	env, clock, fx := newConsoleEnv(t, func(o *ConsoleOptions) { o.SMSOff = true })
+	ctx := context.Background()
+	now := clock.Now() // Monday 2 March 2026, 10:00 in Paris
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := env.pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cardio := specialtyID(t, env, fx.coteaux, "cardiologie")
+	shift := func(rpps string, rank int, from, to time.Time) {
+		t.Helper()
+		exec(`INSERT INTO shift (territory_id, specialty_id, rpps, during, rank) VALUES ($1, $2, $3, tstzrange($4, $5), $6)`,
+			fx.coteaux, cardio, rpps, from, to, rank)
+	}
+	shift("10002000015", 1, now.Add(-time.Hour), now.Add(2*time.Hour))
+	shift("10002000023", 1, now.Add(2*time.Hour), now.Add(10*time.Hour))
+	shift("10002000031", 2, now.Add(-time.Hour), now.Add(10*time.Hour))
+	exec(`UPDATE specialty SET fallback_label = 'cardiologie du CH', fallback_phone = '+33247000001' WHERE id = $1`, cardio)
+	exec(`INSERT INTO sms_outbox (dedupe_key, territory_id, kind, recipient, body, status, next_try_at, created_at, updated_at)
+		VALUES ('test:queued', $1, 'callback_gp', '+33611000022', 'texte', 'queued', $2, $2, $2)`, fx.coteaux, now.Add(-45*time.Minute))
+	exec(`UPDATE enrolment SET pin_hash = NULL WHERE territory_id = $1 AND rpps = '10003000022'`, fx.coteaux)
+	var withoutPIN int
+	if err := env.pool.QueryRow(ctx, `SELECT count(*) FROM enrolment WHERE territory_id = $1 AND role = 'requerant' AND pin_hash IS NULL`,
+		fx.coteaux).Scan(&withoutPIN); err != nil {
+		t.Fatal(err)
+	}
+
+	b := env.browser(t)
+	b.signIn("coteaux@cpts.example")
+	page := html.UnescapeString(b.get("/t/cpts-coteaux/").body)
+	duty := regexp.MustCompile(`(?s)<section class="duty".*?</section>`).FindString(page)
+	text := strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(duty, " ")), " ")
+	for _, want := range []string{"De garde maintenant", "Rang 1 Claire MARTIN · 06 12 00 00 15", "Rang 2 Anne PETIT",
+		"Secours cardiologie du CH · 02 47 00 00 01", "Relève aujourd'hui 12:00 : rang 1 Hugo BERNARD · rang 2 Anne PETIT · secours cardiologie du CH",
+		"dermatologie Aucun spécialiste de garde"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("on duty lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.Contains(duty, `href="tel:+33612000015"`) {
+		t.Errorf("no tel: link for the rank 1")
+	}
+	todo := todoSection(t, b, "/t/cpts-coteaux/")
+	if !strings.Contains(todo, "Envoi des SMS désactivé : 1 message attend depuis 45 min") {
+		t.Errorf("« À traiter » does not say SMS sending is off:\n%s", todo)
+	}
+	if want := frCount(withoutPIN, "généraliste inscrit n'a", "généralistes inscrits n'ont") + " pas de code PIN"; withoutPIN == 0 || !strings.Contains(html.UnescapeString(todo), want) {
+		t.Errorf("« À traiter » does not list the %d GPs without PIN:\n%s", withoutPIN, todo)
+	}
+	if page := b.get("/t/cpts-coteaux/rappels"); !strings.Contains(page.body, `id="sms-off"`) || !strings.Contains(page.body, "1 message attend depuis 45 min") {
+		t.Errorf("Rappels does not say SMS sending is off")
+	}
+	exec(`UPDATE territory SET identification_policy = 'rpps' WHERE id = $1`, fx.coteaux)
+	if todo := todoSection(t, b, "/t/cpts-coteaux/"); strings.Contains(todo, "pas de code PIN") {
+		t.Errorf("under the rpps policy a missing PIN is no problem:\n%s", todo)
 	}
 }

@@ -2,12 +2,14 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -27,6 +29,25 @@ type dashboardData struct {
 	ShiftsNextWeek                        int
 	Todo                                  []todoItem
 	Recent                                []auditRow
+	Duty                                  []dutyView
+}
+
+// dutyView is one specialty on the home page: who answers now, in calling
+// order, and the next handover.
+type dutyView struct {
+	Label    string
+	Href     string // the specialty's week on Planning
+	Now      []dutyLine
+	Nobody   bool   // no specialist holds a rank now
+	Handover string // "mardi 24/11 08:00", "" when none within 8 days
+	Next     []dutyLine
+}
+
+type dutyLine struct {
+	Rank  string // "Rang 1", "Secours"
+	Who   string
+	Phone string
+	Tel   template.URL
 }
 
 // todoItem is one line of « À traiter »: what is wrong, and a link to the
@@ -43,6 +64,9 @@ type homeCounts struct {
 	oldestCallback *time.Time
 	pending        int
 	smsProblems    int
+	gpsWithoutPIN  int
+	smsWaiting     notify.Backlog
+	smsOff         bool
 }
 
 func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +103,25 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	// v.current comes from the coordinator's scope (inTerritory), and the
 	// roster's queries filter on its id, as on the Planning page.
-	gaps, err := roster.NewStore(c.pool).Gaps(r.Context(), v.current.ID, now, homeGapDays)
+	store := roster.NewStore(c.pool)
+	if n.gpsWithoutPIN, err = store.GPsWithoutPIN(r.Context(), v.current.ID); err != nil {
+		c.serverError(w, r, "dashboard PINs", err)
+		return
+	}
+	if c.smsOff {
+		n.smsOff = true
+		if n.smsWaiting, err = notify.Waiting(r.Context(), c.pool, v.current.ID); err != nil {
+			c.serverError(w, r, "dashboard SMS", err)
+			return
+		}
+	}
+	board, err := store.DutyBoard(r.Context(), v.current.ID, now)
+	if err != nil {
+		c.serverError(w, r, "dashboard on duty", err)
+		return
+	}
+	d.Duty = dutyViews(board, now, v.current.Location, "/t/"+v.current.Slug+"/planning")
+	gaps, err := store.Gaps(r.Context(), v.current.ID, now, homeGapDays)
 	if err != nil {
 		c.serverError(w, r, "dashboard gaps", err)
 		return
@@ -107,9 +149,9 @@ func homeTodo(gaps []roster.Gap, n homeCounts, locked int, now time.Time, loc *t
 			j++
 		}
 		first := gaps[i]
-		text := fmt.Sprintf("%s : 1 trou %s", first.Label, gapSpan(first.Start, first.End, loc))
+		text := fmt.Sprintf("%s : 1 créneau non couvert, %s", first.Label, gapSpan(first.Start, first.End, loc))
 		if j-i > 1 {
-			text = fmt.Sprintf("%s : %d trous, le premier %s", first.Label, j-i, gapSpan(first.Start, first.End, loc))
+			text = fmt.Sprintf("%s : %d créneaux non couverts, le premier %s", first.Label, j-i, gapSpan(first.Start, first.End, loc))
 		}
 		week := mondayOf(civilOf(first.Start, loc)).isoWeek()
 		todo = append(todo, todoItem{Text: text, Href: "planning?" + planningQuery(week, first.Specialty), Tone: "danger"})
@@ -139,6 +181,20 @@ func homeTodo(gaps []roster.Gap, n homeCounts, locked int, now time.Time, loc *t
 		todo = append(todo, todoItem{
 			Text: frCount(n.smsProblems, "SMS refusé ou incertain", "SMS refusés ou incertains"),
 			Href: "rappels#sms-problems", Tone: "warn",
+		})
+	}
+	if n.smsOff && n.smsWaiting.Waiting > 0 {
+		todo = append(todo, todoItem{
+			Text: "Envoi des SMS désactivé : " + frCount(n.smsWaiting.Waiting, "message attend", "messages attendent") +
+				" depuis " + frAge(now.Sub(n.smsWaiting.Oldest)) + " (identifiants Twilio à configurer)",
+			Href: "rappels#sms", Tone: "danger",
+		})
+	}
+	if n.gpsWithoutPIN > 0 {
+		todo = append(todo, todoItem{
+			Text: frCount(n.gpsWithoutPIN, "généraliste inscrit n'a", "généralistes inscrits n'ont") +
+				" pas de code PIN : la ligne leur en demande un, ils ne peuvent pas l'utiliser",
+			Href: "personnes?role=requerant", Tone: "warn",
 		})
 	}
 	if locked > 0 {
@@ -201,4 +257,42 @@ func (c *console) spoolTodo() (todoItem, bool) {
 			" par le serveur (" + file + ") : des appels peuvent avoir un historique incomplet, prévenir l'exploitant",
 		Href: "appels", Tone: "danger",
 	}, true
+}
+
+// dutyViews turns the roster's board into the home page's lines.
+func dutyViews(board []roster.DutyNow, now time.Time, loc *time.Location, planning string) []dutyView {
+	lines := func(chain []roster.Candidate) ([]dutyLine, bool) {
+		var out []dutyLine
+		nobody := true
+		for _, c := range chain {
+			l := dutyLine{}
+			if c.Fallback {
+				l.Rank, l.Who = "Secours", c.Label
+			} else {
+				nobody = false
+				l.Rank, l.Who = fmt.Sprintf("Rang %d", c.Rank), c.FirstName+" "+c.LastName
+			}
+			if len(c.Phones) > 0 {
+				l.Phone, l.Tel = c.Phones[0], telURL(c.Phones[0])
+			}
+			out = append(out, l)
+		}
+		return out, nobody
+	}
+	out := make([]dutyView, 0, len(board))
+	for _, b := range board {
+		v := dutyView{Label: b.Specialty.Label,
+			Href: planning + "?" + planningQuery(mondayOf(civilOf(now, loc)).isoWeek(), b.Specialty.Slug)}
+		v.Now, v.Nobody = lines(b.Chain)
+		if !b.Handover.IsZero() {
+			h := b.Handover.In(loc)
+			v.Handover = fmt.Sprintf("%s %02d/%02d %s", frWeekday(h.Weekday()), h.Day(), int(h.Month()), h.Format("15:04"))
+			if civilOf(h, loc) == civilOf(now, loc) {
+				v.Handover = "aujourd'hui " + h.Format("15:04")
+			}
+			v.Next, _ = lines(b.Next)
+		}
+		out = append(out, v)
+	}
+	return out
 }

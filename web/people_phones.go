@@ -14,6 +14,7 @@ type personData struct {
 	Person   enrolmentRef
 	Phones   string // the textarea, as typed or as stored
 	Problems fieldProblems
+	Feed     *feedBox // a specialist's calendar subscription
 }
 
 // personPage shows one enrolment with its phones to edit and the way to
@@ -31,13 +32,25 @@ func (c *console) personPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *console) renderPerson(w http.ResponseWriter, r *http.Request, status int, e enrolmentRef, phones string, problems fieldProblems) {
-	pg := page{Title: e.Name(), Section: "personnes",
-		Data: personData{Base: c.peopleBase(r), Person: e, Phones: phones, Problems: problems}}
+	d := personData{Base: c.peopleBase(r), Person: e, Phones: phones, Problems: problems}
+	if e.Requis() {
+		box, err := c.feedBoxOf(r, roster.FeedTarget{RPPS: e.RPPS}, d.Base+"/"+strconv.FormatInt(e.ID, 10), e.Name(),
+			"Ses gardes et remplacements dans son agenda (téléphone, Google, Outlook), mis à jour tout seuls.")
+		if err != nil {
+			c.serverError(w, r, "person calendar feed", err)
+			return
+		}
+		d.Feed = &box
+	}
+	pg := page{Title: e.Name(), Section: "personnes", Data: d}
 	if len(problems) > 0 {
 		pg.Error = "Rien n'a été enregistré : corrigez le formulaire ci-dessous."
 	}
-	if r.URL.Query().Get("ok") == "telephones" {
+	switch r.URL.Query().Get("ok") {
+	case "telephones":
 		pg.Flash = "Les numéros sont enregistrés."
+	case "agenda-revoque":
+		pg.Flash = "L'adresse de l'agenda est révoquée : elle ne fonctionne plus."
 	}
 	c.render(w, r, status, "people-person", pg)
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/regul-sante/regul/roster"
 )
@@ -58,7 +60,10 @@ type planningData struct {
 	AddOverride shiftFields
 	// Problems of the form just sent back, in French; Form names which.
 	Problems []string
-	Form     string // "garde" | "remplacement"
+	Form     string  // "garde" | "remplacement"
+	Feed     feedBox // the specialty's calendar subscription
+	Monday   string  // 2026-11-23, the week's first day for the date field
+	TimeZone string  // "Paris", said the French way
 }
 
 // Query is the page's own query string, for links (trusted: built here).
@@ -87,7 +92,13 @@ func (c *console) planningView(ctx context.Context, r *http.Request) (planningVi
 	}
 	pv := planningView{terr: terr, monday: mondayOf(civilOf(c.now(), terr.Location))}
 	var problem string
-	if w := r.FormValue("semaine"); w != "" {
+	if day := r.FormValue("jour"); day != "" {
+		if t, err := time.ParseInLocation("2006-01-02", day, terr.Location); err == nil {
+			pv.monday = mondayOf(civilOf(t, terr.Location))
+		} else {
+			problem = fmt.Sprintf("date %q invalide : attendu JJ/MM/AAAA", day)
+		}
+	} else if w := r.FormValue("semaine"); w != "" {
 		if m, err := parseISOWeek(w); err == nil {
 			pv.monday = m
 		} else {
@@ -140,6 +151,8 @@ func (c *console) planningData(ctx context.Context, r *http.Request, pv planning
 		Next:      pv.monday.addDays(7).isoWeek(),
 		ThisWeek:  mondayOf(civilOf(c.now(), loc)).isoWeek(),
 		Heading:   weekHeading(pv.monday, sunday),
+		Monday:    fmt.Sprintf("%04d-%02d-%02d", pv.monday.Y, int(pv.monday.M), pv.monday.D),
+		TimeZone:  zoneLabel(loc),
 		Specialty: pv.specialty,
 	}
 	d.AddShift.Rank, d.AddOverride.Rank = "1", "1"
@@ -174,7 +187,7 @@ func (c *console) planningData(ctx context.Context, r *http.Request, pv planning
 			d.Overrides = append(d.Overrides, o)
 		}
 	}
-	d.Grid = buildWeekGrid(pv.terr, pv.monday, civilOf(c.now(), loc), shifts, d.Overrides, mine)
+	d.Grid = buildWeekGrid(pv.terr, pv.monday, c.now(), shifts, d.Overrides, mine)
 	enrolments, err := store.Enrolments(ctx, pv.terr.ID)
 	if err != nil {
 		return d, err
@@ -184,7 +197,9 @@ func (c *console) planningData(ctx context.Context, r *http.Request, pv planning
 			d.Specialists = append(d.Specialists, specialistOption{RPPS: e.RPPS, Name: e.FirstName + " " + e.LastName})
 		}
 	}
-	return d, nil
+	d.Feed, err = c.feedBoxOf(r, roster.FeedTarget{SpecialtyID: pv.specialty.ID}, d.Base+"?"+planningQuery(d.Week, pv.specialty.Slug),
+		pv.specialty.Label, "Toutes les gardes de "+pv.specialty.Label+" du territoire dans un agenda (téléphone, Google, Outlook), mises à jour toutes seules.")
+	return d, err
 }
 
 // weekHeading is "du lundi 23 au dimanche 29 novembre 2026", naming the
@@ -220,6 +235,8 @@ func planningFlash(q url.Values) string {
 		return "Le remplacement est enregistré."
 	case "remplacement-supprime":
 		return "Le remplacement est supprimé."
+	case "agenda-revoque":
+		return "L'adresse de l'agenda est révoquée : elle ne fonctionne plus."
 	case "import":
 		added, _ := strconv.Atoi(q.Get("ajoutees"))
 		unchanged, _ := strconv.Atoi(q.Get("inchangees"))
@@ -227,4 +244,14 @@ func planningFlash(q url.Values) string {
 			frCount(unchanged, "déjà présente", "déjà présentes"))
 	}
 	return ""
+}
+
+// zoneLabel names a time zone the way coordinators say it: "Paris" for
+// Europe/Paris, the city of any other zone, with its underscores as spaces.
+func zoneLabel(loc *time.Location) string {
+	name := loc.String()
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.ReplaceAll(name, "_", " ")
 }

@@ -23,7 +23,7 @@ func browsePlanning(t *testing.T, ctx context.Context, env *consoleEnv) {
 		t.Fatalf("the sample week shows the gap %q, want 12:00 → 14:00", gap)
 	}
 	tab := browserRead(t, ctx, "pédiatrie tab", chromedp.Text(chromedp.CSS(`.spec-tabs a[data-specialty="pediatrie"]`)))
-	if !strings.Contains(tab, "1 trou") {
+	if !strings.Contains(tab, "1 créneau non couvert") {
 		t.Errorf("pédiatrie tab reads %q", tab)
 	}
 	screenshot(t, ctx, "planning-gap.png")
@@ -36,7 +36,7 @@ func browsePlanning(t *testing.T, ctx context.Context, env *consoleEnv) {
 		t.Errorf("the form starts at %q, want the gap's start", start)
 	}
 	browserStep(t, ctx, "add the shift",
-		chromedp.SendKeys(chromedp.ID("shift-rpps"), "10002000064"),
+		chromedp.SetValue(chromedp.ID("shift-rpps"), "10002000064"),
 		chromedp.Click(chromedp.ID("shift-add")),
 		chromedp.WaitVisible(chromedp.CSS(".flash.ok")),
 		chromedp.WaitVisible(chromedp.ID("week-grid")),

@@ -106,6 +106,16 @@ type shiftEditData struct {
 	Fields      shiftFields
 	Specialties []roster.Specialty
 	Problems    []string
+	// Specialists are the enrolled specialists by specialty, to pick from;
+	// Unlisted is the shift's RPPS when it is not among them any more.
+	Specialists []specialistGroup
+	Unlisted    string
+}
+
+// specialistGroup is one specialty's enrolled specialists.
+type specialistGroup struct {
+	Label   string
+	Options []specialistOption
 }
 
 func (c *console) loadShift(w http.ResponseWriter, r *http.Request) (roster.Territory, roster.Shift, bool) {
@@ -146,6 +156,25 @@ func (c *console) renderShiftEdit(w http.ResponseWriter, r *http.Request, status
 	}
 	if sp, err := terr.SpecialtyBySlug(sh.Specialty); err == nil {
 		d.Label = sp.Label
+	}
+	enrolments, err := roster.NewStore(c.pool).Enrolments(r.Context(), terr.ID)
+	if err != nil {
+		c.serverError(w, r, "shift edit: specialists", err)
+		return
+	}
+	listed := false
+	for _, sp := range terr.Specialties {
+		g := specialistGroup{Label: sp.Label}
+		for _, e := range enrolments {
+			if e.Role == roster.Requis && e.SpecialtyID == sp.ID {
+				g.Options = append(g.Options, specialistOption{RPPS: e.RPPS, Name: e.FirstName + " " + e.LastName})
+				listed = listed || e.RPPS == in.RPPS
+			}
+		}
+		d.Specialists = append(d.Specialists, g)
+	}
+	if !listed {
+		d.Unlisted = in.RPPS
 	}
 	pg := page{Title: "Modifier une garde", Section: "planning", Data: d}
 	if len(problems) > 0 {

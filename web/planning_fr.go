@@ -43,10 +43,10 @@ var frRosterRules = func() []frRule {
 		rule(`^the same shift already exists \(shift \d+, (.*)\)$`, "cette garde existe déjà ($1)"),
 		rule(`^(\d+) field\(s\), want (\d+) \((.*)\)$`, "$1 champ(s) au lieu de $2 ($3)"),
 		rule(`^not readable as CSV: (.*)$`, "illisible en CSV : $1"),
-		rule(`^empty file: .*$`, "fichier vide : il faut l'en-tête rpps,specialty,start,end,rank puis une garde par ligne"),
+		rule(`^empty file: .*$`, "fichier vide : il faut l'en-tête rpps;specialite;debut;fin;rang puis une garde par ligne"),
 		rule(`^no shifts after the header$`, "aucune garde après l'en-tête"),
-		rule(`^unknown column "(.*)": .*$`, "colonne « $1 » inconnue : l'en-tête doit être rpps,specialty,start,end,rank"),
-		rule(`^header lacks column\(s\) (.*): .*$`, "il manque la ou les colonnes $1 : l'en-tête doit être rpps,specialty,start,end,rank"),
+		rule(`^unknown column "(.*)": .*$`, "colonne « $1 » inconnue : l'en-tête doit être rpps;specialite;debut;fin;rang"),
+		rule(`^header lacks column\(s\) (.*): .*$`, "il manque la ou les colonnes $1 : l'en-tête doit être rpps;specialite;debut;fin;rang"),
 	}
 }()
 

@@ -90,7 +90,7 @@ func TestPlanningWeekShowsCoverAndGaps(t *testing.T) {
 		t.Errorf("pédiatrie gaps %q, want the Wednesday's 12:00 → 14:00", got)
 	}
 	// The tabs count each specialty's gaps: dermatologie has Friday 18:00–20:00.
-	if !regexp.MustCompile(`data-specialty="dermatologie">dermatologie <span class="badge danger">1 trou`).MatchString(page.body) {
+	if !regexp.MustCompile(`data-specialty="dermatologie">dermatologie <span class="badge danger">1 créneau non couvert`).MatchString(page.body) {
 		t.Errorf("dermatologie tab does not show its gap")
 	}
 	// A gap links to the add form, prefilled with its span.
@@ -180,8 +180,11 @@ func TestPlanningAddShiftClosesTheGap(t *testing.T) {
 				t.Errorf("%s: problems lack %q:\n%s", r.name, w, got)
 			}
 		}
-		if !strings.Contains(a.body, `value="`+r.form.Get("rpps")+`"`) {
-			t.Errorf("%s: the form is not sent back as typed", r.name)
+		// The specialist is picked from a list: one of the list stays
+		// selected when the form comes back.
+		if rpps := r.form.Get("rpps"); rpps != "" && strings.Contains(a.body, `<option value="`+rpps+`">`) &&
+			!strings.Contains(a.body, `<option value="`+rpps+`" selected>`) {
+			t.Errorf("%s: the form does not come back with %s selected", r.name, rpps)
 		}
 	}
 
@@ -337,5 +340,31 @@ func TestPlanningImport(t *testing.T) {
 	}
 	if !strings.Contains(b.get("/t/cpts-coteaux/journal").body, "Planning importé") {
 		t.Error("journal lacks the import")
+	}
+}
+
+// TestPlanningPastGapsAndDates: a week is chosen with a plain date (any
+// day of it); a gap already over is shown but offers no « couvrir »; a gap
+// in progress is offered from now on.
+func TestPlanningPastGapsAndDates(t *testing.T) {
+	env, _, _ := newConsoleEnv(t) // Monday 2 March 2026, 10:00 in Paris
+	b := env.browser(t)
+	b.signIn("coteaux@cpts.example")
+	page := b.get("/t/cpts-coteaux/planning?jour=2026-02-26&specialite=pediatrie")
+	if !strings.Contains(page.body, "Semaine 09") || !strings.Contains(page.body, `value="2026-02-23"`) {
+		t.Fatalf("the day 26/02 does not open its week 09:\n%s", page.body)
+	}
+	if strings.Contains(page.body, "#ajout-garde") || !strings.Contains(page.body, `class="slot gap past"`) {
+		t.Errorf("a past week offers to cover its gaps")
+	}
+	if strings.Contains(page.body, `type="week"`) || strings.Contains(page.body, "Europe/Paris") {
+		t.Errorf("the page still has a week field or says Europe/Paris")
+	}
+	page = b.get("/t/cpts-coteaux/planning?jour=2026-03-02&specialite=pediatrie")
+	if !strings.Contains(page.body, "debut=2026-03-02T10%3a00") || strings.Contains(page.body, "debut=2026-03-02T08%3a00") {
+		t.Errorf("today's gap in progress is not offered from now on:\n%s", regexp.MustCompile(`debut=[^&]*`).FindAllString(page.body, -1))
+	}
+	if a := b.get("/t/cpts-coteaux/planning?jour=26/02/2026"); !strings.Contains(a.body, "invalide") {
+		t.Errorf("a bad date is not refused with a message")
 	}
 }

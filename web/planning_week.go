@@ -81,6 +81,7 @@ type planningSlot struct {
 	Span     string // the whole span, "lun. 23/11 20:00 → mar. 24/11 08:00"
 	Start    string // datetime-local values of the whole span (gaps: to fill them)
 	End      string
+	Past     bool // a gap already over: nothing to cover any more
 }
 
 type planningDay struct {
@@ -112,8 +113,9 @@ type weekGrid struct {
 	Gaps  int // gap blocks this week
 }
 
-func buildWeekGrid(terr roster.Territory, monday civilDate, today civilDate, shifts []roster.Shift, overrides []roster.Override, gaps []roster.Gap) weekGrid {
+func buildWeekGrid(terr roster.Territory, monday civilDate, now time.Time, shifts []roster.Shift, overrides []roster.Override, gaps []roster.Gap) weekGrid {
 	loc := terr.Location
+	today := civilOf(now, loc)
 	var g weekGrid
 	ranks := map[int]*rankRow{1: {Rank: 1}}
 	row := func(rank int) *rankRow {
@@ -135,7 +137,18 @@ func buildWeekGrid(terr roster.Territory, monday civilDate, today civilDate, shi
 		}
 		for _, gp := range gaps {
 			if s, ok := clip(gp.Start, gp.End, ds, de, loc); ok {
-				s.Kind = "gap"
+				s.Kind, s.Past = "gap", !gp.End.After(now)
+				if gp.Start.Before(now) && !s.Past {
+					// A gap in progress is covered from now on (to the
+					// next quarter hour), not from its past start.
+					from := now.Truncate(15 * time.Minute)
+					if from.Before(now) {
+						from = from.Add(15 * time.Minute)
+					}
+					if from.Before(gp.End) {
+						s.Start = inputTime(from, loc)
+					}
+				}
 				pd.Gaps = append(pd.Gaps, s)
 				from, to := wallMinute(gp.Start, ds, de, loc), wallMinute(gp.End, ds, de, loc)
 				pd.Bar = append(pd.Bar, barSegment{X: from, W: to - from, Class: "gap"})

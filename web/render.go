@@ -66,6 +66,16 @@ func (p page) Nav() []navItem {
 	}
 }
 
+// SectionLabel names the current section, for the phone's menu button.
+func (p page) SectionLabel() string {
+	for _, n := range p.Nav() {
+		if n.Path == p.Section {
+			return n.Label
+		}
+	}
+	return "Accueil"
+}
+
 func templateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"datetime": frDateTime,
@@ -76,6 +86,8 @@ func templateFuncs() template.FuncMap {
 		"phone":    frPhone,
 		"count":    frCount,
 		"join":     strings.Join,
+		"lower":    strings.ToLower,
+		"zone":     zoneLabel,
 	}
 }
 

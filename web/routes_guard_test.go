@@ -17,6 +17,9 @@ import (
 var statePaths = []string{
 	"/t/{territory}/appels/{call}/rappel-fait",
 	"/t/{territory}/rappels/{callback}/fait",
+	"/t/{territory}/rappels/{callback}/rouvrir",
+	"/t/{territory}/agendas/nouveau",
+	"/t/{territory}/agendas/revoquer",
 	"/t/{territory}/rappels/sms/{sms}/traite",
 	"/t/{territory}/exports/tarifs",
 	"/t/{territory}/personnes/ajouter",

@@ -17,7 +17,14 @@ type period struct {
 
 // Days is the number of calendar days in the period.
 func (p period) Days() int {
-	return int(math.Round(p.To.Sub(p.From).Hours() / 24))
+	// Counted on the calendar, not as a time.Duration, which saturates
+	// after 292 years (an absurd period then read « 106752 jours »).
+	a := time.Date(p.From.Year(), p.From.Month(), p.From.Day(), 0, 0, 0, 0, time.UTC)
+	b := time.Date(p.To.Year(), p.To.Month(), p.To.Day(), 0, 0, 0, 0, time.UTC)
+	if b.Year()-a.Year() > 100 {
+		return (b.Year() - a.Year()) * 365
+	}
+	return int(math.Round(b.Sub(a).Hours() / 24))
 }
 
 // Last is the period's last day (To is exclusive).
@@ -50,7 +57,8 @@ func parsePeriod(du, au string, now time.Time, loc *time.Location) (period, erro
 		return p, fmt.Errorf("la date de fin (%s) précède la date de début (%s)", au, du)
 	}
 	if p.Days() > maxPeriodDays {
-		return p, fmt.Errorf("période de %d jours : au plus %d jours", p.Days(), maxPeriodDays)
+		return p, fmt.Errorf("la période du %s au %s est trop longue : choisissez-en une de 2 ans au plus",
+			p.From.Format("02/01/2006"), p.Last().Format("02/01/2006"))
 	}
 	switch {
 	case p.Days() <= 62:

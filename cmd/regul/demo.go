@@ -13,16 +13,15 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/config"
 	"github.com/regul-sante/regul/coordinator"
 	"github.com/regul-sante/regul/internal/pgcluster"
 	"github.com/regul-sante/regul/internal/sample"
 	"github.com/regul-sante/regul/internal/service"
 	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/notify/twiliotest"
 	"github.com/regul-sante/regul/roster"
 )
-
-// The demo takes place on a Monday morning of the sample roster's week.
-var demoStart = time.Date(2026, 11, 23, 10, 0, 0, 0, mustParis())
 
 func mustParis() *time.Location {
 	loc, err := time.LoadLocation("Europe/Paris")
@@ -54,6 +53,9 @@ after the calls.`,
 				return err
 			}
 			o.level, o.consoleListen = cfg.Log.Level, cfg.Console.Listen
+			if !o.callsOnly {
+				defer takeTerminal()()
+			}
 			err = runDemo(cmd.Context(), cmd.OutOrStdout(), o)
 			if err != nil && cmd.Context().Err() != nil {
 				// Ctrl-C while the calls run is a normal way to stop too.
@@ -66,6 +68,7 @@ after the calls.`,
 	cmd.Flags().StringVar(&o.data, "data", "testdata", "folder holding territory.yaml, enrolments.csv, roster.csv and the directory extract")
 	cmd.Flags().Float64Var(&o.speed, "speed", 20, "how much faster than real time the emulated phones live")
 	cmd.Flags().BoolVar(&o.callsOnly, "calls-only", false, "exit 0 right after the calls instead of serving the console (scripts, CI)")
+	cmd.Flags().StringVar(&o.at, "at", "", `when the calls take place, "YYYY-MM-DD HH:MM" in the territory's time (default: today, just now if the line is open); the sample roster is moved to that day`)
 	// Serving the console became the default; the old flag stays accepted so
 	// existing invocations keep working.
 	cmd.Flags().BoolVar(&console, "console", false, "no effect: the console is served by default")
@@ -82,11 +85,12 @@ type demoOptions struct {
 	// (console.listen); empty picks a free loopback port.
 	consoleListen string
 	callsOnly     bool
+	at            string // "" : demoMoment of now
 }
 
 // runDemo places the scripted calls and prints their timelines; unless
 // callsOnly it then serves the console until ctx ends, which is a normal end.
-func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
+func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 	fmt.Fprintln(out, "regul demo: starting a throwaway PostgreSQL cluster…")
 	cluster, err := pgcluster.Start(ctx)
 	if err != nil {
@@ -101,26 +105,44 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 	if err := migrate(ctx, pool); err != nil {
 		return err
 	}
-	sample, err := loadDemoData(ctx, out, roster.NewStore(pool), o.data)
+	start, err := demoStartOf(o)
+	if err != nil {
+		return err
+	}
+	sample, err := loadDemoData(ctx, out, roster.NewStore(pool), o.data, start)
 	if err != nil {
 		return err
 	}
 
-	clock := arisim.NewScaledClockAt(demoStart, o.speed)
+	clock := arisim.NewScaledClockAt(start, o.speed)
 	defer clock.Close()
-	sim := arisim.New(arisim.Options{Username: "regul", Password: "demo", Clock: clock, Logger: zap.NewNop()})
+	sim := arisim.New(arisim.Options{Username: "regul", Password: "demo", Clock: clock, Logger: zap.NewNop(),
+		DefaultSoundDuration: demoSoundDuration})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		return fmt.Errorf("start the ARI emulator: %w", err)
 	}
 	defer sim.Close()
 
-	cfg, log, err := demoConfig(o.level, sim.URL())
+	var logs demoLog
+	defer func() {
+		if err != nil {
+			logs.print(out)
+		}
+	}()
+	cfg, log, err := demoConfig(o.level, sim.URL(), &logs)
 	if err != nil {
 		return err
 	}
 	if o.consoleListen != "" && !o.callsOnly {
 		cfg.Console.Listen = o.consoleListen
 	}
+	// SMS go to an in-process stand-in for Twilio (through the real
+	// twilio-go client): the outbox empties as in production, and the
+	// console shows no « SMS désactivé ».
+	fakeSMS := twiliotest.New()
+	defer fakeSMS.Close()
+	cfg.Twilio = config.Twilio{AccountSID: twiliotest.AccountSID, AuthToken: twiliotest.AuthToken,
+		From: twiliotest.From, APIURL: fakeSMS.URL(), Timeout: 5 * time.Second}
 	defer os.RemoveAll(cfg.DataDir)
 	svc, err := service.Start(ctx, service.Options{Config: cfg, Pool: pool, Logger: log, Clock: service.EmulatorClock(clock)})
 	if err != nil {
@@ -137,7 +159,7 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 		_ = svc.Close(closeCtx)
 	}()
 	fmt.Fprintf(out, "controller connected to the emulator at %s; the line's clock reads %s (×%g)\n\n",
-		sim.URL(), demoStart.Format("Monday 2 January 2006 15:04"), o.speed)
+		sim.URL(), start.Format("Monday 2 January 2006 15:04"), o.speed)
 
 	tl, err := newTimeline(sample)
 	if err != nil {
@@ -165,6 +187,7 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 		fmt.Fprintln(out)
 	}
 	fmt.Fprintln(out, "demo finished: every call above went through the ARI client, the emulator and PostgreSQL.")
+	logs.print(out)
 	if o.callsOnly {
 		return nil
 	}
@@ -206,9 +229,10 @@ type demoSample struct {
 	names     map[string]string // RPPS → "Dr Marie DUBOIS"
 }
 
-func loadDemoData(ctx context.Context, out io.Writer, store *roster.Store, data string) (*demoSample, error) {
+func loadDemoData(ctx context.Context, out io.Writer, store *roster.Store, data string, start time.Time) (*demoSample, error) {
 	ctx = roster.WithActor(ctx, "demo")
-	loaded, err := sample.Load(ctx, store, data, sample.Options{Directory: true})
+	loaded, err := sample.Load(ctx, store, data, sample.Options{Directory: true,
+		MoveRoster: &sample.RosterMove{From: demoSampleDay, To: start}})
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,11 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -85,7 +89,7 @@ func demoScenarios(s *demoSample) []demoScenario {
 // demoConfig is the embedded defaults pointed at the emulator, with a
 // console logger that only speaks up for warnings (the timelines are the
 // demo's output).
-func demoConfig(level, ariURL string) (*config.Config, *zap.Logger, error) {
+func demoConfig(level, ariURL string, logs *demoLog) (*config.Config, *zap.Logger, error) {
 	cfg, err := config.Load("")
 	if err != nil {
 		return nil, nil, err
@@ -108,9 +112,42 @@ func demoConfig(level, ariURL string) (*config.Config, *zap.Logger, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	zc := zap.NewDevelopmentConfig()
-	zc.Level = zap.NewAtomicLevelAt(lvl)
-	zc.DisableStacktrace = true
-	log, err := zc.Build()
-	return cfg, log, err
+	// The controller's log lines are kept apart and printed after the
+	// timelines: a warning never cuts a call's story in two.
+	enc := zap.NewDevelopmentEncoderConfig()
+	log := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(logs), lvl))
+	return cfg, log, nil
+}
+
+// demoSoundDuration is how long every prompt lasts in the demo's emulator;
+// the timeline knows a key pressed before its end cut it short.
+const demoSoundDuration = 2 * time.Second
+
+// demoLog holds the controller's log lines during the demo.
+type demoLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *demoLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		l.lines = append(l.lines, s)
+	}
+	return len(p), nil
+}
+
+// print writes the lines kept, if any, under a heading of their own.
+func (l *demoLog) print(out io.Writer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\ncontroller log (%d line(s), kept out of the timelines):\n", len(l.lines))
+	for _, s := range l.lines {
+		fmt.Fprintln(out, "  "+s)
+	}
+	l.lines = nil
 }

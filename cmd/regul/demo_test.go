@@ -19,8 +19,10 @@ import (
 // each recorded as a person would expect.
 func TestDemo(t *testing.T) {
 	t.Chdir("../..")
-	t.Setenv("REGUL_LOG_LEVEL", "error")
-	out, err := runCLI(t, "demo", "--calls-only", "--speed", "50")
+	t.Setenv("REGUL_LOG_LEVEL", "info")
+	// A Thursday afternoon, not the sample's Monday: the roster is moved
+	// to that day, and the same people answer.
+	out, err := runCLI(t, "demo", "--calls-only", "--speed", "50", "--at", "2026-12-03 15:22")
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
@@ -29,6 +31,8 @@ func TestDemo(t *testing.T) {
 		"recorded: result bridged; attempt 1 (rank 1, 10002000015) no_answer; attempt 2 (rank 2, 10002000023) accepted; outcome keyed avis_seul",
 		"recorded: result callback; attempt 1 (rank 1, 10002000049) busy; callback request open",
 		"«Tapez 1 pour prendre l'appel, 2 pour refuser.»",
+		"the line's clock reads Thursday 3 December 2026 15:22",
+		"«Pour un avis en» (cut short by a key)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
@@ -36,6 +40,13 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(out, "coordinators' console:") {
 		t.Errorf("--calls-only still offered the console:\n%s", out)
+	}
+	// The controller's log lines come after the timelines, never inside.
+	finished := strings.Index(out, "demo finished")
+	for _, level := range []string{"WARN", "ERROR", "INFO"} {
+		if i := strings.Index(out, "\t"+level+"\t"); i >= 0 && i < finished {
+			t.Errorf("a %s log line cuts the timelines:\n%s", level, out)
+		}
 	}
 }
 
@@ -55,7 +66,7 @@ func TestDemoServesConsoleUntilCancelled(t *testing.T) {
 	pr, pw := io.Pipe()
 	root.SetOut(pw)
 	root.SetErr(pw)
-	root.SetArgs([]string{"demo", "--console", "--speed", "50"})
+	root.SetArgs([]string{"demo", "--console", "--speed", "50", "--at", "2026-11-23 10:00"})
 	var runErr error
 	finished := make(chan struct{})
 	go func() {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/regul-sante/regul/arisim"
 	asteriskconfig "github.com/regul-sante/regul/asterisk-config"
@@ -15,7 +16,8 @@ import (
 // timeline prints what every phone of a scenario experienced, merged in
 // time order, with the words each person heard.
 type timeline struct {
-	words map[string]string // sound URI → what is said
+	words         map[string]string // sound URI → what is said
+	soundDuration time.Duration     // how long a prompt plays uncut
 }
 
 func newTimeline(s *demoSample) (*timeline, error) {
@@ -23,7 +25,7 @@ func newTimeline(s *demoSample) (*timeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &timeline{words: map[string]string{}}
+	t := &timeline{words: map[string]string{}, soundDuration: demoSoundDuration}
 	for _, p := range prompts.All() {
 		t.words["sound:"+p.Sound] = p.Text
 	}
@@ -54,6 +56,7 @@ func (t *timeline) print(out io.Writer, rep *arisim.Report) {
 		var pending []string // consecutive prompts or digits, said on one line
 		pendingKind := arisim.EntryKind("")
 		var pendingAt line
+		var lastSound time.Time
 		flush := func() {
 			if len(pending) == 0 {
 				return
@@ -71,6 +74,14 @@ func (t *timeline) print(out io.Writer, rep *arisim.Report) {
 			at := line{at: e.At.Format("15:04:05"), who: snap.Name, sort: e.At.UnixNano()}
 			switch e.Kind {
 			case arisim.EntrySound, arisim.EntryPressed:
+				if e.Kind == arisim.EntryPressed && pendingKind == arisim.EntrySound && len(pending) > 0 &&
+					e.At.Before(lastSound.Add(t.soundDuration)) {
+					// The key stopped the prompt (barge-in): say so.
+					pending[len(pending)-1] += " (cut short by a key)"
+				}
+				if e.Kind == arisim.EntrySound {
+					lastSound = e.At
+				}
 				if e.Kind != pendingKind {
 					flush()
 					pendingKind, pendingAt = e.Kind, at

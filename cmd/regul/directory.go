@@ -40,11 +40,22 @@ func newDirectoryCmd(a *app) *cobra.Command {
 				return fmt.Errorf("open directory extract: %w", err)
 			}
 			defer f.Close()
-			res, err := s.ImportDirectory(cliContext(cmd), f, roster.DirectoryImportOptions{Name: args[0], TerritoryID: t.ID, Log: log})
+			// Skipped lines are said plainly, the first ones with their line
+			// number, then only counted (a national file may have thousands).
+			out := cmd.OutOrStdout()
+			shown := 0
+			onSkip := func(line int, reason roster.SkipReason) {
+				if shown++; shown <= maxSkippedShown {
+					fmt.Fprintf(out, "%s:%d: skipped: %s\n", args[0], line, reason)
+				}
+			}
+			res, err := s.ImportDirectory(cliContext(cmd), f, roster.DirectoryImportOptions{Name: args[0], TerritoryID: t.ID, Log: log, OnSkip: onSkip})
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
+			if shown > maxSkippedShown {
+				fmt.Fprintf(out, "… and %d more skipped line(s), counted below\n", shown-maxSkippedShown)
+			}
 			fmt.Fprintf(out, "%s (%s) imported in %s\n", args[0], res.Encoding, res.Duration.Round(time.Millisecond))
 			fmt.Fprintf(out, "  lines read        %d\n", res.Lines)
 			if res.Latin1Lines > 0 {
@@ -63,3 +74,6 @@ func newDirectoryCmd(a *app) *cobra.Command {
 	cmd.AddCommand(imp)
 	return cmd
 }
+
+// maxSkippedShown bounds the skipped lines `directory import` names one by one.
+const maxSkippedShown = 20

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -53,7 +54,13 @@ func newExportCmd(a *app) *cobra.Command {
 				return err
 			}
 			if out == "" || out == "-" {
-				_, err = cmd.OutOrStdout().Write(buf.Bytes())
+				data := buf.Bytes()
+				if isTerminal(cmd.OutOrStdout()) {
+					// The BOM is for spreadsheets; a terminal would show it
+					// as a stray character.
+					data = bytes.TrimPrefix(data, []byte("\ufeff"))
+				}
+				_, err = cmd.OutOrStdout().Write(data)
 				return err
 			}
 			// Written whole or not at all: a temporary file renamed into place.
@@ -74,4 +81,15 @@ func newExportCmd(a *app) *cobra.Command {
 	billingCmd.Flags().StringVar(&out, "out", "", "output file (default: standard output)")
 	cmd.AddCommand(billingCmd)
 	return cmd
+}
+
+// isTerminal says whether w is a character device (a terminal), not a file
+// or a pipe.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -160,8 +160,16 @@ duty (the fallback line, if any, is still printed).`,
 			}
 			tw.Flush()
 			if specialists == 0 {
-				return &exitCodeError{code: exitNobodyOnDuty, msg: fmt.Sprintf("nobody on duty for %s in %s at %s (%s)",
-					sp.Slug, terr.Slug, roster.FormatLocal(instant, terr.Location), terr.Location)}
+				// After a fallback line printed above, "nobody" would read
+				// as a contradiction: say that only the fallback answers.
+				msg := fmt.Sprintf("no specialist on duty for %s in %s at %s (%s)",
+					sp.Slug, terr.Slug, roster.FormatLocal(instant, terr.Location), terr.Location)
+				if len(chain) > 0 {
+					msg += ": only the fallback line above answers"
+				} else {
+					msg += ", and no fallback line: nobody answers"
+				}
+				return &exitCodeError{code: exitNobodyOnDuty, msg: msg}
 			}
 			return nil
 		},

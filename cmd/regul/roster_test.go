@@ -118,9 +118,14 @@ func TestRosterCommands(t *testing.T) {
 	}
 
 	// Nobody on duty: exit code 3 with a message.
-	_, _, err = run(t, "roster", "show", terr, "--specialty=pediatrie", "--at=2026-11-25 13:00")
-	if exitCode(err) != 3 || !strings.Contains(err.Error(), "nobody on duty for pediatrie in cpts-coteaux at 2026-11-25 13:00") {
+	out, _, err = run(t, "roster", "show", terr, "--specialty=pediatrie", "--at=2026-11-25 13:00")
+	if exitCode(err) != 3 || !strings.Contains(err.Error(), "no specialist on duty for pediatrie in cpts-coteaux at 2026-11-25 13:00") {
 		t.Errorf("nobody on duty: code %d, %v", exitCode(err), err)
+	}
+	// After a fallback line, the message does not say "nobody".
+	if strings.HasPrefix(strings.TrimSpace(out), "fallback") != strings.Contains(err.Error(), "only the fallback line above answers") ||
+		strings.Contains(err.Error(), "nobody") == strings.HasPrefix(strings.TrimSpace(out), "fallback") {
+		t.Errorf("the message contradicts the chain printed:\n%s\n%v", out, err)
 	}
 	if _, _, err := run(t, "roster", "show", terr, "--specialty=cardiologie", "--at=2027-03-28 02:30"); err == nil ||
 		!strings.Contains(err.Error(), "does not exist") {

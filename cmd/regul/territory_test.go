@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -57,6 +58,10 @@ func TestDirectoryAndEnrolCommands(t *testing.T) {
 	out := mustRun(t, "directory", "import", "../../testdata/directory/PS_LibreAcces_Personne_activite_sample.txt", "--territory", "cpts-coteaux")
 	wantContains(t, out, "(UTF-8) imported", "lines read        19", "médecins          14 (14 created, 0 updated, 0 unchanged)",
 		"GPs in cpts-coteaux  6 (6 newly enrolled as requérant)", "skipped           1: bad RPPS (Luhn key)", "skipped           3: not a médecin")
+	// The bad line is named plainly, never as a JSON log line.
+	if !regexp.MustCompile(`PS_LibreAcces_Personne_activite_sample\.txt:18: skipped: bad RPPS \(Luhn key\)`).MatchString(out) || strings.Contains(out, `{"level"`) {
+		t.Errorf("directory import does not name its skipped line readably:\n%s", out)
+	}
 	out = mustRun(t, "directory", "import", "../../testdata/directory/PS_LibreAcces_Personne_activite_sample_latin1.txt", "--territory", "cpts-coteaux")
 	wantContains(t, out, "(Latin-1) imported", "read as Latin-1   20 (not valid UTF-8)", "médecins          14 (0 created, 0 updated, 14 unchanged)", "(0 newly enrolled")
 

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -26,6 +28,16 @@ type Options struct {
 	// Directory also imports the directory extract.
 	Directory bool
 	Log       *zap.Logger
+	// MoveRoster, when set, moves every shift of roster.csv by whole days
+	// (wall-clock times kept) so that the sample day From falls on To, and
+	// repeats From's shifts a week after To, so that the week from To on is
+	// covered (the demo, dated today).
+	MoveRoster *RosterMove
+}
+
+// RosterMove moves the sample roster: From (a date of the file) to To.
+type RosterMove struct {
+	From, To time.Time // dates; only their year, month and day count
 }
 
 // Loaded is what was loaded.
@@ -67,6 +79,11 @@ func Load(ctx context.Context, store *roster.Store, dir string, o Options) (Load
 	}
 	if o.Only != "" {
 		shifts = keepShiftsOf(shifts, o.Only)
+	}
+	if o.MoveRoster != nil {
+		if shifts, err = moveRoster(shifts, *o.MoveRoster); err != nil {
+			return out, err
+		}
 	}
 	rep, err := store.ImportShifts(ctx, applied.TerritoryID, "roster.csv", bytes.NewReader(shifts), false)
 	if err != nil {
@@ -126,4 +143,45 @@ func keepShiftsOf(csv []byte, slug string) []byte {
 		}
 	}
 	return out
+}
+
+// moveRoster rewrites a roster CSV (rpps,specialty,start,end,rank; times
+// "YYYY-MM-DD HH:MM") with every date moved by the days from m.From to m.To,
+// and m.From's shifts repeated a week later.
+func moveRoster(csv []byte, m RosterMove) ([]byte, error) {
+	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	days := int(day(m.To).Sub(day(m.From)).Hours() / 24)
+	first := day(m.From).Format("2006-01-02")
+	move := func(s string, by int) (string, error) {
+		t, err := time.Parse("2006-01-02 15:04", strings.TrimSpace(s))
+		if err != nil {
+			return "", fmt.Errorf("sample roster: %w", err)
+		}
+		return t.AddDate(0, 0, by).Format("2006-01-02 15:04"), nil
+	}
+	var out, repeat []string
+	for i, line := range strings.Split(strings.TrimRight(string(csv), "\n"), "\n") {
+		f := strings.Split(line, ",")
+		if i == 0 || strings.HasPrefix(line, "#") || len(f) != 5 {
+			out = append(out, line)
+			continue
+		}
+		again := strings.HasPrefix(f[2], first)
+		for _, by := range []int{days, days + 7} {
+			g := slices.Clone(f)
+			var err error
+			if g[2], err = move(f[2], by); err != nil {
+				return nil, err
+			}
+			if g[3], err = move(f[3], by); err != nil {
+				return nil, err
+			}
+			if by == days {
+				out = append(out, strings.Join(g, ","))
+			} else if again {
+				repeat = append(repeat, strings.Join(g, ","))
+			}
+		}
+	}
+	return []byte(strings.Join(append(out, repeat...), "\n") + "\n"), nil
 }

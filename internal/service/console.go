@@ -44,7 +44,7 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool
 	h, err := web.NewConsole(web.ConsoleOptions{
 		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies, TrustedProxies: proxies,
 		SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax, TOTPKey: key,
-		Links: notify.NewLinks(pool), Spool: spool,
+		Links: notify.NewLinks(pool), Spool: spool, PublicURL: cfg.Notify.PublicURL, SMSOff: !cfg.Twilio.Enabled(),
 	})
 	if err != nil {
 		return nil, err
