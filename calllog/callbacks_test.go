@@ -38,9 +38,9 @@ func TestCallbacksWorkflow(t *testing.T) {
 	}
 
 	journaled := 0
-	audit := func(ctx context.Context, tx pgx.Tx, callID string) error {
-		if callID != id {
-			t.Errorf("journal told of call %s", callID)
+	audit := func(ctx context.Context, tx pgx.Tx, ref string) error {
+		if ref != cb.Reference || ref == "" {
+			t.Errorf("journal told of call %q, want its reference %q", ref, cb.Reference)
 		}
 		journaled++
 		return nil
