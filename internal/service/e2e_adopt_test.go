@@ -240,3 +240,25 @@ func TestCallLeftOpenByADeadControllerIsClosed(t *testing.T) {
 		t.Errorf("ended at %v, after its last event %v", rec.EndedAt, last)
 	}
 }
+
+// The controller dies while the specialist, alone after the GP hung up,
+// hears the outcome menu: the new one asks it again, and the key lands in
+// the call's one record.
+func TestCrashDuringOutcomeKeyingAsksAgain(t *testing.T) {
+	l := newLine(t)
+	rep := l.playWithCrash(&arisim.Scenario{
+		Inbound: []arisim.InboundCall{{Name: "gp", From: gpNumber, DID: did,
+			Steps: l.gpAsksCardiology(arisim.WaitBridged(), arisim.Wait(10*time.Second), arisim.Hangup())}},
+		Outbound: []arisim.Endpoint{{Name: "martin", Dial: martin, Steps: specialistAccepts(
+			arisim.WaitForSound("suite-menu"), arisim.Mark("crash"),
+			arisim.WaitForSound("suite-menu"), arisim.Press("4", digitGap), arisim.Silent())}},
+	})
+	heardInOrder(t, "specialist", rep.Phone("martin").Heard(), "suite-menu", "suite-menu", "suite-enregistree")
+	rec := l.record()
+	if rec.Result != calllog.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeHospital {
+		t.Errorf("record: result %s, outcome %+v", rec.Result, rec.Outcome)
+	}
+	if eventCount(rec, calllog.CallEnded) != 1 {
+		t.Errorf("events %v", kinds(rec))
+	}
+}
