@@ -238,6 +238,6 @@ func (s *Server) runAdopted(ad *adoption) {
 			s.log.Info("adopting call", zap.String("call_id", ad.a.CallID), zap.Bool("gp", ad.gp != nil),
 				zap.Int("specialist_legs", len(ad.spec)), zap.Bool("bridged", ad.a.Connection != nil))
 		}
-		h(context.WithValue(s.hardCtx, callKey{}, c), ad.a)
+		h(s.hardCtx, ad.a)
 	}()
 }

@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"context"
 	"sync"
 
 	"github.com/regul-sante/regul/ivr"
@@ -14,13 +13,6 @@ type call struct {
 
 	mu  sync.Mutex
 	out []*leg
-}
-
-type callKey struct{}
-
-func callFrom(ctx context.Context) *call {
-	c, _ := ctx.Value(callKey{}).(*call)
-	return c
 }
 
 func (c *call) addLeg(l *leg) {

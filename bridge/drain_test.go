@@ -66,7 +66,7 @@ func TestShutdownHangsUp(t *testing.T) {
 	serve(t, s, func(ctx context.Context, call ivr.InboundCall) {
 		var r result
 		if err := call.Answer(ctx); err == nil {
-			out, err := s.Dial(ctx, dialReq("call-4-1"))
+			out, err := s.Dial(ctx, dialFor(call, "call-4-1"))
 			if err == nil {
 				close(ready)
 				r.dialErr = out.WaitAnswer(context.Background(), nil)

@@ -141,7 +141,7 @@ func TestPlayRightAfterTheBridgeIsDestroyed(t *testing.T) {
 			if err := call.Answer(ctx); err != nil {
 				return err
 			}
-			out, err := s.Dial(ctx, dialReq("call-"+call.ID()))
+			out, err := s.Dial(ctx, dialFor(call, "call-"+call.ID()))
 			if err != nil {
 				return err
 			}

@@ -192,7 +192,7 @@ func TestVanishedCallHangsUpItsRingingLegs(t *testing.T) {
 			ended <- err
 			return
 		}
-		req := dialReq("call-6-1")
+		req := dialFor(call, "call-6-1")
 		req.RingTimeout = time.Hour
 		out, err := s.Dial(ctx, req)
 		if err != nil {

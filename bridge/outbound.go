@@ -41,9 +41,11 @@ func (s *Server) Dial(ctx context.Context, req ivr.DialRequest) (ivr.OutboundLeg
 		return outboundLeg{l}, nil
 	}
 	l := s.newLeg(req.Key, true)
-	if c := callFrom(ctx); c != nil {
-		l.call = c
-		c.addLeg(l)
+	if f, ok := req.For.(hasLeg); ok {
+		if c := f.base().call; c != nil {
+			l.call = c
+			c.addLeg(l)
+		}
 	}
 	// Route first: Dial and StasisStart often come before the answer.
 	s.legs[l.id] = l

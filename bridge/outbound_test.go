@@ -14,6 +14,13 @@ func dialReq(key string) ivr.DialRequest {
 	return ivr.DialRequest{Key: key, Phone: claire, CallerID: regulDID, RingTimeout: 25 * time.Second}
 }
 
+// dialFor is dialReq for a leg dialled by the call of the GP leg gp.
+func dialFor(gp ivr.Leg, key string) ivr.DialRequest {
+	r := dialReq(key)
+	r.For = gp
+	return r
+}
+
 func specialist(steps ...arisim.Step) *arisim.Scenario {
 	return &arisim.Scenario{Outbound: []arisim.Endpoint{{Name: "claire", Dial: claireDial, Steps: steps}}}
 }
@@ -34,7 +41,7 @@ func TestOriginateAnswerConnect(t *testing.T) {
 			if err := call.StartHold(ctx); err != nil {
 				return err
 			}
-			out, err := s.Dial(ctx, dialReq("call-1-1"))
+			out, err := s.Dial(ctx, dialFor(call, "call-1-1"))
 			if err != nil {
 				return err
 			}
@@ -193,7 +200,7 @@ func TestConnectGoneLeg(t *testing.T) {
 			if err := call.Answer(ctx); err != nil {
 				return err
 			}
-			out, err := s.Dial(ctx, dialReq("call-3-1"))
+			out, err := s.Dial(ctx, dialFor(call, "call-3-1"))
 			if err != nil {
 				return err
 			}

@@ -233,7 +233,7 @@ func (s *Server) runCall(c *call) {
 		}
 	}()
 	c.in.log.Info("inbound call", zap.String("did", c.in.dialed))
-	s.handler(context.WithValue(s.hardCtx, callKey{}, c), inboundCall{c.in})
+	s.handler(s.hardCtx, inboundCall{c.in})
 }
 
 // cleanup hangs up what the handler left up, on a context of its own: the

@@ -95,6 +95,7 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 		CallerID:     c.did,
 		RingTimeout:  c.territory.RingTimeout,
 		EarlyTimeout: s.opt.EarlyTimeout,
+		For:          c.gp,
 	})
 	if err != nil {
 		res, cause := unanswered(ctx, err)

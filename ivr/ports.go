@@ -89,6 +89,9 @@ type DialRequest struct {
 	CallerID     string        // presented number: the regulation number
 	RingTimeout  time.Duration // give up when not answered by then
 	EarlyTimeout time.Duration // give up when no ringing at all is seen by then
+	// For is the leg of the call this dial is made for (the GP's): the
+	// switch ends the dialled leg with that call, whatever the script does.
+	For Leg
 }
 
 // HangupReason is why we end a leg.

@@ -52,6 +52,10 @@ func TestHappyPath(t *testing.T) {
 	}
 
 	req := h.sw.dials[0]
+	if req.For == nil || req.For.ID() != "gp-leg" {
+		t.Errorf("dial made for %v, want the GP's leg", req.For)
+	}
+	req.For = nil
 	want := DialRequest{Key: evs[0].CallID + "-1", Phone: martinPhone, CallerID: did1,
 		RingTimeout: 25 * time.Second, EarlyTimeout: 8 * time.Second}
 	if req != want {
