@@ -78,9 +78,9 @@ type console struct {
 	spool         SpoolQuarantine
 	// trustedProxies: see clientInfo.
 	trustedProxies []netip.Prefix
-	feeds         calendarFeeds
-	publicURL     string
-	smsOff        bool
+	feeds          calendarFeeds
+	publicURL      string
+	smsOff         bool
 }
 
 // NewConsole returns the coordinators' console, to be served at the root of
@@ -98,9 +98,9 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		spool:         opts.Spool,
 
 		trustedProxies: opts.TrustedProxies,
-		feeds:         roster.NewStore(opts.Pool),
-		publicURL:     opts.PublicURL,
-		smsOff:        opts.SMSOff,
+		feeds:          roster.NewStore(opts.Pool),
+		publicURL:      opts.PublicURL,
+		smsOff:         opts.SMSOff,
 	}
 	if c.now == nil {
 		c.now = time.Now
