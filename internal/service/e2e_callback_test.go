@@ -358,4 +358,6 @@ func TestGPTraceAfterOutcome(t *testing.T) {
 	}
 }
 
-func pgxCollectStrings(rows pgx.Rows) ([]string, error) { return pgx.CollectRows(rows, pgx.RowTo[string]) }
+func pgxCollectStrings(rows pgx.Rows) ([]string, error) {
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
