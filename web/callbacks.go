@@ -27,6 +27,11 @@ type callbackRow struct {
 	GP        string
 	Phone     string
 	Specialty string
+	// A callback through the line under way: by whom, since, its call.
+	UnderWayBy    string
+	UnderWaySince time.Time
+	UnderWayCall  string
+	Tries         int // callbacks through the line that did not reach the GP
 }
 
 type smsProblem struct {
@@ -69,10 +74,13 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	rows, err := c.pool.Query(ctx, `
 		SELECT cb.id, cb.created_at, coalesce(cl.reference, ''), coalesce(p.first_name || ' ' || p.last_name, cb.gp_rpps, ''),
-		       coalesce(nullif(cl.caller, ''), ''), coalesce(s.label, '')
+		       coalesce(nullif(cl.caller, ''), ''), coalesce(s.label, ''),
+		       coalesce(cp.first_name || ' ' || cp.last_name, cb.claim_rpps, ''), cb.claimed_at, coalesce(cb.claim_call_id::text, ''),
+		       cb.tries
 		  FROM callback_request cb
 		  JOIN call cl ON cl.id = cb.call_id
 		  LEFT JOIN practitioner p ON p.rpps = cb.gp_rpps
+		  LEFT JOIN practitioner cp ON cp.rpps = cb.claim_rpps
 		  LEFT JOIN specialty s ON s.id = cb.specialty_id
 		 WHERE `+v.scope.where("cb.territory_id", 1)+` AND cb.territory_id = $2 AND cb.done_at IS NULL
 		 ORDER BY cb.created_at LIMIT 200`, v.scope.ids(), v.current.ID)
@@ -83,7 +91,12 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	var d callbacksData
 	d.Open, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (callbackRow, error) {
 		var cb callbackRow
-		err := row.Scan(&cb.ID, &cb.At, &cb.Reference, &cb.GP, &cb.Phone, &cb.Specialty)
+		var since *time.Time
+		err := row.Scan(&cb.ID, &cb.At, &cb.Reference, &cb.GP, &cb.Phone, &cb.Specialty,
+			&cb.UnderWayBy, &since, &cb.UnderWayCall, &cb.Tries)
+		if since != nil {
+			cb.UnderWaySince = *since
+		}
 		return cb, err
 	})
 	if err != nil {
