@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/notify/twiliotest"
@@ -291,14 +292,29 @@ func TestCallbackByCode(t *testing.T) {
 		Inbound: []arisim.InboundCall{{Name: "martin", From: martinMobile, DID: did, Steps: []arisim.Step{
 			arisim.WaitForSound("saisir-rpps"), arisim.Press(links[martinMobile][1]+"#", digitGap),
 			arisim.WaitForSound("rappel-taper-1"), arisim.Press("1", digitGap),
-			arisim.WaitBridged(), arisim.WaitForSound("suite-menu"), arisim.Press("5", digitGap), arisim.Silent()}}},
+			arisim.WaitBridged(), arisim.WaitForSound("suite-menu"), arisim.Press("2", digitGap),
+			arisim.WaitForSound("delai-menu"), arisim.Press("2", digitGap), arisim.Silent()}}},
 		Outbound: []arisim.Endpoint{{Name: "gp", Dial: gpPhone, Steps: gpTakesCallback()}},
 	})
 	cb := l.record()
 	wantResult(t, cb, calllog.ResultBridged)
 	heardInOrder(t, "GP", rep.Phone("gp").Heard(), "noms/10002000015", "rappel-vous-rappelle", "cardiologie")
-	if cb.CallbackOf != origin.ID || cb.Outcome == nil || cb.Outcome.Outcome != calllog.OutcomeAdvice || cb.SpecialistRPPS != "10002000015" {
+	if cb.CallbackOf != origin.ID || cb.Outcome == nil || cb.Outcome.Outcome != calllog.OutcomeTeleexpertise || cb.SpecialistRPPS != "10002000015" {
 		t.Fatalf("callback call: %+v (events %v)", cb, kinds(cb))
+	}
+	// The callback is a call like any: its acts are on the month's statement.
+	st, err := billing.NewStore(l.pool).Statement(context.Background(), l.terr.ID, billing.Month{Year: 2026, Month: time.November})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := map[string]string{}
+	for _, line := range st.Lines {
+		if line.CallID == cb.ID {
+			acts[line.Code] = line.RPPS
+		}
+	}
+	if acts["TE2"] != "10002000015" || acts["RQD"] != gpRPPS {
+		t.Errorf("acts of the callback on the statement: %v, want TE2 for MARTIN and RQD for the GP", acts)
 	}
 	o, err := l.svc.Calls().Call(context.Background(), origin.ID)
 	if err != nil {
