@@ -120,6 +120,14 @@ func project(ctx context.Context, tx pgx.Tx, ev Event) error {
 			ev.CallID, ev.At, string(ev.Result)); err != nil {
 			return err
 		}
+		if ev.Result == ResultBridged {
+			// A callback whose Bridged event was lost (its controller
+			// died at that moment, and the one that adopted it saw the
+			// bridge) closes its request here.
+			if err := closeCallback(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
 		return releaseCallback(ctx, tx, ev.CallID)
 	}
 	return nil

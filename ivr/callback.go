@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -187,8 +188,12 @@ func (s *Script) reachCallbackSpecialist(c *call, req CallbackCall, leg Outbound
 		return nil, s.stoppedOr(c, end(calllog.ResultAbandoned, "specialist did not confirm the callback"))
 	}
 	s.attemptEnded(c, 1, res, 0)
-	leg.Remember(memAccepted, req.SpecialistRPPS)
-	leg.Remember(memPhone, req.SpecialistPhone)
+	if _, called := leg.(onLine); called {
+		leg.Remember(memGP, memCallbackSpecialist+req.SpecialistRPPS)
+	} else {
+		leg.Remember(memAccepted, memCallbackSpecialist+req.SpecialistRPPS)
+		leg.Remember(memPhone, req.SpecialistPhone)
+	}
 	return &specialist{leg: leg, cand: cand, phone: req.SpecialistPhone, attempt: 1}, nil
 }
 
@@ -250,7 +255,9 @@ func (s *Script) reachCallbackGP(c *call, req CallbackCall, sp *specialist) (Out
 		s.record(c, calllog.Event{Kind: calllog.CallbackGPEnded, Attempt: n, AttemptRes: res, Cause: cause})
 		if res == calllog.AttemptAccepted {
 			log.Info("GP reached: bridging")
-			leg.Remember(memAccepted, "gp:"+req.GPRPPS) // the GP's leg, for a controller adopting the call
+			// For a controller adopting the call (see resumeCallback).
+			leg.Remember(memAccepted, memCallbackGP+req.GPRPPS)
+			leg.Remember(memPhone, req.GPPhone)
 			return leg, nil
 		}
 		log.Info("GP not reached", zap.String("result", string(res)))
@@ -351,6 +358,84 @@ func (s *Script) gpIs(c *call, leg OutboundLeg, phone string) {
 
 // tried1RPPS is the specialist calling back (attempt 1's).
 func (c *call) tried1RPPS() string { return c.callbackSpecialist }
+
+// What a callback remembers on its channels: the specialist's leg
+// (memAccepted when rung, memGP on their own inbound leg when they typed a
+// code) and the GP's (memAccepted), each value prefixed so that a
+// controller adopting the call tells a callback from a call of the chain.
+const (
+	memCallbackSpecialist = "cb:"
+	memCallbackGP         = "gp:"
+)
+
+// resumeCallback takes up an adopted callback through the line (handled is
+// false for any other call). Bridged, the conversation goes on and the
+// outcome is keyed as in any call; not yet put through, it cannot be taken
+// up where it was: the specialist is told the request stays open, and the
+// call's end releases the request's claim.
+func (s *Script) resumeCallback(c *call, a Adoption) (handled bool, err error) {
+	var gp *AdoptedLeg
+	var sp *specialist
+	var rest []AdoptedLeg
+	for i, l := range a.Specialists {
+		acc := l.Memory[memAccepted]
+		switch {
+		case strings.HasPrefix(acc, memCallbackGP) && gp == nil:
+			gp = &a.Specialists[i]
+		case strings.HasPrefix(acc, memCallbackSpecialist) && sp == nil:
+			sp = &specialist{leg: l.Leg, attempt: l.Attempt, phone: l.Memory[memPhone],
+				cand: roster.Candidate{RPPS: strings.TrimPrefix(acc, memCallbackSpecialist)}}
+		default:
+			rest = append(rest, l)
+		}
+	}
+	if rpps, ok := strings.CutPrefix(a.Memory[memGP], memCallbackSpecialist); ok && a.GP != nil && sp == nil {
+		sp = &specialist{leg: onLine{a.GP}, attempt: 1, cand: roster.Candidate{RPPS: rpps}}
+	}
+	if sp == nil && gp == nil {
+		return false, nil
+	}
+	c.callbackOf = a.CallID // a flag here: no new callback request from this call
+	for _, l := range rest {
+		c.legs = append(c.legs, l.Leg)
+		s.hangupLeg(c, l.Leg)
+	}
+	if sp != nil {
+		c.legs = append(c.legs, sp.leg)
+	}
+	if sp != nil && a.Connection != nil && (gp == nil || gp.Leg.Context().Err() != nil) {
+		// They were put through and the GP left while no controller
+		// watched: the specialist keys the outcome of their conversation.
+		if gp != nil {
+			c.legs = append(c.legs, gp.Leg)
+		}
+		if _, called := sp.leg.(onLine); called {
+			c.gp = goneLeg{id: a.CallID}
+		}
+		c.bridged = true
+		s.closeBridge(c, a.Connection)
+		s.record(c, calllog.Event{Kind: calllog.LegHungUp, Party: "gp"})
+		c.gpHungUp = true
+		s.keyOutcome(c, sp)
+		return true, nil
+	}
+	if gp == nil || sp == nil || a.Connection == nil {
+		if gp != nil {
+			c.legs = append(c.legs, gp.Leg)
+		}
+		if a.Connection != nil {
+			s.closeBridge(c, a.Connection)
+		}
+		if sp != nil && sp.leg.Context().Err() == nil {
+			s.tellSpecialist(c, sp.leg, pCallbackStaysOpen)
+		}
+		return true, end(calllog.ResultInterrupted, "callback adopted before the GP was put through")
+	}
+	s.gpIs(c, gp.Leg, gp.Memory[memPhone])
+	c.bridged = true
+	c.log.Info("callback adopted: the conversation goes on")
+	return true, s.conversation(c, sp, a.Connection)
+}
 
 // switchLeg is the Switch's own leg under the wrappers of a callback: the
 // Switch mixes only the legs it made.

@@ -77,6 +77,11 @@ func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev calllog.Event) error {
 		derive = o.outcomeLinkMessages
 	case calllog.Bridged:
 		derive = o.callbackTakenMessages
+	case calllog.CallEnded:
+		if ev.Result != calllog.ResultBridged {
+			return nil
+		}
+		derive = o.callbackTakenMessages // the same rows: the Bridged event may have been lost
 	case calllog.OutcomeKeyed:
 		derive = func(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
 			return o.traceMessages(ctx, tx, ev.CallID, ev.Outcome, ev.DelayHours, ev.RPPS)

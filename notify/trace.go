@@ -27,13 +27,15 @@ func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev calllo
 	if err != nil {
 		return nil, err
 	}
-	var byFirst, byLast string
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(first_name), ''), coalesce(max(last_name), '')
-		FROM practitioner WHERE rpps = $1`, ev.RPPS).Scan(&byFirst, &byLast); err != nil {
-		return nil, fmt.Errorf("specialist %s: %w", ev.RPPS, err)
+	// Who called back: the call's specialist (a CallEnded names nobody).
+	var by, byFirst, byLast string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(c.specialist_rpps, $2), coalesce(p.first_name, ''), coalesce(p.last_name, '')
+		FROM call c LEFT JOIN practitioner p ON p.rpps = coalesce(c.specialist_rpps, $2) WHERE c.id = $1`,
+		ev.CallID, ev.RPPS).Scan(&by, &byFirst, &byLast); err != nil {
+		return nil, fmt.Errorf("specialist of call %s: %w", ev.CallID, err)
 	}
 	rows, err := tx.Query(ctx, `SELECT DISTINCT phone FROM callback_link WHERE call_id = $1 AND specialist_rpps <> $2
-		ORDER BY phone`, origin, ev.RPPS)
+		ORDER BY phone`, origin, by)
 	if err != nil {
 		return nil, fmt.Errorf("callback links of call %s: %w", origin, err)
 	}

@@ -377,3 +377,45 @@ func TestGPTraceAfterOutcome(t *testing.T) {
 func pgxCollectStrings(rows pgx.Rows) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+// A controller killed while the specialist and the GP of a callback talk:
+// the new one adopts the call, the conversation goes on, the specialist
+// keys the outcome, and the request is closed and linked as usual.
+func TestCrashWhileCallbackBridged(t *testing.T) {
+	l, fake := smsLine(t)
+	origin := l.nobodyInCardiology(t)
+	links := callbackLinks(t, fake)
+	gpSteps := []arisim.Step{arisim.Ring(ringBriefly), arisim.Answer(),
+		arisim.WaitForSound("rappel-generaliste-taper-1"), arisim.Press("1", digitGap),
+		arisim.WaitBridged(), arisim.Mark("crash"), arisim.Wait(30 * time.Second), arisim.Hangup()}
+	rep := l.sim.Play(&arisim.Scenario{DefaultSound: arisim.Duration(2 * time.Second), Outbound: []arisim.Endpoint{
+		{Name: "martin", Dial: martin, Steps: specialistCallsBack()},
+		{Name: "gp", Dial: gpPhone, Steps: gpSteps},
+	}})
+	if status, _ := l.tap(t, links[martinMobile][0]); status != http.StatusOK {
+		t.Fatalf("tapping the link: %d", status)
+	}
+	select {
+	case <-l.sim.Marks():
+	case <-time.After(60 * time.Second):
+		t.Fatal("the callback never reached the bridge")
+	}
+	l.crashAndRestart()
+	l.waitScenario(rep)
+	cb := l.record()
+	if gp := rep.Phone("gp"); gp.Ended == nil || gp.Ended.By != "phone" {
+		t.Errorf("the GP's call ended %+v, want by the GP", gp.Ended)
+	}
+	heardInOrder(t, "MARTIN", rep.Phone("martin").Heard(), "rappel-taper-1", "suite-menu", "suite-enregistree")
+	if cb.CallbackOf != origin.ID || cb.Result != calllog.ResultBridged || cb.Outcome == nil ||
+		cb.Outcome.Outcome != calllog.OutcomeAdvice || eventCount(cb, calllog.CallAdopted) != 1 || eventCount(cb, calllog.CallEnded) != 1 {
+		t.Fatalf("callback call after the crash: result %s outcome %+v events %v", cb.Result, cb.Outcome, kinds(cb))
+	}
+	o, err := l.svc.Calls().Call(context.Background(), origin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Callback == nil || o.Callback.CallbackCallID != cb.ID {
+		t.Errorf("request: %+v", o.Callback)
+	}
+}
