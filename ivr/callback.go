@@ -63,7 +63,13 @@ var ErrNoCallback = errors.New("no callback request to place for this code")
 func (s *Script) CallBack(ctx context.Context, req CallbackCall) {
 	c := s.beginCallback(ctx, req)
 	defer s.finish(c)
-	c.result = s.resultOf(c, s.callBack(c, req, nil))
+	err := s.callBack(c, req, nil)
+	if err != nil && !c.bridged && c.ctx.Err() != nil && !errors.As(err, new(*endCall)) {
+		// Stopped by our side (a hard shutdown): no GP leg tells it.
+		c.log.Warn("callback stopped before the GP was put through", zap.Error(err))
+		err = end(calllog.ResultInterrupted, "callback stopped by our side")
+	}
+	c.result = s.resultOf(c, err)
 }
 
 func (s *Script) beginCallback(ctx context.Context, req CallbackCall) *call {
@@ -325,8 +331,8 @@ func (s *Script) ringCallbackGP(c *call, ctx context.Context, n int, phone strin
 // specialistGone ends a callback whose specialist hung up (or whose call
 // is being stopped) before the GP was put through.
 func (s *Script) specialistGone(c *call, sp *specialist, err error) error {
-	if c.ctx.Err() != nil {
-		return fmt.Errorf("callback: %w", context.Cause(c.ctx))
+	if sp.leg.Context().Err() == nil && c.ctx.Err() != nil {
+		return fmt.Errorf("callback: %w", context.Cause(c.ctx)) // stopped by us
 	}
 	c.log.Info("specialist left their callback before the GP was put through", zap.Error(err))
 	s.record(c, calllog.Event{Kind: calllog.LegHungUp, Party: "specialist"})
