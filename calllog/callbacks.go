@@ -45,6 +45,12 @@ type Callback struct {
 	DoneAt      time.Time // zero while open
 	DoneBy      string
 	Note        string
+	// A callback through the line under way: who (name, else RPPS), since
+	// when, in which call; Tries counts those that did not reach the GP.
+	ClaimBy     string
+	ClaimedAt   time.Time
+	ClaimCallID string
+	Tries       int
 }
 
 // Open callback requests, oldest first; recently closed ones, newest
@@ -64,6 +70,8 @@ func (s *Store) callbacks(ctx context.Context, scope Scope, where, order string,
 		       coalesce(p.first_name || ' ' || p.last_name, ''), coalesce(cl.caller, ''),
 		       coalesce(cb.specialty_id, 0), coalesce(s.label, ''),
 		       cb.done_at, coalesce(cb.done_by, ''), coalesce(cb.done_note, ''),
+		       coalesce(cp.first_name || ' ' || cp.last_name, cb.claim_rpps, ''), cb.claimed_at,
+		       coalesce(cb.claim_call_id::text, ''), cb.tries,
 		       coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'rank', a.rank, 'rpps', a.rpps,
 		                   'name', coalesce(ap.first_name || ' ' || ap.last_name, ''), 'phone', a.phone,
 		                   'result', coalesce(a.result, '')) ORDER BY a.attempt)
@@ -72,6 +80,7 @@ func (s *Store) callbacks(ctx context.Context, scope Scope, where, order string,
 		  FROM callback_request cb
 		  JOIN call cl ON cl.id = cb.call_id
 		  LEFT JOIN practitioner p ON p.rpps = cb.gp_rpps
+		  LEFT JOIN practitioner cp ON cp.rpps = cb.claim_rpps
 		  LEFT JOIN specialty s ON s.id = cb.specialty_id
 		 WHERE cb.territory_id = ANY($1::bigint[]) AND cb.territory_id = $2 AND `+where+`
 		 ORDER BY `+order+` LIMIT `+fmt.Sprint(limit), append([]any{scope.Allowed, scope.Territory}, args...)...)
@@ -80,7 +89,7 @@ func (s *Store) callbacks(ctx context.Context, scope Scope, where, order string,
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Callback, error) {
 		var c Callback
-		var done *time.Time
+		var done, claimed *time.Time
 		var chain []struct {
 			Attempt int    `json:"attempt"`
 			Rank    int    `json:"rank"`
@@ -90,9 +99,12 @@ func (s *Store) callbacks(ctx context.Context, scope Scope, where, order string,
 			Result  string `json:"result"`
 		}
 		err := row.Scan(&c.ID, &c.CallID, &c.Reference, &c.CreatedAt, &c.GPRPPS, &c.GPName, &c.Caller, &c.SpecialtyID, &c.Specialty,
-			&done, &c.DoneBy, &c.Note, &chain)
+			&done, &c.DoneBy, &c.Note, &c.ClaimBy, &claimed, &c.ClaimCallID, &c.Tries, &chain)
 		if done != nil {
 			c.DoneAt = *done
+		}
+		if claimed != nil {
+			c.ClaimedAt = *claimed
 		}
 		for _, l := range chain {
 			c.Chain = append(c.Chain, ChainLink{Attempt: l.Attempt, Rank: l.Rank, RPPS: l.RPPS, Name: l.Name,

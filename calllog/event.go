@@ -35,6 +35,15 @@ const (
 	// stopped (crash, deploy, failover); its events are numbered from then
 	// on in a range of their own.
 	CallAdopted Kind = "call_adopted"
+	// CallbackStarted: this call is a callback through the line answering
+	// the callback request of call Origin; RPPS is the specialist calling
+	// back. The call's own events say the rest (territory, GP, specialty,
+	// attempt 1 = the specialist's leg).
+	CallbackStarted Kind = "callback_started"
+	// CallbackGPDialled and CallbackGPEnded: one try to reach the GP of a
+	// callback (Attempt numbers the leg, Phone; then AttemptRes, Cause).
+	CallbackGPDialled Kind = "callback_gp_dialled"
+	CallbackGPEnded   Kind = "callback_gp_ended"
 )
 
 // Result is how a call ended, as coordinators filter it.
@@ -107,4 +116,7 @@ type Event struct {
 	// Reference is the one the script drew (see reference.go); the one
 	// stored on the call row, unique in its territory, is what counts.
 	Reference string `json:"reference,omitempty"`
+	// Origin is, on a CallbackStarted, the call whose callback request
+	// this call answers.
+	Origin string `json:"origin,omitempty"`
 }

@@ -84,10 +84,15 @@ func project(ctx context.Context, tx pgx.Tx, ev Event) error {
 				cause = excluded.cause`,
 			ev.CallID, ev.Attempt, ev.At, nullIfEmpty(string(ev.AttemptRes)), nullIfZero(ev.Cause))
 	case Bridged:
-		return exec(`UPDATE call SET bridged_at = $2, specialist_rpps = nullif($3, ''),
+		if err := exec(`UPDATE call SET bridged_at = $2, specialist_rpps = nullif($3, ''),
 			time_to_specialist_ms = (extract(epoch FROM $2::timestamptz - coalesce(
 				(SELECT min(started_at) FROM call_attempt WHERE call_id = $1), started_at)) * 1000)::integer
-			WHERE id = $1`, ev.CallID, ev.At, ev.RPPS)
+			WHERE id = $1`, ev.CallID, ev.At, ev.RPPS); err != nil {
+			return err
+		}
+		return closeCallback(ctx, tx, ev)
+	case CallbackStarted:
+		return exec(`UPDATE call SET callback_of = $2 WHERE id = $1`, ev.CallID, ev.Origin)
 	case OutcomeKeyed:
 		if err := exec(`INSERT INTO outcome (call_id, status, outcome, delay_hours, keyed_at, keyed_via)
 			VALUES ($1, 'keyed', $2, $3, $4, 'phone')
@@ -111,8 +116,19 @@ func project(ctx context.Context, tx pgx.Tx, ev Event) error {
 			ON CONFLICT (call_id) DO NOTHING`,
 			ev.CallID, ev.TerritoryID, ev.SpecialtyID, ev.RPPS, ev.At)
 	case CallEnded:
-		return exec(`UPDATE call SET ended_at = $2, result = nullif($3, '') WHERE id = $1`,
-			ev.CallID, ev.At, string(ev.Result))
+		if err := exec(`UPDATE call SET ended_at = $2, result = nullif($3, '') WHERE id = $1`,
+			ev.CallID, ev.At, string(ev.Result)); err != nil {
+			return err
+		}
+		if ev.Result == ResultBridged {
+			// A callback whose Bridged event was lost (its controller
+			// died at that moment, and the one that adopted it saw the
+			// bridge) closes its request here.
+			if err := closeCallback(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return releaseCallback(ctx, tx, ev.CallID)
 	}
 	return nil
 }

@@ -30,6 +30,9 @@ type CallRecord struct {
 	AttemptCount     int
 	TimeToSpecialist time.Duration // from the first specialist dialled to the bridge
 	OutcomeStatus    string        // "", "pending" or "keyed"
+	// CallbackOf is, for a callback through the line, the call whose
+	// callback request it answers.
+	CallbackOf string
 
 	Events   []Event
 	Attempts []Attempt
@@ -68,7 +71,14 @@ type CallbackRequest struct {
 	GPRPPS      string
 	CreatedAt   time.Time
 	DoneAt      time.Time
-	DoneBy      string
+	DoneBy      string // a coordinator's email, or "rappel" when a callback through the line closed it
+	// CallbackCallID is the call through the line that closed it.
+	CallbackCallID string
+	// A callback through the line under way: by whom, in which call, since.
+	ClaimRPPS   string
+	ClaimCallID string
+	ClaimedAt   time.Time
+	Tries       int // callbacks through the line started for it
 }
 
 // Call returns the record of one call, or ErrNotFound.
@@ -89,11 +99,13 @@ func (s *Store) readCall(ctx context.Context, id string, scope *Scope) (CallReco
 			territory, specialty, ttsMs           *int64
 			gp, specialist, result, outcomeStatus *string
 			answered, bridged, ended              *time.Time
+			callbackOf                            *string
 		)
 		err := tx.QueryRow(ctx, `SELECT id::text, coalesce(reference, ''), territory_id, did, caller, gp_rpps, specialty_id, started_at,
-			answered_at, bridged_at, ended_at, result, specialist_rpps, attempts, time_to_specialist_ms, outcome_status
+			answered_at, bridged_at, ended_at, result, specialist_rpps, attempts, time_to_specialist_ms, outcome_status,
+			callback_of::text
 			FROM call WHERE id = $1`+inScope, args...).Scan(&r.ID, &r.Reference, &territory, &r.DID, &r.Caller, &gp, &specialty, &r.StartedAt,
-			&answered, &bridged, &ended, &result, &specialist, &r.AttemptCount, &ttsMs, &outcomeStatus)
+			&answered, &bridged, &ended, &result, &specialist, &r.AttemptCount, &ttsMs, &outcomeStatus, &callbackOf)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -105,6 +117,7 @@ func (s *Store) readCall(ctx context.Context, id string, scope *Scope) (CallReco
 		r.Result = Result(val(result))
 		r.AnsweredAt, r.BridgedAt, r.EndedAt = val(answered), val(bridged), val(ended)
 		r.TimeToSpecialist = time.Duration(val(ttsMs)) * time.Millisecond
+		r.CallbackOf = val(callbackOf)
 
 		if r.Events, err = readEvents(ctx, tx, id); err != nil {
 			return err
@@ -180,10 +193,12 @@ func readOutcome(ctx context.Context, tx pgx.Tx, id string) (*OutcomeRecord, err
 func readCallback(ctx context.Context, tx pgx.Tx, id string) (*CallbackRequest, error) {
 	var c CallbackRequest
 	var territory, specialty *int64
-	var gp, doneBy *string
-	var doneAt *time.Time
-	err := tx.QueryRow(ctx, `SELECT id, territory_id, specialty_id, gp_rpps, created_at, done_at, done_by
-		FROM callback_request WHERE call_id = $1`, id).Scan(&c.ID, &territory, &specialty, &gp, &c.CreatedAt, &doneAt, &doneBy)
+	var gp, doneBy, callbackCall, claimRPPS, claimCall *string
+	var doneAt, claimedAt *time.Time
+	err := tx.QueryRow(ctx, `SELECT id, territory_id, specialty_id, gp_rpps, created_at, done_at, done_by,
+		callback_call_id::text, claim_rpps, claim_call_id::text, claimed_at, tries
+		FROM callback_request WHERE call_id = $1`, id).Scan(&c.ID, &territory, &specialty, &gp, &c.CreatedAt, &doneAt, &doneBy,
+		&callbackCall, &claimRPPS, &claimCall, &claimedAt, &c.Tries)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -191,6 +206,7 @@ func readCallback(ctx context.Context, tx pgx.Tx, id string) (*CallbackRequest, 
 		return nil, err
 	}
 	c.TerritoryID, c.SpecialtyID, c.GPRPPS, c.DoneAt, c.DoneBy = val(territory), val(specialty), val(gp), val(doneAt), val(doneBy)
+	c.CallbackCallID, c.ClaimRPPS, c.ClaimCallID, c.ClaimedAt = val(callbackCall), val(claimRPPS), val(claimCall), val(claimedAt)
 	return &c, nil
 }
 

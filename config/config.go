@@ -185,9 +185,11 @@ type Notify struct {
 	// public address): <public_url>/suite/<token>.
 	PublicURL string `mapstructure:"public_url"`
 	// DigestAt is the territory-local time of the daily coverage digest (HH:MM).
-	DigestAt     string        `mapstructure:"digest_at"`
-	LinkTTL      time.Duration `mapstructure:"link_ttl"`
-	PollInterval time.Duration `mapstructure:"poll_interval"`
+	DigestAt string        `mapstructure:"digest_at"`
+	LinkTTL  time.Duration `mapstructure:"link_ttl"`
+	// CallbackLinkTTL is how long a callback link (and its code) works.
+	CallbackLinkTTL time.Duration `mapstructure:"callback_link_ttl"`
+	PollInterval    time.Duration `mapstructure:"poll_interval"`
 	// Lease is how long a worker owns a message it is sending; it must
 	// outlast twilio.timeout.
 	Lease       time.Duration `mapstructure:"lease"`
@@ -244,6 +246,7 @@ func Defaults() map[string]any {
 		"notify.public_url":                 "http://127.0.0.1:8091",
 		"notify.digest_at":                  "07:30",
 		"notify.link_ttl":                   "72h",
+		"notify.callback_link_ttl":          "24h",
 		"notify.poll_interval":              "2s",
 		"notify.lease":                      "1m",
 		"notify.max_backoff":                "10m",
@@ -465,6 +468,9 @@ func (c *Config) validateSMS(bad func(key, format string, a ...any)) {
 	}
 	if n.LinkTTL < time.Hour {
 		bad("notify.link_ttl", "%s is shorter than 1h", n.LinkTTL)
+	}
+	if n.CallbackLinkTTL < time.Hour || n.CallbackLinkTTL > 7*24*time.Hour {
+		bad("notify.callback_link_ttl", "%s is not between 1h and 168h", n.CallbackLinkTTL)
 	}
 	if n.PollInterval <= 0 {
 		bad("notify.poll_interval", "must be positive")

@@ -102,6 +102,9 @@ func (s *Script) beginAdopted(ctx context.Context, a Adoption) *call {
 
 // resume is the adopted call, from where it was.
 func (s *Script) resume(c *call, a Adoption) error {
+	if handled, err := s.resumeCallback(c, a); handled {
+		return err
+	}
 	s.restore(c, a)
 	accepted := s.settleSpecialists(c, a)
 	switch {

@@ -56,6 +56,11 @@ type call struct {
 	bridged    bool
 	gpHungUp   bool // a LegHungUp for the GP was recorded
 	result     calllog.Result
+
+	// callbackOf is, for a callback through the line, the call whose
+	// callback request it answers (see callback.go); callbackSpecialist
+	// is who calls back.
+	callbackOf, callbackSpecialist string
 }
 
 // endCall ends the call with a result, once the caller has been told why.
@@ -100,6 +105,10 @@ func (s *Script) run(c *call) error {
 // step learnt is remembered on the GP's channel for that.
 func (s *Script) fromIdentification(c *call) error {
 	if err := s.identify(c); err != nil {
+		var cb *takeCallback
+		if errors.As(err, &cb) {
+			return s.callbackOnLine(c, cb.call)
+		}
 		return err
 	}
 	c.gp.Remember(memGP, c.requerant.RPPS)

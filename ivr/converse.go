@@ -13,7 +13,7 @@ import (
 // converse bridges the GP and the specialist, waits for the end of the
 // conversation, then has the specialist key its outcome.
 func (s *Script) converse(c *call, sp *specialist) error {
-	conn, err := s.sw.Connect(c.ctx, c.id, c.gp, sp.leg)
+	conn, err := s.sw.Connect(c.ctx, c.id, switchLeg(c.gp), switchLeg(sp.leg))
 	if err != nil {
 		if c.ctx.Err() != nil {
 			s.tellSpecialist(c, sp.leg, pCallerLeft)

@@ -399,12 +399,27 @@ func (s *fakeSwitch) Connect(ctx context.Context, id string, a, b Leg) (Connecti
 	s.mu.Lock()
 	s.connected = append(s.connected, [2]string{a.ID(), b.ID()})
 	s.mu.Unlock()
-	spec := b.(*fakeLeg)
-	switch spec.plan.afterConnect {
+	// The plan is the dialled leg's: the specialist's, or the GP's of a
+	// callback through the line (a is then the dialled GP, and b may be
+	// the specialist who called in).
+	var plan dialPlan
+	for _, l := range []Leg{b, a} {
+		if fl, ok := l.(*fakeLeg); ok {
+			plan = fl.plan
+			break
+		}
+	}
+	party := func(l Leg) *fakeLeg {
+		if g, ok := l.(*fakeGP); ok {
+			return g.fakeLeg
+		}
+		return l.(*fakeLeg)
+	}
+	switch plan.afterConnect {
 	case "gp":
-		s.gp.goneBy("party", 16)
+		party(a).goneBy("party", 16)
 	case "specialist":
-		spec.goneBy("party", 16)
+		party(b).goneBy("party", 16)
 	}
 	return fakeConnection{s}, nil
 }

@@ -234,8 +234,8 @@ func (s *Script) callback(c *call, chain []roster.Candidate) error {
 // out when it is applied); a GP not yet identified, or who has not chosen
 // a specialty, has nothing to be called back about.
 func (s *Script) registerCallback(c *call, chain []roster.Candidate) {
-	if c.requerant.RPPS == "" || c.specialty.ID == 0 || c.bridged {
-		return
+	if c.requerant.RPPS == "" || c.specialty.ID == 0 || c.bridged || c.callbackOf != "" {
+		return // a callback through the line leaves its request open as it was
 	}
 	s.record(c, calllog.Event{Kind: calllog.CallbackRequested, SpecialtyID: c.specialty.ID, RPPS: c.requerant.RPPS})
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)

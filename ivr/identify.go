@@ -75,6 +75,32 @@ func (s *Script) identify(c *call) error {
 	return nil
 }
 
+// callbackCode claims the callback a code typed at the RPPS prompt names;
+// ok is false when it names none (then it is a bad RPPS like any, and a
+// failure counted against the caller number: codes cannot be probed).
+func (s *Script) callbackCode(c *call, code string) (CallbackCall, bool, error) {
+	ctx, cancel := s.lookup(c)
+	cb, err := s.cbs.ClaimByCode(ctx, c.territory.ID, code, c.id, s.clock.Now())
+	cancel()
+	switch {
+	case errors.Is(err, ErrNoCallback):
+		c.log.Info("callback code names no callback to place")
+		s.countCallerFailure(c)
+		return cb, false, nil
+	case err != nil:
+		return cb, false, fmt.Errorf("callback code: %w", err)
+	}
+	return cb, true, nil
+}
+
+// cmpErr is err when set, else alt.
+func cmpErr(err, alt error) error {
+	if err != nil {
+		return err
+	}
+	return alt
+}
+
 // byCallerNumber recognises an enrolled GP's phone on callerid+pin lines.
 func (s *Script) byCallerNumber(c *call) (roster.Enrolment, bool, error) {
 	caller := c.caller
@@ -106,6 +132,11 @@ func (s *Script) enterRPPS(c *call) (string, roster.Enrolment, bool, error) {
 		var bad *entryError
 		if err != nil && !errors.As(err, &bad) {
 			return "", roster.Enrolment{}, false, fmt.Errorf("read RPPS: %w", err)
+		}
+		if bad == nil && len(typed) == CallbackCodeLen && s.cbs != nil {
+			if cb, ok, err := s.callbackCode(c, typed); err != nil || ok {
+				return "", roster.Enrolment{}, false, cmpErr(err, &takeCallback{call: cb})
+			}
 		}
 		var rpps string
 		if bad == nil {

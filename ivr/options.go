@@ -104,6 +104,9 @@ type Deps struct {
 	Logger    *zap.Logger
 	Prompts   *Prompts
 	Metrics   Metrics
+	// Callbacks, when set, lets a specialist type a callback code at the
+	// RPPS prompt (see callback.go); nil: codes are bad RPPS like any.
+	Callbacks Callbacks
 	// Random is where call references are drawn from; nil is crypto/rand.
 	// Tests inject a fixed source to make two calls draw the same one.
 	Random io.Reader
@@ -122,6 +125,7 @@ type Script struct {
 	metrics Metrics
 	random  io.Reader
 	running sync.Map // id → struct{}: the calls this script drives now (CloseLeftOpen)
+	cbs     Callbacks
 }
 
 // New checks the options and dependencies and returns a script.
@@ -154,7 +158,7 @@ func New(opt Options, deps Deps) (*Script, error) {
 	s := &Script{
 		opt: opt, dir: deps.Directory, sw: deps.Switch, rec: deps.Recorder, notify: deps.Notifier,
 		clock: deps.Clock, log: deps.Logger, prompts: deps.Prompts, metrics: deps.Metrics,
-		random: deps.Random,
+		random: deps.Random, cbs: deps.Callbacks,
 	}
 	if s.clock == nil {
 		s.clock = SystemClock()

@@ -53,6 +53,14 @@ const (
 	pTechnicalError      = "technical_error"
 	pConversationTooLong = "conversation_too_long"
 	pResumed             = "resumed"
+	pCallbackFor         = "callback_for"
+	pCallbackPress       = "callback_press"
+	pCallbackCalling     = "callback_calling"
+	pCallbackCallsYou    = "callback_calls_you"
+	pCallbackGPPress     = "callback_gp_press"
+	pCallbackGPUnreached = "callback_gp_unreached"
+	pCallbackRetry       = "callback_retry"
+	pCallbackStaysOpen   = "callback_stays_open"
 )
 
 // RequiredPromptIDs lists every prompt the script may play.
@@ -64,6 +72,8 @@ func RequiredPromptIDs() []string {
 		pNobodyReached, pWhisperLine, pWhisperDoctor, pWhisperAsks, pWhisperFallback, pAcceptKeys,
 		pDeclinedAck, pCallerLeft, pOutcomeMenu, pDelayMenu, pOutcomeSaved, pOutcomeLater,
 		pSpecialistLeft, pTechnicalError, pConversationTooLong, pResumed,
+		pCallbackFor, pCallbackPress, pCallbackCalling, pCallbackCallsYou, pCallbackGPPress,
+		pCallbackGPUnreached, pCallbackRetry, pCallbackStaysOpen,
 	}
 }
 

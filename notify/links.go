@@ -138,6 +138,11 @@ func (l *Links) Use(ctx context.Context, token string, outcome calllog.Outcome, 
 		if err := calllog.KeyOutcomeTx(ctx, tx, callID, outcome, delayHours, calllog.ViaLink, now); err != nil {
 			return err
 		}
+		// The GP's written trace, queued with the outcome (its dedupe key
+		// keeps it to one).
+		if err := queueTrace(ctx, tx, callID, outcome, delayHours, now); err != nil {
+			return fmt.Errorf("queue the GP's trace: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `UPDATE outcome_link SET used_at = $2 WHERE call_id = $1 AND used_at IS NULL`,
 			callID, now); err != nil {
 			return fmt.Errorf("consume outcome link: %w", err)

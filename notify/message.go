@@ -16,6 +16,9 @@ const (
 	KindCallbackCoordinator Kind = "callback_coordinator" // the coordination sees a request nobody took
 	KindOutcomeLink         Kind = "outcome_link"         // the specialist keys the outcome through a link
 	KindCoverageDigest      Kind = "coverage_digest"      // the next days' gaps in the roster
+	KindCallbackLink        Kind = "callback_link"        // how to call the GP back through the line (when apart)
+	KindCallbackTaken       Kind = "callback_taken"       // another specialist called the GP back: the links stop
+	KindGPTrace             Kind = "gp_trace"             // the written trace of a keyed outcome (and the video room)
 )
 
 // SegmentLength is what one GSM-7 SMS carries; longer bodies or bodies with
@@ -48,6 +51,71 @@ func phoneOrUnknown(e164 string) string {
 func callbackSpecialistBody(territory, gpFirst, gpLast, gpPhone, specialty, ref string) string {
 	return fmt.Sprintf("%s : le %s (%s) demande un avis en %s, merci de le rappeler. Réf. %s",
 		territory, doctor(gpFirst, gpLast), phoneOrUnknown(gpPhone), specialty, ref)
+}
+
+// callbackThroughLineBody asks an on-duty specialist to call the GP back
+// through the line: a link, or the line's number and a code. It leaves the
+// GP's own number out (so that the call goes through the line and its
+// outcome counts) to fit one SMS; the coordination's SMS keeps it.
+func callbackThroughLineBody(territory, gpFirst, gpLast, specialty, url, line, code, ref string) string {
+	return fmt.Sprintf("%s : %s, avis en %s. Rappeler : %s ou %s code %s. Réf. %s",
+		territory, doctor(gpFirst, gpLast), specialty, url, FrenchPhone(line), code, ref)
+}
+
+// callbackLinkBody is the way through the line, when it does not fit in
+// the request's SMS.
+func callbackLinkBody(territory, gpFirst, gpLast, url, line, code string) string {
+	return fmt.Sprintf("%s : rappeler le %s via la ligne : %s ou appelez le %s et tapez %s#",
+		territory, doctor(gpFirst, gpLast), url, FrenchPhone(line), code)
+}
+
+// callbackTakenBody tells the other specialists that the GP was called back.
+func callbackTakenBody(territory, gpFirst, gpLast, specialty, byFirst, byLast, ref string) string {
+	return fmt.Sprintf("%s : le %s (%s) a été rappelé par le %s. Votre lien ne sert plus. Merci. Réf. %s",
+		territory, doctor(gpFirst, gpLast), specialty, doctor(byFirst, byLast), ref)
+}
+
+// outcomeWords says an outcome in a trace, with the committed delay.
+func outcomeWords(outcome string, delayHours int) string {
+	delay := ""
+	switch delayHours {
+	case 0:
+	case 7 * 24:
+		delay = "sous 7 jours"
+	default:
+		delay = fmt.Sprintf("sous %d h", delayHours)
+	}
+	switch outcome {
+	case "teleconsultation":
+		return "téléconsultation"
+	case "teleexpertise":
+		if delay == "" {
+			return "téléexpertise"
+		}
+		return "téléexpertise, réponse " + delay
+	case "consultation_presentiel":
+		return strings.TrimSpace("consultation en présentiel " + delay)
+	case "orientation_hopital":
+		return "orientation hospitalière ou urgences"
+	case "avis_seul":
+		return "avis donné par téléphone"
+	}
+	return outcome
+}
+
+// gpTraceBody is the GP's written trace of a keyed outcome.
+func gpTraceBody(territory, spFirst, spLast, specialty, outcome string, delayHours int, video, ref string) string {
+	s := fmt.Sprintf("%s : %s (%s) - %s.", territory, doctor(spFirst, spLast), specialty, outcomeWords(outcome, delayHours))
+	if video != "" {
+		s += " Visio : " + video
+	}
+	return s + " Réf. " + ref
+}
+
+// videoSpecialistBody gives the specialist the téléconsultation's room.
+func videoSpecialistBody(territory, gpFirst, gpLast, video, ref string) string {
+	return fmt.Sprintf("%s : téléconsultation avec le %s, visio : %s Réf. %s",
+		territory, doctor(gpFirst, gpLast), video, ref)
 }
 
 // callbackGPBody tells the GP the request is recorded and who will call back.

@@ -26,6 +26,9 @@ type OutboxOptions struct {
 	PublicURL string
 	// LinkTTL is how long an outcome link stays valid (default 72 h).
 	LinkTTL time.Duration
+	// CallbackLinkTTL is how long a callback link and its code work
+	// (default 24 h).
+	CallbackLinkTTL time.Duration
 }
 
 // Outbox turns call events into sms_outbox rows, inside the transaction that
@@ -35,6 +38,7 @@ type Outbox struct {
 	now       func() time.Time
 	publicURL string
 	linkTTL   time.Duration
+	cbTTL     time.Duration
 }
 
 // NewOutbox checks the options.
@@ -51,11 +55,17 @@ func NewOutbox(o OutboxOptions) (*Outbox, error) {
 	if o.LinkTTL <= 0 {
 		o.LinkTTL = 72 * time.Hour
 	}
-	return &Outbox{log: o.Log, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), linkTTL: o.LinkTTL}, nil
+	if o.CallbackLinkTTL <= 0 {
+		o.CallbackLinkTTL = 24 * time.Hour
+	}
+	return &Outbox{log: o.Log, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), linkTTL: o.LinkTTL,
+		cbTTL: o.CallbackLinkTTL}, nil
 }
 
-// Hook is the calllog.ApplyHook that queues the SMS of a callback request
-// and of a pending outcome. It runs in a savepoint: a row PostgreSQL refuses
+// Hook is the calllog.ApplyHook that queues the SMS of a callback request,
+// of a pending outcome, of a callback through the line that reached the GP
+// (the other specialists are told) and of a keyed outcome (the GP's
+// written trace). It runs in a savepoint: a row PostgreSQL refuses
 // is logged and dropped rather than costing the call its record; only a lost
 // connection fails the batch (which the applier retries).
 func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev calllog.Event) error {
@@ -65,6 +75,17 @@ func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev calllog.Event) error {
 		derive = o.callbackMessages
 	case calllog.OutcomePending:
 		derive = o.outcomeLinkMessages
+	case calllog.Bridged:
+		derive = o.callbackTakenMessages
+	case calllog.CallEnded:
+		if ev.Result != calllog.ResultBridged {
+			return nil
+		}
+		derive = o.callbackTakenMessages // the same rows: the Bridged event may have been lost
+	case calllog.OutcomeKeyed:
+		derive = func(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
+			return o.traceMessages(ctx, tx, ev.CallID, ev.Outcome, ev.DelayHours, ev.RPPS)
+		}
 	default:
 		return nil
 	}
@@ -154,6 +175,10 @@ type callContext struct {
 	caller           string
 	gpFirst, gpLast  string
 	gpPhones         []string
+	did              string // the regulation number the GP called
+	gpTrace          bool   // the territory sends GPs the written trace
+	videoTemplate    string // the territory's video room URL, "{ref}" for the reference
+	specialistRPPS   string
 }
 
 // loadCall reads the call, its territory, specialty and GP, as projected so far.
@@ -163,7 +188,8 @@ func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error
 	err := tx.QueryRow(ctx, `
 		SELECT t.id, t.name, coalesce(c.reference, ''), coalesce(t.coordinator_phone, ''), t.timezone,
 		       coalesce(c.specialty_id, 0), coalesce(s.label, ''), c.started_at, c.caller,
-		       coalesce(p.first_name, ''), coalesce(p.last_name, ''), coalesce(e.phones, '{}')
+		       coalesce(p.first_name, ''), coalesce(p.last_name, ''), coalesce(e.phones, '{}'),
+		       c.did, t.gp_trace, coalesce(t.video_url_template, ''), coalesce(c.specialist_rpps, '')
 		  FROM call c
 		  JOIN territory t ON t.id = c.territory_id
 		  LEFT JOIN specialty s ON s.id = c.specialty_id
@@ -171,7 +197,7 @@ func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error
 		  LEFT JOIN enrolment e ON e.territory_id = c.territory_id AND e.rpps = c.gp_rpps AND e.role = 'requerant'
 		 WHERE c.id = $1`, callID).
 		Scan(&c.territoryID, &c.territory, &c.reference, &c.coordinatorPhone, &tz, &c.specialtyID, &c.specialty, &c.startedAt,
-			&c.caller, &c.gpFirst, &c.gpLast, &c.gpPhones)
+			&c.caller, &c.gpFirst, &c.gpLast, &c.gpPhones, &c.did, &c.gpTrace, &c.videoTemplate, &c.specialistRPPS)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
 	}
@@ -231,8 +257,28 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Eve
 		if first == nil {
 			first = &chain[i]
 		}
-		add(KindCallbackSpecialist, pickMobile(cand.Phones),
-			callbackSpecialistBody(c.territory, c.gpFirst, c.gpLast, gpNumber, c.specialty, ref))
+		to := pickMobile(cand.Phones)
+		if to == "" {
+			continue
+		}
+		info := callbackSpecialistBody(c.territory, c.gpFirst, c.gpLast, gpNumber, c.specialty, ref)
+		if !e164Like(c.did) || gpNumber == "" {
+			add(KindCallbackSpecialist, to, info) // no line to call back through
+			continue
+		}
+		link, err := newCallbackLink(ctx, tx, c.territoryID, ev.CallID, cand.RPPS, to, o.now(), o.cbTTL)
+		if err != nil {
+			return nil, err
+		}
+		url := o.publicURL + CallbackPath + link.token
+		// One SMS when it fits; else the request and, apart, the way to
+		// call back through the line.
+		if both := callbackThroughLineBody(c.territory, c.gpFirst, c.gpLast, c.specialty, url, c.did, link.code, ref); Segments(both) == 1 {
+			add(KindCallbackSpecialist, to, both)
+			continue
+		}
+		add(KindCallbackSpecialist, to, info)
+		add(KindCallbackLink, to, callbackLinkBody(c.territory, c.gpFirst, c.gpLast, url, c.did, link.code))
 	}
 	var backFirst, backLast string
 	if first != nil {

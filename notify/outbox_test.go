@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -16,10 +17,8 @@ func TestCallbackMessages(t *testing.T) {
 	e.callback(callA, "cardiologie") // a spool replay: nothing new
 
 	want := []row{
-		{Kind: "callback_specialist", To: "+33612000015",
-			Body: "CPTS des Coteaux : le Dr Marie DUBOIS (06 11 00 00 14) demande un avis en cardiologie, merci de le rappeler. Réf. 3F2A9C"},
-		{Kind: "callback_specialist", To: "+33612000023",
-			Body: "CPTS des Coteaux : le Dr Marie DUBOIS (06 11 00 00 14) demande un avis en cardiologie, merci de le rappeler. Réf. 3F2A9C"},
+		{Kind: "callback_specialist", To: "+33612000015"},
+		{Kind: "callback_specialist", To: "+33612000023"},
 		{Kind: "callback_gp", To: "+33611000014",
 			Body: "CPTS des Coteaux : aucun spécialiste joignable. Votre demande d'avis en cardiologie est enregistrée, le Dr Claire MARTIN vous rappellera. Réf. 3F2A9C"},
 		{Kind: "callback_coordinator", To: "+33179000099",
@@ -29,16 +28,29 @@ func TestCallbackMessages(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("%d rows, want %d: %+v", len(got), len(want), got)
 	}
+	codes := map[string]bool{}
 	for i, w := range want {
 		g := got[i]
+		if w.Body == "" { // a specialist's: a link and a code of their own
+			m := callbackSMS.FindStringSubmatch(g.Body)
+			if m == nil || codes[m[2]] {
+				t.Errorf("row %d: %q does not match %s (or repeats a code)", i, g.Body, callbackSMS)
+				continue
+			}
+			codes[m[2]] = true
+			w.Body = g.Body
+		}
 		if g.Kind != w.Kind || g.To != w.To || g.Body != w.Body || g.Status != "queued" {
 			t.Errorf("row %d:\n got %s %s %q %s\nwant %s %s %q queued", i, g.Kind, g.To, g.Body, g.Status, w.Kind, w.To, w.Body)
 		}
-		if n := Segments(g.Body); n != 1 {
-			t.Errorf("row %d takes %d SMS segments: %q", i, n, g.Body)
+		if n, ok := GSM7(g.Body); !ok || n > SegmentLength {
+			t.Errorf("row %d takes %d septets (GSM-7 %v), more than one SMS: %q", i, n, ok, g.Body)
 		}
 	}
 }
+
+// callbackSMS is a specialist's callback SMS: the link's token, the code.
+var callbackSMS = regexp.MustCompile(`^CPTS des Coteaux : Dr Marie DUBOIS, avis en cardiologie\. Rappeler : http://127\.0\.0\.1:8091/r/([A-Za-z0-9_-]{16}) ou 01 79 00 00 01 code ([0-9]{8})\. Réf\. 3F2A9C$`)
 
 // TestOutcomeLinkMessage: one SMS to the specialist who left, with a link
 // whose token is stored hashed only.

@@ -16,6 +16,7 @@ const (
 	MaxTerritoryNameLen = 120 // a territory's name (spoken and in every SMS)
 	MaxLabelLen         = 80  // a specialty's label, a fallback line's label
 	MaxEmailLen         = 254 // the coordination's email (RFC 5321)
+	MaxVideoURLLen      = 200 // a territory's video room address (it goes into an SMS)
 	MaxReasonLen        = 200 // an override's reason
 )
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,6 +129,11 @@ func territoryFields(name, tz string, weekly, holiday []byte, holidaysOpen bool,
 	}
 }
 
+// traceFields are the GP-trace settings, compared like the others.
+func traceFields(gpTrace bool, video string) [][2]string {
+	return [][2]string{{"gp_trace", strconv.FormatBool(gpTrace)}, {"video_room_url", video}}
+}
+
 // applyTerritoryRow inserts or updates the territory row. changes is nil
 // when the row was created.
 func applyTerritoryRow(ctx context.Context, tx pgx.Tx, spec TerritorySpec) (int64, []string, error) {
@@ -143,22 +149,29 @@ func applyTerritoryRow(ctx context.Context, tx pgx.Tx, spec TerritorySpec) (int6
 		policy                Policy
 		ring, hunt            int
 		communes, depts       []string
+		gpTrace               bool
+		video                 string
 	)
 	err = tx.QueryRow(ctx, `
 		SELECT id, name, timezone, opening_hours, holidays_open, holiday_hours, identification_policy,
-		       ring_timeout_s, hunt_timeout_s, coalesce(coordinator_phone, ''), coalesce(coordinator_email, ''), communes, departements
+		       ring_timeout_s, hunt_timeout_s, coalesce(coordinator_phone, ''), coalesce(coordinator_email, ''), communes, departements,
+		       gp_trace, coalesce(video_url_template, '')
 		FROM territory WHERE slug = $1 FOR UPDATE`, spec.Slug).
-		Scan(&id, &name, &tz, &dbWeekly, &holidaysOpen, &dbHoliday, &policy, &ring, &hunt, &phone, &mail, &communes, &depts)
-	want := territoryFields(spec.Name, spec.Timezone, weekly, holiday, spec.Hours.HolidaysOpen, spec.Policy,
-		spec.RingTimeout, spec.HuntTimeout, spec.CoordinatorPhone, spec.CoordinatorEmail, spec.Communes, spec.Departements)
+		Scan(&id, &name, &tz, &dbWeekly, &holidaysOpen, &dbHoliday, &policy, &ring, &hunt, &phone, &mail, &communes, &depts,
+			&gpTrace, &video)
+	want := append(territoryFields(spec.Name, spec.Timezone, weekly, holiday, spec.Hours.HolidaysOpen, spec.Policy,
+		spec.RingTimeout, spec.HuntTimeout, spec.CoordinatorPhone, spec.CoordinatorEmail, spec.Communes, spec.Departements),
+		traceFields(!spec.NoGPTrace, spec.VideoURL)...)
 	args := []any{spec.Slug, spec.Name, spec.Timezone, weekly, spec.Hours.HolidaysOpen, holiday, string(spec.Policy),
 		int(spec.RingTimeout / time.Second), int(spec.HuntTimeout / time.Second), nullIfEmpty(spec.CoordinatorPhone),
-		nullIfEmpty(spec.CoordinatorEmail), nonNil(spec.Communes), nonNil(spec.Departements)}
+		nullIfEmpty(spec.CoordinatorEmail), nonNil(spec.Communes), nonNil(spec.Departements),
+		!spec.NoGPTrace, nullIfEmpty(spec.VideoURL)}
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = tx.QueryRow(ctx, `
 			INSERT INTO territory (slug, name, timezone, opening_hours, holidays_open, holiday_hours, identification_policy,
-			                       ring_timeout_s, hunt_timeout_s, coordinator_phone, coordinator_email, communes, departements)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`, args...).Scan(&id)
+			                       ring_timeout_s, hunt_timeout_s, coordinator_phone, coordinator_email, communes, departements,
+			                       gp_trace, video_url_template)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`, args...).Scan(&id)
 		if err != nil {
 			return 0, nil, fmt.Errorf("create territory: %w", err)
 		}
@@ -177,8 +190,8 @@ func applyTerritoryRow(ctx context.Context, tx pgx.Tx, spec TerritorySpec) (int6
 	if dbWeekly, dbHoliday, err = encodeHours(stored); err != nil {
 		return 0, nil, err
 	}
-	have := territoryFields(name, tz, dbWeekly, dbHoliday, holidaysOpen, policy, time.Duration(ring)*time.Second,
-		time.Duration(hunt)*time.Second, phone, mail, communes, depts)
+	have := append(territoryFields(name, tz, dbWeekly, dbHoliday, holidaysOpen, policy, time.Duration(ring)*time.Second,
+		time.Duration(hunt)*time.Second, phone, mail, communes, depts), traceFields(gpTrace, video)...)
 	changes := []string{}
 	for i := range want {
 		if have[i][1] != want[i][1] {
@@ -191,7 +204,8 @@ func applyTerritoryRow(ctx context.Context, tx pgx.Tx, spec TerritorySpec) (int6
 	_, err = tx.Exec(ctx, `
 		UPDATE territory SET name = $2, timezone = $3, opening_hours = $4, holidays_open = $5, holiday_hours = $6,
 		       identification_policy = $7, ring_timeout_s = $8, hunt_timeout_s = $9, coordinator_phone = $10,
-		       coordinator_email = $11, communes = $12, departements = $13, updated_at = now()
+		       coordinator_email = $11, communes = $12, departements = $13, gp_trace = $14, video_url_template = $15,
+		       updated_at = now()
 		WHERE slug = $1`, args...)
 	if err != nil {
 		return 0, nil, fmt.Errorf("update territory: %w", err)

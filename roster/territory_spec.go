@@ -25,6 +25,13 @@ type TerritorySpec struct {
 	Communes         []string
 	Departements     []string
 	Specialties      []SpecialtySpec
+	// NoGPTrace turns off the GP's written trace SMS after a keyed outcome
+	// (YAML gp_trace: false; on by default).
+	NoGPTrace bool
+	// VideoURL is the video room of a téléconsultation, sent to both
+	// doctors with the trace; "{ref}" is replaced by the call's reference
+	// (YAML video_room_url).
+	VideoURL string
 
 	// lines maps a field path ("specialties[1].digit") to its line in the
 	// file it was read from, so that errors can point at it.

@@ -129,6 +129,26 @@ func TestApplyTerritoryUpdates(t *testing.T) {
 	}
 }
 
+// The GP-trace settings are applied and compared like the others.
+func TestApplyTerritoryTraceSettings(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	applyFixture(t, s)
+	spec, _ := LoadTerritorySpec(fixtureTerritory)
+	spec.NoGPTrace, spec.VideoURL = true, "https://visio.example.org/regul-{ref}"
+	res, err := s.ApplyTerritory(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "gp_trace: true → false|video_room_url: (none) → https://visio.example.org/regul-{ref}"
+	if got := strings.Join(res.Changes, "|"); got != want {
+		t.Fatalf("changes %q, want %q", got, want)
+	}
+	if res, err = s.ApplyTerritory(ctx, spec); err != nil || len(res.Changes) != 0 {
+		t.Fatalf("again: %+v, %v", res.Changes, err)
+	}
+}
+
 func TestApplyTerritoryRefusesRemovingSpecialtyWithShifts(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
@@ -208,6 +228,10 @@ func TestLoadTerritorySpecErrors(t *testing.T) {
 			"t.yaml:4: name: 2097152 characters, at most 120"},
 		{"long specialty label", "label: cardiologie", "label: " + strings.Repeat("é", 81),
 			"t.yaml:38: specialties[0].label: 81 characters, at most 80"},
+		{"gp_trace not a boolean", "name: CPTS des Coteaux\n", "name: CPTS des Coteaux\ngp_trace: peut-être\n",
+			`t.yaml:5: gp_trace: "peut-être" is not true or false`},
+		{"video room without {ref}", "name: CPTS des Coteaux\n", "name: CPTS des Coteaux\nvideo_room_url: https://visio.example.org/salle\n",
+			`t.yaml:5: video_room_url: "https://visio.example.org/salle" is not an https address with {ref}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,8 +3,10 @@ package roster
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -30,6 +32,14 @@ func (spec *TerritorySpec) Validate() error {
 	}
 	if err := CheckText("coordinator.email", spec.CoordinatorEmail, MaxEmailLen); err != nil {
 		errs.add("coordinator.email", "%s", err.(*TextError).Reason)
+	}
+	if spec.VideoURL != "" {
+		if err := CheckText("video_room_url", spec.VideoURL, MaxVideoURLLen); err != nil {
+			errs.add("video_room_url", "%s", err.(*TextError).Reason)
+		} else if u, err := url.Parse(spec.VideoURL); err != nil || u.Scheme != "https" || u.Host == "" ||
+			!strings.Contains(spec.VideoURL, "{ref}") || strings.ContainsAny(spec.VideoURL, " \t") {
+			errs.add("video_room_url", "%q is not an https address with {ref} for the call's reference (e.g. https://visio.example.org/regul-{ref})", spec.VideoURL)
+		}
 	}
 	if spec.Timezone == "" {
 		spec.Timezone = DefaultTimezone

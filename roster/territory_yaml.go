@@ -208,6 +208,17 @@ func (p *specParser) territory(n *yaml.Node, spec *TerritorySpec) {
 			})
 		case "specialties":
 			p.specialties(v, spec)
+		case "gp_trace":
+			switch b := p.scalar(v, key); b {
+			case "true", "yes", "on":
+				spec.NoGPTrace = false
+			case "false", "no", "off":
+				spec.NoGPTrace = true
+			default:
+				p.errs.add(key, "%q is not true or false", b)
+			}
+		case "video_room_url":
+			spec.VideoURL = p.scalar(v, key)
 		default:
 			return false
 		}

@@ -70,6 +70,12 @@ func smsKindLabel(k string) string {
 		return "Lien d'issue"
 	case notify.KindCoverageDigest:
 		return "Créneaux non couverts"
+	case notify.KindCallbackLink:
+		return "Rappel · lien du spécialiste"
+	case notify.KindCallbackTaken:
+		return "Rappel · déjà pris"
+	case notify.KindGPTrace:
+		return "Trace pour le généraliste"
 	}
 	return k
 }

@@ -48,6 +48,10 @@ type callDetailData struct {
 	DoneAction     string // POST target of "Marquer comme fait"
 	Callback       *callbackView
 	Billing        callBilling
+	// CallsPath prefixes a call id into its page (the callback's links).
+	CallsPath string
+	// ClaimBy is who is calling the GP back through the line right now.
+	ClaimBy string
 }
 
 // callDetail shows one call of the current territory: who, what, the
@@ -79,6 +83,10 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 		SpecialistName: names[rec.SpecialistRPPS], ResultLabel: resultLabel(rec.Result),
 		ResultTone: resultTone(rec.Result), Missed: missed(rec.Result),
 		DoneAction: "/t/" + v.current.Slug + "/appels/" + rec.ID + "/rappel-fait",
+		CallsPath:  "/t/" + v.current.Slug + "/appels/",
+	}
+	if cb := rec.Callback; cb != nil && cb.ClaimRPPS != "" {
+		d.ClaimBy = "Dr " + firstNonEmpty(names[cb.ClaimRPPS], cb.ClaimRPPS)
 	}
 	if rec.SpecialtyID != 0 {
 		err := c.pool.QueryRow(r.Context(), `SELECT label FROM specialty s WHERE s.id = $3 AND `+
@@ -144,6 +152,9 @@ func callIDOf(r *http.Request) (string, bool) {
 // to "Prénom NOM". Names are public professional data, not the territory's.
 func (c *console) practitionerNames(r *http.Request, rec calllog.CallRecord) (map[string]string, error) {
 	rpps := []string{rec.GPRPPS, rec.SpecialistRPPS}
+	if rec.Callback != nil && rec.Callback.ClaimRPPS != "" {
+		rpps = append(rpps, rec.Callback.ClaimRPPS)
+	}
 	for _, a := range rec.Attempts {
 		rpps = append(rpps, a.RPPS)
 	}
@@ -230,6 +241,16 @@ func describeEvent(ev calllog.Event, names map[string]string, byAttempt map[int]
 		row.Step, row.Result, row.Tone = "Issue en attente", "le spécialiste a raccroché avant de la saisir", "warn"
 	case calllog.CallbackRequested:
 		row.Step, row.Result, row.Tone = "Demande de rappel enregistrée", "SMS aux spécialistes de garde, au généraliste et à la coordination", "danger"
+	case calllog.CallbackStarted:
+		row.Step, row.Who, row.Result = "Rappel par la ligne", who(ev.RPPS), "rappel d'une demande sans réponse"
+	case calllog.CallbackGPDialled:
+		row.Step, row.Who, row.Result = "Appel du généraliste", "généraliste", frPhone(ev.Phone)
+	case calllog.CallbackGPEnded:
+		row.Step, row.Who = "Fin de l'appel du généraliste", "généraliste"
+		row.Result, row.Tone = attemptResultLabel(ev.AttemptRes), attemptTone(ev.AttemptRes)
+		if cl := causeLabel(ev.Cause); cl != "" && ev.AttemptRes != calllog.AttemptAccepted {
+			row.Result += " · " + cl
+		}
 	case calllog.LegHungUp:
 		row.Step = "Raccroché"
 		switch ev.Party {

@@ -44,6 +44,9 @@ type ConsoleOptions struct {
 	// Links, when set, serves the specialists' outcome links at /suite/…
 	// (no login: the link is the credential).
 	Links OutcomeLinks
+	// Callbacks, when set, serves the specialists' callback links at /r/…
+	// (no login: the link is the credential).
+	Callbacks CallbackLinks
 	// Spool, when set, reports the call-event lines the controller could
 	// not read back (« À traiter »); nil for a console without one.
 	Spool SpoolQuarantine
@@ -74,7 +77,8 @@ type console struct {
 	secureCookies bool
 	issuer        string
 	pages         map[string]*template.Template
-	outcome       *outcomePage // nil: no /suite/ pages
+	outcome       *outcomePage  // nil: no /suite/ pages
+	callback      *callbackPage // nil: no /r/ pages
 	spool         SpoolQuarantine
 	// trustedProxies: see clientInfo.
 	trustedProxies []netip.Prefix
@@ -131,6 +135,11 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 			return nil, fmt.Errorf("outcome page template: %w", err)
 		}
 	}
+	if opts.Callbacks != nil {
+		if c.callback, err = newCallbackPage(opts.Callbacks, c.now, c.log); err != nil {
+			return nil, fmt.Errorf("callback page template: %w", err)
+		}
+	}
 	return c.routes(), nil
 }
 
@@ -152,6 +161,10 @@ func (c *console) routes() http.Handler {
 	mux.HandleFunc("GET /agenda/{token}", c.feedFile)
 	mux.Handle("POST /t/{territory}/agendas/nouveau", c.inTerritory(c.feedIssue))
 	mux.Handle("POST /t/{territory}/agendas/revoquer", c.inTerritory(c.feedRevoke))
+	if c.callback != nil {
+		mux.HandleFunc("GET /r/{token}", c.callback.show)
+		mux.HandleFunc("POST /r/{token}", c.callback.submit)
+	}
 	mux.Handle("GET /{$}", c.signedIn(c.home))
 	mux.Handle("GET /t/{territory}/{$}", c.inTerritory(c.dashboard))
 	c.peopleRoutes(mux)

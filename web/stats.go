@@ -140,6 +140,7 @@ type statsData struct {
 	CallsChart, RateChart, DelayChart template.HTML
 	OutcomesChart, HoursChart         template.HTML
 	HasOutcomes                       bool
+	Callbacks                         statsCallbacks
 }
 
 // statsPage draws the period's charts; each chart is one SQL aggregate
@@ -162,6 +163,10 @@ func (c *console) statsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Totals = series.totals
+	if d.Callbacks, err = sq.callbacks(r.Context(), p); err != nil {
+		c.serverError(w, r, "statistics: callbacks", err)
+		return
+	}
 	d.CallsChart = stackedBars("chart-calls", "Appels "+p.StepLabel()+" : mis en relation et autres", series.labels, []chartSeries{
 		{Name: "Mis en relation", Color: "#1e7a46", Values: series.bridged},
 		{Name: "Autres (rappel, abandon, refus, hors horaires, incident)", Color: "#e0a526", Values: series.others},

@@ -31,7 +31,7 @@ func newConsoleCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			console, err := service.StartConsole(c, pool, log, nil)
+			console, err := service.StartConsole(c, pool, log, nil, nil)
 			if err != nil {
 				return err
 			}

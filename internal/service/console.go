@@ -29,7 +29,9 @@ type Console struct {
 // beside the controller; `regul console` alone.
 // spool, when not nil, is the controller's call-record spool, whose
 // quarantined lines the home page lists.
-func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool web.SpoolQuarantine) (*Console, error) {
+// callbacks, when not nil, places the callbacks through the line that the
+// specialists' links start (`regul console` alone serves no such link).
+func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool web.SpoolQuarantine, callbacks web.CallbackLinks) (*Console, error) {
 	key, err := cfg.Console.TOTPKeyBytes()
 	if err != nil {
 		return nil, fmt.Errorf("console.totp_key: %w", err)
@@ -45,6 +47,7 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool
 		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies, TrustedProxies: proxies,
 		SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax, TOTPKey: key,
 		Links: notify.NewLinks(pool), Spool: spool, PublicURL: cfg.Notify.PublicURL, SMSOff: !cfg.Twilio.Enabled(),
+		Callbacks: callbacks,
 	})
 	if err != nil {
 		return nil, err

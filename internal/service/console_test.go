@@ -36,7 +36,7 @@ func TestConsoleServesTLS(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	console, err := StartConsole(cfg, pgtest.New(t), zap.NewNop(), nil)
+	console, err := StartConsole(cfg, pgtest.New(t), zap.NewNop(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

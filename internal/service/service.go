@@ -27,6 +27,7 @@ import (
 	"github.com/regul-sante/regul/config"
 	"github.com/regul-sante/regul/internal/lease"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/web"
 )
@@ -78,6 +79,15 @@ type Service struct {
 	callsMu   sync.Mutex
 	running   int
 	callsIdle chan struct{} // closed while no call is running
+	// placing is Run's context while the line takes new calls: callbacks
+	// through the line are placed only then.
+	placing context.Context
+	// hardStop stops the callbacks through the line as the bridge stops
+	// the calls it serves: at Shutdown (a second SIGTERM), not at the
+	// first one, which lets calls in progress end.
+	hardStop     context.Context
+	stopHardStop context.CancelFunc
+	callbacks    *callbacks
 }
 
 // Start checks the schema, loads the roster, opens the spool, connects to
@@ -112,6 +122,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	}
 	s := &Service{log: log, registry: o.Registry, bgDone: make(chan struct{}), callsIdle: make(chan struct{}), db: gate}
 	close(s.callsIdle)
+	s.hardStop, s.stopHardStop = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			s.Close(context.Background())
@@ -151,7 +162,8 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
 		return nil, err
 	}
-	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console"), s.rec); err != nil {
+	s.callbacks = &callbacks{links: notify.NewCallbackLinks(o.Pool), svc: s, log: log.Named("callback"), now: o.Clock.Now}
+	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console"), s.rec, s.callbacks); err != nil {
 		return nil, err
 	}
 	if err := s.holdLease(ctx, cfg); err != nil {
@@ -177,6 +189,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	s.script, err = ivr.New(ivrOpts, ivr.Deps{
 		Directory: s.dir, Switch: s.ari, Recorder: s.rec, Notifier: o.Notifier,
 		Clock: o.Clock, Logger: log.Named("call"), Prompts: prompts, Metrics: newMetrics(o.Registry),
+		Callbacks: s.callbacks,
 	})
 	if err != nil {
 		return nil, err
@@ -318,8 +331,11 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 // The calls an earlier controller left in Asterisk are adopted first.
 func (s *Service) Run(ctx context.Context) error {
 	s.ari.SetAdopter(func(ctx context.Context, a ivr.Adoption) {
-		s.track(func() { s.script.Resume(ctx, a) })
+		s.track(func() { s.script.Resume(ctx, a) }, false)
 	})
+	s.callsMu.Lock()
+	s.placing = ctx
+	s.callsMu.Unlock()
 	if s.term == nil {
 		return s.ari.Serve(ctx, s.serveCall)
 	}
@@ -369,17 +385,20 @@ func (s *Service) Run(ctx context.Context) error {
 const lostGrace = 5 * time.Second
 
 func (s *Service) serveCall(ctx context.Context, call ivr.InboundCall) {
-	s.track(func() { s.script.Serve(ctx, call) })
+	s.track(func() { s.script.Serve(ctx, call) }, false)
 }
 
-// track counts a running call script for WaitIdle.
-func (s *Service) track(script func()) {
-	s.callsMu.Lock()
-	if s.running == 0 {
-		s.callsIdle = make(chan struct{})
+// track counts a running call script for WaitIdle (counted already when
+// the caller did, before starting its goroutine).
+func (s *Service) track(script func(), counted bool) {
+	if !counted {
+		s.callsMu.Lock()
+		if s.running == 0 {
+			s.callsIdle = make(chan struct{})
+		}
+		s.running++
+		s.callsMu.Unlock()
 	}
-	s.running++
-	s.callsMu.Unlock()
 	defer func() {
 		s.callsMu.Lock()
 		s.running--
@@ -419,12 +438,16 @@ func (s *Service) Abandon() {
 
 // Shutdown hangs up every call in progress now (a second SIGTERM).
 func (s *Service) Shutdown(ctx context.Context) error {
+	s.stopHardStop()
 	return s.ari.Shutdown(ctx)
 }
 
 // Close releases everything; the spool is flushed to PostgreSQL until ctx
 // ends, and what is left stays on disk for the next start.
 func (s *Service) Close(ctx context.Context) error {
+	if s.stopHardStop != nil {
+		defer s.stopHardStop()
+	}
 	if s.ari != nil {
 		s.ari.Close()
 	}

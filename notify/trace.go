@@ -1,0 +1,105 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regul-sante/regul/calllog"
+)
+
+// callbackTakenMessages: a callback through the line reached the GP. Every
+// link of the request stops working, and the other specialists texted
+// about it are told, once each.
+func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
+	origin, err := calllog.CallbackOf(ctx, tx, ev.CallID)
+	if err != nil || origin == "" {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE callback_link SET used_at = $2 WHERE call_id = $1 AND used_at IS NULL`,
+		origin, ev.At); err != nil {
+		return nil, fmt.Errorf("spend the callback links of call %s: %w", origin, err)
+	}
+	c, err := loadCall(ctx, tx, origin)
+	if err != nil {
+		return nil, err
+	}
+	// Who called back: the call's specialist (a CallEnded names nobody).
+	var by, byFirst, byLast string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(c.specialist_rpps, $2), coalesce(p.first_name, ''), coalesce(p.last_name, '')
+		FROM call c LEFT JOIN practitioner p ON p.rpps = coalesce(c.specialist_rpps, $2) WHERE c.id = $1`,
+		ev.CallID, ev.RPPS).Scan(&by, &byFirst, &byLast); err != nil {
+		return nil, fmt.Errorf("specialist of call %s: %w", ev.CallID, err)
+	}
+	rows, err := tx.Query(ctx, `SELECT DISTINCT phone FROM callback_link WHERE call_id = $1 AND specialist_rpps <> $2
+		ORDER BY phone`, origin, by)
+	if err != nil {
+		return nil, fmt.Errorf("callback links of call %s: %w", origin, err)
+	}
+	phones, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	var msgs []message
+	for _, to := range phones {
+		msgs = append(msgs, message{dedupe: origin + ":" + string(KindCallbackTaken) + ":" + to,
+			territoryID: c.territoryID, callID: origin, kind: KindCallbackTaken, to: to,
+			body: callbackTakenBody(c.territory, c.gpFirst, c.gpLast, c.specialty, byFirst, byLast, c.reference)})
+	}
+	return msgs, nil
+}
+
+// traceMessages is the GP's written trace of a keyed outcome, when the
+// territory sends it: who answered, the outcome and the committed delay,
+// the reference; for a téléconsultation in a territory with a video room,
+// the room's address, which the specialist gets too.
+func (o *Outbox) traceMessages(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, rpps string) ([]message, error) {
+	return traceMessagesTx(ctx, tx, callID, outcome, delayHours, rpps)
+}
+
+func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, rpps string) ([]message, error) {
+	c, err := loadCall(ctx, tx, callID)
+	if err != nil || !c.gpTrace {
+		return nil, err
+	}
+	if rpps == "" {
+		rpps = c.specialistRPPS
+	}
+	var spFirst, spLast, spPhone string
+	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT first_name FROM practitioner WHERE rpps = $2), ''),
+		       coalesce((SELECT last_name FROM practitioner WHERE rpps = $2), ''),
+		       coalesce((SELECT phone FROM call_attempt WHERE call_id = $1 AND rpps = $2 AND phone <> ''
+		                  ORDER BY attempt DESC LIMIT 1), '')`, callID, rpps).Scan(&spFirst, &spLast, &spPhone); err != nil {
+		return nil, fmt.Errorf("specialist %s of call %s: %w", rpps, callID, err)
+	}
+	video := ""
+	if outcome == calllog.OutcomeTeleconsultation && c.videoTemplate != "" && c.reference != "" {
+		video = strings.ReplaceAll(c.videoTemplate, "{ref}", c.reference)
+	}
+	var msgs []message
+	add := func(to, body string) {
+		if to != "" {
+			msgs = append(msgs, message{dedupe: callID + ":" + string(KindGPTrace) + ":" + to, territoryID: c.territoryID,
+				callID: callID, kind: KindGPTrace, to: to, body: body})
+		}
+	}
+	add(pickMobile(append(append([]string(nil), c.gpPhones...), c.caller)),
+		gpTraceBody(c.territory, spFirst, spLast, c.specialty, string(outcome), delayHours, video, c.reference))
+	if video != "" {
+		add(pickMobile([]string{spPhone}), videoSpecialistBody(c.territory, c.gpFirst, c.gpLast, video, c.reference))
+	}
+	return msgs, nil
+}
+
+// queueTrace queues the trace of an outcome keyed through a link, in the
+// transaction that keys it.
+func queueTrace(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, now time.Time) error {
+	msgs, err := traceMessagesTx(ctx, tx, callID, outcome, delayHours, "")
+	if err != nil {
+		return err
+	}
+	return insertMessages(ctx, tx, now, msgs)
+}
