@@ -49,7 +49,7 @@ func TestCallbackThroughLineInConsole(t *testing.T) {
 	}
 	b := env.browser(t)
 	b.signIn("coteaux@cpts.example")
-	if p := b.get("/t/cpts-coteaux/rappels"); !strings.Contains(p.body, "En cours</span> Dr Louis DURAND") ||
+	if p := b.get("/t/cpts-coteaux/rappels"); !strings.Contains(p.body, "Rappel en cours</span> par la ligne, Dr Louis DURAND") ||
 		!strings.Contains(p.body, "/t/cpts-coteaux/appels/"+back) {
 		t.Errorf("Rappels page during the callback:\n%s", p.body)
 	}
