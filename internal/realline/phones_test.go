@@ -47,6 +47,23 @@ func (g *gp) hears(ctx context.Context, part string) {
 	g.cursor = next
 }
 
+// hearsEither waits for the first of two sounds and says which it was.
+func (g *gp) hearsEither(ctx context.Context, a, b string) string {
+	g.r.t.Helper()
+	e, next, err := g.r.pair.Monitor.Wait(ctx, g.cursor, "«"+a+"» or «"+b+"»", func(e asterisktest.Event) bool {
+		return e.Type == "PlaybackStarted" && e.ChannelID() == g.line &&
+			(strings.Contains(e.Playback.MediaURI, a) || strings.Contains(e.Playback.MediaURI, b))
+	})
+	if err != nil {
+		g.r.t.Fatalf("GP: %v; heard %q", err, g.heard())
+	}
+	g.cursor = next
+	if strings.Contains(e.Playback.MediaURI, a) {
+		return a
+	}
+	return b
+}
+
 // press types keys once the GP heard part.
 func (g *gp) press(ctx context.Context, after, keys string) {
 	g.r.t.Helper()

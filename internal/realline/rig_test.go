@@ -77,7 +77,7 @@ func withTerritory(f func(*roster.TerritorySpec)) rigOption {
 
 // emptyMOH gives the line an empty moh folder (Asterisk then drops every
 // music-on-hold class).
-func emptyMOH() rigOption             { return func(s *rigSetup) { s.moh = nil } }
+func emptyMOH() rigOption            { return func(s *rigSetup) { s.moh = nil } }
 func maxPINAttempts(n int) rigOption { return func(s *rigSetup) { s.maxPIN = n } }
 
 func newRig(t testing.TB, opts ...rigOption) *rig {
