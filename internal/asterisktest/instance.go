@@ -78,7 +78,7 @@ func (i *Instance) URL() string { return fmt.Sprintf("http://127.0.0.1:%d/ari", 
 
 func (i *Instance) layout() error {
 	data := filepath.Join(i.Dir, "data")
-	for _, d := range []string{i.etc, "run", "log", "spool", "db", "cache", "data/keys", "data/moh", "data/sounds/fr"} {
+	for _, d := range []string{i.etc, "run", "log", "spool/recording", "db", "cache", "data/keys", "data/moh", "data/sounds/fr"} {
 		if err := os.MkdirAll(filepath.Join(i.Dir, strings.TrimPrefix(d, i.Dir)), 0o755); err != nil {
 			return err
 		}

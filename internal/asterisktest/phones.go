@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Operator is the operator's ARI application "phones": GPs are originated
@@ -129,10 +130,21 @@ func (p *Phone) Hangup(ctx context.Context) error {
 }
 
 // Record records what the phone hears (the audio the line sends it) into
-// the operator's spool, as WAV; Recording reads it back once stopped.
+// the operator's spool, as WAV, through a snoop channel: a recording on the
+// phone's own channel would hold up its Stasis commands (the keys it types)
+// until it ends. WaitRecorded reads it back.
 func (p *Phone) Record(ctx context.Context, name string) error {
-	q := url.Values{"name": {name}, "format": {"wav"}, "ifExists": {"overwrite"}, "maxDurationSeconds": {"600"}}
-	return p.op.ARI.Do(ctx, "POST", "/channels/"+p.ID+"/record", q, nil)
+	snoop := p.ID + "-snoop-" + name
+	q := url.Values{"spy": {"in"}, "app": {PhonesUser}, "appArgs": {"snoop"}, "snoopId": {snoop}}
+	from := p.op.Events.Len()
+	if err := p.op.ARI.Do(ctx, "POST", "/channels/"+p.ID+"/snoop", q, nil); err != nil {
+		return fmt.Errorf("snoop on %s: %w", p.Number, err)
+	}
+	if _, _, err := p.op.Events.Wait(ctx, from, "snoop channel", Of("StasisStart", snoop)); err != nil {
+		return err
+	}
+	q = url.Values{"name": {name}, "format": {"wav"}, "ifExists": {"overwrite"}, "maxDurationSeconds": {"600"}}
+	return p.op.ARI.Do(ctx, "POST", "/channels/"+snoop+"/record", q, nil)
 }
 
 // Recording returns a finished recording's WAV bytes.
@@ -142,4 +154,23 @@ func (o *Operator) Recording(name string) ([]byte, error) {
 		return nil, fmt.Errorf("recording %s: %w", name, err)
 	}
 	return b, nil
+}
+
+// WaitRecorded waits until the named recording is finished (the channel
+// hung up or the recording was stopped) and returns its WAV bytes and the
+// Asterisk time it started.
+func (o *Operator) WaitRecorded(ctx context.Context, name string) ([]byte, time.Time, error) {
+	started, _, err := o.Events.Wait(ctx, 0, "recording "+name+" started", func(e Event) bool {
+		return e.Type == "RecordingStarted" && strings.Contains(string(e.Raw), `"name":"`+name+`"`)
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if _, _, err := o.Events.Wait(ctx, 0, "recording "+name+" finished", func(e Event) bool {
+		return (e.Type == "RecordingFinished" || e.Type == "RecordingFailed") && strings.Contains(string(e.Raw), `"name":"`+name+`"`)
+	}); err != nil {
+		return nil, time.Time{}, err
+	}
+	b, err := o.Recording(name)
+	return b, started.Time(), err
 }

@@ -2,6 +2,7 @@ package realline
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"sync"
@@ -36,6 +37,12 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	install = in
+	// The calls wait on real time, not on the CPU: run more tests at once
+	// than -parallel's default (GOMAXPROCS), unless told otherwise.
+	flag.Parse()
+	if !flagSet("test.parallel") {
+		_ = flag.Set("test.parallel", "6")
+	}
 	code := pgtest.Run(m)
 	if promptsDir != "" {
 		os.RemoveAll(promptsDir)
@@ -43,6 +50,12 @@ func TestMain(m *testing.M) {
 	fmt.Printf("real %s: %d calls made (%d GP calls into the line, %d calls to specialists)\n",
 		in.Version, gpCalls.Load()+legs.Load(), gpCalls.Load(), legs.Load())
 	os.Exit(code)
+}
+
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // prompts builds the line's sounds once per run (`regul prompts build`,

@@ -42,9 +42,20 @@ func (g *gp) hears(ctx context.Context, part string) {
 	g.r.t.Helper()
 	next, err := asterisktest.WaitHeard(ctx, g.r.pair.Monitor, g.cursor, g.line, part)
 	if err != nil {
-		g.r.t.Fatalf("GP: %v; heard %q", err, g.heard())
+		g.r.t.Fatalf("GP: %v; heard %q; the line received keys %q", err, g.heard(), keysOn(g.r.pair.Monitor, g.line))
 	}
 	g.cursor = next
+}
+
+// keysOn lists the DTMF digits the line received on a channel.
+func keysOn(ev *asterisktest.Events, channel string) string {
+	var keys []byte
+	for _, e := range ev.All() {
+		if e.Type == "ChannelDtmfReceived" && e.ChannelID() == channel && e.Digit != "" {
+			keys = append(keys, e.Digit[0])
+		}
+	}
+	return string(keys)
 }
 
 // hearsEither waits for the first of two sounds and says which it was.
