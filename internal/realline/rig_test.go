@@ -66,6 +66,7 @@ type rigSetup struct {
 	territory func(*roster.TerritorySpec)
 	moh       map[string][]byte
 	maxPIN    int
+	only      string
 }
 
 type rigOption func(*rigSetup)
@@ -80,6 +81,9 @@ func withTerritory(f func(*roster.TerritorySpec)) rigOption {
 func emptyMOH() rigOption            { return func(s *rigSetup) { s.moh = nil } }
 func maxPINAttempts(n int) rigOption { return func(s *rigSetup) { s.maxPIN = n } }
 
+// only keeps one specialty (no menu).
+func only(slug string) rigOption { return func(s *rigSetup) { s.only = slug } }
+
 func newRig(t testing.TB, opts ...rigOption) *rig {
 	t.Helper()
 	s := rigSetup{at: mondayMorning, moh: map[string][]byte{"regul-attente.wav": asterisktest.HoldMusic()}}
@@ -89,7 +93,7 @@ func newRig(t testing.TB, opts ...rigOption) *rig {
 	r := &rig{t: t, setup: s, pool: pgtest.New(t), pins: map[string]string{}}
 	r.store = roster.NewStore(r.pool)
 	ctx := context.Background()
-	loaded, err := sample.Load(ctx, r.store, filepath.Join("..", "..", "testdata"), sample.Options{Territory: func(spec *roster.TerritorySpec) {
+	loaded, err := sample.Load(ctx, r.store, filepath.Join("..", "..", "testdata"), sample.Options{Only: s.only, Territory: func(spec *roster.TerritorySpec) {
 		spec.RingTimeout, spec.HuntTimeout = ring, 40*time.Second
 		if s.territory != nil {
 			s.territory(spec)
