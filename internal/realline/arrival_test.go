@@ -85,19 +85,21 @@ func TestLockout(t *testing.T) {
 	if r.pins[gpRPPS] == "999999" {
 		wrong = "888888#"
 	}
-	g := r.dial(ctx, did, gpNumber)
+	// RPPS numbers are public: someone types the GP's from another phone.
+	const other = "+33611000099"
+	g := r.dial(ctx, did, other)
 	g.press(ctx, "saisir-rpps", gpRPPS+"#")
 	for range 3 {
 		g.press(ctx, "saisir-code", wrong)
 	}
 	g.hears(ctx, "acces-bloque")
 	g.ended(ctx)
-	heardInOrder(t, "GP", g.heard(), "code-incorrect", "code-incorrect", "acces-bloque", "contact-coordination", "au-revoir")
+	heardInOrder(t, "caller", g.heard(), "code-incorrect", "code-incorrect", "acces-bloque", "contact-coordination", "au-revoir")
 	wantResult(t, r.record(), calllog.ResultRefused)
 
-	again := r.dial(ctx, did, "+33611000099")
+	// That number stays locked for that RPPS, even with the right PIN.
+	again := r.dial(ctx, did, other)
 	again.press(ctx, "saisir-rpps", gpRPPS+"#")
-	// The lock is known from the RPPS on (the line may not even ask the PIN).
 	if again.hearsEither(ctx, "saisir-code", "acces-bloque") == "saisir-code" {
 		if err := again.phone.Press(ctx, r.pins[gpRPPS]+"#"); err != nil {
 			t.Fatal(err)
@@ -105,8 +107,18 @@ func TestLockout(t *testing.T) {
 		again.hears(ctx, "acces-bloque")
 	}
 	again.ended(ctx)
-	notHeard(t, "GP calling again", again.heard(), "menu-intro")
+	notHeard(t, "same number again", again.heard(), "menu-intro")
 	wantResult(t, r.record(), calllog.ResultRefused)
+
+	// The lock is no weapon: the GP, from their own phone with the right
+	// PIN, gets through.
+	own := r.dial(ctx, did, gpNumber)
+	own.press(ctx, "saisir-rpps", gpRPPS+"#")
+	own.press(ctx, "saisir-code", r.pins[gpRPPS]+"#")
+	own.hears(ctx, "menu-intro")
+	if err := own.phone.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // callerid+pin: an enrolled caller number skips the RPPS and is asked the PIN.

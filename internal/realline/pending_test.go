@@ -8,10 +8,10 @@ import "testing"
 const (
 	// regul plays its own confirmed hold sound (regul/attente, or a tone:
 	// fallback) instead of relying on a music-on-hold class.
-	holdSoundFixMerged = false
+	holdSoundFixMerged = true
 	// The outcome menu waits for ChannelLeftBridge before playing, confirms
 	// PlaybackStarted and retries.
-	outcomeMenuFixMerged = false
+	outcomeMenuFixMerged = true
 )
 
 func needs(t *testing.T, merged bool, what string) {
