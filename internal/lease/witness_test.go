@@ -74,13 +74,13 @@ func flakyPool(t *testing.T, url string) (*pgxpool.Pool, *atomic.Bool) {
 }
 
 type pair struct {
-	t      *testing.T
-	clock  *testclock.Clock
-	node   *node
-	a, b   *Elector
-	aDown  *atomic.Bool
-	aPool  *pgxpool.Pool
-	ctx    context.Context
+	t     *testing.T
+	clock *testclock.Clock
+	node  *node
+	a, b  *Elector
+	aDown *atomic.Bool
+	aPool *pgxpool.Pool
+	ctx   context.Context
 }
 
 // newPair: two controllers of one node, a on a pool that can lose the
