@@ -161,6 +161,15 @@ func (e *Elector) Active() (bool, int64, string) {
 	return false, 0, e.holder
 }
 
+// Degraded says whether this process is active on the witness's word
+// alone, the database unreachable.
+func (e *Elector) Degraded() bool {
+	e.mu.Lock()
+	t := e.current
+	e.mu.Unlock()
+	return t != nil && t.ctx.Err() == nil && t.Degraded()
+}
+
 // TryAcquire takes the lease when it is free or expired (or already ours
 // and still valid: then it renews it, same token). It returns nil, nil when
 // another process holds it.
