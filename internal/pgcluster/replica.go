@@ -24,7 +24,7 @@ func (c *Cluster) StartReplica(ctx context.Context) (*Cluster, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("create replica directory: %w", err)
 	}
-	r := &Cluster{dir: dir, binDir: c.binDir, sockDir: filepath.Join(dir, "sock"), port: c.port, cred: c.cred}
+	r := &Cluster{dir: dir, binDir: serverBinDir(c.binDir), sockDir: filepath.Join(dir, "sock"), port: c.port, cred: c.cred}
 	if err := r.startReplica(ctx, c); err != nil {
 		_, _ = r.run(context.Background(), "pg_ctl", "-D", filepath.Join(dir, "data"), "-m", "immediate", "-w", "stop")
 		_ = os.RemoveAll(dir)
@@ -49,9 +49,11 @@ func (r *Cluster) startReplica(ctx context.Context, primary *Cluster) error {
 	}
 	data := filepath.Join(r.dir, "data")
 	// -R: standby.signal and primary_conninfo (the primary's socket),
-	// -X stream: the WAL written during the copy comes with it.
+	// -X stream: the WAL written during the copy comes with it;
+	// --checkpoint=fast: a spread checkpoint would hold the copy for
+	// minutes.
 	if out, err := r.run(ctx, "pg_basebackup", "-h", primary.sockDir, "-p", strconv.Itoa(primary.port), "-U", "postgres",
-		"-D", data, "-R", "-X", "stream", "--no-sync"); err != nil {
+		"-D", data, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"); err != nil {
 		return fmt.Errorf("pg_basebackup: %w: %s", err, out)
 	}
 	opts := strings.Join([]string{
@@ -67,6 +69,19 @@ func (r *Cluster) startReplica(ctx context.Context, primary *Cluster) error {
 		return fmt.Errorf("pg_ctl start (replica): %w: %s\n%s", err, out, log)
 	}
 	return nil
+}
+
+// serverBinDir is where all of PostgreSQL's programs are (pg_basebackup
+// too): initdb's real folder when only initdb and pg_ctl are linked onto
+// the PATH.
+func serverBinDir(binDir string) string {
+	if fileExists(filepath.Join(binDir, "pg_basebackup")) {
+		return binDir
+	}
+	if real, err := filepath.EvalSymlinks(filepath.Join(binDir, "initdb")); err == nil {
+		return filepath.Dir(real)
+	}
+	return binDir
 }
 
 // Kill stops the server at once, as a crash would (pg_ctl stop -m
