@@ -51,7 +51,8 @@ func dialE(t *testing.T, ctx context.Context, op *asterisktest.Operator, nodes [
 		id   string
 		err  error
 	}
-	wctx, cancel := context.WithCancel(ctx)
+	// A call answered in a few seconds or not at all.
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	got := make(chan found, len(nodes))
 	for _, n := range nodes {
@@ -70,7 +71,9 @@ func dialE(t *testing.T, ctx context.Context, op *asterisktest.Operator, nodes [
 	if first.node == nil {
 		return nil, fmt.Errorf("the call from %s reached no node: %w", number, context.Cause(ctx))
 	}
-	if err := p.WaitAnswered(ctx); err != nil {
+	actx, cancelAnswer := context.WithTimeout(ctx, 20*time.Second)
+	defer cancelAnswer()
+	if err := p.WaitAnswered(actx); err != nil {
 		return nil, err
 	}
 	return &lineCall{t: t, phone: p, node: first.node, line: first.id, cursor: from[first.node]}, nil
