@@ -67,6 +67,9 @@ type Witness interface {
 	// than ttl. who names the last beat's holder, for the logs. An error
 	// means the node could not be asked: the caller assumes alive.
 	Alive(ctx context.Context, now time.Time, ttl time.Duration) (alive bool, who string, err error)
+	// Resign withdraws this holder's beats (an orderly stop), so that a
+	// standby need not wait for the last one to age.
+	Resign(ctx context.Context, holder string, token int64) error
 }
 
 // Elector takes and keeps one node's lease for this process.
@@ -372,6 +375,12 @@ func (t *Term) Release(ctx context.Context) error {
 		return nil
 	}
 	t.cancel(fmt.Errorf("%w: released", ErrLost))
+	if w := t.e.o.Witness; w != nil {
+		if err := w.Resign(ctx, t.e.o.ID, t.Token); err != nil {
+			t.e.o.Log.Warn("controller lease: Asterisk not told of the release; a standby waits for the last beat to age",
+				zap.String("node", t.e.o.Node), zap.Error(err))
+		}
+	}
 	_, err := t.e.o.Pool.Exec(ctx, `UPDATE controller_lease SET expires_at = $3 WHERE node = $1 AND token = $2`,
 		t.e.o.Node, t.Token, t.e.o.Now())
 	if err != nil {

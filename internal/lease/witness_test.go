@@ -36,6 +36,15 @@ func (n *node) Beat(_ context.Context, holder string, _ int64, at time.Time) err
 	return nil
 }
 
+func (n *node) Resign(_ context.Context, holder string, _ int64) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.beatBy == holder {
+		n.beatAt, n.beatBy = time.Time{}, ""
+	}
+	return nil
+}
+
 func (n *node) Alive(_ context.Context, now time.Time, ttl time.Duration) (bool, string, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -298,5 +307,23 @@ func TestWithoutWitnessADatabaseOutageStopsTheActiveAtExpiry(t *testing.T) {
 	clock.Advance(time.Second)
 	if err := ta.Renew(context.Background()); !errors.Is(err, ErrLost) {
 		t.Fatalf("kept the node past its expiry with no witness: %v", err)
+	}
+}
+
+// An orderly stop withdraws the beat: a standby takes over at once even
+// while the application is still listed (calls left in Asterisk).
+func TestReleaseWithdrawsTheBeat(t *testing.T) {
+	p := newPair(t)
+	ta, _ := p.a.TryAcquire(p.ctx)
+	p.node.set(func(n *node) { n.connected = true })
+	if err := ta.Beat(p.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.Release(p.ctx); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := p.b.TryAcquire(p.ctx)
+	if err != nil || tb == nil || tb.Token != 2 {
+		t.Fatalf("takeover after a release = %+v, %v; want token 2 at once", tb, err)
 	}
 }

@@ -51,6 +51,25 @@ func (w *ariWitness) Beat(ctx context.Context, holder string, token int64, at ti
 	return err
 }
 
+// Resign clears the beat if it is still this holder's.
+func (w *ariWitness) Resign(ctx context.Context, holder string, token int64) error {
+	body, err := w.get(ctx, "/asterisk/variable", url.Values{"variable": {beatVariable}})
+	if err != nil {
+		return err
+	}
+	var got struct {
+		Value string `json:"value"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		return fmt.Errorf("read %s: %w", beatVariable, err)
+	}
+	if f := strings.SplitN(got.Value, " ", 3); len(f) != 3 || f[1] != strconv.FormatInt(token, 10) || f[2] != holder {
+		return nil // another holder's beat, or none
+	}
+	_, err = w.do(ctx, http.MethodPost, "/asterisk/variable", url.Values{"variable": {beatVariable}, "value": {""}})
+	return err
+}
+
 func (w *ariWitness) Alive(ctx context.Context, now time.Time, ttl time.Duration) (bool, string, error) {
 	status, err := w.do(ctx, http.MethodGet, "/applications/"+url.PathEscape(w.app), nil)
 	if status == http.StatusNotFound {

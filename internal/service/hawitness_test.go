@@ -52,6 +52,18 @@ func TestARIWitness(t *testing.T) {
 	if alive, _, err := w.Alive(ctx, now.Add(ttl), ttl); err != nil || alive {
 		t.Fatalf("beat %v old: alive %v, %v", ttl, alive, err)
 	}
+	if err := w.Resign(ctx, "regul-a2", 8); err != nil {
+		t.Fatal(err)
+	}
+	if alive, _, _ := w.Alive(ctx, now, ttl); !alive {
+		t.Fatal("another controller's resignation withdrew the beat")
+	}
+	if err := w.Resign(ctx, "regul-a1", 7); err != nil {
+		t.Fatal(err)
+	}
+	if alive, _, err := w.Alive(ctx, now, ttl); err != nil || alive {
+		t.Fatalf("after the holder resigned: alive %v, %v", alive, err)
+	}
 	driving = false
 	if err := w.Beat(ctx, "regul-a1", 7, now.Add(time.Second)); err == nil {
 		t.Fatal("a beat without the events link was accepted")
