@@ -375,14 +375,15 @@ func (t *Term) Release(ctx context.Context) error {
 		return nil
 	}
 	t.cancel(fmt.Errorf("%w: released", ErrLost))
+	// The row first: Asterisk may be the part that is gone.
+	_, err := t.e.o.Pool.Exec(ctx, `UPDATE controller_lease SET expires_at = $3 WHERE node = $1 AND token = $2`,
+		t.e.o.Node, t.Token, t.e.o.Now())
 	if w := t.e.o.Witness; w != nil {
 		if err := w.Resign(ctx, t.e.o.ID, t.Token); err != nil {
 			t.e.o.Log.Warn("controller lease: Asterisk not told of the release; a standby waits for the last beat to age",
 				zap.String("node", t.e.o.Node), zap.Error(err))
 		}
 	}
-	_, err := t.e.o.Pool.Exec(ctx, `UPDATE controller_lease SET expires_at = $3 WHERE node = $1 AND token = $2`,
-		t.e.o.Node, t.Token, t.e.o.Now())
 	if err != nil {
 		return fmt.Errorf("release the controller lease of node %s: %w", t.e.o.Node, err)
 	}
