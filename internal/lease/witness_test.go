@@ -327,3 +327,86 @@ func TestReleaseWithdrawsTheBeat(t *testing.T) {
 		t.Fatalf("takeover after a release = %+v, %v; want token 2 at once", tb, err)
 	}
 }
+
+// waitUntil checks cond every 10 ms until it holds or 10 s pass.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// The background renewer on the wall clock (as serve runs it): through a
+// database outage several times the TTL it keeps the term by beating, the
+// standby's attempts find the node driven; when the database is back the
+// same token is renewed; when the node is lost too, the term ends and the
+// standby takes over.
+func TestRenewerKeepsTheTermThroughAnOutage(t *testing.T) {
+	url := pgtest.URL(t)
+	aPool, aDown := flakyPool(t, url)
+	bPool, _ := flakyPool(t, url)
+	n := &node{connected: true}
+	mk := func(pool *pgxpool.Pool, id string) *Elector {
+		e, err := New(Options{Pool: pool, Node: "asterisk-a", ID: id, RenewInterval: 50 * time.Millisecond, TTL: 200 * time.Millisecond,
+			Log: zap.NewNop(), Witness: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a, b := mk(aPool, "regul-a"), mk(bPool, "regul-b")
+	ctx := context.Background()
+	hold, release := context.WithCancel(ctx)
+	defer release()
+	ta, err := a.Acquire(ctx, hold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiredFor := func(d time.Duration) bool {
+		var yes bool
+		err := bPool.QueryRow(ctx, `SELECT expires_at < now() - $1::interval FROM controller_lease WHERE node = 'asterisk-a'`,
+			d.String()).Scan(&yes)
+		return err == nil && yes
+	}
+
+	aDown.Store(true)
+	aPool.Reset()
+	waitUntil(t, "the lease row expired for twice its TTL", func() bool { return expiredFor(400 * time.Millisecond) })
+	if err := context.Cause(ta.Context()); err != nil {
+		t.Fatalf("the active stopped during the outage: %v", err)
+	}
+	if !ta.Degraded() {
+		t.Error("the term does not say the database is away")
+	}
+	if tb, err := b.TryAcquire(ctx); err != nil || tb != nil {
+		t.Fatalf("the standby took a driven node: %+v, %v", tb, err)
+	}
+
+	aDown.Store(false)
+	waitUntil(t, "the lease renewed after the outage", func() bool { return !ta.Degraded() && !expiredFor(0) })
+	if active, token, _ := a.Active(); !active || token != ta.Token {
+		t.Fatalf("after the outage: active %v token %d, want token %d", active, token, ta.Token)
+	}
+
+	// Cut from both: it stops by itself, the standby takes over.
+	n.set(func(n *node) { n.down = true })
+	aDown.Store(true)
+	aPool.Reset()
+	select {
+	case <-ta.Context().Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the active kept the node with neither the database nor Asterisk")
+	}
+	waitUntil(t, "the standby taking over", func() bool {
+		tb, err := b.TryAcquire(ctx)
+		return err == nil && tb != nil && tb.Token == ta.Token+1
+	})
+}
