@@ -16,6 +16,10 @@ import (
 	"github.com/regul-sante/regul/internal/asterisktest"
 )
 
+// generous bounds the failover times the test asserts: the aim is 5 s,
+// the margin is for a loaded CI machine; the figures printed tell the rest.
+const generous = 15 * time.Second
+
 // lineCall is one GP's call: the phone on the operator, and the node and
 // channel that took it.
 type lineCall struct {
@@ -202,7 +206,11 @@ func TestTwoNodeLineSurvivesLosingAControllerANodeAndThePrimary(t *testing.T) {
 	killed := time.Now()
 	pairOf1[0].crash()
 	pairOf1[1].active(ctx)
-	figure("active controller killed → standby drives the node", time.Since(killed))
+	took := time.Since(killed)
+	figure("active controller killed → standby drives the node", took)
+	if took > generous {
+		t.Errorf("the standby took %v to drive the node (the aim is 5 s)", took)
+	}
 	if _, _, err := g1.node.Monitor.Wait(ctx, g1.cursor, "a prompt to the adopted call", func(e asterisktest.Event) bool {
 		return e.Type == "PlaybackStarted" && e.ChannelID() == g1.line
 	}); err != nil {
@@ -213,11 +221,12 @@ func TestTwoNodeLineSurvivesLosingAControllerANodeAndThePrimary(t *testing.T) {
 	g1.press(ctx, "saisir-code", pins[gpRPPS]+"#")
 	g1.hears(ctx, "menu-intro")
 	g1.hangup(ctx)
-	actives := map[string]*controller{nodeOf(g1.node): pairOf1[1]}
+	// systemd starts the killed controller again: the node's new standby.
+	name1 := nodeOf(g1.node)
+	ctrl[name1] = [2]*controller{pairOf1[1], startController(t, db, g1.node, name1, pairOf1[0].name+"-restarted")}
+	actives := map[string]*controller{}
 	for name, p := range ctrl {
-		if _, ok := actives[name]; !ok {
-			actives[name] = p[0]
-		}
+		actives[name] = p[0]
 	}
 
 	// 2. A GP is being put through on one node when the machine dies (its
@@ -270,7 +279,11 @@ func TestTwoNodeLineSurvivesLosingAControllerANodeAndThePrimary(t *testing.T) {
 		t.Fatal(d.err)
 	}
 	g3b = d.c
-	figure("line node killed → two new calls answered by the other node", time.Since(killed))
+	took = time.Since(killed)
+	figure("line node killed → two new calls answered by the other node", took)
+	if took > generous {
+		t.Errorf("new calls took %v to reach the other node (the aim is 5 s)", took)
+	}
 	if g3.node != survivor || g3b.node != survivor {
 		t.Fatalf("a new call went to the dead node %s", deadName)
 	}
@@ -324,10 +337,7 @@ func TestTwoNodeLineSurvivesLosingAControllerANodeAndThePrimary(t *testing.T) {
 	// (Asterisk witnesses it), a call connects and identifies meanwhile;
 	// the replica is promoted and every record lands there once.
 	before := snapshot(t, ctx, setup)
-	active, standby := actives[survivorName], ctrl[survivorName][1]
-	if standby == active {
-		standby = ctrl[survivorName][0]
-	}
+	active, standby := ctrl[survivorName][0], ctrl[survivorName][1]
 	killed = time.Now()
 	if err := db.primary.Kill(ctx); err != nil {
 		t.Fatal(err)
