@@ -216,7 +216,7 @@ func TestTwoNodeLineSurvivesLosingAControllerANodeAndThePrimary(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	figure("active controller killed → the adopted call hears the line again", time.Since(killed))
+	figure("active controller killed → the adopted call's next prompt starts", time.Since(killed))
 	g1.press(ctx, "saisir-rpps", gpRPPS+"#")
 	g1.press(ctx, "saisir-code", pins[gpRPPS]+"#")
 	g1.hears(ctx, "menu-intro")
