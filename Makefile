@@ -13,9 +13,13 @@ demo: demo-deps build
 	./$(BIN) demo
 
 ## test: everything CI runs
+## (the cluster test's failover figures are printed at the end: go test hides
+## a passing package's output)
 test: deps
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	@mkdir -p bin && rm -f bin/cluster-figures.txt
+	REGUL_CLUSTER_FIGURES=$(CURDIR)/bin/cluster-figures.txt $(GO) test -count=1 -timeout 20m ./...
+	@cat bin/cluster-figures.txt 2>/dev/null || true
 
 deps:
 	@bash scripts/install-deps.sh

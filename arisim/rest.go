@@ -129,7 +129,7 @@ func (s *Server) route(method string, seg []string, p params) (int, any) {
 	case "playbacks":
 		status, body, e = s.routePlaybacks(method, seg[1:])
 	case "asterisk":
-		status, body, e = s.routeAsterisk(method, seg[1:])
+		status, body, e = s.routeAsterisk(method, seg[1:], p)
 	case "applications":
 		status, body, e = s.routeApplications(method, seg[1:], p)
 	default:
@@ -143,7 +143,16 @@ func (s *Server) route(method string, seg []string, p params) (int, any) {
 
 var errMethod = errMsg(405, "Invalid method")
 
-func (s *Server) routeAsterisk(method string, seg []string) (int, any, *apiError) {
+func (s *Server) hasChannelsOf(app string) bool {
+	for _, c := range s.channels {
+		if c.subs[app] {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) routeAsterisk(method string, seg []string, p params) (int, any, *apiError) {
 	if len(seg) == 1 && seg[0] == "info" {
 		if method != "GET" {
 			return 0, nil, errMethod
@@ -154,6 +163,22 @@ func (s *Server) routeAsterisk(method string, seg []string) (int, any, *apiError
 			{"config", obj{{"name", "arisim"}, {"default_language", s.opts.Language}, {"setid", obj{{"user", "root"}, {"group", "root"}}}}},
 			{"status", obj{{"startup_time", astTime(s.started)}, {"last_reload_time", astTime(s.started)}}},
 		}, nil
+	}
+	// Global variables (GET/POST /asterisk/variable), as Asterisk keeps
+	// them until it restarts: the controllers' lease witness writes one.
+	if len(seg) == 1 && seg[0] == "variable" {
+		name := p.get("variable")
+		if name == "" {
+			return 0, nil, errMsg(400, "Variable name is required")
+		}
+		switch method {
+		case "GET":
+			return 200, obj{{"value", s.globals[name]}}, nil
+		case "POST":
+			s.globals[name] = p.get("value")
+			return 204, nil, nil
+		}
+		return 0, nil, errMethod
 	}
 	if len(seg) == 1 && seg[0] == "ping" {
 		return 200, obj{{"asterisk_id", s.opts.EntityID}, {"ping", "pong"}, {"timestamp", s.ts()}}, nil
@@ -188,8 +213,13 @@ func (s *Server) routeApplications(method string, seg []string, p params) (int, 
 		}
 		return 200, out, nil
 	}
-	// An application exists only while its WebSocket is connected.
-	if s.apps[seg[0]] == 0 {
+	// An application is listed while its WebSocket is connected. Seen on
+	// Asterisk 22.10.1: after its WebSocket went away, an application that
+	// subscribed to its channels one by one (no subscribeAll, as regul's
+	// controller) stays listed while those channels remain in it: a dead
+	// controller's calls keep it listed. With subscribeAll it is gone at
+	// once (testdata/ari-traces/reconnect.jsonl).
+	if s.apps[seg[0]] == 0 && (s.appAll[seg[0]] || !s.hasChannelsOf(seg[0])) {
 		return 0, nil, errMsg(404, "Application not found")
 	}
 	if len(seg) == 1 && method == "GET" {

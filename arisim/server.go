@@ -105,7 +105,9 @@ type Server struct {
 	channels  map[string]*channel
 	bridges   map[string]*bridge
 	playbacks map[string]*playback
-	apps      map[string]int // connected WebSockets per app
+	apps      map[string]int  // connected WebSockets per app
+	appAll    map[string]bool // the app's last WebSocket had subscribeAll
+	globals   map[string]string
 	filters   map[string]*eventFilter
 	conns     map[*wsConn]bool
 	faults    faults
@@ -133,7 +135,7 @@ func New(opts Options) *Server {
 	opts.defaults()
 	s := &Server{opts: opts, clock: opts.Clock, log: opts.Logger,
 		channels: map[string]*channel{}, bridges: map[string]*bridge{}, playbacks: map[string]*playback{},
-		apps: map[string]int{}, filters: map[string]*eventFilter{}, conns: map[*wsConn]bool{}, live: map[*phone]bool{}, endpoints: map[string]*endpoint{},
+		apps: map[string]int{}, globals: map[string]string{}, appAll: map[string]bool{}, filters: map[string]*eventFilter{}, conns: map[*wsConn]bool{}, live: map[*phone]bool{}, endpoints: map[string]*endpoint{},
 		connected: make(chan struct{}), marks: make(chan string, 64)}
 	s.faults.failOriginate = -1
 	s.epoch = opts.Epoch

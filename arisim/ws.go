@@ -44,6 +44,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.conns[c] = true
 	s.apps[app]++
+	s.appAll[app] = c.all
 	close(s.connected)
 	s.connected = make(chan struct{})
 	s.mu.Unlock()

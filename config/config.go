@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/viper"
 )
 
@@ -322,8 +323,11 @@ func (c *Config) Validate() error {
 		bad("log.level", "%q is not debug, info, warn or error", c.Log.Level)
 	}
 	if c.Database.URL != "" {
-		if _, err := url.Parse(c.Database.URL); err != nil {
-			bad("database.url", "not a URL")
+		// pgx's own parser: it accepts several hosts
+		// (postgres://h1:5432,h2:5432/regul?target_session_attrs=read-write),
+		// which net/url refuses.
+		if _, err := pgconn.ParseConfig(c.Database.URL); err != nil {
+			bad("database.url", "not a PostgreSQL connection URL (postgres://user@host1,host2/regul?target_session_attrs=read-write)")
 		}
 	}
 	if u, err := url.Parse(c.ARI.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -72,3 +72,30 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		}
 	}
 }
+
+// database.url may list several hosts, as pgx and libpq accept them: the
+// controller connects to the one that takes writes (a primary and its
+// streaming replica, which a failover promotes).
+func TestDatabaseURLWithSeveralHosts(t *testing.T) {
+	for _, u := range []string{
+		"postgres://regul@db-a:5432,db-b:5432/regul?target_session_attrs=read-write",
+		"postgres://regul@db-a,db-b/regul?target_session_attrs=read-write",
+		"postgres:///regul?host=/run/pg-a,/run/pg-b&port=5432,5432&target_session_attrs=read-write",
+	} {
+		path := filepath.Join(t.TempDir(), "regul.yaml")
+		os.WriteFile(path, []byte("database:\n  url: \""+u+"\"\n"), 0o600)
+		c, err := Load(path)
+		if err != nil {
+			t.Errorf("%s: %v", u, err)
+			continue
+		}
+		if c.Database.URL != u {
+			t.Errorf("database.url = %q, want %q", c.Database.URL, u)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "regul.yaml")
+	os.WriteFile(path, []byte("database:\n  url: \"postgres://db-a:port/regul\"\n"), 0o600)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "database.url") {
+		t.Errorf("a bad database.url: %v", err)
+	}
+}

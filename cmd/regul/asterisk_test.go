@@ -19,7 +19,7 @@ func TestRenderAsteriskConfig(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, f := range files {
-		got[f.name] = string(f.data)
+		got[f.Name] = string(f.Data)
 	}
 	for _, name := range []string{"ari.conf", "http.conf", "extensions.conf", "pjsip.conf", "musiconhold.conf"} {
 		if got[name] == "" {

@@ -44,11 +44,15 @@ var (
 type serverURL func(db string) string
 
 // Main runs the package's tests and then removes what they created.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit: a TestMain that reports something after
+// the tests (e.g. how many calls a real Asterisk took) uses it.
+func Run(m *testing.M) int {
 	mainCalled = true
 	code := m.Run()
 	cleanup()
-	os.Exit(code)
+	return code
 }
 
 // Cluster returns the throwaway cluster (nil when REGUL_TEST_DATABASE_URL is

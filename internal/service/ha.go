@@ -29,8 +29,11 @@ func (s *Service) newElector(cfg *config.Config, o Options) error {
 	if !cfg.HA.Enabled {
 		return nil
 	}
+	// The node's Asterisk witnesses who drives it: the active outlives a
+	// database outage, a standby never takes over a node still driven.
+	witness := newARIWitness(cfg.ARI, func() bool { return s.linked.Load() && s.ari.LinkUp() })
 	e, err := lease.New(lease.Options{Pool: o.Pool, Node: cfg.HA.Node, ID: cfg.HA.ID, RenewInterval: cfg.HA.RenewInterval,
-		TTL: cfg.HA.LeaseTTL, Log: s.log.Named("ha")})
+		TTL: cfg.HA.LeaseTTL, Log: s.log.Named("ha"), Witness: witness})
 	if err != nil {
 		return err
 	}
@@ -59,6 +62,9 @@ func (s *Service) holdLease(ctx context.Context, cfg *config.Config) error {
 func (s *Service) haCheck(context.Context) error {
 	active, token, holder := s.elector.Active()
 	if active {
+		if s.elector.Degraded() {
+			return &web.Notice{Text: fmt.Sprintf("active (lease token %d), database unreachable: kept while Asterisk sees this controller", token)}
+		}
 		return &web.Notice{Text: fmt.Sprintf("active (lease token %d)", token)}
 	}
 	if holder == "" {

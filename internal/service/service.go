@@ -428,6 +428,9 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 // Asterisk, nothing more is recorded, and a controller started next adopts
 // them. For failover tests; the process would simply die.
 func (s *Service) Abandon() {
+	if s.term != nil {
+		s.term.Abandon() // the lease is left to expire, as a dead process leaves it
+	}
 	s.ari.Abandon()
 	s.rec.Abandon()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

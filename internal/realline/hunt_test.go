@@ -1,0 +1,156 @@
+package realline
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
+)
+
+func wantAttempts(t *testing.T, rec calllog.CallRecord, want ...calllog.AttemptResult) {
+	t.Helper()
+	var got []calllog.AttemptResult
+	for _, a := range rec.Attempts {
+		got = append(got, a.Result)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("attempts %v, want %v", got, want)
+	}
+}
+
+func wantResult(t *testing.T, rec calllog.CallRecord, want calllog.Result) {
+	t.Helper()
+	if rec.Result != want {
+		var kinds []calllog.Kind
+		for _, e := range rec.Events {
+			kinds = append(kinds, e.Kind)
+		}
+		t.Errorf("call result %q, want %q; events %v", rec.Result, want, kinds)
+	}
+}
+
+// Rank 1 is busy (486): rank 2 is rung and takes the call; the GP hangs
+// up first and rank 2 keys "avis seul".
+func TestRank2TakesTheCall(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	opFrom := r.pair.Phones.Events.Len()
+	g := r.dial(ctx, did, gpNumber)
+	g.asksCardiology(ctx, gpRPPS)
+	m := r.rung(ctx, martin, opFrom, g.cursor)
+	if err := m.phone.Busy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := r.rung(ctx, bernard, opFrom, g.cursor)
+	b.accepts(ctx)
+	r.bridged(ctx, g, b)
+	if err := g.phone.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.press(ctx, "suite-menu", "5")
+	b.hears(ctx, "suite-enregistree")
+
+	notHeard(t, "GP", g.heard(), "chuchotement", "personne-joint")
+	rec := r.record()
+	wantResult(t, rec, calllog.ResultBridged)
+	wantAttempts(t, rec, calllog.AttemptBusy, calllog.AttemptAccepted)
+	if rec.SpecialistRPPS != "10002000023" {
+		t.Errorf("bridged to %q, want BERNARD", rec.SpecialistRPPS)
+	}
+	if rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeAdvice {
+		t.Errorf("outcome %+v", rec.Outcome)
+	}
+}
+
+// Nobody answers (each phone rings out its 5 s): the GP is told a callback
+// is registered, and it is.
+func TestNobodyAnswersRegistersCallback(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	opFrom := r.pair.Phones.Events.Len()
+	g := r.dial(ctx, did, gpNumber)
+	g.asksCardiology(ctx, gpRPPS)
+	for _, n := range []string{martin, bernard, hospital} {
+		s := r.rung(ctx, n, opFrom, g.cursor)
+		if err := s.phone.Ring(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.hears(ctx, "personne-joint")
+	g.ended(ctx)
+
+	rec := r.record()
+	wantResult(t, rec, calllog.ResultCallback)
+	wantAttempts(t, rec, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer)
+	if rec.Callback == nil || rec.Callback.GPRPPS != gpRPPS {
+		t.Errorf("callback request %+v", rec.Callback)
+	}
+}
+
+// The GP hangs up while rank 1's phone rings: the ringing stops at once
+// (the operator sees the call cancelled), nobody else is rung.
+func TestGPHangsUpDuringHunt(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, withTerritory(func(s *roster.TerritorySpec) { s.RingTimeout = 30 * time.Second }))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	opFrom := r.pair.Phones.Events.Len()
+	g := r.dial(ctx, did, gpNumber)
+	g.asksCardiology(ctx, gpRPPS)
+	m := r.rung(ctx, martin, opFrom, g.cursor)
+	if err := m.phone.Ring(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hungUp := time.Now()
+	if err := g.phone.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.phone.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(hungUp); d > 3*time.Second {
+		t.Errorf("MARTIN's phone rang %v after the GP hung up", d)
+	}
+	rec := r.record()
+	wantResult(t, rec, calllog.ResultAbandoned)
+	wantAttempts(t, rec, calllog.AttemptCancelled)
+	for _, e := range r.pair.Phones.Events.All() {
+		if e.Type == "StasisStart" && len(e.Args) == 2 && e.Args[1] == bernard {
+			t.Errorf("BERNARD was rung after the GP hung up")
+		}
+	}
+}
+
+// The specialist hangs up first: the GP is told so and hung up; the
+// outcome stays pending.
+func TestSpecialistHangsUpFirst(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	opFrom := r.pair.Phones.Events.Len()
+	g := r.dial(ctx, did, gpNumber)
+	g.asksCardiology(ctx, gpRPPS)
+	m := r.rung(ctx, martin, opFrom, g.cursor)
+	m.accepts(ctx)
+	r.bridged(ctx, g, m)
+	if err := m.phone.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g.hears(ctx, "specialiste-parti")
+	g.ended(ctx)
+
+	notHeard(t, "MARTIN", m.heard(), "suite-menu")
+	rec := r.record()
+	wantResult(t, rec, calllog.ResultBridged)
+	if rec.OutcomeStatus != "pending" {
+		t.Errorf("outcome status %q, want pending", rec.OutcomeStatus)
+	}
+}
