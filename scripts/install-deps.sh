@@ -4,7 +4,30 @@
 # service is used), espeak-ng (the sounds package synthesises a prompt) and
 # Chromium (the console's browser tests drive it headless). Does nothing
 # when they are already there.
+#
+# Asterisk (the real-Asterisk suite, internal/realline): when `asterisk` is
+# missing and ../shared/asterisk/install.sh exists beside the clone, it is
+# installed from there (Asterisk 22.10.1); otherwise those tests skip, or
+# fail under CI=true.
 set -euo pipefail
+
+shared_asterisk="$(cd "$(dirname "$0")/.." && pwd)/../shared/asterisk/install.sh"
+if [ -z "${REGUL_TEST_ASTERISK:-}" ] && ! command -v asterisk >/dev/null 2>&1 && [ -f "$shared_asterisk" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "asterisk is missing: sudo $shared_asterisk" >&2
+    exit 1
+  fi
+  echo "installing Asterisk from $shared_asterisk" >&2
+  # A dangling sounds/fr link (Debian's French sounds live in a folder named
+  # after their voice) makes a second run of install.sh stop at its `ln`:
+  # the tests do not use the system's sounds or MOH, so go on when Asterisk
+  # itself is installed.
+  if ! bash "$shared_asterisk" >&2; then
+    echo "install.sh did not finish; checking the Asterisk binary it installs" >&2
+  fi
+  export PATH="$PATH:/usr/local/sbin"
+  asterisk -V >&2 || { echo "Asterisk is not installed: see $shared_asterisk" >&2; exit 1; }
+fi
 
 need=()
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

@@ -38,6 +38,15 @@ func Find() (*Install, error) {
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("asterisk"); err != nil {
+			// A non-root PATH often lacks the sbin folders Asterisk goes to.
+			for _, c := range []string{"/usr/local/sbin/asterisk", "/usr/sbin/asterisk"} {
+				if _, serr := os.Stat(c); serr == nil {
+					bin, err = c, nil
+					break
+				}
+			}
+		}
+		if err != nil {
 			return nil, errors.New("no asterisk on PATH and " + EnvBinary + " is not set")
 		}
 	}
