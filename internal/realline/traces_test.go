@@ -136,7 +136,11 @@ func traceRinging(t *testing.T) {
 		if err := tp.ari.Do(ctx, "DELETE", "/channels/"+id, nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := ev.Wait(ctx, from, "leg destroyed", asterisktest.Of("ChannelDestroyed", id)); err != nil {
+		// A channel that entered Stasis from the dialplan gets no
+		// ChannelDestroyed without subscribeAll: StasisEnd is its last event.
+		if _, _, err := ev.Wait(ctx, from, "channel gone", func(e asterisktest.Event) bool {
+			return e.ChannelID() == id && (e.Type == "ChannelDestroyed" || e.Type == "StasisEnd")
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
