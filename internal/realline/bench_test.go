@@ -50,6 +50,8 @@ func BenchmarkPostSelectionDelay(b *testing.B) {
 	case <-ready:
 	case err := <-done:
 		b.Fatal(err)
+	case <-time.After(30 * time.Second):
+		b.Fatal("the bare ari/v5 program did not connect within 30 s")
 	}
 	for range benchCalls {
 		bare = append(bare, r.benchCall(ctx, did, func(g *gp) {

@@ -10,6 +10,8 @@ package bareari
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/CyCoreSystems/ari/v5"
@@ -29,10 +31,38 @@ type Options struct {
 // digit originate Dial into the application (the leg is left for the
 // caller of Run to end).
 func Run(ctx context.Context, o Options, ready func()) error {
-	cl, err := native.Connect(&native.Options{Application: o.Application, URL: o.URL, WebsocketURL: o.WebsocketURL,
-		Username: o.Username, Password: o.Password})
+	u, err := url.Parse(o.URL)
 	if err != nil {
-		return fmt.Errorf("bareari: connect: %w", err)
+		return fmt.Errorf("bareari: ARI URL: %w", err)
+	}
+	origin := u.Scheme + "://" + u.Host
+	if o.WebsocketURL == "" {
+		// ari/v5 would take ws://localhost:8088/ari/events, whatever URL says.
+		ws := *u
+		ws.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
+		ws.Path = strings.TrimSuffix(u.Path, "/") + "/events"
+		o.WebsocketURL = ws.String()
+	}
+	// native.Connect retries forever: bound it with ctx.
+	type result struct {
+		cl  ari.Client
+		err error
+	}
+	connected := make(chan result, 1)
+	go func() {
+		cl, err := native.Connect(&native.Options{Application: o.Application, URL: o.URL, WebsocketURL: o.WebsocketURL,
+			WebsocketOrigin: origin, Username: o.Username, Password: o.Password})
+		connected <- result{cl, err}
+	}()
+	var cl ari.Client
+	select {
+	case r := <-connected:
+		if r.err != nil {
+			return fmt.Errorf("bareari: connect: %w", r.err)
+		}
+		cl = r.cl
+	case <-ctx.Done():
+		return fmt.Errorf("bareari: connect to %s: %w", o.WebsocketURL, context.Cause(ctx))
 	}
 	defer cl.Close()
 	sub := cl.Bus().Subscribe(nil, ari.Events.StasisStart, ari.Events.ChannelDtmfReceived)
