@@ -13,13 +13,14 @@ demo: demo-deps build
 	./$(BIN) demo
 
 ## test: everything CI runs
-## (the cluster test's failover figures are printed at the end: go test hides
-## a passing package's output)
+## (the real-Asterisk suite's summary line and the cluster test's failover
+## figures are printed at the end: go test hides a passing package's output)
 test: deps
 	$(GO) vet ./...
 	@mkdir -p bin && rm -f bin/cluster-figures.txt
-	REGUL_CLUSTER_FIGURES=$(CURDIR)/bin/cluster-figures.txt $(GO) test -count=1 -timeout 20m ./...
-	@cat bin/cluster-figures.txt 2>/dev/null || true
+	@summary=$$(mktemp); \
+	REGUL_TEST_SUMMARY=$$summary REGUL_CLUSTER_FIGURES=$(CURDIR)/bin/cluster-figures.txt $(GO) test -count=1 -timeout 20m ./...; status=$$?; \
+	cat $$summary; rm -f $$summary; cat bin/cluster-figures.txt 2>/dev/null || true; exit $$status
 
 deps:
 	@bash scripts/install-deps.sh

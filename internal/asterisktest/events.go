@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -17,8 +18,9 @@ import (
 // waits on them. A wait looks from an index on, so an event that came before
 // the wait began is never missed.
 type Events struct {
-	conn *websocket.Conn
-	done chan struct{}
+	conn    *websocket.Conn
+	done    chan struct{}
+	closing atomic.Bool
 
 	mu      sync.Mutex
 	log     []Event
@@ -64,7 +66,7 @@ func (ev *Events) read(tr *Trace) {
 	for {
 		_, data, err := ev.conn.ReadMessage()
 		if err != nil {
-			tr.wsClosed(err)
+			tr.wsClosed(ev.closing.Load(), err)
 			ev.mu.Lock()
 			ev.err = fmt.Errorf("ARI events closed: %w", err)
 			close(ev.changed)
@@ -88,6 +90,7 @@ func (ev *Events) read(tr *Trace) {
 
 // Close closes the WebSocket.
 func (ev *Events) Close() {
+	ev.closing.Store(true)
 	_ = ev.conn.Close()
 	<-ev.done
 }

@@ -20,6 +20,10 @@ const EnvBinary = "REGUL_TEST_ASTERISK"
 // HowToRun is what a skipped run says.
 const HowToRun = "install Asterisk 22 (sudo ../shared/asterisk/install.sh, or any `asterisk` on PATH) or set " + EnvBinary + "=/path/to/asterisk"
 
+// ErrNotFound says no Asterisk is installed: the suite skips (or fails
+// under CI). Any other error from Find is a broken installation.
+var ErrNotFound = errors.New("no asterisk on PATH and " + EnvBinary + " is not set")
+
 // Install is an Asterisk found on this machine.
 type Install struct {
 	Binary  string
@@ -38,7 +42,16 @@ func Find() (*Install, error) {
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("asterisk"); err != nil {
-			return nil, errors.New("no asterisk on PATH and " + EnvBinary + " is not set")
+			// A non-root PATH often lacks the sbin folders Asterisk goes to.
+			for _, c := range []string{"/usr/local/sbin/asterisk", "/usr/sbin/asterisk"} {
+				if _, serr := os.Stat(c); serr == nil {
+					bin, err = c, nil
+					break
+				}
+			}
+		}
+		if err != nil {
+			return nil, ErrNotFound
 		}
 	}
 	out, err := exec.Command(bin, "-V").CombinedOutput()

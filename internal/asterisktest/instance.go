@@ -54,7 +54,7 @@ func Start(t testing.TB, in *Install, cfg Config) *Instance {
 	dir := t.TempDir()
 	i := &Instance{t: t, in: in, cfg: cfg, Dir: dir, etc: filepath.Join(dir, "etc"), logPath: filepath.Join(dir, "asterisk.log")}
 	if err := i.layout(); err != nil {
-		t.Fatalf("asterisk %s: %v", cfg.Name, err)
+		t.Fatalf("asterisk %s: lay out %s: %v", cfg.Name, dir, err)
 	}
 	t.Cleanup(func() {
 		i.Stop()
@@ -78,8 +78,8 @@ func (i *Instance) URL() string { return fmt.Sprintf("http://127.0.0.1:%d/ari", 
 
 func (i *Instance) layout() error {
 	data := filepath.Join(i.Dir, "data")
-	for _, d := range []string{i.etc, "run", "log", "spool/recording", "db", "cache", "data/keys", "data/moh", "data/sounds/fr"} {
-		if err := os.MkdirAll(filepath.Join(i.Dir, strings.TrimPrefix(d, i.Dir)), 0o755); err != nil {
+	for _, d := range []string{"etc", "run", "log", "spool/recording", "db", "cache", "data/keys", "data/moh", "data/sounds/fr"} {
+		if err := os.MkdirAll(filepath.Join(i.Dir, d), 0o755); err != nil {
 			return err
 		}
 	}

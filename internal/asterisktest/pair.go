@@ -29,6 +29,9 @@ type PairOptions struct {
 	Prompts string
 	// MOH is the line's moh folder (nil or empty: an empty folder).
 	MOH map[string][]byte
+	// Extensions, when set, are extra dialplan lines put at the top of the
+	// line's [from-trunk] context (the benchmark's plain-dialplan number).
+	Extensions string
 }
 
 // Pair is the regulation line's Asterisk, with the project's own
@@ -57,10 +60,20 @@ func StartPair(t testing.TB, in *Install, o PairOptions) *Pair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Line = Start(t, in, Config{Name: "line", Files: lineFiles, HTTPPort: lineHTTP, ARIUser: MonitorUser, ARIPass: testPass,
-		Sounds: map[string]string{"fr/regul": o.Prompts + "/fr/regul"}, MOH: o.MOH})
+	if o.Extensions != "" {
+		ext := lineFiles["extensions.conf"]
+		if !bytes.Contains(ext, []byte("\n[from-trunk]\n")) {
+			t.Fatal("extensions.conf has no [from-trunk] context")
+		}
+		lineFiles["extensions.conf"] = bytes.Replace(ext, []byte("\n[from-trunk]\n"), []byte("\n[from-trunk]\n"+o.Extensions+"\n"), 1)
+	}
+	// The operator first: the line qualifies the trunk (OPTIONS) as it
+	// starts, and a contact found unreachable refuses every call through
+	// the trunk until the next qualify, 30 s later.
 	p.Operator = Start(t, in, Config{Name: "operator", Files: operatorFiles(opHTTP, opSIP, lineSIP),
 		HTTPPort: opHTTP, ARIUser: PhonesUser, ARIPass: testPass})
+	p.Line = Start(t, in, Config{Name: "line", Files: lineFiles, HTTPPort: lineHTTP, ARIUser: MonitorUser, ARIPass: testPass,
+		Sounds: map[string]string{"fr/regul": o.Prompts + "/fr/regul"}, MOH: o.MOH})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	p.lineARI = p.Line.ARI(MonitorUser, testPass)

@@ -23,35 +23,33 @@ type Trace struct {
 // NewTrace starts an empty trace; label names the WebSocket in its events.
 func NewTrace(label string) *Trace { return &Trace{start: time.Now(), label: label} }
 
-func (t *Trace) add(kind string, fields map[string]any) {
+// add appends one line: "t", "kind", then the fields in the order given
+// (name, value, name, value…), as the reference traces are written.
+func (t *Trace) add(kind string, fields ...any) {
 	if t == nil {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	ms := float64(time.Since(t.start).Microseconds()) / 1000
-	// Keys in the traces' order: t, kind, then the rest.
-	head, _ := json.Marshal(map[string]any{"t": float64(int(ms*10)) / 10})
-	kindJSON, _ := json.Marshal(kind)
-	body, _ := json.Marshal(fields)
-	line := append(head[:len(head)-1], `, "kind": `...)
-	line = append(line, kindJSON...)
-	if len(body) > 2 {
-		line = append(line, ", "...)
-		line = append(line, body[1:]...)
-	} else {
-		line = append(line, '}')
+	line := fmt.Appendf(nil, `{"t": %.1f, "kind": %q`, ms, kind)
+	for i := 0; i+1 < len(fields); i += 2 {
+		v, err := json.Marshal(fields[i+1])
+		if err != nil {
+			v, _ = json.Marshal(err.Error())
+		}
+		line = fmt.Appendf(line, `, %q: %s`, fields[i], v)
 	}
-	t.lines = append(t.lines, line)
+	t.lines = append(t.lines, append(line, '}'))
 }
 
 // Note records what the script is doing.
 func (t *Trace) Note(format string, args ...any) {
-	t.add("note", map[string]any{"text": fmt.Sprintf(format, args...)})
+	t.add("note", "text", fmt.Sprintf(format, args...))
 }
 
 func (t *Trace) event(raw []byte) {
-	t.add("event", map[string]any{"label": t.labelOr(), "event": json.RawMessage(raw)})
+	t.add("event", "label", t.labelOr(), "event", json.RawMessage(raw))
 }
 
 func (t *Trace) labelOr() string {
@@ -66,16 +64,16 @@ func (t *Trace) request(method, path string, query url.Values) {
 	for k, v := range query {
 		q[k] = v[0]
 	}
-	t.add("request", map[string]any{"method": method, "path": path, "query": q})
+	t.add("request", "method", method, "path", path, "query", q)
 }
 
 func (t *Trace) response(resp *http.Response, body []byte) {
-	f := map[string]any{"status": resp.StatusCode, "reason": http.StatusText(resp.StatusCode),
-		"content_type": resp.Header.Get("Content-Type"), "body": string(body)}
+	f := []any{"status", resp.StatusCode, "reason", http.StatusText(resp.StatusCode),
+		"content_type", resp.Header.Get("Content-Type"), "body", string(body)}
 	if json.Valid(body) && len(body) > 0 {
-		f["json"] = json.RawMessage(body)
+		f = append(f, "json", json.RawMessage(body))
 	}
-	t.add("response", f)
+	t.add("response", f...)
 }
 
 func (t *Trace) wsConnect(path string, query url.Values, user string) {
@@ -83,15 +81,19 @@ func (t *Trace) wsConnect(path string, query url.Values, user string) {
 	for k, v := range query {
 		q[k] = v[0]
 	}
-	t.add("ws", map[string]any{"label": t.labelOr(), "action": "connect", "path": path, "query": q, "auth_user": user})
+	t.add("ws", "label", t.labelOr(), "action", "connect", "path", path, "query", q, "auth_user", user)
 }
 
 func (t *Trace) wsConnected(resp *http.Response) {
-	t.add("ws", map[string]any{"label": t.labelOr(), "action": "connected", "status_line": resp.Proto + " " + resp.Status})
+	t.add("ws", "label", t.labelOr(), "action", "connected", "status_line", resp.Proto+" "+resp.Status)
 }
 
-func (t *Trace) wsClosed(err error) {
-	t.add("ws", map[string]any{"label": t.labelOr(), "action": "closed", "error": err.Error()})
+func (t *Trace) wsClosed(byUs bool, err error) {
+	if byUs {
+		t.add("ws", "label", t.labelOr(), "action", "client_close", "mode", "close")
+		return
+	}
+	t.add("ws", "label", t.labelOr(), "action", "server_close", "error", err.Error())
 }
 
 // WriteFile writes the trace, one JSON object a line.

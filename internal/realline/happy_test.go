@@ -25,7 +25,10 @@ func TestHappyPath(t *testing.T) {
 	if err := g.phone.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	m.press(ctx, "suite-menu", "2")
+	m.hearsOutcomeMenu(ctx)
+	if err := m.phone.Press(ctx, "2"); err != nil {
+		t.Fatal(err)
+	}
 	m.press(ctx, "delai-menu", "1")
 	m.hears(ctx, "suite-enregistree")
 	if _, err := m.phone.WaitEnded(ctx); err != nil {

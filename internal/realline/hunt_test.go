@@ -52,7 +52,10 @@ func TestRank2TakesTheCall(t *testing.T) {
 	if err := g.phone.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b.press(ctx, "suite-menu", "5")
+	b.hearsOutcomeMenu(ctx)
+	if err := b.phone.Press(ctx, "5"); err != nil {
+		t.Fatal(err)
+	}
 	b.hears(ctx, "suite-enregistree")
 
 	notHeard(t, "GP", g.heard(), "chuchotement", "personne-joint")

@@ -22,7 +22,6 @@ const (
 // PostgreSQL. On a real Asterisk the GP's hang-up races the bridge's end
 // and the menu's play (see the bridge-delete/play trace).
 func TestOutcomeMenuAfterGPHangsUp50Times(t *testing.T) {
-	needs(t, outcomeMenuFixMerged, "the outcome menu after the GP hangs up (wait for ChannelLeftBridge, confirm, retry)")
 	t.Parallel()
 	var (
 		mu     sync.Mutex

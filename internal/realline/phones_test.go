@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regul-sante/regul/internal/asterisktest"
 )
@@ -151,6 +152,21 @@ func (s *specialist) press(ctx context.Context, after, keys string) {
 	if err := s.phone.Press(ctx, keys); err != nil {
 		s.r.t.Fatal(err)
 	}
+}
+
+// hearsOutcomeMenu waits for the outcome menu once the GP hung up (the
+// bridge-delete/play race lost it in about 1 call in 25 before regul waited
+// for ChannelLeftBridge; TestOutcomeMenuAfterGPHangsUp50Times holds it).
+func (s *specialist) hearsOutcomeMenu(ctx context.Context) {
+	s.r.t.Helper()
+	menuCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	next, err := asterisktest.WaitHeard(menuCtx, s.r.pair.Monitor, s.cursor, s.line, "suite-menu")
+	if err != nil {
+		s.r.t.Fatalf("specialist %s: %v; heard %q; line events: %s", s.phone.Number, err, s.heard(),
+			eventTrail(s.r.pair.Monitor, s.line, s.cursor))
+	}
+	s.cursor = next
 }
 
 func (s *specialist) heard() []string { return asterisktest.Heard(s.r.pair.Monitor, s.line) }
