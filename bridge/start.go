@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v5"
@@ -94,30 +95,140 @@ func (s *Server) subscribe() {
 	}
 	sub := s.ari.Bus().Subscribe(nil, ari.Events.All)
 	s.sub = sub
+	q := newEventQueue()
+	go func() {
+		s.read(sub.Events(), q)
+		q.close()
+	}()
 	go func() {
 		defer close(s.readerDone)
-		s.read(sub.Events())
+		s.dispatchAll(q)
 	}()
 }
 
-// read hands every event to dispatch. ari/v5's bus drops an event when a
-// subscriber has 100 waiting, silently: dispatch never blocks, and every
-// event read while the buffer was full is counted (ari/v5 may have dropped
-// one right then), with one warning per episode.
-func (s *Server) read(events <-chan ari.Event) {
+// read empties ari/v5's subscription into q as fast as events come: it
+// does nothing else, so the 100-slot buffer past which ari/v5's bus drops
+// events silently never fills behind a slow dispatch (a burst of hangups,
+// a leg waiting for its lock). Should it be found full all the same (the
+// process starved of CPU), an event may have been dropped right then: it
+// is counted, warned about once per episode, and the calls are resynced
+// from Asterisk's state once the episode ends (see lossSuspected).
+func (s *Server) read(events <-chan ari.Event, q *eventQueue) {
 	full := false
 	for e := range events {
 		switch n := len(events); {
-		case n == cap(events)-1:
+		case n >= cap(events)-1:
 			s.backlogFull.Add(1)
 			if !full {
 				full = true
-				s.log.Warn("ARI event backlog full: ari/v5 may be dropping events", zap.Int("backlog", cap(events)))
+				s.log.Warn("ARI event backlog full: ari/v5 may be dropping events; the calls will be resynced from Asterisk", zap.Int("backlog", cap(events)))
 			}
-		case n == 0:
+		case n == 0 && full:
 			full = false
+			q.push(e)
+			q.push(resyncMark{})
+			continue
 		}
-		s.dispatch(e)
+		q.push(e)
+	}
+}
+
+// resyncMark is queued after the events of a full-backlog episode: the
+// dispatcher then resyncs every call, after the events that did arrive.
+type resyncMark struct{ ari.Event }
+
+// dispatchAll applies the queued events in order until q is closed and empty.
+func (s *Server) dispatchAll(q *eventQueue) {
+	var batch []ari.Event
+	for {
+		batch = q.pop(batch[:0])
+		if batch == nil {
+			return
+		}
+		for i, e := range batch {
+			if _, ok := e.(resyncMark); ok {
+				s.lossSuspected()
+			} else {
+				s.dispatch(e)
+			}
+			batch[i] = nil
+		}
+	}
+}
+
+// lossSuspected resyncs every call from Asterisk's state (as after a
+// reconnect) on its own goroutine: one at a time, and one more if events
+// may have been lost again while it ran.
+func (s *Server) lossSuspected() {
+	s.resyncs.Add(1)
+	if s.resyncing.Swap(true) {
+		s.resyncAgain.Store(true)
+		return
+	}
+	go func() {
+		for {
+			s.resyncAgain.Store(false)
+			s.resync()
+			if s.resyncAgain.Load() {
+				continue
+			}
+			s.resyncing.Store(false)
+			// A loss noted between the check and the store found a resync
+			// still running: run it here unless another goroutine took over.
+			if !s.resyncAgain.Load() || s.resyncing.Swap(true) {
+				return
+			}
+		}
+	}()
+}
+
+// eventQueue is an unbounded FIFO between the bus reader and dispatch.
+type eventQueue struct {
+	mu     sync.Mutex
+	items  []ari.Event
+	closed bool
+	ready  chan struct{} // 1 slot: something was pushed or the queue closed
+}
+
+func newEventQueue() *eventQueue { return &eventQueue{ready: make(chan struct{}, 1)} }
+
+func (q *eventQueue) push(e ari.Event) {
+	q.mu.Lock()
+	q.items = append(q.items, e)
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (q *eventQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// pop waits for events and returns them all, swapping buf in as the next
+// backing array; nil once the queue is closed and empty.
+func (q *eventQueue) pop(buf []ari.Event) []ari.Event {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			out := q.items
+			q.items = buf
+			q.mu.Unlock()
+			return out
+		}
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			return nil
+		}
+		<-q.ready
 	}
 }
 
