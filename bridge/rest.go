@@ -3,11 +3,14 @@ package bridge
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -45,7 +48,7 @@ func newClient(o *Options, onDial func(network, address string, c syscall.RawCon
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: abandonable{tr, dead}}); err != nil {
+	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: abandonable{tr, dead, o.OnOriginateSent}}); err != nil {
 		return nil, nil, err
 	}
 	if _, err := clientCancel(c); err != nil {
@@ -138,6 +141,7 @@ func requestError(op string, err error) *RequestError {
 type abandonable struct {
 	rt   http.RoundTripper
 	dead *atomic.Bool
+	sent func(channelID string, at time.Time) // Options.OnOriginateSent
 }
 
 var errAbandoned = errors.New("bridge: abandoned (as after a crash)")
@@ -146,5 +150,28 @@ func (a abandonable) RoundTrip(r *http.Request) (*http.Response, error) {
 	if a.dead.Load() {
 		return nil, errAbandoned
 	}
+	if a.sent != nil && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/channels") {
+		r = traceOriginate(r, a.sent)
+	}
 	return a.rt.RoundTrip(r)
+}
+
+// traceOriginate calls sent when the originate request r has been written
+// to the connection: where the request leaves the controller.
+func traceOriginate(r *http.Request, sent func(string, time.Time)) *http.Request {
+	var req struct {
+		ChannelID string `json:"channelId"`
+	}
+	if r.GetBody != nil {
+		if body, err := r.GetBody(); err == nil {
+			_ = json.NewDecoder(body).Decode(&req)
+			body.Close()
+		}
+	}
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			sent(req.ChannelID, time.Now())
+		}
+	}}
+	return r.WithContext(httptrace.WithClientTrace(r.Context(), trace))
 }

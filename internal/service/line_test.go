@@ -75,6 +75,8 @@ type lineSetup struct {
 	emulator func(*arisim.Options)
 	// dataDir, when set, is the controller's data_dir (else a new one).
 	dataDir string
+	// originateSent sees each originate request leave the controller.
+	originateSent func(string, time.Time)
 	// after, when set, is an earlier line on the same database: its
 	// sample is reused, not loaded again (the database may be down).
 	after *line
@@ -85,6 +87,11 @@ func withDataDir(dir string) lineOption { return func(s *lineSetup) { s.dataDir 
 
 // after starts a line on the sample an earlier one loaded.
 func after(earlier *line) lineOption { return func(s *lineSetup) { s.after = earlier } }
+
+// onOriginateSent sees each originate request leave the controller.
+func onOriginateSent(f func(string, time.Time)) lineOption {
+	return func(s *lineSetup) { s.originateSent = f }
+}
 
 // withEmulator changes the emulated Asterisk's options.
 func withEmulator(f func(*arisim.Options)) lineOption { return func(s *lineSetup) { s.emulator = f } }
@@ -168,7 +175,7 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 		cfg.Ident.MaxAttempts = setup.maxPINAttempts
 	}
 	l.opts = Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
-		Clock: EmulatorClock(l.clock), IVR: setup.ivr}
+		Clock: EmulatorClock(l.clock), IVR: setup.ivr, OnOriginateSent: setup.originateSent}
 	l.start()
 	t.Cleanup(l.close)
 	return l

@@ -42,6 +42,9 @@ type Options struct {
 	// IVR overrides the script's timeouts; zero fields take the defaults
 	// (EarlyTimeout comes from dial.early_timeout).
 	IVR ivr.Options
+	// OnOriginateSent, when set, sees each originate request leave (see
+	// bridge.Options.OnOriginateSent): load benchmarks only.
+	OnOriginateSent func(channelID string, at time.Time)
 	// Notifier receives callback requests and pending outcomes; nil logs
 	// them. The SMS do not go through it: they derive from the call record
 	// (the outbox rows are written with the events, see notify).
@@ -164,6 +167,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		RequestTimeout: cfg.ARI.RequestTimeout, ConnectTimeout: cfg.ARI.ConnectTimeout,
 		DialTemplate: cfg.Dial.Template, Logger: log.Named("ari"), Adopt: true,
 		PlaybackStartTimeout: cfg.ARI.PlaybackStartTimeout, HoldMedia: bridge.HoldMedia(cfg.Dial.HoldSound, cfg.Dial.HoldTone),
+		OnOriginateSent: o.OnOriginateSent,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Asterisk (ari.url %s): %w", cfg.ARI.URL, err)
