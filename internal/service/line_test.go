@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -20,7 +21,12 @@ import (
 	"github.com/regul-sante/regul/roster"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runRegulChild()) // regul's process in BenchmarkSideBySide
+	}
+	pgtest.Main(m)
+}
 
 // speed is how much faster than real time the emulated phones live: a 2 s
 // prompt lasts 40 ms. Scripts wait for what phones hear, never for delays.
