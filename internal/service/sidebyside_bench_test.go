@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -178,11 +179,16 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 	}
 	cancel()
 	time.Sleep(time.Second) // start-up work (resync, roster) out of the figures
+	// Both return their free memory to the system: RSS then counts what
+	// is in use, the baseline of memory per held call.
+	_ = cmd.Process.Signal(syscall.SIGUSR1)
+	time.Sleep(300 * time.Millisecond)
 	sc := sideScenario(side, env.seq, rate, calls, talk)
 	env.reqs.reset()
 	events0 := env.events(ctx)
 	cpu0, rss0, pg0 := procCPU(pid), procRSS(pid), clusterCPU(env.pgPID)
 
+	started := time.Now()
 	rep := env.sim.Play(sc)
 	stopSampling := make(chan struct{})
 	var peakHeld int
@@ -210,6 +216,7 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 	}
 	close(stopSampling)
 	<-sampled
+	fmt.Fprintf(os.Stderr, "%s run %d: calls over after %s\n", side, run, time.Since(started).Round(time.Millisecond))
 	res := sideResult{held: peakHeld}
 	if side == sideRegul {
 		env.doneRec += calls
@@ -230,6 +237,7 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 	if err := cmd.Wait(); err != nil {
 		b.Logf("%s exited: %v", side, err)
 	}
+	fmt.Fprintf(os.Stderr, "%s run %d: measured and stopped after %s\n", side, run, time.Since(started).Round(time.Millisecond))
 	sentAt := readOriginateLog(b, origLog)
 	res.failed, res.sent, res.arrived = env.reqs.score(rep, sentAt)
 	return res
@@ -489,7 +497,7 @@ func printSideBySide(b *testing.B, rate, calls int, talk time.Duration, regul, b
 	b.ReportMetric(cpuR/cpuB, "cpu_ratio")
 	b.ReportMetric(memR/memB, "rss_ratio")
 	b.ReportMetric(p99R-p99B, "ms_p99_originate_vs_bare")
-	b.Log(sb.String())
+	fmt.Println(sb.String())
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -588,9 +596,14 @@ func runRegulChild() int {
 		return 1
 	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGUSR1)
 	runCtx, stop := context.WithCancel(ctx)
-	go func() { <-sig; stop() }()
+	go func() {
+		for s := <-sig; s == syscall.SIGUSR1; s = <-sig {
+			debug.FreeOSMemory()
+		}
+		stop()
+	}()
 	_ = svc.Run(runCtx)
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
