@@ -114,7 +114,7 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 	backoff := 50 * time.Millisecond
 	var downSince time.Time
 	for {
-		fresh, err := r.store.ApplyEventsWith(ctx, events, r.opts.OnApply)
+		fresh, err := r.store.applyEvents(ctx, events, r.opts.OnApply, r.opts.OnApplyKinds)
 		if err == nil {
 			if !downSince.IsZero() {
 				r.log.Info("database reachable again: applying spooled call events",
@@ -161,7 +161,7 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 func (r *Recorder) applyOneByOne(ctx context.Context, events []Event) bool {
 	for _, ev := range events {
 		batch := []spooled{{ev: ev}}
-		fresh, err := r.store.ApplyEventsWith(ctx, []Event{ev}, r.opts.OnApply)
+		fresh, err := r.store.applyEvents(ctx, []Event{ev}, r.opts.OnApply, r.opts.OnApplyKinds)
 		switch {
 		case err == nil:
 			r.update(func(st *Stats) {

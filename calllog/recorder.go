@@ -36,6 +36,10 @@ type Options struct {
 	// replayed duplicate): what it writes commits or rolls back with the
 	// event. An error fails the batch like a database error would.
 	OnApply ApplyHook
+	// OnApplyKinds, when not empty, are the only kinds OnApply is called
+	// for: the projections of the other events are then sent to PostgreSQL
+	// together, not flushed before each call of the hook.
+	OnApplyKinds []Kind
 	// MaxQueued bounds the events held in memory while the disk refuses
 	// them (full, failing): past it Record refuses new ones (counted as
 	// Dropped). Default 200,000 events, about 80 MB and days of a region.

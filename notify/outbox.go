@@ -54,10 +54,14 @@ func NewOutbox(o OutboxOptions) (*Outbox, error) {
 	return &Outbox{log: o.Log, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), linkTTL: o.LinkTTL}, nil
 }
 
+// HookKinds are the only events Hook acts on (calllog.Options.OnApplyKinds).
+var HookKinds = []calllog.Kind{calllog.CallbackRequested, calllog.OutcomePending}
+
 // Hook is the calllog.ApplyHook that queues the SMS of a callback request
 // and of a pending outcome. It runs in a savepoint: a row PostgreSQL refuses
 // is logged and dropped rather than costing the call its record; only a lost
 // connection fails the batch (which the applier retries).
+
 func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev calllog.Event) error {
 	var derive func(context.Context, pgx.Tx, calllog.Event) ([]message, error)
 	switch ev.Kind {

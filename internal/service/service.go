@@ -27,6 +27,7 @@ import (
 	"github.com/regul-sante/regul/config"
 	"github.com/regul-sante/regul/internal/lease"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/web"
 )
@@ -138,7 +139,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	}
 	s.calls = calllog.NewStore(o.Pool)
 	s.rec, err = calllog.OpenRecorder(s.calls, calllog.Options{Dir: calllog.SpoolDir(cfg.DataDir), Log: log.Named("calllog"),
-		Now: o.Clock.Now, OnApply: outbox.Hook, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
+		Now: o.Clock.Now, OnApply: outbox.Hook, OnApplyKinds: notify.HookKinds, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
 	if err != nil {
 		return nil, fmt.Errorf("open the call-record spool under data_dir %s: %w", cfg.DataDir, err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/regul-sante/regul/arisim"
 	"github.com/regul-sante/regul/config"
@@ -584,7 +585,21 @@ func runRegulChild() int {
 	defer clock.Close()
 	var mu sync.Mutex
 	var originated []string
-	log, _ := zap.NewProduction(zap.IncreaseLevel(zap.WarnLevel))
+	// As `regul serve` logs by default (JSON, cfg.Log.Level), to a file.
+	zc := zap.NewProductionConfig()
+	if lvl, err := zapcore.ParseLevel(cfg.Log.Level); err == nil {
+		zc.Level = zap.NewAtomicLevelAt(lvl)
+	}
+	zc.OutputPaths = []string{filepath.Join(cfg.DataDir, "regul.log")}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	log, err := zc.Build()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	svc, err := Start(ctx, Options{Config: cfg, Pool: pool, Logger: log, Clock: EmulatorClock(clock),
 		OnOriginateSent: func(id string, at time.Time) {
 			mu.Lock()
