@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/CyCoreSystems/ari/v5"
+	"github.com/CyCoreSystems/ari/v5/stdbus"
 )
 
 // A subscription buffer found full (ari/v5 may have dropped an event then)
@@ -62,5 +63,14 @@ func TestEventQueueOrder(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("order lost: got %d events", len(got))
+	}
+}
+
+// Our subscription to ari/v5's bus gets eventBufferSize slots, not 100.
+func TestBusBuffer(t *testing.T) {
+	sub := stdbus.New().Subscribe(nil, ari.Events.All)
+	defer sub.Cancel()
+	if n := cap(sub.Events()); n != eventBufferSize {
+		t.Fatalf("ari/v5 subscription buffer %d, want %d: did ari/v5's stdbus change?", n, eventBufferSize)
 	}
 }

@@ -210,10 +210,11 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 			}
 		}
 	}()
-	wctx, cancel = context.WithTimeout(ctx, 10*time.Minute)
+	// Calls that never end are failed calls, counted below, not a crash.
+	wctx, cancel = context.WithTimeout(ctx, time.Duration(calls/rate)*time.Second+talk+90*time.Second)
 	defer cancel()
 	if err := env.sim.Wait(wctx); err != nil {
-		b.Fatalf("%s: scenario did not end: %v", side, err)
+		fmt.Fprintf(os.Stderr, "%s run %d: calls still up after %s: counted as failed\n", side, run, time.Since(started).Round(time.Second))
 	}
 	close(stopSampling)
 	<-sampled
