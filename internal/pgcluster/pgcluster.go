@@ -150,6 +150,53 @@ func (c *Cluster) ServerPID() (int, error) {
 	return strconv.Atoi(strings.TrimSpace(first))
 }
 
+// CPUTime is the CPU time (user + system) the cluster has spent so far:
+// the postmaster's, its reaped children's and its live children's, from
+// /proc (Linux). Benchmarks take the difference over a run.
+func (c *Cluster) CPUTime() (time.Duration, error) {
+	pm, err := c.ServerPID()
+	if err != nil {
+		return 0, err
+	}
+	f := procStat(pm)
+	if len(f) < 15 {
+		return 0, fmt.Errorf("read /proc/%d/stat", pm)
+	}
+	total := clockTicks(f[11]) + clockTicks(f[12]) + clockTicks(f[13]) + clockTicks(f[14])
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	parent := strconv.Itoa(pm)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cf := procStat(pid); len(cf) > 12 && cf[1] == parent {
+			total += clockTicks(cf[11]) + clockTicks(cf[12])
+		}
+	}
+	return total, nil
+}
+
+// procStat returns /proc/<pid>/stat's fields after the command name: [0]
+// the state, [1] the parent, [11] utime, [12] stime, [13] cutime, [14]
+// cstime.
+func procStat(pid int) []string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(data)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+}
+
+func clockTicks(s string) time.Duration {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return time.Duration(n) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
 // Stop stops the server, keeping its files (Restart brings it back).
 func (c *Cluster) Stop(ctx context.Context) error {
 	if out, err := c.run(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "stop"); err != nil {

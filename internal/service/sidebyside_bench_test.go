@@ -84,7 +84,7 @@ type sideEnv struct {
 	sim     *arisim.Server
 	dbURL   string
 	pool    *pgxpool.Pool
-	pgPID   int
+	pg      *pgcluster.Cluster
 	bare    string // the bare program's binary
 	tmp     string
 	pprof   string
@@ -105,9 +105,7 @@ func newSideEnv(b *testing.B) *sideEnv {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { cl.Close() })
-	if env.pgPID, err = cl.ServerPID(); err != nil {
-		b.Fatal(err)
-	}
+	env.pg = cl
 	admin, err := pgx.Connect(ctx, cl.URL("postgres"))
 	if err != nil {
 		b.Fatal(err)
@@ -187,7 +185,7 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 	sc := sideScenario(side, env.seq, rate, calls, talk)
 	env.reqs.reset()
 	events0 := env.events(ctx)
-	cpu0, rss0, pg0 := procCPU(pid), procRSS(pid), clusterCPU(env.pgPID)
+	cpu0, rss0, pg0 := procCPU(pid), procRSS(pid), env.pgCPU()
 
 	started := time.Now()
 	rep := env.sim.Play(sc)
@@ -227,7 +225,7 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 	} else {
 		time.Sleep(300 * time.Millisecond)
 	}
-	cpu1, pg1 := procCPU(pid), clusterCPU(env.pgPID)
+	cpu1, pg1 := procCPU(pid), env.pgCPU()
 	res.cpuPerCall = (cpu1 - cpu0) / time.Duration(calls)
 	if side == sideRegul {
 		res.pgPerCall = (pg1 - pg0) / time.Duration(calls)
@@ -243,6 +241,11 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 	sentAt := readOriginateLog(b, origLog)
 	res.failed, res.sent, res.arrived = env.reqs.score(rep, sentAt)
 	return res
+}
+
+func (env *sideEnv) pgCPU() time.Duration {
+	d, _ := env.pg.CPUTime()
+	return d
 }
 
 func (env *sideEnv) events(ctx context.Context) int {
@@ -396,27 +399,6 @@ func procCPU(pid int) time.Duration {
 		return 0
 	}
 	return ticks(f[11]) + ticks(f[12])
-}
-
-// clusterCPU is what PostgreSQL spent: the postmaster, the children it has
-// reaped, and those alive.
-func clusterCPU(postmaster int) time.Duration {
-	f := statFields(postmaster)
-	if len(f) < 15 {
-		return 0
-	}
-	total := ticks(f[11]) + ticks(f[12]) + ticks(f[13]) + ticks(f[14])
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if cf := statFields(pid); len(cf) > 12 && cf[1] == strconv.Itoa(postmaster) {
-			total += ticks(cf[11]) + ticks(cf[12])
-		}
-	}
-	return total
 }
 
 // statFields returns /proc/<pid>/stat's fields after the command name:
