@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/CyCoreSystems/ari/v5"
@@ -9,60 +8,30 @@ import (
 )
 
 // A subscription buffer found full (ari/v5 may have dropped an event then)
-// is counted once per event read while full, and a resync mark follows the
-// episode's events in order, so that dispatch resyncs after applying them.
-func TestReadQueuesResyncAfterFullBacklog(t *testing.T) {
+// is counted once per event read while full; the events are all applied in
+// order, and once the episode is over a resync from Asterisk's state runs.
+func TestReadResyncsAfterFullBacklog(t *testing.T) {
 	s := newOfflineServer()
 	events := make(chan ari.Event, 4)
-	for i := range 4 {
-		e, err := ari.DecodeEvent([]byte(dtmf(fmt.Sprintf("1795421593.%d", i), "5")))
+	const id = "1795421593.1"
+	deliver(s, stasisStart(id, `["inbound","+33179000001"]`))
+	for _, d := range []string{"1", "2", "3", "4"} {
+		e, err := ari.DecodeEvent([]byte(dtmf(id, d)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		events <- e
 	}
 	close(events)
-	q := newEventQueue()
-	s.read(events, q)
-	q.close()
-	got := q.pop(nil)
-	if len(got) != 5 {
-		t.Fatalf("queued %d items, want the 4 events and a resync mark", len(got))
-	}
-	for i, e := range got[:4] {
-		if _, ok := e.(resyncMark); ok {
-			t.Fatalf("item %d is a resync mark, want the events first", i)
-		}
-	}
-	if _, ok := got[4].(resyncMark); !ok {
-		t.Fatalf("last item %T, want a resync mark", got[4])
-	}
+	s.read(events)
 	if n := s.backlogFull.Load(); n != 1 {
 		t.Errorf("backlog full counted %d times, want 1 (only the first event was read from a full buffer)", n)
 	}
-	if q.pop(nil) != nil {
-		t.Error("closed queue still returns events")
+	if n := s.resyncs.Load(); n != 1 {
+		t.Errorf("%d resyncs after the episode, want 1", n)
 	}
-}
-
-// An unbounded queue keeps order across pops.
-func TestEventQueueOrder(t *testing.T) {
-	q := newEventQueue()
-	var want []string
-	for i := range 1000 {
-		id := fmt.Sprintf("c%d", i)
-		want = append(want, id)
-		q.push(&ari.ChannelDtmfReceived{Digit: id})
-	}
-	q.close()
-	var got []string
-	for b := q.pop(nil); b != nil; b = q.pop(nil) {
-		for _, e := range b {
-			got = append(got, e.(*ari.ChannelDtmfReceived).Digit)
-		}
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("order lost: got %d events", len(got))
+	if got := string(s.incoming[0].digits); got != "1234" {
+		t.Errorf("digits %q, want 1234 in order", got)
 	}
 }
 

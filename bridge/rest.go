@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -153,7 +154,22 @@ func (a abandonable) RoundTrip(r *http.Request) (*http.Response, error) {
 	if a.sent != nil && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/channels") {
 		r = traceOriginate(r, a.sent)
 	}
-	return a.rt.RoundTrip(r)
+	resp, err := a.rt.RoundTrip(r)
+	if err == nil && resp.Body != nil && resp.Body != http.NoBody {
+		resp.Body = drainOnClose{resp.Body}
+	}
+	return resp, err
+}
+
+// drainOnClose reads what is left of a small response body before closing
+// it: ari/v5 closes bodies it did not read (a request whose answer it
+// ignores), which makes net/http drop the connection and dial a new one
+// for the next request.
+type drainOnClose struct{ io.ReadCloser }
+
+func (d drainOnClose) Close() error {
+	_, _ = io.Copy(io.Discard, io.LimitReader(d.ReadCloser, 64<<10))
+	return d.ReadCloser.Close()
 }
 
 // traceOriginate calls sent when the originate request r has been written

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/CyCoreSystems/ari/v5"
@@ -95,25 +94,22 @@ func (s *Server) subscribe() {
 	}
 	sub := s.ari.Bus().Subscribe(nil, ari.Events.All)
 	s.sub = sub
-	q := newEventQueue()
-	go func() {
-		s.read(sub.Events(), q)
-		q.close()
-	}()
 	go func() {
 		defer close(s.readerDone)
-		s.dispatchAll(q)
+		s.read(sub.Events())
 	}()
 }
 
-// read empties ari/v5's subscription into q as fast as events come: it
-// does nothing else, so the 100-slot buffer past which ari/v5's bus drops
-// events silently never fills behind a slow dispatch (a burst of hangups,
-// a leg waiting for its lock). Should it be found full all the same (the
-// process starved of CPU), an event may have been dropped right then: it
-// is counted, warned about once per episode, and the calls are resynced
-// from Asterisk's state once the episode ends (see lossSuspected).
-func (s *Server) read(events <-chan ari.Event, q *eventQueue) {
+// read applies every event in order. ari/v5's bus drops an event, silently,
+// when a subscription has its buffer full: ours has 65,536 slots
+// (busbuffer.go) and dispatch never blocks, so it does not fill. (A
+// goroutine of its own moving events into a queue of ours was tried: the
+// extra hand-over between goroutines cost latency under load and the 100
+// slots filled all the same.) Should the buffer be found full (the process
+// starved of CPU for long), an event may have been dropped then: it is
+// counted, warned about once per episode, and once the episode is over
+// every call is resynced from Asterisk's state (lossSuspected).
+func (s *Server) read(events <-chan ari.Event) {
 	full := false
 	for e := range events {
 		switch n := len(events); {
@@ -125,34 +121,11 @@ func (s *Server) read(events <-chan ari.Event, q *eventQueue) {
 			}
 		case n == 0 && full:
 			full = false
-			q.push(e)
-			q.push(resyncMark{})
+			s.dispatch(e)
+			s.lossSuspected()
 			continue
 		}
-		q.push(e)
-	}
-}
-
-// resyncMark is queued after the events of a full-backlog episode: the
-// dispatcher then resyncs every call, after the events that did arrive.
-type resyncMark struct{ ari.Event }
-
-// dispatchAll applies the queued events in order until q is closed and empty.
-func (s *Server) dispatchAll(q *eventQueue) {
-	var batch []ari.Event
-	for {
-		batch = q.pop(batch[:0])
-		if batch == nil {
-			return
-		}
-		for i, e := range batch {
-			if _, ok := e.(resyncMark); ok {
-				s.lossSuspected()
-			} else {
-				s.dispatch(e)
-			}
-			batch[i] = nil
-		}
+		s.dispatch(e)
 	}
 }
 
@@ -180,56 +153,6 @@ func (s *Server) lossSuspected() {
 			}
 		}
 	}()
-}
-
-// eventQueue is an unbounded FIFO between the bus reader and dispatch.
-type eventQueue struct {
-	mu     sync.Mutex
-	items  []ari.Event
-	closed bool
-	ready  chan struct{} // 1 slot: something was pushed or the queue closed
-}
-
-func newEventQueue() *eventQueue { return &eventQueue{ready: make(chan struct{}, 1)} }
-
-func (q *eventQueue) push(e ari.Event) {
-	q.mu.Lock()
-	q.items = append(q.items, e)
-	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
-}
-
-func (q *eventQueue) close() {
-	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
-}
-
-// pop waits for events and returns them all, swapping buf in as the next
-// backing array; nil once the queue is closed and empty.
-func (q *eventQueue) pop(buf []ari.Event) []ari.Event {
-	for {
-		q.mu.Lock()
-		if len(q.items) > 0 {
-			out := q.items
-			q.items = buf
-			q.mu.Unlock()
-			return out
-		}
-		closed := q.closed
-		q.mu.Unlock()
-		if closed {
-			return nil
-		}
-		<-q.ready
-	}
 }
 
 // watch brings the link back up after each redial of ari/v5: it waits for

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -192,6 +193,7 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 	stopSampling := make(chan struct{})
 	var peakHeld int
 	var rssAtPeak int64
+	heapTaken := false
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)
@@ -203,8 +205,13 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 				return
 			case <-tick.C:
 			}
-			if h := env.reqs.held(); h >= peakHeld && h > 0 {
+			h := env.reqs.held()
+			if h >= peakHeld && h > 0 {
 				peakHeld, rssAtPeak = h, procRSS(pid)
+			}
+			if side == sideRegul && env.pprof != "" && !heapTaken && h >= calls*9/10 {
+				heapTaken = true
+				_ = cmd.Process.Signal(syscall.SIGUSR2) // a heap profile with the calls up
 			}
 		}
 	}()
@@ -594,11 +601,22 @@ func runRegulChild() int {
 		return 1
 	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGUSR1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2)
 	runCtx, stop := context.WithCancel(ctx)
 	go func() {
-		for s := <-sig; s == syscall.SIGUSR1; s = <-sig {
-			debug.FreeOSMemory()
+		for s := <-sig; s != syscall.SIGTERM; s = <-sig {
+			switch s {
+			case syscall.SIGUSR1:
+				debug.FreeOSMemory()
+			case syscall.SIGUSR2:
+				if prof := os.Getenv("REGUL_CHILD_PPROF"); prof != "" {
+					if f, err := os.Create(prof + ".heap.pprof"); err == nil {
+						runtime.GC()
+						_ = pprof.Lookup("heap").WriteTo(f, 0)
+						f.Close()
+					}
+				}
+			}
 		}
 		stop()
 	}()
