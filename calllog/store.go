@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -95,15 +96,16 @@ func (s *Store) applyEvents(ctx context.Context, events []Event, hook ApplyHook,
 			}
 			stmts, ref := projection(ev)
 			for _, st := range stmts {
-				p.queue(ev, st)
+				p.queue(ev, st, nil)
 			}
 			if ref {
-				if err := p.flush(); err != nil {
-					return err
-				}
-				if err := claimReference(ctx, tx, ev.CallID, refTerritory(ev), ev.Reference); err != nil {
-					return fmt.Errorf("event %s/%d (%s): project: %w", ev.CallID, ev.Seq, ev.Kind, err)
-				}
+				// The reference's first candidate, pipelined like the rest;
+				// when it is taken, claimReference tries the next ones once
+				// the pipeline is read (before any hook).
+				ev := ev
+				p.queue(ev, firstReferenceClaim(ev), func() error {
+					return claimReference(ctx, tx, ev.CallID, refTerritory(ev), ev.Reference)
+				})
 			}
 			applied++
 			if wants(ev.Kind) {
@@ -191,15 +193,21 @@ func insertEvents(ctx context.Context, tx pgx.Tx, events []Event) ([]bool, error
 
 // pipeline queues statements and sends them in one round trip.
 type pipeline struct {
-	ctx    context.Context
-	tx     pgx.Tx
-	batch  pgx.Batch
-	events []Event // the event of each queued statement, for errors
+	ctx     context.Context
+	tx      pgx.Tx
+	batch   pgx.Batch
+	queued  []queued
+	pending []queued // statements that changed no row, whose fallback is due
 }
 
-func (p *pipeline) queue(ev Event, st stmt) {
+type queued struct {
+	ev     Event        // for errors
+	ifNone func() error // run after the pipeline when the statement changed no row
+}
+
+func (p *pipeline) queue(ev Event, st stmt, ifNone func() error) {
 	p.batch.Queue(st.sql, st.args...)
-	p.events = append(p.events, ev)
+	p.queued = append(p.queued, queued{ev, ifNone})
 }
 
 func (p *pipeline) flush() error {
@@ -208,17 +216,30 @@ func (p *pipeline) flush() error {
 	}
 	br := p.tx.SendBatch(p.ctx, &p.batch)
 	var err error
-	for _, ev := range p.events {
-		if _, err = br.Exec(); err != nil {
-			err = fmt.Errorf("event %s/%d (%s): project: %w", ev.CallID, ev.Seq, ev.Kind, err)
+	p.pending = p.pending[:0]
+	for _, q := range p.queued {
+		var tag pgconn.CommandTag
+		if tag, err = br.Exec(); err != nil {
+			err = fmt.Errorf("event %s/%d (%s): project: %w", q.ev.CallID, q.ev.Seq, q.ev.Kind, err)
 			break
+		}
+		if q.ifNone != nil && tag.RowsAffected() == 0 {
+			p.pending = append(p.pending, q)
 		}
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
-	p.batch, p.events = pgx.Batch{}, p.events[:0]
-	return err
+	p.batch, p.queued = pgx.Batch{}, p.queued[:0]
+	if err != nil {
+		return err
+	}
+	for _, q := range p.pending {
+		if err := q.ifNone(); err != nil {
+			return fmt.Errorf("event %s/%d (%s): project: %w", q.ev.CallID, q.ev.Seq, q.ev.Kind, err)
+		}
+	}
+	return nil
 }
 
 // KeyOutcome records the outcome of a call whose outcome is pending (the
