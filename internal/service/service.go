@@ -26,6 +26,7 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/config"
 	"github.com/regul-sante/regul/internal/lease"
+	"github.com/regul-sante/regul/internal/lightlog"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
@@ -166,7 +167,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		URL: cfg.ARI.URL, WebsocketURL: cfg.ARI.WebsocketURL,
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password, Application: cfg.ARI.Application,
 		RequestTimeout: cfg.ARI.RequestTimeout, ConnectTimeout: cfg.ARI.ConnectTimeout,
-		DialTemplate: cfg.Dial.Template, Logger: log.Named("ari"), Adopt: true,
+		DialTemplate: cfg.Dial.Template, Logger: perCall(log).Named("ari"), Adopt: true,
 		PlaybackStartTimeout: cfg.ARI.PlaybackStartTimeout, HoldMedia: bridge.HoldMedia(cfg.Dial.HoldSound, cfg.Dial.HoldTone),
 		OnOriginateSent: o.OnOriginateSent,
 	})
@@ -181,7 +182,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	s.clock = o.Clock
 	s.script, err = ivr.New(ivrOpts, ivr.Deps{
 		Directory: s.dir, Switch: s.ari, Recorder: s.rec, Notifier: o.Notifier,
-		Clock: o.Clock, Logger: log.Named("call"), Prompts: prompts, Metrics: newMetrics(o.Registry),
+		Clock: o.Clock, Logger: perCall(log).Named("call"), Prompts: prompts, Metrics: newMetrics(o.Registry),
 	})
 	if err != nil {
 		return nil, err
@@ -479,3 +480,9 @@ func (s *Service) Bridge() *bridge.Server { return s.ari }
 
 // Directory is the roster snapshot the calls read.
 func (s *Service) Directory() *roster.CallDirectory { return s.dir }
+
+// perCall is the logger for what makes a logger per call and per channel
+// (the script, the bridge): With there keeps its fields instead of encoding
+// them into a clone of the encoder, a kilobyte and more per logger held for
+// the whole call (see lightlog).
+func perCall(log *zap.Logger) *zap.Logger { return log.WithOptions(zap.WrapCore(lightlog.Wrap)) }
