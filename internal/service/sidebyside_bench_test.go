@@ -27,6 +27,7 @@ import (
 	"github.com/regul-sante/regul/config"
 	"github.com/regul-sante/regul/internal/pgcluster"
 	"github.com/regul-sante/regul/internal/sample"
+	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
 )
@@ -538,6 +539,13 @@ func (w *prefixWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// shiftedClock is the system clock, off by a fixed offset.
+type shiftedClock struct{ offset time.Duration }
+
+func (c shiftedClock) Now() time.Time { return time.Now().Add(c.offset) }
+
+func (c shiftedClock) AfterFunc(d time.Duration, f func()) ivr.Timer { return time.AfterFunc(d, f) }
+
 // runRegulChild is the controller process of BenchmarkSideBySide: regul's
 // service (what `regul serve` runs) on the database and emulator the
 // benchmark gives, until SIGTERM; then it drains, writes when each
@@ -571,8 +579,9 @@ func runRegulChild() int {
 		return 1
 	}
 	defer pool.Close()
-	clock := arisim.NewScaledClockAt(mondayMorning, 1)
-	defer clock.Close()
+	// The system clock, as in production, shifted to a Monday morning so
+	// that the sample roster is on duty.
+	clock := shiftedClock{mondayMorning.Sub(time.Now())}
 	var mu sync.Mutex
 	var originated []string
 	// As `regul serve` logs by default (JSON, cfg.Log.Level), to a file.
@@ -590,7 +599,7 @@ func runRegulChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	svc, err := Start(ctx, Options{Config: cfg, Pool: pool, Logger: log, Clock: EmulatorClock(clock),
+	svc, err := Start(ctx, Options{Config: cfg, Pool: pool, Logger: log, Clock: clock,
 		OnOriginateSent: func(id string, at time.Time) {
 			mu.Lock()
 			originated = append(originated, fmt.Sprintf("%s %d", id, at.UnixNano()))
