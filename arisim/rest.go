@@ -105,6 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	p := readParams(r)
+	if s.opts.OnRequest != nil {
+		s.opts.OnRequest(s.opts.Clock.Now(), r.Method, strings.Trim(path, "/"), p.get)
+	}
 	s.mu.Lock()
 	status, body := s.route(r.Method, seg, p)
 	s.mu.Unlock()

@@ -47,6 +47,11 @@ type Options struct {
 	// start: res_musiconhold has no class, a MOH start is answered 204 and
 	// the caller hears nothing.
 	NoMOHClasses bool
+	// OnRequest, when set, is called for every REST request once its
+	// parameters are read, before it is applied, with the emulator's time:
+	// load benchmarks see there when a controller's request arrived (an
+	// originate, a bridge's channels). param reads a query or body field.
+	OnRequest func(at time.Time, method, path string, param func(string) string)
 }
 
 func (o *Options) defaults() {

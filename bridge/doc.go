@@ -54,8 +54,10 @@
 //   - New reads ARI_* environment variables for options left empty: every
 //     option is set.
 //   - The bus drops events past 100 waiting per subscriber, silently: one
-//     subscription, a reader that never blocks, full buffers counted
-//     (Stats.EventsBacklogFull).
+//     subscription, given 65,536 slots (busbuffer.go), and a reader that
+//     never blocks; a full buffer all the same is counted
+//     (Stats.EventsBacklogFull), warned about once per episode, and every
+//     call is then resynced from Asterisk's state (Stats.ResyncsAfterBacklog).
 //   - An event type ari/v5 does not know becomes a nil event that its bus
 //     dereferences: a panic no recover can catch. Asterisk is asked to send
 //     the routed types only (filter.go), and dispatch ignores nil events

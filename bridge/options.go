@@ -57,6 +57,11 @@ type Options struct {
 
 	Logger *zap.Logger // zap.NewNop() when nil
 
+	// OnOriginateSent, when set, is called with the channel id of each
+	// originate once its HTTP request has been written to the connection
+	// (load benchmarks: last key → originate sent). It must not block.
+	OnOriginateSent func(channelID string, at time.Time)
+
 	// Test hooks (unexported, so not part of the API).
 	dialHook        func() error  // runs at each WebSocket dial; an error fails it
 	beforeSubscribe func(*Server) // runs between ari/v5's first connection and the subscription

@@ -3,11 +3,15 @@ package bridge
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -45,7 +49,7 @@ func newClient(o *Options, onDial func(network, address string, c syscall.RawCon
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: abandonable{tr, dead}}); err != nil {
+	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: abandonable{tr, dead, o.OnOriginateSent}}); err != nil {
 		return nil, nil, err
 	}
 	if _, err := clientCancel(c); err != nil {
@@ -138,6 +142,7 @@ func requestError(op string, err error) *RequestError {
 type abandonable struct {
 	rt   http.RoundTripper
 	dead *atomic.Bool
+	sent func(channelID string, at time.Time) // Options.OnOriginateSent
 }
 
 var errAbandoned = errors.New("bridge: abandoned (as after a crash)")
@@ -146,5 +151,43 @@ func (a abandonable) RoundTrip(r *http.Request) (*http.Response, error) {
 	if a.dead.Load() {
 		return nil, errAbandoned
 	}
-	return a.rt.RoundTrip(r)
+	if a.sent != nil && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/channels") {
+		r = traceOriginate(r, a.sent)
+	}
+	resp, err := a.rt.RoundTrip(r)
+	if err == nil && resp.Body != nil && resp.Body != http.NoBody {
+		resp.Body = drainOnClose{resp.Body}
+	}
+	return resp, err
+}
+
+// drainOnClose reads what is left of a small response body before closing
+// it: ari/v5 closes bodies it did not read (a request whose answer it
+// ignores), which makes net/http drop the connection and dial a new one
+// for the next request.
+type drainOnClose struct{ io.ReadCloser }
+
+func (d drainOnClose) Close() error {
+	_, _ = io.Copy(io.Discard, io.LimitReader(d.ReadCloser, 64<<10))
+	return d.ReadCloser.Close()
+}
+
+// traceOriginate calls sent when the originate request r has been written
+// to the connection: where the request leaves the controller.
+func traceOriginate(r *http.Request, sent func(string, time.Time)) *http.Request {
+	var req struct {
+		ChannelID string `json:"channelId"`
+	}
+	if r.GetBody != nil {
+		if body, err := r.GetBody(); err == nil {
+			_ = json.NewDecoder(body).Decode(&req)
+			body.Close()
+		}
+	}
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			sent(req.ChannelID, time.Now())
+		}
+	}}
+	return r.WithContext(httptrace.WithClientTrace(r.Context(), trace))
 }

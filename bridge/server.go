@@ -49,6 +49,9 @@ type Server struct {
 	malformed   atomic.Uint64
 	unrouted    atomic.Uint64
 	backlogFull atomic.Uint64
+	resyncs     atomic.Uint64 // resyncs after events may have been dropped
+	resyncing   atomic.Bool   // such a resync is running
+	resyncAgain atomic.Bool   // and another is due once it ends
 	// The hold sound (hold.go) and the playbacks Asterisk never started.
 	holdFailures     atomic.Uint64
 	holdProblem      atomic.Pointer[string]

@@ -100,25 +100,59 @@ func (s *Server) subscribe() {
 	}()
 }
 
-// read hands every event to dispatch. ari/v5's bus drops an event when a
-// subscriber has 100 waiting, silently: dispatch never blocks, and every
-// event read while the buffer was full is counted (ari/v5 may have dropped
-// one right then), with one warning per episode.
+// read applies every event in order. ari/v5's bus drops an event, silently,
+// when a subscription has its buffer full: ours has 65,536 slots
+// (busbuffer.go) and dispatch never blocks, so it does not fill. (A
+// goroutine of its own moving events into a queue of ours was tried: the
+// extra hand-over between goroutines cost latency under load and the 100
+// slots filled all the same.) Should the buffer be found full (the process
+// starved of CPU for long), an event may have been dropped then: it is
+// counted, warned about once per episode, and once the episode is over
+// every call is resynced from Asterisk's state (lossSuspected).
 func (s *Server) read(events <-chan ari.Event) {
 	full := false
 	for e := range events {
 		switch n := len(events); {
-		case n == cap(events)-1:
+		case n >= cap(events)-1:
 			s.backlogFull.Add(1)
 			if !full {
 				full = true
-				s.log.Warn("ARI event backlog full: ari/v5 may be dropping events", zap.Int("backlog", cap(events)))
+				s.log.Warn("ARI event backlog full: ari/v5 may be dropping events; the calls will be resynced from Asterisk", zap.Int("backlog", cap(events)))
 			}
-		case n == 0:
+		case n == 0 && full:
 			full = false
+			s.dispatch(e)
+			s.lossSuspected()
+			continue
 		}
 		s.dispatch(e)
 	}
+}
+
+// lossSuspected resyncs every call from Asterisk's state (as after a
+// reconnect) on its own goroutine: one at a time, and one more if events
+// may have been lost again while it ran.
+func (s *Server) lossSuspected() {
+	s.resyncs.Add(1)
+	if s.resyncing.Swap(true) {
+		s.resyncAgain.Store(true)
+		return
+	}
+	go func() {
+		for {
+			s.resyncAgain.Store(false)
+			s.resync()
+			if s.resyncAgain.Load() {
+				continue
+			}
+			s.resyncing.Store(false)
+			// A loss noted between the check and the store found a resync
+			// still running: run it here unless another goroutine took over.
+			if !s.resyncAgain.Load() || s.resyncing.Swap(true) {
+				return
+			}
+		}
+	}()
 }
 
 // watch brings the link back up after each redial of ari/v5: it waits for

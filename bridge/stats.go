@@ -20,10 +20,13 @@ type Stats struct {
 	// EventsBacklogFull counts the events read while ari/v5's subscription
 	// buffer was full: ari/v5 drops events silently then, so some may be lost.
 	EventsBacklogFull uint64
-	EventsUnrouted    uint64 // events about channels we do not control (expected: Local halves, late events)
-	CallsInProgress   int64
-	CallsTotal        uint64
-	Legs              int // channels routed now
+	// ResyncsAfterBacklog counts the resyncs from Asterisk's state run
+	// after such an episode, so that no call waits for an event lost there.
+	ResyncsAfterBacklog uint64
+	EventsUnrouted      uint64 // events about channels we do not control (expected: Local halves, late events)
+	CallsInProgress     int64
+	CallsTotal          uint64
+	Legs                int // channels routed now
 	// HoldFailures counts hold media Asterisk could not play (a missing
 	// hold-music file, say); HoldProblem says what is wrong now, "" if nothing.
 	HoldFailures uint64
@@ -42,8 +45,8 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		LinkUp: up, LinkSince: since, Reconnects: reconnects,
 		EventsReceived: s.received.Load(), EventsMalformed: s.malformed.Load(), EventsUnrouted: s.unrouted.Load(),
-		EventsBacklogFull: s.backlogFull.Load(),
-		CallsInProgress:   s.inProgress.Load(), CallsTotal: s.callsTotal.Load(), Legs: legs,
+		EventsBacklogFull: s.backlogFull.Load(), ResyncsAfterBacklog: s.resyncs.Load(),
+		CallsInProgress: s.inProgress.Load(), CallsTotal: s.callsTotal.Load(), Legs: legs,
 		HoldFailures: s.holdFailures.Load(), HoldProblem: s.HoldProblem(),
 		PlaybacksRetried: s.playbacksRetried.Load(), PlaybacksLost: s.playbacksLost.Load(),
 	}

@@ -1,6 +1,7 @@
 package calllog
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,12 +24,23 @@ func (r *Recorder) applyLoop(ctx context.Context) {
 			return
 		}
 	}
+	var (
+		batch     []spooled
+		br        = bufio.NewReaderSize(nil, 64<<10)
+		lastApply time.Time
+		lastFull  bool
+	)
 	for {
+		if !lastFull && !r.gather(ctx, lastApply) {
+			return
+		}
 		r.mu.Lock()
 		durable, changed := r.durable, r.changed
 		r.mu.Unlock()
 
-		batch, next, err := readFrom(r.opts.Dir, r.ckpt, durable, r.opts.BatchSize)
+		var next position
+		var err error
+		batch, next, err = readFrom(r.opts.Dir, r.ckpt, durable, r.opts.BatchSize, batch, br)
 		if err != nil {
 			r.fail("read call event spool", err, nil)
 			if !r.wait(ctx, r.opts.MaxBackoff) {
@@ -55,6 +67,7 @@ func (r *Recorder) applyLoop(ctx context.Context) {
 		if !r.applyBatch(ctx, batch) {
 			return // stopping: the batch stays in the spool
 		}
+		lastApply, lastFull = time.Now(), len(batch) >= r.opts.BatchSize
 		if err := r.advance(next); err != nil {
 			r.fail("save spool checkpoint", err, nil)
 		}
@@ -62,6 +75,27 @@ func (r *Recorder) applyLoop(ctx context.Context) {
 		// spool is not replayed at the next start.
 		r.update(func(st *Stats) { st.Pending -= int64(len(batch)) })
 	}
+}
+
+// gather waits, after a batch that was not full, until ApplyInterval has
+// passed since it was applied, so that the events of that interval go in
+// one transaction and one checkpoint (two fsyncs) rather than one per
+// group commit of the writer. It does not wait once the recorder closes
+// (Close drains at once); false means ctx ended.
+func (r *Recorder) gather(ctx context.Context, lastApply time.Time) bool {
+	d := r.opts.ApplyInterval - time.Since(lastApply)
+	if lastApply.IsZero() || d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.stop:
+	case <-ctx.Done():
+		return false
+	}
+	return true
 }
 
 // applyBatch writes a batch, retrying while PostgreSQL is unreachable, and
@@ -80,7 +114,7 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 	backoff := 50 * time.Millisecond
 	var downSince time.Time
 	for {
-		fresh, err := r.store.ApplyEventsWith(ctx, events, r.opts.OnApply)
+		fresh, err := r.store.applyEvents(ctx, events, r.opts.OnApply, r.opts.OnApplyKinds)
 		if err == nil {
 			if !downSince.IsZero() {
 				r.log.Info("database reachable again: applying spooled call events",
@@ -127,7 +161,7 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 func (r *Recorder) applyOneByOne(ctx context.Context, events []Event) bool {
 	for _, ev := range events {
 		batch := []spooled{{ev: ev}}
-		fresh, err := r.store.ApplyEventsWith(ctx, []Event{ev}, r.opts.OnApply)
+		fresh, err := r.store.applyEvents(ctx, []Event{ev}, r.opts.OnApply, r.opts.OnApplyKinds)
 		switch {
 		case err == nil:
 			r.update(func(st *Stats) {

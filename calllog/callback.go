@@ -57,23 +57,23 @@ func ReleaseCallbackClaim(ctx context.Context, pool *pgxpool.Pool, callID string
 // releaseCallback ends the claim of a callback call that is over: when it
 // did not close the request, the request stays open to every specialist.
 func releaseCallback(ctx context.Context, tx pgx.Tx, callID string) error {
-	_, err := tx.Exec(ctx, `UPDATE callback_request
-		   SET claim_rpps = NULL, claim_call_id = NULL, claimed_at = NULL, claim_until = NULL
-		 WHERE claim_call_id = $1`, callID)
+	_, err := tx.Exec(ctx, releaseCallbackSQL, callID)
 	return err
 }
 
+// releaseCallbackSQL ($1: the callback call's id) ends its claim.
+const releaseCallbackSQL = `UPDATE callback_request
+	   SET claim_rpps = NULL, claim_call_id = NULL, claimed_at = NULL, claim_until = NULL
+	 WHERE claim_call_id = $1`
+
 // closeCallback closes the request a callback call answers once the GP
 // and the specialist are bridged: done by « rappel », linked to the call.
-func closeCallback(ctx context.Context, tx pgx.Tx, ev Event) error {
-	_, err := tx.Exec(ctx, `UPDATE callback_request r
-		   SET done_at = $2, done_by = 'rappel', callback_call_id = c.id,
-		       claim_rpps = NULL, claim_call_id = NULL, claimed_at = NULL, claim_until = NULL
-		  FROM call c
-		 WHERE c.id = $1 AND c.callback_of IS NOT NULL AND r.call_id = c.callback_of AND r.done_at IS NULL`,
-		ev.CallID, ev.At)
-	return err
-}
+// closeCallbackSQL ($1: the callback call's id, $2: when).
+const closeCallbackSQL = `UPDATE callback_request r
+	   SET done_at = $2, done_by = 'rappel', callback_call_id = c.id,
+	       claim_rpps = NULL, claim_call_id = NULL, claimed_at = NULL, claim_until = NULL
+	  FROM call c
+	 WHERE c.id = $1 AND c.callback_of IS NOT NULL AND r.call_id = c.callback_of AND r.done_at IS NULL`
 
 // CallbackOf returns the call whose callback request call callID answers
 // ("" when it answers none), as projected in tx.

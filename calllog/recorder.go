@@ -19,17 +19,27 @@ func SpoolDir(dataDir string) string { return filepath.Join(dataDir, "spool") }
 
 // Options tune a Recorder. Dir and Log are required; the rest has defaults.
 type Options struct {
-	Dir         string           // the spool directory, e.g. <data_dir>/spool
-	Log         *zap.Logger      // no call data beyond ids is logged
-	Now         func() time.Time // stamps events recorded without a time
-	BatchSize   int              // events per transaction (default 256)
-	MaxBackoff  time.Duration    // longest wait between two tries while PostgreSQL is down (default 5 s)
-	SegmentSize int64            // bytes after which a new segment starts (default 4 MiB)
+	Dir       string           // the spool directory, e.g. <data_dir>/spool
+	Log       *zap.Logger      // no call data beyond ids is logged
+	Now       func() time.Time // stamps events recorded without a time
+	BatchSize int              // events per transaction (default 256)
+	// ApplyInterval is the shortest time between two transactions of the
+	// applier unless the last one was full (default 50 ms; negative: none):
+	// events wait at most that long in the spool, and PostgreSQL commits
+	// and the checkpoint's fsyncs happen at most 1/ApplyInterval times a
+	// second under load instead of once per fsync of the spool.
+	ApplyInterval time.Duration
+	MaxBackoff    time.Duration // longest wait between two tries while PostgreSQL is down (default 5 s)
+	SegmentSize   int64         // bytes after which a new segment starts (default 4 MiB)
 	// OnApply, when set, is called for every event newly written to
 	// PostgreSQL, inside the transaction that writes it (never for a
 	// replayed duplicate): what it writes commits or rolls back with the
 	// event. An error fails the batch like a database error would.
 	OnApply ApplyHook
+	// OnApplyKinds, when not empty, are the only kinds OnApply is called
+	// for: the projections of the other events are then sent to PostgreSQL
+	// together, not flushed before each call of the hook.
+	OnApplyKinds []Kind
 	// MaxQueued bounds the events held in memory while the disk refuses
 	// them (full, failing): past it Record refuses new ones (counted as
 	// Dropped). Default 200,000 events, about 80 MB and days of a region.
@@ -105,6 +115,9 @@ func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 256
+	}
+	if opts.ApplyInterval == 0 {
+		opts.ApplyInterval = 50 * time.Millisecond
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 5 * time.Second

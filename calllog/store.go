@@ -2,11 +2,15 @@ package calllog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -47,6 +51,15 @@ func (s *Store) ApplyEvents(ctx context.Context, events []Event) (int, error) {
 // ApplyEventsWith is ApplyEvents with a hook called, in the same transaction,
 // for each event that was new (see Options.OnApply).
 func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyHook) (int, error) {
+	return s.applyEvents(ctx, events, hook, nil)
+}
+
+// applyEvents calls hook only for the kinds listed (every kind when none).
+// A batch of several events costs a few round trips, not several per
+// event: the call rows and the events go in one statement each, and the
+// projections' statements are pipelined, flushed before what must read the
+// database in order (a reference to claim, a hook).
+func (s *Store) applyEvents(ctx context.Context, events []Event, hook ApplyHook, hookKinds []Kind) (int, error) {
 	applied := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		applied = 0
@@ -57,27 +70,176 @@ func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyH
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, applyLockKey); err != nil {
 			return err
 		}
-		for _, ev := range events {
+		wants := func(k Kind) bool { return hook != nil && (len(hookKinds) == 0 || slices.Contains(hookKinds, k)) }
+		if len(events) == 1 {
+			ev := events[0]
 			isNew, err := apply(ctx, tx, ev)
-			if err != nil {
+			if err != nil || !isNew {
 				return err
 			}
-			if !isNew {
+			applied++
+			if wants(ev.Kind) {
+				if err := hook(ctx, tx, ev); err != nil {
+					return fmt.Errorf("event %s/%d (%s): %w", ev.CallID, ev.Seq, ev.Kind, err)
+				}
+			}
+			return nil
+		}
+		fresh, err := insertEvents(ctx, tx, events)
+		if err != nil {
+			return err
+		}
+		p := pipeline{ctx: ctx, tx: tx}
+		for i, ev := range events {
+			if !fresh[i] {
 				continue
 			}
+			stmts, ref := projection(ev)
+			for _, st := range stmts {
+				p.queue(ev, st, nil)
+			}
+			if ref {
+				// The reference's first candidate, pipelined like the rest;
+				// when it is taken, claimReference tries the next ones once
+				// the pipeline is read (before any hook).
+				ev := ev
+				p.queue(ev, firstReferenceClaim(ev), func() error {
+					return claimReference(ctx, tx, ev.CallID, refTerritory(ev), ev.Reference)
+				})
+			}
 			applied++
-			if hook != nil {
+			if wants(ev.Kind) {
+				if err := p.flush(); err != nil {
+					return err
+				}
 				if err := hook(ctx, tx, ev); err != nil {
 					return fmt.Errorf("event %s/%d (%s): %w", ev.CallID, ev.Seq, ev.Kind, err)
 				}
 			}
 		}
-		return nil
+		return p.flush()
 	})
 	if err != nil {
 		return 0, err
 	}
 	return applied, nil
+}
+
+// insertEvents makes sure the calls' rows exist (an event may come before
+// call_started) and appends the events to call_event, one statement each,
+// and reports which events were new (the first of duplicates in the batch).
+func insertEvents(ctx context.Context, tx pgx.Tx, events []Event) ([]bool, error) {
+	var (
+		callIDs []string
+		callAt  []time.Time
+		seen    = make(map[string]bool, len(events))
+		ids     = make([]string, len(events))
+		seqs    = make([]int32, len(events))
+		ats     = make([]time.Time, len(events))
+		kinds   = make([]string, len(events))
+		data    = make([]string, len(events))
+	)
+	for i, ev := range events {
+		if !seen[ev.CallID] {
+			seen[ev.CallID] = true
+			callIDs, callAt = append(callIDs, ev.CallID), append(callAt, ev.At)
+		}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %s/%d: %w", ev.CallID, ev.Seq, err)
+		}
+		ids[i], seqs[i], ats[i], kinds[i], data[i] = ev.CallID, int32(ev.Seq), ev.At, string(ev.Kind), string(b)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO call (id, started_at)
+		SELECT id::uuid, at FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+		ON CONFLICT (id) DO NOTHING`, callIDs, callAt); err != nil {
+		return nil, fmt.Errorf("%d events: ensure call rows: %w", len(events), err)
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO call_event (call_id, seq, at, kind, data)
+		SELECT id::uuid, seq, at, kind, data::jsonb
+		FROM unnest($1::text[], $2::int4[], $3::timestamptz[], $4::text[], $5::text[]) WITH ORDINALITY AS u(id, seq, at, kind, data, n)
+		ORDER BY n
+		ON CONFLICT (call_id, seq) DO NOTHING
+		RETURNING call_id::text, seq`, ids, seqs, ats, kinds, data)
+	if err != nil {
+		return nil, fmt.Errorf("%d events: insert: %w", len(events), err)
+	}
+	type key struct {
+		id  string
+		seq int
+	}
+	inserted := map[key]bool{}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.id, &k.seq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		inserted[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%d events: insert: %w", len(events), err)
+	}
+	fresh := make([]bool, len(events))
+	for i, ev := range events {
+		k := key{strings.ToLower(ev.CallID), ev.Seq}
+		if inserted[k] {
+			fresh[i] = true
+			delete(inserted, k) // a duplicate later in the batch is not new
+		}
+	}
+	return fresh, nil
+}
+
+// pipeline queues statements and sends them in one round trip.
+type pipeline struct {
+	ctx     context.Context
+	tx      pgx.Tx
+	batch   pgx.Batch
+	queued  []queued
+	pending []queued // statements that changed no row, whose fallback is due
+}
+
+type queued struct {
+	ev     Event        // for errors
+	ifNone func() error // run after the pipeline when the statement changed no row
+}
+
+func (p *pipeline) queue(ev Event, st stmt, ifNone func() error) {
+	p.batch.Queue(st.sql, st.args...)
+	p.queued = append(p.queued, queued{ev, ifNone})
+}
+
+func (p *pipeline) flush() error {
+	if p.batch.Len() == 0 {
+		return nil
+	}
+	br := p.tx.SendBatch(p.ctx, &p.batch)
+	var err error
+	p.pending = p.pending[:0]
+	for _, q := range p.queued {
+		var tag pgconn.CommandTag
+		if tag, err = br.Exec(); err != nil {
+			err = fmt.Errorf("event %s/%d (%s): project: %w", q.ev.CallID, q.ev.Seq, q.ev.Kind, err)
+			break
+		}
+		if q.ifNone != nil && tag.RowsAffected() == 0 {
+			p.pending = append(p.pending, q)
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	p.batch, p.queued = pgx.Batch{}, p.queued[:0]
+	if err != nil {
+		return err
+	}
+	for _, q := range p.pending {
+		if err := q.ifNone(); err != nil {
+			return fmt.Errorf("event %s/%d (%s): project: %w", q.ev.CallID, q.ev.Seq, q.ev.Kind, err)
+		}
+	}
+	return nil
 }
 
 // KeyOutcome records the outcome of a call whose outcome is pending (the

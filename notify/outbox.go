@@ -62,12 +62,18 @@ func NewOutbox(o OutboxOptions) (*Outbox, error) {
 		cbTTL: o.CallbackLinkTTL}, nil
 }
 
+// HookKinds are the only events Hook acts on (calllog.Options.OnApplyKinds):
+// keep it equal to Hook's cases.
+var HookKinds = []calllog.Kind{calllog.CallbackRequested, calllog.OutcomePending, calllog.Bridged,
+	calllog.CallEnded, calllog.OutcomeKeyed}
+
 // Hook is the calllog.ApplyHook that queues the SMS of a callback request,
 // of a pending outcome, of a callback through the line that reached the GP
 // (the other specialists are told) and of a keyed outcome (the GP's
 // written trace). It runs in a savepoint: a row PostgreSQL refuses
 // is logged and dropped rather than costing the call its record; only a lost
 // connection fails the batch (which the applier retries).
+
 func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev calllog.Event) error {
 	var derive func(context.Context, pgx.Tx, calllog.Event) ([]message, error)
 	switch ev.Kind {

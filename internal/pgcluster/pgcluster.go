@@ -26,6 +26,7 @@ type Cluster struct {
 	sockDir string
 	port    int
 	cred    *syscall.Credential
+	durable bool // fsync on (StartDurable)
 }
 
 // ErrNoPostgres says the PostgreSQL server binaries are not installed.
@@ -62,7 +63,14 @@ func fileExists(p string) bool {
 // Start creates and starts a cluster under a new temporary directory. When the
 // process runs as root the cluster runs as the `postgres` system user, because
 // initdb refuses to run as root.
-func Start(ctx context.Context) (*Cluster, error) {
+func Start(ctx context.Context) (*Cluster, error) { return start(ctx, false) }
+
+// StartDurable is Start with production durability (fsync, synchronous
+// commit and full page writes on): for benchmarks of what PostgreSQL costs,
+// which a cluster without fsync would understate.
+func StartDurable(ctx context.Context) (*Cluster, error) { return start(ctx, true) }
+
+func start(ctx context.Context, durable bool) (*Cluster, error) {
 	binDir, err := FindBinDir()
 	if err != nil {
 		return nil, err
@@ -76,7 +84,7 @@ func Start(ctx context.Context) (*Cluster, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
-	c := &Cluster{dir: dir, binDir: binDir, sockDir: filepath.Join(dir, "sock"), port: 5432}
+	c := &Cluster{dir: dir, binDir: binDir, sockDir: filepath.Join(dir, "sock"), port: 5432, durable: durable}
 	if err := c.start(ctx); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -110,20 +118,83 @@ func (c *Cluster) start(ctx context.Context) error {
 	if out, err := c.run(ctx, "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
 		return fmt.Errorf("initdb: %w: %s", err, out)
 	}
-	// Unix socket only (no TCP port to collide with a system PostgreSQL);
-	// durability off: the cluster is thrown away.
-	opts := strings.Join([]string{
-		"-c listen_addresses=''",
-		"-c unix_socket_directories=" + c.sockDir,
-		"-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
-		"-c max_connections=300", "-c shared_buffers=128MB",
-	}, " ")
+	opts := c.serverOptions() + " -c shared_buffers=128MB"
 	logFile := filepath.Join(c.dir, "postgres.log")
 	if out, err := c.run(ctx, "pg_ctl", "-D", data, "-l", logFile, "-o", opts, "-w", "-t", "60", "start"); err != nil {
 		log, _ := os.ReadFile(logFile)
 		return fmt.Errorf("pg_ctl start: %w: %s\n%s", err, out, log)
 	}
 	return nil
+}
+
+// serverOptions: Unix socket only (no TCP port to collide with a system
+// PostgreSQL); durability off unless StartDurable (the cluster is thrown
+// away).
+func (c *Cluster) serverOptions() string {
+	opts := []string{"-c listen_addresses=''", "-c unix_socket_directories=" + c.sockDir, "-c max_connections=300"}
+	if !c.durable {
+		opts = append(opts, "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off")
+	}
+	return strings.Join(opts, " ")
+}
+
+// ServerPID is the postmaster's process id: its CPU time and its reaped
+// children's (/proc/<pid>/stat), plus its live children's, are what the
+// cluster has spent.
+func (c *Cluster) ServerPID() (int, error) {
+	data, err := os.ReadFile(filepath.Join(c.dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	return strconv.Atoi(strings.TrimSpace(first))
+}
+
+// CPUTime is the CPU time (user + system) the cluster has spent so far:
+// the postmaster's, its reaped children's and its live children's, from
+// /proc (Linux). Benchmarks take the difference over a run.
+func (c *Cluster) CPUTime() (time.Duration, error) {
+	pm, err := c.ServerPID()
+	if err != nil {
+		return 0, err
+	}
+	f := procStat(pm)
+	if len(f) < 15 {
+		return 0, fmt.Errorf("read /proc/%d/stat", pm)
+	}
+	total := clockTicks(f[11]) + clockTicks(f[12]) + clockTicks(f[13]) + clockTicks(f[14])
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	parent := strconv.Itoa(pm)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cf := procStat(pid); len(cf) > 12 && cf[1] == parent {
+			total += clockTicks(cf[11]) + clockTicks(cf[12])
+		}
+	}
+	return total, nil
+}
+
+// procStat returns /proc/<pid>/stat's fields after the command name: [0]
+// the state, [1] the parent, [11] utime, [12] stime, [13] cutime, [14]
+// cstime.
+func procStat(pid int) []string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(data)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+}
+
+func clockTicks(s string) time.Duration {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return time.Duration(n) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
 // Stop stops the server, keeping its files (Restart brings it back).
@@ -136,7 +207,7 @@ func (c *Cluster) Stop(ctx context.Context) error {
 
 // Restart starts a stopped cluster again on the same socket.
 func (c *Cluster) Restart(ctx context.Context) error {
-	opts := "-c listen_addresses='' -c unix_socket_directories=" + c.sockDir + " -c fsync=off -c synchronous_commit=off -c max_connections=300"
+	opts := c.serverOptions()
 	if out, err := c.run(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-l", filepath.Join(c.dir, "postgres.log"), "-o", opts, "-w", "start"); err != nil {
 		return fmt.Errorf("pg_ctl start: %w: %s", err, out)
 	}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -20,7 +21,12 @@ import (
 	"github.com/regul-sante/regul/roster"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runRegulChild()) // regul's process in BenchmarkSideBySide
+	}
+	pgtest.Main(m)
+}
 
 // speed is how much faster than real time the emulated phones live: a 2 s
 // prompt lasts 40 ms. Scripts wait for what phones hear, never for delays.
@@ -75,6 +81,8 @@ type lineSetup struct {
 	emulator func(*arisim.Options)
 	// dataDir, when set, is the controller's data_dir (else a new one).
 	dataDir string
+	// originateSent sees each originate request leave the controller.
+	originateSent func(string, time.Time)
 	// after, when set, is an earlier line on the same database: its
 	// sample is reused, not loaded again (the database may be down).
 	after *line
@@ -85,6 +93,11 @@ func withDataDir(dir string) lineOption { return func(s *lineSetup) { s.dataDir 
 
 // after starts a line on the sample an earlier one loaded.
 func after(earlier *line) lineOption { return func(s *lineSetup) { s.after = earlier } }
+
+// onOriginateSent sees each originate request leave the controller.
+func onOriginateSent(f func(string, time.Time)) lineOption {
+	return func(s *lineSetup) { s.originateSent = f }
+}
 
 // withEmulator changes the emulated Asterisk's options.
 func withEmulator(f func(*arisim.Options)) lineOption { return func(s *lineSetup) { s.emulator = f } }
@@ -168,7 +181,7 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 		cfg.Ident.MaxAttempts = setup.maxPINAttempts
 	}
 	l.opts = Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
-		Clock: EmulatorClock(l.clock), IVR: setup.ivr}
+		Clock: EmulatorClock(l.clock), IVR: setup.ivr, OnOriginateSent: setup.originateSent}
 	l.start()
 	t.Cleanup(l.close)
 	return l

@@ -26,6 +26,7 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/config"
 	"github.com/regul-sante/regul/internal/lease"
+	"github.com/regul-sante/regul/internal/lightlog"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
@@ -43,6 +44,9 @@ type Options struct {
 	// IVR overrides the script's timeouts; zero fields take the defaults
 	// (EarlyTimeout comes from dial.early_timeout).
 	IVR ivr.Options
+	// OnOriginateSent, when set, sees each originate request leave (see
+	// bridge.Options.OnOriginateSent): load benchmarks only.
+	OnOriginateSent func(channelID string, at time.Time)
 	// Notifier receives callback requests and pending outcomes; nil logs
 	// them. The SMS do not go through it: they derive from the call record
 	// (the outbox rows are written with the events, see notify).
@@ -146,7 +150,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	}
 	s.calls = calllog.NewStore(o.Pool)
 	s.rec, err = calllog.OpenRecorder(s.calls, calllog.Options{Dir: calllog.SpoolDir(cfg.DataDir), Log: log.Named("calllog"),
-		Now: o.Clock.Now, OnApply: outbox.Hook, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
+		Now: o.Clock.Now, OnApply: outbox.Hook, OnApplyKinds: notify.HookKinds, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
 	if err != nil {
 		return nil, fmt.Errorf("open the call-record spool under data_dir %s: %w", cfg.DataDir, err)
 	}
@@ -174,8 +178,9 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		URL: cfg.ARI.URL, WebsocketURL: cfg.ARI.WebsocketURL,
 		Username: cfg.ARI.Username, Password: cfg.ARI.Password, Application: cfg.ARI.Application,
 		RequestTimeout: cfg.ARI.RequestTimeout, ConnectTimeout: cfg.ARI.ConnectTimeout,
-		DialTemplate: cfg.Dial.Template, Logger: log.Named("ari"), Adopt: true,
+		DialTemplate: cfg.Dial.Template, Logger: perCall(log).Named("ari"), Adopt: true,
 		PlaybackStartTimeout: cfg.ARI.PlaybackStartTimeout, HoldMedia: bridge.HoldMedia(cfg.Dial.HoldSound, cfg.Dial.HoldTone),
+		OnOriginateSent: o.OnOriginateSent,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Asterisk (ari.url %s): %w", cfg.ARI.URL, err)
@@ -188,7 +193,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	s.clock = o.Clock
 	s.script, err = ivr.New(ivrOpts, ivr.Deps{
 		Directory: s.dir, Switch: s.ari, Recorder: s.rec, Notifier: o.Notifier,
-		Clock: o.Clock, Logger: log.Named("call"), Prompts: prompts, Metrics: newMetrics(o.Registry),
+		Clock: o.Clock, Logger: perCall(log).Named("call"), Prompts: prompts, Metrics: newMetrics(o.Registry),
 		Callbacks: s.callbacks,
 	})
 	if err != nil {
@@ -500,3 +505,9 @@ func (s *Service) Bridge() *bridge.Server { return s.ari }
 
 // Directory is the roster snapshot the calls read.
 func (s *Service) Directory() *roster.CallDirectory { return s.dir }
+
+// perCall is the logger for what makes a logger per call and per channel
+// (the script, the bridge): With there keeps its fields instead of encoding
+// them into a clone of the encoder, a kilobyte and more per logger held for
+// the whole call (see lightlog).
+func perCall(log *zap.Logger) *zap.Logger { return log.WithOptions(zap.WrapCore(lightlog.Wrap)) }
