@@ -33,7 +33,7 @@ import (
 )
 
 // BenchmarkSideBySide runs regul and a bare ari/v5 program
-// (internal/bench/bareari), each in its own process, against one ARI
+// (internal/bench/bareload), each in its own process, against one ARI
 // emulator (this process) with the same scripted calls, in interleaved runs
 // (regul, bare, regul, bare…) so that the machine's noise hits both, and
 // prints per side: CPU per call (/proc, from the first call to the last
@@ -99,7 +99,7 @@ func newSideEnv(b *testing.B) *sideEnv {
 	ctx := context.Background()
 	env := &sideEnv{tmp: b.TempDir(), pprof: os.Getenv("REGUL_SIDE_PPROF"), reqs: newRequestLog()}
 	env.bare = filepath.Join(env.tmp, "bareari")
-	if out, err := exec.Command("go", "build", "-o", env.bare, "../bench/bareari").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", env.bare, "../bench/bareload").CombinedOutput(); err != nil {
 		b.Fatalf("build the bare program: %v\n%s", err, out)
 	}
 	cl, err := pgcluster.StartDurable(ctx)

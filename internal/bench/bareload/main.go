@@ -1,4 +1,4 @@
-// Command bareari is the baseline of regul's load benchmark
+// Command bareload is the baseline of regul's load benchmark
 // (BenchmarkSideBySide in internal/service): the same call, driven through
 // the same ari/v5 client, by the least a competent program needs: no
 // database, no call record, no roster, no retries, no adoption, no metrics.
