@@ -18,6 +18,21 @@ func TestDialplanFallbackWhileRegulIsStopped(t *testing.T) {
 	r.stopRegul()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	// Asterisk drops the application once it has seen the WebSocket close;
+	// a call in between would enter a dead app. No event says so: poll.
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := r.pair.LineARI().Do(ctx, "GET", "/applications/regul", nil, nil)
+		if asterisktest.IsStatus(err, 404) {
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("the line still lists regul's application after regul stopped: %v", err)
+		}
+	}
 	g := r.dial(ctx, did, gpNumber)
 	if err := g.phone.Record(ctx, "fallback"); err != nil {
 		t.Fatal(err)
