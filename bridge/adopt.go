@@ -35,10 +35,9 @@ var (
 
 // adoption is one call being gathered from the channels found.
 type adoption struct {
-	gp    *leg
-	spec  []*leg
-	a     ivr.Adoption
-	strip bool // a channel with no call of ours
+	gp   *leg
+	spec []*leg
+	a    ivr.Adoption
 }
 
 // adoptChannels takes up the channels of the application that nobody
@@ -46,7 +45,6 @@ type adoption struct {
 // the adopter in its own goroutine.
 func (s *Server) adoptChannels(ids []string, bridgeIDs []string) {
 	calls := map[string]*adoption{}
-	var strays []*adoption
 	// A specialist's leg still ringing is not in the application yet (it
 	// enters when answered): look for our legs among every channel.
 	if all, err := s.listChannels(); err == nil {
@@ -86,7 +84,13 @@ func (s *Server) adoptChannels(ids []string, bridgeIDs []string) {
 		}
 		mem := s.readMemory(l, gpMemory)
 		if mem["call"] == "" {
-			strays = append(strays, &adoption{gp: l, a: ivr.Adoption{GP: inboundCall{l}}, strip: true})
+			// A GP whose StasisStart nobody received (it came as the events
+			// WebSocket dropped, or before the subscription), or whose call
+			// had not written its id yet: served as a new call.
+			s.forget(l)
+			l.log.Warn("a call nobody drives in the application: served as a new call")
+			s.stasisStart(&event{Type: "StasisStart", Args: []string{"inbound"},
+				Channel: &channel{ID: l.id, State: l.state, CallerNumber: l.caller, Exten: l.dialed}})
 			continue
 		}
 		ad := get(mem["call"])
@@ -101,9 +105,6 @@ func (s *Server) adoptChannels(ids []string, bridgeIDs []string) {
 		}
 	}
 	for _, ad := range calls {
-		s.runAdopted(ad)
-	}
-	for _, ad := range strays {
 		s.runAdopted(ad)
 	}
 }
@@ -232,12 +233,8 @@ func (s *Server) runAdopted(ad *adoption) {
 				s.log.Error("adopted call handler panicked", zap.Any("panic", r), zap.StackSkip("stack", 1))
 			}
 		}()
-		if ad.strip {
-			s.log.Warn("channel with no call of ours in the application", zap.String("channel_id", ad.gp.id))
-		} else {
-			s.log.Info("adopting call", zap.String("call_id", ad.a.CallID), zap.Bool("gp", ad.gp != nil),
-				zap.Int("specialist_legs", len(ad.spec)), zap.Bool("bridged", ad.a.Connection != nil))
-		}
+		s.log.Info("adopting call", zap.String("call_id", ad.a.CallID), zap.Bool("gp", ad.gp != nil),
+			zap.Int("specialist_legs", len(ad.spec)), zap.Bool("bridged", ad.a.Connection != nil))
 		h(s.hardCtx, ad.a)
 	}()
 }

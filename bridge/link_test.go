@@ -115,12 +115,13 @@ func TestCallGoesOnAcrossAReconnect(t *testing.T) {
 	o.OnLinkChange = func(up bool, _ time.Time) { ups <- up }
 	s := open(t, o)
 	got := make(chan string, 1)
-	reconnected := make(chan struct{})
+	answered, reconnected := make(chan struct{}), make(chan struct{})
 	serve(t, s, func(ctx context.Context, call ivr.InboundCall) {
 		if err := call.Answer(ctx); err != nil {
 			got <- err.Error()
 			return
 		}
+		close(answered)
 		<-reconnected
 		if err := call.Play(ctx, false, "sound:regul/short"); err != nil {
 			got <- err.Error()
@@ -134,6 +135,9 @@ func TestCallGoesOnAcrossAReconnect(t *testing.T) {
 	})
 	sim.Call("regul", gpCall("gp", arisim.WaitAnswer(), arisim.WaitForSound("short"), arisim.Press("42#", 0), arisim.Silent()))
 	receive(t, ups, "link up at Open")
+	// The call must be ours before the drop: a StasisStart sent as the
+	// WebSocket drops is lost (see TestCallEnteringBeforeTheSubscription).
+	receive(t, answered, "the call answered")
 	sim.DropWebSockets()
 	receive(t, ups, "link down")
 	receive(t, ups, "link up")

@@ -75,6 +75,18 @@ func (s *Server) resync() {
 		}
 	}
 	s.log.Info("resync after reconnect done", zap.Int("legs", len(legs)), zap.Int("vanished", vanished), zap.Int("bridges", len(bridges)))
+	// A call whose StasisStart was sent as the WebSocket dropped is in the
+	// application with nobody driving it: take it up like at start.
+	s.mu.Lock()
+	adopter := s.adopter
+	s.mu.Unlock()
+	if s.opts.Adopt && adopter != nil && s.linkCtx != nil {
+		s.sweeping.Add(1)
+		go func() {
+			defer s.sweeping.Done()
+			s.settle(s.linkCtx, adopter)
+		}()
+	}
 }
 
 // asteriskRestarted says whether Asterisk restarted since it was last

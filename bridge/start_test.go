@@ -56,3 +56,27 @@ func TestOrphanOfAPreviousRunIsHungUp(t *testing.T) {
 		t.Fatalf("orphan call end %+v, want hung up by the app", end)
 	}
 }
+
+// With adoption on, a call whose StasisStart reached nobody is served as
+// a new call instead of being hung up.
+func TestCallEnteringBeforeTheSubscriptionIsServedWhenAdopting(t *testing.T) {
+	sim := startSim(t, 20)
+	o := testOptions(t, sim)
+	o.Adopt = true
+	o.beforeSubscribe = func(s *Server) {
+		probe := s.ari.Bus().Subscribe(nil, ari.Events.StasisStart)
+		defer probe.Cancel()
+		sim.Call("regul", gpCall("gp", arisim.WaitAnswer(), arisim.Silent()))
+		receive(t, probe.Events(), "the StasisStart on the probe")
+	}
+	s := open(t, o)
+	s.SetAdopter(func(ctx context.Context, a ivr.Adoption) { t.Errorf("call %s adopted, want served as new", a.CallID) })
+	served := make(chan string, 1)
+	serve(t, s, func(ctx context.Context, call ivr.InboundCall) {
+		served <- call.DialedNumber()
+		_ = call.Answer(ctx)
+	})
+	if did := receive(t, served, "the missed call served"); did == "" {
+		t.Fatal("served without its dialled number")
+	}
+}

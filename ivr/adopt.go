@@ -2,7 +2,6 @@ package ivr
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -41,7 +40,7 @@ const adoptedSeqStep = 10000
 // Adoption is a call that an earlier controller left in Asterisk, as found
 // when this one connected.
 type Adoption struct {
-	CallID string // "" for a channel that carries no call of ours
+	CallID string
 	// GP is the GP's leg; nil when it is gone.
 	GP     InboundCall
 	Memory map[string]string // what the script remembered on the GP's leg
@@ -61,13 +60,8 @@ type AdoptedLeg struct {
 // Resume takes up an adopted call where it was: a bridged call goes on
 // (and its outcome is keyed when the GP hangs up), a specialist left alone
 // keys the outcome, a GP still waiting hears an apology and the step in
-// progress starts over (a hunt skips the phones already rung). A channel
-// with no call of ours hears the technical-error message and is hung up.
+// progress starts over (a hunt skips the phones already rung).
 func (s *Script) Resume(ctx context.Context, a Adoption) {
-	if a.CallID == "" {
-		s.refuseStray(a)
-		return
-	}
 	c := s.beginAdopted(ctx, a)
 	defer s.finish(c)
 	c.result = s.resultOf(c, s.resume(c, a))
@@ -197,24 +191,6 @@ func (s *Script) settleSpecialists(c *call, a Adoption) *specialist {
 		s.attemptEnded(c, l.Attempt, calllog.AttemptCancelled, 0)
 	}
 	return accepted
-}
-
-// refuseStray ends a channel of our application that carries no call: it
-// hears the technical-error message (with the 15 for an emergency).
-func (s *Script) refuseStray(a Adoption) {
-	if a.GP == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
-	defer cancel()
-	log := s.log.With(zap.String("leg", a.GP.ID()))
-	log.Warn("channel with no call of ours in the application: told and hung up")
-	if err := a.GP.Play(ctx, false, s.prompts.media(pTechnicalError)); err != nil && !errors.Is(err, ErrHangup) {
-		log.Warn("message to a stray channel not played", zap.Error(err))
-	}
-	if err := a.GP.Hangup(ctx, HangupNormal); err != nil {
-		log.Warn("hang up stray channel", zap.Error(err))
-	}
 }
 
 // encodeTried writes the attempts count and the phones dialled:

@@ -52,6 +52,10 @@ func BenchmarkPostSelectionDelay(b *testing.B) {
 	}
 	printDelays("dialplan Read,Read,Dial", plain)
 	r.stopRegul()
+	// The bare program registers the same application: Asterisk must have
+	// dropped regul's first, or the new WebSocket's registration is lost
+	// with it and every call enters a dead app (answered by the fallback).
+	r.waitApplication(ctx, false)
 	bareCtx, stopBare := context.WithCancel(ctx)
 	ready, done := make(chan struct{}), make(chan error, 1)
 	go func() {
@@ -65,6 +69,7 @@ func BenchmarkPostSelectionDelay(b *testing.B) {
 	case <-time.After(30 * time.Second):
 		b.Fatal("the bare ari/v5 program did not connect within 30 s")
 	}
+	r.waitApplication(ctx, true)
 	for range benchCalls {
 		bare = append(bare, r.benchCall(ctx, did, func(g *gp) {
 			if err := g.phone.Press(ctx, "1"); err != nil {
@@ -87,6 +92,25 @@ func BenchmarkPostSelectionDelay(b *testing.B) {
 	}
 	fmt.Printf("  regul − bare            median %+6.1f ms   p95 %+6.1f ms\n",
 		ms(quantile(regul, 0.5)-quantile(bare, 0.5)), ms(quantile(regul, 0.95)-quantile(bare, 0.95)))
+}
+
+// waitApplication polls the line until it lists regul's application
+// (listed) or no longer does: no event tells either.
+func (r *rig) waitApplication(ctx context.Context, listed bool) {
+	r.t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := r.pair.LineARI().Do(ctx, "GET", "/applications/regul", nil, nil)
+		if (listed && err == nil) || (!listed && asterisktest.IsStatus(err, 404)) {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			r.t.Fatalf("the line's application never became listed=%v: %v", listed, err)
+		}
+	}
 }
 
 func withDialplan(lines string) rigOption { return func(s *rigSetup) { s.dialplan = lines } }
