@@ -21,6 +21,7 @@ import (
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/notify/twiliotest"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/sounds"
 )
 
 func mustParis() *time.Location {
@@ -117,7 +118,10 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 	clock := arisim.NewScaledClockAt(start, o.speed)
 	defer clock.Close()
 	sim := arisim.New(arisim.Options{Username: "regul", Password: "demo", Clock: clock, Logger: zap.NewNop(),
-		DefaultSoundDuration: demoSoundDuration})
+		DefaultSoundDuration: demoSoundDuration,
+		// The hold music's real length: the timeline shows it once per loop,
+		// not every prompt's length.
+		SoundDurations: map[string]time.Duration{"sound:" + sounds.HoldMusicSound: 24 * time.Second}})
 	if err := sim.Start("127.0.0.1:0"); err != nil {
 		return fmt.Errorf("start the ARI emulator: %w", err)
 	}

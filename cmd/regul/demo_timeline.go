@@ -11,6 +11,7 @@ import (
 	"github.com/regul-sante/regul/arisim"
 	asteriskconfig "github.com/regul-sante/regul/asterisk-config"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/sounds"
 )
 
 // timeline prints what every phone of a scenario experienced, merged in
@@ -131,6 +132,9 @@ func (t *timeline) say(uri string) string {
 	}
 	if d, ok := strings.CutPrefix(uri, "digits:"); ok {
 		return "«" + strings.Join(strings.Split(d, ""), " ") + "»"
+	}
+	if uri == "sound:"+sounds.HoldMusicSound {
+		return "(hold music)"
 	}
 	return "[" + uri + "]"
 }
