@@ -36,22 +36,11 @@ func TestCallbackThroughTheLine(t *testing.T) {
 	r := newRig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	opFrom := r.pair.Phones.Events.Len()
-	g := r.dial(ctx, did, gpNumber)
-	g.asksCardiology(ctx, gpRPPS)
-	for _, n := range []string{martin, bernard, hospital} {
-		s := r.rung(ctx, n, opFrom, g.cursor)
-		if err := s.phone.Ring(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	g.hears(ctx, "personne-joint")
-	g.ended(ctx)
-	origin := r.record()
+	origin := r.nobodyAnswers(ctx)
 	wantResult(t, origin, calllog.ResultCallback)
 
 	code := r.callbackCode(ctx, martin)
-	opFrom = r.pair.Phones.Events.Len()
+	opFrom := r.pair.Phones.Events.Len()
 	spec := r.dial(ctx, did, martin)
 	spec.press(ctx, "saisir-rpps", code+"#")
 	spec.press(ctx, "rappel-taper-1", "1")

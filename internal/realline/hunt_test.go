@@ -77,24 +77,30 @@ func TestNobodyAnswersRegistersCallback(t *testing.T) {
 	r := newRig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	rec := r.nobodyAnswers(ctx)
+	wantResult(t, rec, calllog.ResultCallback)
+	wantAttempts(t, rec, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer)
+	if rec.Callback == nil || rec.Callback.GPRPPS != gpRPPS {
+		t.Errorf("callback request %+v", rec.Callback)
+	}
+}
+
+// nobodyAnswers has the GP ask for a cardiologist while every phone of the
+// chain rings out, and returns the call's record.
+func (r *rig) nobodyAnswers(ctx context.Context) calllog.CallRecord {
+	r.t.Helper()
 	opFrom := r.pair.Phones.Events.Len()
 	g := r.dial(ctx, did, gpNumber)
 	g.asksCardiology(ctx, gpRPPS)
 	for _, n := range []string{martin, bernard, hospital} {
 		s := r.rung(ctx, n, opFrom, g.cursor)
 		if err := s.phone.Ring(ctx); err != nil {
-			t.Fatal(err)
+			r.t.Fatal(err)
 		}
 	}
 	g.hears(ctx, "personne-joint")
 	g.ended(ctx)
-
-	rec := r.record()
-	wantResult(t, rec, calllog.ResultCallback)
-	wantAttempts(t, rec, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer)
-	if rec.Callback == nil || rec.Callback.GPRPPS != gpRPPS {
-		t.Errorf("callback request %+v", rec.Callback)
-	}
+	return r.record()
 }
 
 // The GP hangs up while rank 1's phone rings: the ringing stops at once
