@@ -133,27 +133,13 @@ func (l *leg) runHold(ctx context.Context, h *holdPlayer) {
 // waits, bounded, for Asterisk to say so.
 func (l *leg) holdOnce(ctx context.Context, m string, onStart func()) (started bool, err error) {
 	id := l.id + "-hold-" + randomHex(6)
-	l.mu.Lock()
-	if l.ended != nil {
-		l.mu.Unlock()
-		return false, l.ended
+	if e := l.endedErr(); e != nil {
+		return false, e
 	}
-	l.playbacks[id] = ""
-	l.mu.Unlock()
-	defer func() {
-		l.mu.Lock()
-		delete(l.playbacks, id)
-		l.mu.Unlock()
-	}()
-	h, err := l.srv.ari.Channel().StagePlay(l.key, id, m)
-	if err == nil {
-		err = h.Exec()
-	}
+	forget, err := l.sendPlay(ctx, id, m)
+	defer forget()
 	if err != nil {
-		if st := statusOf(err); st == 404 || st == 409 || st == 422 {
-			return false, l.gone(l.ctx)
-		}
-		return false, requestError("play hold sound "+m+" on "+l.id, err)
+		return false, err
 	}
 	state := ""
 	limit := time.NewTimer(l.srv.opts.PlaybackStartTimeout)

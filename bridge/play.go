@@ -78,22 +78,11 @@ func (l *leg) playAttempt(ctx context.Context, interruptible bool, media string)
 		l.mu.Unlock()
 		return errBargeIn
 	}
-	// Registered before the request: PlaybackFinished can come before
-	// the answer to it.
-	l.playbacks[id] = ""
 	l.mu.Unlock()
-	defer func() {
-		l.mu.Lock()
-		delete(l.playbacks, id)
-		l.mu.Unlock()
-	}()
-
-	h, err := l.srv.ari.Channel().StagePlay(l.key, id, media)
-	if err == nil {
-		err = h.Exec()
-	}
+	forget, err := l.sendPlay(ctx, id, media)
+	defer forget()
 	if err != nil {
-		return l.failed(ctx, "play "+media+" on channel", err)
+		return err
 	}
 
 	var state string
@@ -145,6 +134,28 @@ func (l *leg) playAttempt(ctx context.Context, interruptible bool, media string)
 		return errBargeIn
 	}
 	return nil
+}
+
+// sendPlay asks Asterisk to play media as playback id, registered on the
+// leg first (PlaybackStarted and PlaybackFinished can come before the
+// answer to the request); forget unregisters it once the caller is done.
+func (l *leg) sendPlay(ctx context.Context, id, media string) (forget func(), err error) {
+	l.mu.Lock()
+	l.playbacks[id] = ""
+	l.mu.Unlock()
+	forget = func() {
+		l.mu.Lock()
+		delete(l.playbacks, id)
+		l.mu.Unlock()
+	}
+	h, err := l.srv.ari.Channel().StagePlay(l.key, id, media)
+	if err == nil {
+		err = h.Exec()
+	}
+	if err != nil {
+		return forget, l.failed(ctx, "play "+media+" on channel", err)
+	}
+	return forget, nil
 }
 
 // stopPlayback stops a playback we no longer want; one already finished
