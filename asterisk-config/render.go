@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/regul-sante/regul/config"
+	"github.com/regul-sante/regul/internal/config"
 )
 
 // File is one rendered file; a secret one (ari.conf) is written 0640.

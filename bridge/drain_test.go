@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
 )
 

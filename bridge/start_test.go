@@ -6,7 +6,7 @@ import (
 
 	"github.com/CyCoreSystems/ari/v5"
 
-	"github.com/regul-sante/regul/arisim"
+	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regul-sante/regul/internal/pgcluster"
+	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/migrations"
 )
 

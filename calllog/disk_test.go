@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // failingDisk is a data_dir that fills up or fails its fsyncs on demand.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // A controller that starts finds the calls a dead one left open: a bridged

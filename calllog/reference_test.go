@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 func TestNewReference(t *testing.T) {

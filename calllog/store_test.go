@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 func TestProjectionOfABridgedCall(t *testing.T) {

@@ -12,10 +12,10 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/internal/pgtest"
-	"github.com/regul-sante/regul/internal/sample"
-	"github.com/regul-sante/regul/internal/testclock"
-	"github.com/regul-sante/regul/notify/twiliotest"
+	"github.com/regul-sante/regul/testkit/pgtest"
+	"github.com/regul-sante/regul/testkit/sample"
+	"github.com/regul-sante/regul/testkit/testclock"
+	"github.com/regul-sante/regul/testkit/twiliotest"
 	"github.com/regul-sante/regul/roster"
 )
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/notify/twiliotest"
+	"github.com/regul-sante/regul/testkit/twiliotest"
 )
 
 // Two UUIDv7 call ids a minute apart: the same first six hex digits, which

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/notify/twiliotest"
+	"github.com/regul-sante/regul/testkit/twiliotest"
 )
 
 func posts(reqs []twiliotest.Request) int {

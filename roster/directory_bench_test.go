@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // benchLinesEnv scales the national-size benchmark down for a quick run.

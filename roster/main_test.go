@@ -3,7 +3,7 @@ package roster
 import (
 	"testing"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

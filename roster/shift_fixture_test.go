@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // shiftFixture is the sample territory (cpts-coteaux) in a fresh database.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 const fixtureTerritory = "../testdata/territory.yaml"

@@ -7,7 +7,7 @@
 # when they are already there. `install-deps.sh demo` installs only what
 # `make demo` needs: the PostgreSQL server binaries.
 #
-# Asterisk (the real-Asterisk suites, internal/realline and internal/cluster):
+# Asterisk (the real-Asterisk suites, tests/realline and tests/cluster):
 # when `asterisk` is missing and ../shared/asterisk/install.sh exists beside
 # the clone, it is installed from there (Asterisk 22.10.1); otherwise those
 # tests skip, or fail under CI=true.

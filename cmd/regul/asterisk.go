@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	asteriskconfig "github.com/regul-sante/regul/asterisk-config"
-	"github.com/regul-sante/regul/config"
+	"github.com/regul-sante/regul/internal/config"
 )
 
 func newAsteriskCmd(a *app) *cobra.Command {

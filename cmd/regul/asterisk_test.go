@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regul-sante/regul/config"
-	"github.com/regul-sante/regul/sounds"
+	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/internal/sounds"
 )
 
 func TestRenderAsteriskConfig(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/regul-sante/regul/internal/service"
+	"github.com/regul-sante/regul/wiring"
 )
 
 // newConsoleCmd serves the coordinators' console alone (without the ARI
@@ -31,7 +31,7 @@ func newConsoleCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			console, err := service.StartConsole(c, pool, log, nil, nil)
+			console, err := wiring.StartConsole(c, pool, log, nil, nil)
 			if err != nil {
 				return err
 			}

@@ -12,16 +12,16 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/arisim"
-	"github.com/regul-sante/regul/config"
-	"github.com/regul-sante/regul/coordinator"
-	"github.com/regul-sante/regul/internal/pgcluster"
-	"github.com/regul-sante/regul/internal/sample"
-	"github.com/regul-sante/regul/internal/service"
+	"github.com/regul-sante/regul/testkit/arisim"
+	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/testkit/pgcluster"
+	"github.com/regul-sante/regul/testkit/sample"
+	"github.com/regul-sante/regul/wiring"
 	"github.com/regul-sante/regul/migrations"
-	"github.com/regul-sante/regul/notify/twiliotest"
+	"github.com/regul-sante/regul/testkit/twiliotest"
 	"github.com/regul-sante/regul/roster"
-	"github.com/regul-sante/regul/sounds"
+	"github.com/regul-sante/regul/internal/sounds"
 )
 
 func mustParis() *time.Location {
@@ -148,7 +148,7 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 	cfg.Twilio = config.Twilio{AccountSID: twiliotest.AccountSID, AuthToken: twiliotest.AuthToken,
 		From: twiliotest.From, APIURL: fakeSMS.URL(), Timeout: 5 * time.Second}
 	defer os.RemoveAll(cfg.DataDir)
-	svc, err := service.Start(ctx, service.Options{Config: cfg, Pool: pool, Logger: log, Clock: service.EmulatorClock(clock)})
+	svc, err := wiring.Start(ctx, wiring.Options{Config: cfg, Pool: pool, Logger: log, Clock: wiring.EmulatorClock(clock)})
 	if err != nil {
 		return err
 	}
@@ -203,11 +203,11 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 const demoEmail, demoPassword = "demo@regul.example", "demo-regul-2026"
 
 func serveDemoConsole(ctx context.Context, out io.Writer, pool *pgxpool.Pool, url, territory string) error {
-	store, err := coordinator.NewStore(pool, coordinator.Options{})
+	store, err := accounts.NewStore(pool, accounts.Options{})
 	if err != nil {
 		return err
 	}
-	if _, err := store.Create(ctx, "demo", coordinator.NewAccount{Email: demoEmail, Password: demoPassword, Territories: []string{territory}}); err != nil {
+	if _, err := store.Create(ctx, "demo", accounts.NewAccount{Email: demoEmail, Password: demoPassword, Territories: []string{territory}}); err != nil {
 		return fmt.Errorf("demo login: %w", err)
 	}
 	fmt.Fprintf(out, "\ncoordinators' console: %s\n  login %s, password %s\n  (scan the QR code it shows with any authenticator app at first login)\nCtrl-C stops the demo.\n",
@@ -258,7 +258,7 @@ func loadDemoData(ctx context.Context, out io.Writer, store *roster.Store, data 
 	return s, nil
 }
 
-func printRecord(ctx context.Context, out io.Writer, pool *pgxpool.Pool, svc *service.Service) error {
+func printRecord(ctx context.Context, out io.Writer, pool *pgxpool.Pool, svc *wiring.Service) error {
 	var id string
 	if err := pool.QueryRow(ctx, `SELECT id::text FROM call ORDER BY started_at DESC LIMIT 1`).Scan(&id); err != nil {
 		if err == pgx.ErrNoRows {

@@ -5,7 +5,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

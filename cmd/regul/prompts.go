@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/regul-sante/regul/sounds"
+	"github.com/regul-sante/regul/internal/sounds"
 )
 
 // defaultCatalogues are the repository's catalogues: the call script's

@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/regul-sante/regul/config"
+	"github.com/regul-sante/regul/internal/config"
 )
 
 // app carries what every command may need, built lazily from the config.

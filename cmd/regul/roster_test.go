@@ -12,7 +12,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regul-sante/regul/internal/pgtest"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // rosterEnv is a fresh database holding the sample territory, pointed at

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/internal/service"
+	"github.com/regul-sante/regul/wiring"
 )
 
 func newServeCmd(a *app) *cobra.Command {
@@ -55,7 +55,7 @@ hangs them up at once.`,
 				cancelStart()
 				return err
 			}
-			svc, err := service.Start(startCtx, service.Options{Config: cfg, Pool: pool, Logger: log})
+			svc, err := wiring.Start(startCtx, wiring.Options{Config: cfg, Pool: pool, Logger: log})
 			cancelStart()
 			if err != nil {
 				return err

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/regul-sante/regul/coordinator"
+	"github.com/regul-sante/regul/accounts"
 )
 
 // newUserCmd manages the coordinators' console accounts.
@@ -26,7 +26,7 @@ func newUserCmd(a *app) *cobra.Command {
 }
 
 // coordinatorStore opens the account store with the configured TOTP key.
-func (a *app) coordinatorStore(cmd *cobra.Command) (*coordinator.Store, error) {
+func (a *app) coordinatorStore(cmd *cobra.Command) (*accounts.Store, error) {
 	c, err := a.config()
 	if err != nil {
 		return nil, err
@@ -39,7 +39,7 @@ func (a *app) coordinatorStore(cmd *cobra.Command) (*coordinator.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return coordinator.NewStore(pool, coordinator.Options{TOTPKey: key})
+	return accounts.NewStore(pool, accounts.Options{TOTPKey: key})
 }
 
 // cliActor names who ran the command in the audit log.
@@ -76,7 +76,7 @@ func newUserAddCmd(a *app) *cobra.Command {
 				}
 				password = p
 			} else {
-				p, err := coordinator.GeneratePassword()
+				p, err := accounts.GeneratePassword()
 				if err != nil {
 					return err
 				}
@@ -86,7 +86,7 @@ func newUserAddCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			acc, err := store.Create(cmd.Context(), cliActor(), coordinator.NewAccount{
+			acc, err := store.Create(cmd.Context(), cliActor(), accounts.NewAccount{
 				Email: email, Password: password, Admin: admin, Territories: territories,
 			})
 			if err != nil {
@@ -118,8 +118,8 @@ func readPassword(r io.Reader) (string, error) {
 		return "", fmt.Errorf("read password from standard input: %w", err)
 	}
 	p := strings.TrimRight(line, "\r\n")
-	if len(p) < coordinator.MinPasswordLength {
-		return "", fmt.Errorf("password from standard input: %w", coordinator.ErrWeakPassword)
+	if len(p) < accounts.MinPasswordLength {
+		return "", fmt.Errorf("password from standard input: %w", accounts.ErrWeakPassword)
 	}
 	return p, nil
 }

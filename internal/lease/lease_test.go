@@ -8,8 +8,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/internal/pgtest"
-	"github.com/regul-sante/regul/internal/testclock"
+	"github.com/regul-sante/regul/testkit/pgtest"
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/internal/pgtest"
-	"github.com/regul-sante/regul/internal/testclock"
+	"github.com/regul-sante/regul/testkit/pgtest"
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 // node plays the Asterisk node as a witness: whether the controllers'
