@@ -70,7 +70,7 @@ func TestOnlyBridgeImportsARI(t *testing.T) {
 // The call script knows no ARI, SQL, HTTP, nor the binary's wiring.
 func TestCallScriptStaysPure(t *testing.T) {
 	forbidden := []string{"github.com/CyCoreSystems/", "github.com/jackc/pgx", "net/http",
-		module + "bridge", module + "web", module + "arisim", module + "wiring", module + "cmd/"}
+		module + "bridge", module + "console", module + "testkit/", module + "wiring", module + "cmd/"}
 	for imp, file := range imports(t)["ivr"] {
 		for _, f := range forbidden {
 			if strings.HasPrefix(imp, f) {
@@ -84,17 +84,74 @@ func TestCallScriptStaysPure(t *testing.T) {
 // and no domain package imports the console or the ARI adapter.
 func TestOneDirection(t *testing.T) {
 	domain := map[string]bool{"ivr": true, "roster": true, "calllog": true, "billing": true, "notify": true,
-		"coordinator": true, "config": true, "sounds": true}
+		"accounts": true, "internal/config": true, "internal/sounds": true, "internal/lease": true}
 	for pkg, imps := range imports(t) {
 		for imp, file := range imps {
 			switch {
 			case strings.HasPrefix(imp, module+"cmd/"):
 				t.Errorf("%s imports %s: nothing imports the binary", file, imp)
-			case imp == module+"wiring" && !strings.HasPrefix(pkg, "cmd/") && pkg != "tests/realline":
+			case imp == module+"wiring" && !strings.HasPrefix(pkg, "cmd/") && !strings.HasPrefix(pkg, "tests/"):
 				t.Errorf("%s imports %s: only the binary (and the suites that run the line) import the wiring", file, imp)
-			case domain[pkg] && (imp == module+"web" || imp == module+"bridge" || imp == module+"arisim"):
-				t.Errorf("%s imports %s: a domain package knows no console, ARI adapter or emulator", file, imp)
+			case domain[pkg] && (imp == module+"console" || imp == module+"bridge" || imp == module+"wiring" ||
+				strings.HasPrefix(imp, module+"testkit/") || strings.HasPrefix(imp, module+"tests/")):
+				t.Errorf("%s imports %s: a domain package knows no console, ARI adapter, wiring or test kit", file, imp)
+			case domain[pkg] && pkg != "notify" && (imp == "net/http" || strings.HasPrefix(imp, "net/http/")):
+				// notify is a client of Twilio's HTTP API; serving HTTP is the console's
+				t.Errorf("%s imports %s: no domain package knows HTTP", file, imp)
 			}
 		}
 	}
+}
+
+// The product never runs on a test kit: only the binary (whose demo runs on
+// the emulator), the suites and the kits themselves import testkit/.
+func TestProductUsesNoTestKit(t *testing.T) {
+	for pkg, imps := range imports(t) {
+		if strings.HasPrefix(pkg, "cmd/") || strings.HasPrefix(pkg, "tests/") || strings.HasPrefix(pkg, "testkit/") {
+			continue
+		}
+		for imp, file := range imps {
+			if strings.HasPrefix(imp, module+"testkit/") || strings.HasPrefix(imp, module+"tests/") {
+				t.Errorf("%s imports %s: the product must not depend on a test kit or the emulator", file, imp)
+			}
+		}
+	}
+}
+
+// The console reaches data through its owners' methods, never through SQL
+// of its own.
+func TestConsoleHoldsNoSQL(t *testing.T) {
+	for imp, file := range imports(t)["console"] {
+		if strings.HasPrefix(imp, "github.com/jackc/pgx") || imp == "database/sql" {
+			t.Errorf("%s imports %s: the console asks the tables' owners, it holds no SQL", file, imp)
+		}
+	}
+}
+
+// The call script's whole dependency closure stays free of the database
+// driver, password hashing, calendars and SMS: reading the script never
+// leads into them, and it builds and tests without them.
+func TestCallScriptClosureIsPure(t *testing.T) {
+	all := imports(t)
+	forbidden := []string{"github.com/jackc/pgx", "golang.org/x/crypto", "github.com/arran4/golang-ical",
+		"github.com/twilio/", "github.com/CyCoreSystems/", "net/http"}
+	seen := map[string]bool{}
+	var walk func(pkg, via string)
+	walk = func(pkg, via string) {
+		if seen[pkg] {
+			return
+		}
+		seen[pkg] = true
+		for imp, file := range all[pkg] {
+			for _, f := range forbidden {
+				if strings.HasPrefix(imp, f) {
+					t.Errorf("ivr depends on %s through %s (%s)", imp, via+pkg, file)
+				}
+			}
+			if strings.HasPrefix(imp, module) {
+				walk(strings.TrimPrefix(imp, module), via+pkg+" → ")
+			}
+		}
+	}
+	walk("ivr", "")
 }
