@@ -13,8 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

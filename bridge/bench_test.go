@@ -9,8 +9,8 @@ import (
 	"github.com/CyCoreSystems/ari/v5"
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // BenchmarkDispatch measures the event reader's cost per event: converting

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // When Serve's context ends, calls in progress finish, new calls go back

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // Digits typed during a prompt, between two prompts and after the last one

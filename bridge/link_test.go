@@ -12,8 +12,8 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // Open gives up within ConnectTimeout when nothing listens, naming the URL.

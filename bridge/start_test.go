@@ -6,8 +6,8 @@ import (
 
 	"github.com/CyCoreSystems/ari/v5"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // A call that enters the application between ari/v5's first connection and

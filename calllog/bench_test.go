@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/testkit/pgcluster"
 )
 
 // BenchmarkRecord measures the record path: what a call pays per event (the

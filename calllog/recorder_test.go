@@ -14,9 +14,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/testkit/pgtest"
-	"github.com/regul-sante/regul/migrations"
 )
 
 // ownCluster starts a PostgreSQL cluster this test alone may stop, so that

@@ -14,8 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
 )
 

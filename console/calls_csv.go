@@ -8,8 +8,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/internal/csvout"
 )
 

@@ -8,8 +8,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/roster"
 )
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/internal/csvout"
 )
 

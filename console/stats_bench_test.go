@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/testkit/fakecalls"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )

@@ -6,8 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // TestReferenceBackfill: 0090 gives every existing call a reference, the

@@ -12,11 +12,11 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/sample"
 	"github.com/regul-sante/regul/testkit/testclock"
 	"github.com/regul-sante/regul/testkit/twiliotest"
-	"github.com/regul-sante/regul/roster"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

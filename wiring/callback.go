@@ -8,9 +8,9 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/console"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/notify"
-	"github.com/regul-sante/regul/console"
 )
 
 // callbacks places the callbacks through the line that the specialists'

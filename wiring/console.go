@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/console"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/notify"
-	"github.com/regul-sante/regul/console"
 )
 
 // Console is the coordinators' console (and the specialists' outcome-link

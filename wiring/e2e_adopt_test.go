@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // playWithCrash starts a scenario, stands in for a kill -9 of the

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // Path 11: outside opening hours the GP is told the line is closed (with

@@ -13,12 +13,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
-	"github.com/regul-sante/regul/testkit/twiliotest"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/testkit/arisim"
+	"github.com/regul-sante/regul/testkit/twiliotest"
 )
 
 const (

@@ -10,10 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/testkit/arisim"
+	"github.com/regul-sante/regul/testkit/pgcluster"
 )
 
 // ownCluster starts a PostgreSQL cluster this test may stop and restart

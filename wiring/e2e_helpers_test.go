@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // coordinatorContact is what a refused caller hears last: how to reach the

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // On an Asterisk without music-on-hold classes (an empty moh folder) and

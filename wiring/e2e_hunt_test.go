@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 const (

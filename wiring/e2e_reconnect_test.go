@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // Path 13: the ARI WebSocket drops while GP and specialist talk. The call

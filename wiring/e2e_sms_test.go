@@ -13,12 +13,12 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/console"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/notify"
+	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/testkit/twiliotest"
-	"github.com/regul-sante/regul/console"
 )
 
 const (

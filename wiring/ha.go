@@ -6,9 +6,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/regul-sante/regul/console"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/internal/lease"
-	"github.com/regul-sante/regul/console"
 )
 
 // newElector, with ha.enabled, prepares the node's controller lease, and

@@ -9,8 +9,8 @@ import (
 	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // The lease's witness on the emulator, which behaves as Asterisk 22.10.1

@@ -12,13 +12,13 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/internal/config"
-	"github.com/regul-sante/regul/testkit/pgtest"
-	"github.com/regul-sante/regul/testkit/sample"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/testkit/arisim"
+	"github.com/regul-sante/regul/testkit/pgtest"
+	"github.com/regul-sante/regul/testkit/sample"
 )
 
 func TestMain(m *testing.M) {

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // BenchmarkLoad holds 1,000 calls at once in bridges, arriving at 50 new

@@ -24,13 +24,13 @@ import (
 	asteriskconfig "github.com/regul-sante/regul/asterisk-config"
 	"github.com/regul-sante/regul/bridge"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/console"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/internal/lease"
 	"github.com/regul-sante/regul/internal/lightlog"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
-	"github.com/regul-sante/regul/console"
 )
 
 // Options are what Start needs besides the configuration.

@@ -23,13 +23,13 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/internal/config"
-	"github.com/regul-sante/regul/testkit/pgcluster"
-	"github.com/regul-sante/regul/testkit/sample"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/testkit/arisim"
+	"github.com/regul-sante/regul/testkit/pgcluster"
+	"github.com/regul-sante/regul/testkit/sample"
 )
 
 // BenchmarkSideBySide runs regul and a bare ari/v5 program

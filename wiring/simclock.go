@@ -3,8 +3,8 @@ package wiring
 import (
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // EmulatorClock runs the call script on the ARI emulator's clock, so that a

@@ -12,16 +12,16 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/testkit/arisim"
-	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/internal/sounds"
+	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/testkit/sample"
-	"github.com/regul-sante/regul/wiring"
-	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/testkit/twiliotest"
-	"github.com/regul-sante/regul/roster"
-	"github.com/regul-sante/regul/internal/sounds"
+	"github.com/regul-sante/regul/wiring"
 )
 
 func mustParis() *time.Location {

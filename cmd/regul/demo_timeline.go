@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/arisim"
 	asteriskconfig "github.com/regul-sante/regul/asterisk-config"
-	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/internal/sounds"
+	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/testkit/arisim"
 )
 
 // timeline prints what every phone of a scenario experienced, merged in

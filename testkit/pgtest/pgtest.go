@@ -21,8 +21,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/testkit/pgcluster"
 )
 
 // EnvURL names the variable that points the tests at an existing server.

@@ -16,13 +16,13 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/migrations"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/testkit/sample"
 	"github.com/regul-sante/regul/wiring"
-	"github.com/regul-sante/regul/ivr"
-	"github.com/regul-sante/regul/migrations"
-	"github.com/regul-sante/regul/roster"
 )
 
 const (

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/tests/bench/bareari"
-	"github.com/regul-sante/regul/roster"
 )
 
 const (

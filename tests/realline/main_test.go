@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/internal/sounds"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/testkit/pgtest"
-	"github.com/regul-sante/regul/internal/sounds"
 )
 
 var (

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/testkit/asterisktest"
 )
 
 const (

@@ -12,12 +12,12 @@ import (
 
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/ivr"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/sample"
 	"github.com/regul-sante/regul/wiring"
-	"github.com/regul-sante/regul/ivr"
-	"github.com/regul-sante/regul/roster"
 )
 
 const (

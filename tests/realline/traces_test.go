@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/sample"
-	"github.com/regul-sante/regul/roster"
 )
 
 // EnvRecordTraces, set to 1, writes the traces of TestTraces into
