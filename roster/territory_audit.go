@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -27,6 +28,12 @@ func ActorFrom(ctx context.Context) string {
 // audit appends to audit_log in the caller's transaction, so that a change
 // and its record commit together.
 func audit(ctx context.Context, tx pgx.Tx, territoryID int64, action string, detail any) error {
+	return auditAt(ctx, tx, time.Time{}, territoryID, action, detail)
+}
+
+// auditAt is audit at a given instant (the caller's clock); zero is the
+// database's.
+func auditAt(ctx context.Context, tx pgx.Tx, at time.Time, territoryID int64, action string, detail any) error {
 	b, err := json.Marshal(detail)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
@@ -35,8 +42,12 @@ func audit(ctx context.Context, tx pgx.Tx, territoryID int64, action string, det
 	if territoryID != 0 {
 		tid = &territoryID
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, territory_id, action, detail) VALUES ($1, $2, $3, $4)`,
-		ActorFrom(ctx), tid, action, b); err != nil {
+	var when *time.Time
+	if !at.IsZero() {
+		when = &at
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, territory_id, action, detail, at) VALUES ($1, $2, $3, $4, coalesce($5, now()))`,
+		ActorFrom(ctx), tid, action, b, when); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil
