@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -9,12 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
 )
@@ -30,15 +25,8 @@ const actionSMSHandled = "sms.handled"
 // actionCallbackReopened is the journal's action when a close is undone.
 const actionCallbackReopened = "callback.reopened"
 
-type smsProblem struct {
-	ID      int64
-	At      time.Time
-	Kind    string
-	To      string
-	Status  string // failed | unknown
-	Code    int
-	Message string
-}
+// smsProblem is a refused or uncertain SMS, as the Rappels page lists it.
+type smsProblem = notify.Problem
 
 type callbacksData struct {
 	Open     []callbackView
@@ -87,7 +75,7 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	ctx := r.Context()
 	now := c.now()
-	store := calllog.NewStore(c.pool)
+	store := c.callbackBook
 	open, err := store.OpenCallbacks(ctx, c.callScope(r), 200)
 	if err != nil {
 		c.serverError(w, r, "callbacks", err)
@@ -110,26 +98,17 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 			d.Undo = &cv
 		}
 	}
-	rows, err := c.pool.Query(ctx, `SELECT id, created_at, kind, recipient, status, coalesce(error_code, 0), coalesce(error_message, '')
-		FROM sms_outbox WHERE `+v.scope.where("territory_id", 1)+` AND territory_id = $2
-		 AND status IN ('failed', 'unknown') AND handled_at IS NULL
-		ORDER BY created_at DESC LIMIT 100`, v.scope.ids(), v.current.ID)
+	problems, err := c.sms.Problems(ctx, c.smsScope(r), 100)
 	if err != nil {
 		c.serverError(w, r, "sms problems", err)
 		return
 	}
-	d.Problems, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (smsProblem, error) {
-		var p smsProblem
-		err := row.Scan(&p.ID, &p.At, &p.Kind, &p.To, &p.Status, &p.Code, &p.Message)
+	for _, p := range problems {
 		p.Kind = smsKindLabel(p.Kind)
-		return p, err
-	})
-	if err != nil {
-		c.serverError(w, r, "sms problems", err)
-		return
+		d.Problems = append(d.Problems, p)
 	}
 	if c.smsOff {
-		backlog, err := notify.Waiting(ctx, c.pool, v.current.ID)
+		backlog, err := c.sms.Backlog(ctx, v.current.ID)
 		if err != nil {
 			c.serverError(w, r, "sms backlog", err)
 			return
@@ -163,33 +142,38 @@ func (c *console) callbackDone(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	cb, err := c.closeCallback(r, calllog.CallbackRef{ID: id})
+	back := "/t/" + v.current.Slug + "/rappels"
+	c.closeCallback(w, r, callbackClose{ref: calllog.CallbackRef{ID: id}, already: back + "?ok=deja",
+		done: func(cb calllog.Callback) string {
+			return back + "?ok=fait&ferme=" + strconv.FormatInt(cb.ID, 10) + "#undo"
+		}})
+}
+
+// callbackClose is a close asked from one page: the request, and where
+// the coordinator lands after it.
+type callbackClose struct {
+	ref     calllog.CallbackRef
+	done    func(calllog.Callback) string // once closed
+	already string                        // when it was closed already
+}
+
+// closeCallback closes a request with the form's note and journals it, for
+// the Rappels page and a call's page alike.
+func (c *console) closeCallback(w http.ResponseWriter, r *http.Request, cl callbackClose) {
+	v := visitOf(r)
+	by := v.sess.Account.Email
+	cb, err := c.callbackBook.CloseCallbackJournaled(r.Context(), c.callScope(r), cl.ref, by, r.PostFormValue("note"), c.now(),
+		c.accounts.JournalRow(by, v.current.ID, actionCallbackDone))
 	switch {
 	case errors.Is(err, calllog.ErrNotFound):
 		c.notFound(w, r)
 	case errors.Is(err, calllog.ErrCallbackClosed):
-		http.Redirect(w, r, "/t/"+v.current.Slug+"/rappels?ok=deja", http.StatusSeeOther)
+		http.Redirect(w, r, cl.already, http.StatusSeeOther)
 	case err != nil:
 		c.serverError(w, r, "close callback", err)
 	default:
-		http.Redirect(w, r, "/t/"+v.current.Slug+"/rappels?ok=fait&ferme="+strconv.FormatInt(cb.ID, 10)+"#undo", http.StatusSeeOther)
+		http.Redirect(w, r, cl.done(cb), http.StatusSeeOther)
 	}
-}
-
-// closeCallback closes a request with the form's note and journals it.
-func (c *console) closeCallback(r *http.Request, ref calllog.CallbackRef) (calllog.Callback, error) {
-	v := visitOf(r)
-	note := r.PostFormValue("note")
-	return calllog.NewStore(c.pool).CloseCallback(r.Context(), c.callScope(r), ref, v.sess.Account.Email, note, c.now(),
-		func(ctx context.Context, tx pgx.Tx, ref string) error {
-			detail := map[string]any{"reference": ref}
-			if n := strings.TrimSpace(note); n != "" {
-				detail["note"] = n
-			}
-			return c.accounts.AuditTx(ctx, tx, accounts.AuditEntry{
-				Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionCallbackDone, Detail: detail,
-			})
-		})
 }
 
 // callbackReopen undoes a close of the last few minutes.
@@ -204,13 +188,8 @@ func (c *console) callbackReopen(w http.ResponseWriter, r *http.Request) {
 	if call := r.PostFormValue("appel"); call != "" {
 		back = "/t/" + v.current.Slug + "/appels/" + url.PathEscape(call)
 	}
-	_, err = calllog.NewStore(c.pool).ReopenCallback(r.Context(), c.callScope(r), calllog.CallbackRef{ID: id}, c.now(),
-		func(ctx context.Context, tx pgx.Tx, ref string) error {
-			return c.accounts.AuditTx(ctx, tx, accounts.AuditEntry{
-				Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionCallbackReopened,
-				Detail: map[string]any{"reference": ref},
-			})
-		})
+	_, err = c.callbackBook.ReopenCallbackJournaled(r.Context(), c.callScope(r), calllog.CallbackRef{ID: id}, c.now(),
+		c.accounts.JournalRow(v.sess.Account.Email, v.current.ID, actionCallbackReopened))
 	switch {
 	case errors.Is(err, calllog.ErrNotFound):
 		c.notFound(w, r)
@@ -284,6 +263,12 @@ func telURL(number string) template.URL {
 	return template.URL("tel:" + number)
 }
 
+// smsScope is the visit's scope as the outbox filters on it.
+func (c *console) smsScope(r *http.Request) notify.Scope {
+	v := visitOf(r)
+	return notify.Scope{Allowed: v.scope.ids(), Territory: v.current.ID}
+}
+
 // smsHandled marks a refused or uncertain SMS of the current territory as
 // followed up. Marking it again (a second tab, a double click) changes
 // nothing and writes no second journal row.
@@ -294,33 +279,9 @@ func (c *console) smsHandled(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	err = pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
-		// FOR UPDATE: of two concurrent marks, the second reads the first's
-		// handled_at once it commits, so only one journal row is written.
-		var kind, ref string
-		var handled bool
-		err := tx.QueryRow(r.Context(), `SELECT kind, coalesce((SELECT reference FROM call WHERE id = o.call_id), ''),
-				handled_at IS NOT NULL FROM sms_outbox o
-			WHERE id = $3 AND status IN ('failed', 'unknown') AND `+v.scope.where("territory_id", 1)+` AND territory_id = $2
-			FOR UPDATE OF o`, v.scope.ids(), v.current.ID, id).Scan(&kind, &ref, &handled)
-		if err != nil || handled {
-			return err
-		}
-		if _, err := tx.Exec(r.Context(), `UPDATE sms_outbox SET handled_at = $2, handled_by = $3 WHERE id = $1`,
-			id, c.now(), v.sess.Account.Email); err != nil {
-			return err
-		}
-		// The row id and the kind say which message; neither its text nor
-		// its recipient goes to the journal.
-		detail := map[string]any{"sms": id, "kind": kind}
-		if ref != "" {
-			detail["reference"] = ref
-		}
-		return c.accounts.AuditTx(r.Context(), tx, accounts.AuditEntry{
-			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionSMSHandled, Detail: detail,
-		})
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
+	by := v.sess.Account.Email
+	err = c.sms.MarkHandled(r.Context(), c.smsScope(r), id, by, c.now(), c.accounts.JournalRow(by, v.current.ID, actionSMSHandled))
+	if errors.Is(err, notify.ErrNoSuchProblem) {
 		c.notFound(w, r)
 		return
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster"
 
 	"github.com/regul-sante/regul/calllog"
 )
@@ -41,10 +41,7 @@ func (f callsFilter) query() url.Values {
 // Active says whether any filter is set (the page offers to clear them).
 func (f callsFilter) Active() bool { return len(f.query()) > 0 }
 
-type specialtyOption struct {
-	ID          int64
-	Slug, Label string
-}
+type specialtyOption = roster.SpecialtyChoice
 
 // parseCallsFilter reads the filter of a request and turns it into the
 // store's: dates are days of the territory's calendar, so "du 2026-03-29"
@@ -114,16 +111,9 @@ func parseCallsFilter(q url.Values, loc *time.Location, specialties []specialtyO
 }
 
 // territorySpecialties lists the current territory's specialties in menu
-// order, scoped in SQL like every console query.
+// order, scoped like every console read.
 func (c *console) territorySpecialties(r *http.Request) ([]specialtyOption, error) {
-	v := visitOf(r)
-	rows, err := c.pool.Query(r.Context(), `SELECT id, slug, label FROM specialty s
-		WHERE `+v.scope.where("s.territory_id", 1)+` AND s.territory_id = $2 ORDER BY menu_digit, slug`,
-		v.scope.ids(), v.current.ID)
-	if err != nil {
-		return nil, fmt.Errorf("specialties of %s: %w", v.current.Slug, err)
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[specialtyOption])
+	return c.names.SpecialtyChoices(r.Context(), c.rosterScope(r))
 }
 
 func (c *console) callScope(r *http.Request) calllog.Scope {
@@ -191,7 +181,7 @@ func (c *console) callsPage(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "calls", page{Title: "Appels", Section: "appels", Error: err.Error(), Data: d})
 		return
 	}
-	res, err := calllog.NewStore(c.pool).ListCalls(r.Context(), c.callScope(r), sf, f.Page, callsPageSize)
+	res, err := c.calls.ListCalls(r.Context(), c.callScope(r), sf, f.Page, callsPageSize)
 	if err != nil {
 		c.serverError(w, r, "calls: list", err)
 		return

@@ -49,7 +49,7 @@ func BenchmarkCallsPage(b *testing.B) {
 	}
 	b.Logf("1,000,000 calls generated in %s", time.Since(start).Round(time.Second))
 
-	handler, err := NewConsole(ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Now: clock.Now})
+	handler, err := NewConsole(ConsoleOptions{Deps: realDeps(b, pool, accounts.Options{Now: clock.Now}), Pool: pool, Logger: zap.NewNop(), Now: clock.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

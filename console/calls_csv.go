@@ -67,7 +67,7 @@ func (c *console) callsCSV(w http.ResponseWriter, r *http.Request) {
 	loc := v.current.Location
 	rows := 0
 	T, N := csvout.Text, csvout.Number
-	err = calllog.NewStore(c.pool).EachCall(r.Context(), c.callScope(r), sf, func(row calllog.CallRow) error {
+	err = c.calls.EachCall(r.Context(), c.callScope(r), sf, func(row calllog.CallRow) error {
 		rows++
 		at := row.StartedAt.In(loc)
 		tts, delay, outcome := "", "", ""

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/calllog"
 )
@@ -64,7 +63,7 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	rec, err := calllog.NewStore(c.pool).CallIn(r.Context(), c.callScope(r), id)
+	rec, err := c.calls.CallIn(r.Context(), c.callScope(r), id)
 	if errors.Is(err, calllog.ErrNotFound) {
 		c.notFound(w, r)
 		return
@@ -89,9 +88,7 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 		d.ClaimBy = "Dr " + firstNonEmpty(names[cb.ClaimRPPS], cb.ClaimRPPS)
 	}
 	if rec.SpecialtyID != 0 {
-		err := c.pool.QueryRow(r.Context(), `SELECT label FROM specialty s WHERE s.id = $3 AND `+
-			v.scope.where("s.territory_id", 1)+` AND s.territory_id = $2`, v.scope.ids(), v.current.ID, rec.SpecialtyID).Scan(&d.Specialty)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if d.Specialty, err = c.names.SpecialtyLabel(r.Context(), c.rosterScope(r), rec.SpecialtyID); err != nil {
 			c.serverError(w, r, "call detail: specialty", err)
 			return
 		}
@@ -106,7 +103,7 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 		d.OutcomeLabel, d.DelayLabel = outcomeLabel(o.Outcome), delayLabel(o.DelayHours)
 	}
 	if rec.Callback != nil {
-		cb, err := calllog.NewStore(c.pool).CallbackOf(r.Context(), c.callScope(r), rec.ID)
+		cb, err := c.callbackBook.CallbackOf(r.Context(), c.callScope(r), rec.ID)
 		if err != nil {
 			c.serverError(w, r, "call detail: callback", err)
 			return
@@ -158,19 +155,7 @@ func (c *console) practitionerNames(r *http.Request, rec calllog.CallRecord) (ma
 	for _, a := range rec.Attempts {
 		rpps = append(rpps, a.RPPS)
 	}
-	rows, err := c.pool.Query(r.Context(), `SELECT rpps, first_name || ' ' || last_name FROM practitioner WHERE rpps = ANY($1)`, rpps)
-	if err != nil {
-		return nil, err
-	}
-	names := map[string]string{}
-	for rows.Next() {
-		var k, n string
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		names[k] = n
-	}
-	return names, rows.Err()
+	return c.names.PractitionerNames(r.Context(), rpps)
 }
 
 func newAttemptView(a calllog.Attempt, names map[string]string) attemptView {
@@ -288,8 +273,7 @@ func joinNonEmpty(a, b string) string {
 }
 
 // callCallbackDone closes the call's callback request from the detail page
-// (the Rappels page has its own button), with the same note and journal
-// entry, then back to the call, where it can be undone.
+// as the Rappels page does, then back to the call, where it can be undone.
 func (c *console) callCallbackDone(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	id, ok := callIDOf(r)
@@ -297,13 +281,7 @@ func (c *console) callCallbackDone(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	_, err := c.closeCallback(r, calllog.CallbackRef{CallID: id})
-	switch {
-	case errors.Is(err, calllog.ErrNotFound):
-		c.notFound(w, r)
-	case err != nil && !errors.Is(err, calllog.ErrCallbackClosed):
-		c.serverError(w, r, "close callback from call", err)
-	default:
-		http.Redirect(w, r, "/t/"+v.current.Slug+"/appels/"+id+"?ok=rappel", http.StatusSeeOther)
-	}
+	back := "/t/" + v.current.Slug + "/appels/" + id + "?ok=rappel"
+	c.closeCallback(w, r, callbackClose{ref: calllog.CallbackRef{CallID: id}, already: back,
+		done: func(calllog.Callback) string { return back }})
 }

@@ -12,9 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
-
-	"github.com/regul-sante/regul/accounts"
-	"github.com/regul-sante/regul/roster"
 )
 
 //go:embed templates/*.html
@@ -25,22 +22,18 @@ var staticFS embed.FS
 
 // ConsoleOptions configure the coordinators' console.
 type ConsoleOptions struct {
-	Pool   *pgxpool.Pool // required
-	Logger *zap.Logger   // required
+	Deps   Deps        // required: every field
+	Logger *zap.Logger // required
+	// Pool serves only the queries of the statistics, the ARS export and
+	// the journal page, until they too ask the tables' owners.
+	Pool *pgxpool.Pool
 	// Now is the clock (sessions, TOTP, lock states); defaults to time.Now.
 	Now func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP (TLS ends at a
 	// proxy); requests that arrive over TLS always get Secure cookies.
 	SecureCookies bool
-	SessionIdle   time.Duration // default 30 min
-	SessionMax    time.Duration // default 12 h
-	// TOTPKey (32 bytes) seals TOTP secrets at rest; nil stores them unsealed.
-	TOTPKey []byte
 	// Issuer names the account in authenticator apps; default "regul".
 	Issuer string
-	// Policy overrides the login limits (tests); zero keeps the defaults
-	// apart from SessionIdle and SessionMax above.
-	Policy accounts.Policy
 	// Links, when set, serves the specialists' outcome links at /suite/…
 	// (no login: the link is the credential).
 	Links OutcomeLinks
@@ -70,10 +63,18 @@ type SpoolQuarantine interface {
 
 // console is the handler's state: no package-level mutable globals.
 type console struct {
-	pool          *pgxpool.Pool
+	pool          *pgxpool.Pool // statistics, ARS export and journal only
 	log           *zap.Logger
 	now           func() time.Time
-	accounts      *accounts.Store
+	accounts      accountsDesk
+	people        peopleBook
+	planning      planningBook
+	board         rosterBoard
+	names         rosterNames
+	calls         callBook
+	callbackBook  callbackBook
+	sms           smsDesk
+	billing       billingBook
 	secureCookies bool
 	issuer        string
 	pages         map[string]*template.Template
@@ -90,11 +91,21 @@ type console struct {
 // NewConsole returns the coordinators' console, to be served at the root of
 // its own listener (console.listen).
 func NewConsole(opts ConsoleOptions) (http.Handler, error) {
-	if opts.Pool == nil || opts.Logger == nil {
-		return nil, errors.New("console: Pool and Logger are required")
+	if !opts.Deps.complete() || opts.Logger == nil {
+		return nil, errors.New("console: Deps and Logger are required")
 	}
+	d := opts.Deps
 	c := &console{
 		pool:          opts.Pool,
+		accounts:      d.Accounts,
+		people:        d.People,
+		planning:      d.Planning,
+		board:         d.Board,
+		names:         d.Names,
+		calls:         d.Calls,
+		callbackBook:  d.Callbacks,
+		sms:           d.SMS,
+		billing:       d.Billing,
 		log:           opts.Logger,
 		now:           opts.Now,
 		secureCookies: opts.SecureCookies,
@@ -102,7 +113,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		spool:         opts.Spool,
 
 		trustedProxies: opts.TrustedProxies,
-		feeds:          roster.NewStore(opts.Pool),
+		feeds:          d.Feeds,
 		publicURL:      opts.PublicURL,
 		smsOff:         opts.SMSOff,
 	}
@@ -112,21 +123,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 	if c.issuer == "" {
 		c.issuer = "regul"
 	}
-	policy := opts.Policy
-	if policy == (accounts.Policy{}) {
-		policy = accounts.DefaultPolicy()
-	}
-	if opts.SessionIdle > 0 {
-		policy.SessionIdle = opts.SessionIdle
-	}
-	if opts.SessionMax > 0 {
-		policy.SessionMax = opts.SessionMax
-	}
-	accounts, err := accounts.NewStore(opts.Pool, accounts.Options{Now: c.now, TOTPKey: opts.TOTPKey, Policy: policy})
-	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
-	}
-	c.accounts = accounts
+	var err error
 	if c.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("console templates: %w", err)
 	}

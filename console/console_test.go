@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/roster"
 )
 
 func TestNoSessionIsRefused(t *testing.T) {
@@ -38,7 +39,7 @@ func TestNoSessionIsRefused(t *testing.T) {
 }
 
 func TestCookieAttributes(t *testing.T) {
-	env, _, _ := newConsoleEnv(t, func(o *ConsoleOptions) { o.SecureCookies = true })
+	env, _, _ := newConsoleEnv(t, func(o *envOptions) { o.SecureCookies = true })
 	b := env.browser(t)
 	a := b.login("coteaux@cpts.example", testPassword)
 	ck := a.header.Get("Set-Cookie")
@@ -136,7 +137,7 @@ func TestUnlockIsAudited(t *testing.T) {
 	assertLocked(t, env, fx.dubois, false)
 	var actor string
 	err := env.pool.QueryRow(context.Background(), `SELECT actor FROM audit_log WHERE action = $1 AND territory_id = $2 AND detail->>'rpps' = '10003000014'`,
-		accounts.ActionUnlock, fx.coteaux).Scan(&actor)
+		roster.ActionUnlocked, fx.coteaux).Scan(&actor)
 	if err != nil || actor != "coteaux@cpts.example" {
 		t.Fatalf("audit row: %q %v", actor, err)
 	}
@@ -202,7 +203,7 @@ func TestLoginAnswersAlike(t *testing.T) {
 // dodge the limit by making addresses up.
 func TestTrustedProxyAddress(t *testing.T) {
 	loopback := netip.MustParsePrefix("127.0.0.0/8")
-	env, _, _ := newConsoleEnv(t, func(o *ConsoleOptions) {
+	env, _, _ := newConsoleEnv(t, func(o *envOptions) {
 		o.TrustedProxies = []netip.Prefix{loopback}
 		o.Policy = accounts.DefaultPolicy()
 		o.Policy.MaxPerIP = 3
@@ -234,7 +235,7 @@ func TestTrustedProxyAddress(t *testing.T) {
 	}
 
 	// Without trusted proxies the header means nothing.
-	plain, _, _ := newConsoleEnv(t, func(o *ConsoleOptions) {
+	plain, _, _ := newConsoleEnv(t, func(o *envOptions) {
 		o.Policy = accounts.DefaultPolicy()
 		o.Policy.MaxPerIP = 3
 		o.Policy.MaxPerEmail = 100
@@ -286,7 +287,7 @@ func TestWrongTOTP(t *testing.T) {
 }
 
 func TestRateLimitMessage(t *testing.T) {
-	env, _, _ := newConsoleEnv(t, func(o *ConsoleOptions) {
+	env, _, _ := newConsoleEnv(t, func(o *envOptions) {
 		p := accounts.DefaultPolicy()
 		p.MaxPerIP = 3
 		o.Policy = p
@@ -302,7 +303,7 @@ func TestRateLimitMessage(t *testing.T) {
 }
 
 func TestIdleSessionEnds(t *testing.T) {
-	env, clock, _ := newConsoleEnv(t, func(o *ConsoleOptions) { o.SessionIdle = 10 * time.Minute })
+	env, clock, _ := newConsoleEnv(t, func(o *envOptions) { o.SessionIdle = 10 * time.Minute })
 	b := env.browser(t)
 	b.signIn("coteaux@cpts.example")
 	clock.Advance(9 * time.Minute)

@@ -33,17 +33,25 @@ type consoleEnv struct {
 	pool     *pgxpool.Pool
 }
 
-func newConsoleEnv(t *testing.T, opts ...func(*ConsoleOptions)) (*consoleEnv, *testClock, fixture) {
+func newConsoleEnv(t *testing.T, opts ...func(*envOptions)) (*consoleEnv, *testClock, fixture) {
 	t.Helper()
 	pool := pgtest.New(t)
 	// Monday 2 March 2026, 10:00 in Paris.
 	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fx := seed(t, pool, clock.Now().Add(20*time.Minute))
-	o := ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Now: clock.Now}
+	o := envOptions{ConsoleOptions: ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Now: clock.Now}}
 	for _, f := range opts {
 		f(&o)
 	}
-	h, err := NewConsole(o)
+	policy := o.Policy
+	if policy == (accounts.Policy{}) {
+		policy = accounts.DefaultPolicy()
+	}
+	if o.SessionIdle > 0 {
+		policy.SessionIdle = o.SessionIdle
+	}
+	o.Deps = realDeps(t, pool, accounts.Options{Now: clock.Now, Policy: policy})
+	h, err := NewConsole(o.ConsoleOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,7 +149,7 @@ func TestHomeTodoWording(t *testing.T) {
 // handover; « À traiter » says when SMS sending is off while messages wait
 // and when GPs have no PIN under a PIN policy.
 func TestHomeOnDutyAndSilentFailures(t *testing.T) {
-	env, clock, fx := newConsoleEnv(t, func(o *ConsoleOptions) { o.SMSOff = true })
+	env, clock, fx := newConsoleEnv(t, func(o *envOptions) { o.SMSOff = true })
 	ctx := context.Background()
 	now := clock.Now() // Monday 2 March 2026, 10:00 in Paris
 	exec := func(sql string, args ...any) {

@@ -57,7 +57,7 @@ func pendingCall(t *testing.T, env *consoleEnv, callID string) string {
 	return strings.TrimPrefix(body[i:], "https://regul.example")
 }
 
-func withLinks(o *ConsoleOptions) { o.Links = notify.NewLinks(o.Pool) }
+func withLinks(o *envOptions) { o.Links = notify.NewLinks(o.Pool) }
 
 func outcomeOf(t *testing.T, env *consoleEnv, callID string) *calllog.OutcomeRecord {
 	t.Helper()

@@ -58,7 +58,7 @@ type todoItem struct {
 	Tone string // danger | warn
 }
 
-// homeCounts are the home page's figures, read in one round trip.
+// homeCounts are the home page's figures, each from its owner.
 type homeCounts struct {
 	callbacks      int
 	oldestCallback *time.Time
@@ -74,43 +74,37 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 	now := c.now()
 	var d dashboardData
 	var n homeCounts
-	// An outcome is pending from the end of the call; started_at bounds it
-	// too so that the partial index call_territory_pending serves the count.
-	// An SMS problem counts until a coordinator marks it handled, however
-	// old: the partial index sms_outbox_territory_problems serves it.
-	err := c.pool.QueryRow(r.Context(), `
-		SELECT
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requerant'),
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.role = 'requis'),
-		  (SELECT count(*) FROM enrolment e WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2 AND e.locked_until > $3),
-		  (SELECT count(*) FROM specialty s WHERE `+v.scope.where("s.territory_id", 1)+` AND s.territory_id = $2),
-		  (SELECT count(*) FROM shift sh WHERE `+v.scope.where("sh.territory_id", 1)+` AND sh.territory_id = $2
-		      AND sh.during && tstzrange($3, $4)),
-		  (SELECT count(*) FROM callback_request cb WHERE `+v.scope.where("cb.territory_id", 1)+` AND cb.territory_id = $2
-		      AND cb.done_at IS NULL),
-		  (SELECT min(cb.created_at) FROM callback_request cb WHERE `+v.scope.where("cb.territory_id", 1)+` AND cb.territory_id = $2
-		      AND cb.done_at IS NULL),
-		  (SELECT count(*) FROM call cl WHERE `+v.scope.where("cl.territory_id", 1)+` AND cl.territory_id = $2
-		      AND cl.outcome_status = 'pending' AND cl.started_at < $5 AND coalesce(cl.ended_at, cl.started_at) < $5),
-		  (SELECT count(*) FROM sms_outbox o WHERE `+v.scope.where("o.territory_id", 1)+` AND o.territory_id = $2
-		      AND o.status IN ('failed', 'unknown') AND o.handled_at IS NULL)`,
-		v.scope.ids(), v.current.ID, now, now.Add(homeGapDays*24*time.Hour), now.Add(-homePendingAfter)).
-		Scan(&d.GPs, &d.Specialists, &d.Locked, &d.Specialties, &d.ShiftsNextWeek,
-			&n.callbacks, &n.oldestCallback, &n.pending, &n.smsProblems)
+	// v.current comes from the coordinator's scope (inTerritory), and each
+	// owner filters on the scope and that id, as on the Planning page.
+	rc, err := c.board.Counts(r.Context(), c.rosterScope(r), now, now.Add(homeGapDays*24*time.Hour))
 	if err != nil {
 		c.serverError(w, r, "dashboard", err)
 		return
 	}
-	// v.current comes from the coordinator's scope (inTerritory), and the
-	// roster's queries filter on its id, as on the Planning page.
-	store := roster.NewStore(c.pool)
+	d.GPs, d.Specialists, d.Locked, d.Specialties, d.ShiftsNextWeek = rc.GPs, rc.Specialists, rc.Locked, rc.Specialties, rc.Shifts
+	// An outcome is pending from the end of the call.
+	follow, err := c.calls.FollowUps(r.Context(), c.callScope(r), now.Add(-homePendingAfter))
+	if err != nil {
+		c.serverError(w, r, "dashboard", err)
+		return
+	}
+	n.callbacks, n.pending = follow.OpenCallbacks, follow.PendingOutcome
+	if !follow.OldestCallback.IsZero() {
+		n.oldestCallback = &follow.OldestCallback
+	}
+	// An SMS problem counts until a coordinator marks it handled, however old.
+	if n.smsProblems, err = c.sms.ProblemCount(r.Context(), c.smsScope(r)); err != nil {
+		c.serverError(w, r, "dashboard", err)
+		return
+	}
+	store := c.board
 	if n.gpsWithoutPIN, err = store.GPsWithoutPIN(r.Context(), v.current.ID); err != nil {
 		c.serverError(w, r, "dashboard PINs", err)
 		return
 	}
 	if c.smsOff {
 		n.smsOff = true
-		if n.smsWaiting, err = notify.Waiting(r.Context(), c.pool, v.current.ID); err != nil {
+		if n.smsWaiting, err = c.sms.Backlog(r.Context(), v.current.ID); err != nil {
 			c.serverError(w, r, "dashboard SMS", err)
 			return
 		}

@@ -7,11 +7,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/roster"
 )
+
+// rosterScope is the visit's scope as the roster filters on it.
+func (c *console) rosterScope(r *http.Request) roster.Scope {
+	v := visitOf(r)
+	return roster.Scope{Allowed: v.scope.ids(), Territory: v.current.ID}
+}
 
 // person is one enrolment as the People page shows it.
 type person struct {
@@ -52,39 +55,19 @@ func (c *console) peoplePage(w http.ResponseWriter, r *http.Request) {
 		role = ""
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	rows, err := c.pool.Query(r.Context(), `
-		SELECT e.id, p.rpps, p.last_name, p.first_name, e.role, coalesce(s.label, ''),
-		       CASE WHEN cardinality(e.phones) > 0 THEN e.phones ELSE p.phones END,
-		       e.pin_hash IS NOT NULL, e.failed_pin_attempts, e.locked_until
-		FROM enrolment e
-		JOIN practitioner p ON p.rpps = e.rpps
-		LEFT JOIN specialty s ON s.id = e.specialty_id
-		WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2
-		  AND ($3 = '' OR e.role = $3)
-		  AND ($4 = '' OR p.rpps LIKE $4 || '%' OR strpos(lower(p.last_name || ' ' || p.first_name), lower($4)) > 0)
-		ORDER BY e.role DESC, s.menu_digit NULLS FIRST, p.last_name, p.first_name`,
-		v.scope.ids(), v.current.ID, role, q)
+	rows, err := c.people.People(r.Context(), c.rosterScope(r), roster.PeopleFilter{Role: role, Query: q})
 	if err != nil {
 		c.serverError(w, r, "list people", err)
 		return
 	}
 	d := peopleData{Role: role, Query: q}
-	people, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (person, error) {
-		var p person
-		var locked *time.Time
-		err := row.Scan(&p.EnrolmentID, &p.RPPS, &p.LastName, &p.FirstName, &p.Role, &p.Specialty,
-			&p.Phones, &p.HasPIN, &p.FailedAttempts, &locked)
-		if locked != nil {
-			p.LockedUntil = *locked
-			p.Locked = locked.After(now)
-		}
-		return p, err
-	})
-	if err != nil {
-		c.serverError(w, r, "list people", err)
-		return
+	people := make([]person, 0, len(rows))
+	for _, row := range rows {
+		people = append(people, person{EnrolmentID: row.EnrolmentID, RPPS: row.RPPS, LastName: row.LastName,
+			FirstName: row.FirstName, Role: row.Role, Specialty: row.Specialty, Phones: row.Phones, HasPIN: row.HasPIN,
+			FailedAttempts: row.FailedAttempts, LockedUntil: row.LockedUntil, Locked: row.LockedUntil.After(now)})
 	}
-	locks, err := roster.LockedNumbers(r.Context(), c.pool, v.current.ID, now)
+	locks, err := c.people.LockedNumbersOf(r.Context(), v.current.ID, now)
 	if err != nil {
 		c.serverError(w, r, "list people: locks", err)
 		return
@@ -116,8 +99,8 @@ var peopleFlash = map[string]string{
 	"retire":       "L'inscription est retirée.",
 }
 
-// unlockEnrolment clears an enrolment's PIN failures and lock. An id of
-// another territory matches no row and answers 404.
+// unlockEnrolment lifts a GP's lockout as `regul enrol unlock` does. An id
+// of another territory matches no row and answers 404.
 func (c *console) unlockEnrolment(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	id, err := strconv.ParseInt(r.PathValue("enrolment"), 10, 64)
@@ -125,21 +108,8 @@ func (c *console) unlockEnrolment(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	now := c.now()
-	err = pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
-		var rpps, role string
-		err := tx.QueryRow(r.Context(), `UPDATE enrolment SET failed_pin_attempts = 0, locked_until = NULL, updated_at = $4
-			WHERE id = $3 AND `+v.scope.where("territory_id", 1)+` AND territory_id = $2
-			RETURNING rpps, role`, v.scope.ids(), v.current.ID, id, now).Scan(&rpps, &role)
-		if err != nil {
-			return err
-		}
-		return c.accounts.AuditTx(r.Context(), tx, accounts.AuditEntry{
-			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: accounts.ActionUnlock,
-			Detail: map[string]any{"rpps": rpps, "role": role, "enrolment": id},
-		})
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
+	_, err = c.people.Unlock(actorContext(r).Context(), roster.UnlockRequest{Scope: c.rosterScope(r), EnrolmentID: id, At: c.now()})
+	if errors.Is(err, roster.ErrNotFound) {
 		c.notFound(w, r)
 		return
 	}

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -25,17 +23,7 @@ func (c *console) peopleRoutes(mux *http.ServeMux) {
 
 // enrolmentRef is one enrolment of the current territory, as the pages
 // about a single person need it.
-type enrolmentRef struct {
-	ID              int64
-	RPPS            string
-	LastName        string
-	FirstName       string
-	Role            roster.Role
-	Specialty       string // slug; requis only
-	SpecialtyLabel  string
-	Phones          []string // the enrolment's own, rung or recognised in order
-	DirectoryPhones []string // used when the enrolment has none
-}
+type enrolmentRef roster.EnrolmentCard
 
 func (e enrolmentRef) Name() string {
 	if e.FirstName == "" {
@@ -46,26 +34,17 @@ func (e enrolmentRef) Name() string {
 
 func (e enrolmentRef) Requis() bool { return e.Role == roster.Requis }
 
-// loadEnrolment reads the enrolment of the path. The scope and the current
-// territory filter in SQL, so another territory's id answers 404 like an
+// loadEnrolment reads the enrolment of the path. The roster filters on the
+// scope and the current territory, so another territory's id answers 404 like an
 // id that does not exist.
 func (c *console) loadEnrolment(w http.ResponseWriter, r *http.Request) (enrolmentRef, bool) {
-	v := visitOf(r)
 	id, err := strconv.ParseInt(r.PathValue("enrolment"), 10, 64)
 	if err != nil {
 		c.notFound(w, r)
 		return enrolmentRef{}, false
 	}
-	var e enrolmentRef
-	err = c.pool.QueryRow(r.Context(), `
-		SELECT e.id, p.rpps, p.last_name, p.first_name, e.role, coalesce(s.slug, ''), coalesce(s.label, ''), e.phones, p.phones
-		FROM enrolment e
-		JOIN practitioner p ON p.rpps = e.rpps
-		LEFT JOIN specialty s ON s.id = e.specialty_id
-		WHERE e.id = $3 AND `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2`,
-		v.scope.ids(), v.current.ID, id).
-		Scan(&e.ID, &e.RPPS, &e.LastName, &e.FirstName, &e.Role, &e.Specialty, &e.SpecialtyLabel, &e.Phones, &e.DirectoryPhones)
-	if errors.Is(err, pgx.ErrNoRows) {
+	e, err := c.people.EnrolmentIn(r.Context(), c.rosterScope(r), id)
+	if errors.Is(err, roster.ErrNotFound) {
 		c.notFound(w, r)
 		return enrolmentRef{}, false
 	}
@@ -73,7 +52,7 @@ func (c *console) loadEnrolment(w http.ResponseWriter, r *http.Request) (enrolme
 		c.serverError(w, r, "load enrolment", err)
 		return enrolmentRef{}, false
 	}
-	return e, true
+	return enrolmentRef(e), true
 }
 
 func (c *console) peopleBase(r *http.Request) string {
@@ -107,7 +86,7 @@ func (c *console) pinReset(w http.ResponseWriter, r *http.Request) {
 	if !ok || !c.requerantOnly(w, r, e) {
 		return
 	}
-	pin, err := roster.NewStore(c.pool).SetNewPIN(r.Context(), visitOf(r).current.ID, e.RPPS)
+	pin, err := c.people.SetNewPIN(r.Context(), visitOf(r).current.ID, e.RPPS)
 	if errors.Is(err, roster.ErrNotFound) {
 		c.notFound(w, r) // removed meanwhile
 		return

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -50,7 +48,7 @@ func (c *console) personAddPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *console) renderPersonAdd(w http.ResponseWriter, r *http.Request, status int, in personFields, problems fieldProblems) {
-	terr, err := roster.NewStore(c.pool).TerritoryBySlug(r.Context(), visitOf(r).current.Slug)
+	terr, err := c.people.TerritoryBySlug(r.Context(), visitOf(r).current.Slug)
 	if err != nil {
 		c.serverError(w, r, "load territory", err)
 		return
@@ -75,7 +73,7 @@ func (c *console) personAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(problems) == 0 {
-		change, err := roster.NewStore(c.pool).Enrol(r.Context(), spec)
+		change, err := c.people.Enrol(r.Context(), spec)
 		if err == nil {
 			ok := map[roster.Change]string{roster.Created: "ajoute", roster.Updated: "mis-a-jour"}[change]
 			if ok == "" {
@@ -128,9 +126,8 @@ func (c *console) checkPerson(ctx context.Context, territoryID int64, in personF
 	// The directory is shared by every territory: the console never
 	// renames a practitioner in it. Names that differ from the directory's
 	// most often mean a mistyped RPPS.
-	var last, first string
-	err = c.pool.QueryRow(ctx, `SELECT last_name, first_name FROM practitioner WHERE rpps = $1`, rpps).Scan(&last, &first)
-	if errors.Is(err, pgx.ErrNoRows) {
+	last, first, err := c.people.DirectoryName(ctx, rpps)
+	if errors.Is(err, roster.ErrNotFound) {
 		return spec, problems, nil
 	}
 	if err != nil {

@@ -7,13 +7,12 @@ import (
 	"github.com/regul-sante/regul/roster"
 )
 
-// Audit actions of enrolment changes. roster.Enrol and roster.SetNewPIN
-// write the first three; the console writes the removal.
+// Audit actions of enrolment changes, which the roster writes.
 const (
 	actionEnrolmentCreated = "enrolment.created"
 	actionEnrolmentUpdated = "enrolment.updated"
 	actionEnrolmentPIN     = "enrolment.pin"
-	actionEnrolmentRemoved = "enrolment.removed"
+	actionEnrolmentRemoved = roster.ActionEnrolmentRemoved
 )
 
 // peopleAuditLabel is the journal's French label of an enrolment change.

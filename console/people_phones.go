@@ -75,7 +75,7 @@ func (c *console) personPhones(w http.ResponseWriter, r *http.Request) {
 		problems.add("telephones", "Indiquez au moins un numéro.")
 	}
 	if len(problems) == 0 {
-		_, err := roster.NewStore(c.pool).Enrol(r.Context(), roster.EnrolSpec{
+		_, err := c.people.Enrol(r.Context(), roster.EnrolSpec{
 			TerritoryID: visitOf(r).current.ID, RPPS: e.RPPS, Role: e.Role, Specialty: e.Specialty, Phones: phones,
 			EnrolmentID: e.ID})
 		if err == nil {

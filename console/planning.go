@@ -86,7 +86,7 @@ type planningView struct {
 // a missing week is the current one, a missing specialty the first.
 func (c *console) planningView(ctx context.Context, r *http.Request) (planningView, string, error) {
 	v := visitOf(r)
-	terr, err := roster.NewStore(c.pool).TerritoryBySlug(ctx, v.current.Slug)
+	terr, err := c.planning.TerritoryBySlug(ctx, v.current.Slug)
 	if err != nil {
 		return planningView{}, "", fmt.Errorf("load territory %s: %w", v.current.Slug, err)
 	}
@@ -140,7 +140,7 @@ func (c *console) planningPage(w http.ResponseWriter, r *http.Request) {
 // planningData loads the week of one specialty.
 func (c *console) planningData(ctx context.Context, r *http.Request, pv planningView) (planningData, error) {
 	v := visitOf(r)
-	store := roster.NewStore(c.pool)
+	store := c.planning
 	loc := pv.terr.Location
 	from, to := pv.monday.start(loc), pv.monday.addDays(7).start(loc)
 	sunday := pv.monday.addDays(6)

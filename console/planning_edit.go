@@ -50,7 +50,7 @@ func (c *console) shiftAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := shiftFieldsOf(r)
-	sh, err := roster.NewStore(c.pool).AddShift(r.Context(), pv.terr.ID, in.form())
+	sh, err := c.planning.AddShift(r.Context(), pv.terr.ID, in.form())
 	if err == nil {
 		c.redirectToWeek(w, r, pv.terr, sh, "garde-ajoutee")
 		return
@@ -124,7 +124,7 @@ func (c *console) loadShift(w http.ResponseWriter, r *http.Request) (roster.Terr
 		c.notFound(w, r)
 		return roster.Territory{}, roster.Shift{}, false
 	}
-	store := roster.NewStore(c.pool)
+	store := c.planning
 	terr, err := store.TerritoryBySlug(r.Context(), visitOf(r).current.Slug)
 	if err != nil {
 		c.serverError(w, r, "load territory", err)
@@ -157,7 +157,7 @@ func (c *console) renderShiftEdit(w http.ResponseWriter, r *http.Request, status
 	if sp, err := terr.SpecialtyBySlug(sh.Specialty); err == nil {
 		d.Label = sp.Label
 	}
-	enrolments, err := roster.NewStore(c.pool).Enrolments(r.Context(), terr.ID)
+	enrolments, err := c.planning.Enrolments(r.Context(), terr.ID)
 	if err != nil {
 		c.serverError(w, r, "shift edit: specialists", err)
 		return
@@ -200,7 +200,7 @@ func (c *console) shiftUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := shiftFieldsOf(r)
-	updated, err := roster.NewStore(c.pool).UpdateShift(r.Context(), terr.ID, sh.ID, in.form())
+	updated, err := c.planning.UpdateShift(r.Context(), terr.ID, sh.ID, in.form())
 	if errors.Is(err, roster.ErrNotFound) {
 		c.notFound(w, r) // deleted meanwhile
 		return
@@ -211,7 +211,7 @@ func (c *console) shiftUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	problems, known := planningProblems(err)
 	if !known {
-		c.serverError(w, r, "update shift", err)
+		c.serverError(w, r, "shift edit: save", err)
 		return
 	}
 	c.renderShiftEdit(w, r, http.StatusUnprocessableEntity, terr, sh, in, problems)
@@ -223,7 +223,7 @@ func (c *console) shiftDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	deleted, err := roster.NewStore(c.pool).DeleteShift(r.Context(), terr.ID, sh.ID)
+	deleted, err := c.planning.DeleteShift(r.Context(), terr.ID, sh.ID)
 	if errors.Is(err, roster.ErrNotFound) {
 		c.notFound(w, r)
 		return
@@ -262,7 +262,7 @@ func (c *console) overrideAdd(w http.ResponseWriter, r *http.Request) {
 		problems = append(problems, "la fin doit venir après le début")
 	}
 	if len(problems) == 0 {
-		o, err := roster.NewStore(c.pool).AddOverride(r.Context(), pv.terr.ID, roster.NewOverride{
+		o, err := c.planning.AddOverride(r.Context(), pv.terr.ID, roster.NewOverride{
 			SpecialtyID: pv.specialty.ID, RPPS: in.RPPS, Start: start, End: end, Rank: rank, Reason: in.Reason})
 		var re *roster.RPPSError
 		switch {
@@ -295,7 +295,7 @@ func (c *console) overrideDelete(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, "delete override", err)
 		return
 	}
-	err = roster.NewStore(c.pool).DeleteOverride(r.Context(), pv.terr.ID, id)
+	err = c.planning.DeleteOverride(r.Context(), pv.terr.ID, id)
 	if errors.Is(err, roster.ErrNotFound) {
 		c.notFound(w, r)
 		return

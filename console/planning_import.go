@@ -82,7 +82,7 @@ func (c *console) runImport(w http.ResponseWriter, r *http.Request, name, conten
 		return
 	}
 	d := c.importData(r, pv, name, content)
-	rep, err := roster.NewStore(c.pool).ImportShifts(r.Context(), pv.terr.ID, name, strings.NewReader(content), dryRun)
+	rep, err := c.planning.ImportShifts(r.Context(), pv.terr.ID, name, strings.NewReader(content), dryRun)
 	var ie *roster.ImportError
 	switch {
 	case errors.As(err, &ie):

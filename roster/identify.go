@@ -469,33 +469,6 @@ func (s *Store) RecordCallerFailure(ctx context.Context, territoryID int64, call
 	return nil
 }
 
-// Unlock lifts a GP's lockout in a territory: the RPPS's count and lock,
-// and those of the caller numbers enrolled for them.
-func (s *Store) Unlock(ctx context.Context, territoryID int64, rpps string) error {
-	norm, err := NormalizeRPPS(rpps)
-	if err != nil {
-		return fmt.Errorf("unlock: %w", err)
-	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var phones []string
-		err := tx.QueryRow(ctx, `UPDATE enrolment SET failed_pin_attempts = 0, locked_until = NULL, updated_at = now()
-			WHERE territory_id = $1 AND rpps = $2 AND role = 'requerant' RETURNING phones`, territoryID, norm).Scan(&phones)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("unlock %s: %w", norm, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("unlock %s: %w", norm, err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM ident_failure WHERE territory_id = $1 AND caller_number = ANY($2)`, territoryID, phones); err != nil {
-			return fmt.Errorf("unlock %s: %w", norm, err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM ident_pair_failure WHERE territory_id = $1 AND rpps = $2`, territoryID, norm); err != nil {
-			return fmt.Errorf("unlock %s: %w", norm, err)
-		}
-		return audit(ctx, tx, territoryID, "identification.unlock", map[string]any{"rpps": norm})
-	})
-}
-
 // dummyPINHash is a PIN hash with the real parameters, checked when there
 // is no PIN to check, so that every refusal costs the same.
 var dummyPINHash = sync.OnceValue(func() string {

@@ -112,7 +112,7 @@ func TestVerifyPIN(t *testing.T) {
 		t.Fatalf("second lock: %v, want +1 h", err)
 	}
 	// Unlock lifts it early.
-	if err := s.Unlock(ctx, ter.ID, gp.RPPS); err != nil {
+	if _, err := s.Unlock(ctx, UnlockRequest{Scope: Scope{Territory: ter.ID}, RPPS: gp.RPPS, At: later}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.VerifyPIN(ctx, gp.ID, pin, other, later.Add(time.Minute)); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/console"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/notify"
@@ -43,9 +44,13 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool
 	if err != nil {
 		return nil, fmt.Errorf("console.trusted_proxies: %w", err)
 	}
+	deps, err := ConsoleDeps(pool, accounts.Options{TOTPKey: key,
+		Policy: ConsolePolicy(cfg.Console.SessionIdle, cfg.Console.SessionMax)})
+	if err != nil {
+		return nil, err
+	}
 	h, err := console.NewConsole(console.ConsoleOptions{
-		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies, TrustedProxies: proxies,
-		SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax, TOTPKey: key,
+		Deps: deps, Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies, TrustedProxies: proxies,
 		Links: notify.NewLinks(pool), Spool: spool, PublicURL: cfg.Notify.PublicURL, SMSOff: !cfg.Twilio.Enabled(),
 		Callbacks: callbacks,
 	})

@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/console"
 	"github.com/regul-sante/regul/internal/config"
@@ -131,7 +132,11 @@ func TestOutcomeKeyedThroughTheSMSLink(t *testing.T) {
 		t.Fatalf("link SMS: %q", msgs[0].Body)
 	}
 
-	console, err := console.NewConsole(console.ConsoleOptions{Pool: l.pool, Logger: zap.NewNop(), Now: l.clock.Now,
+	deps, err := ConsoleDeps(l.pool, accounts.Options{Now: l.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	console, err := console.NewConsole(console.ConsoleOptions{Deps: deps, Pool: l.pool, Logger: zap.NewNop(), Now: l.clock.Now,
 		Links: notify.NewLinks(l.pool)})
 	if err != nil {
 		t.Fatal(err)

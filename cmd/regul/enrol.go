@@ -142,7 +142,8 @@ func newEnrolUnlockCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := s.Unlock(cliContext(cmd), t.ID, rpps); err != nil {
+			req := roster.UnlockRequest{Scope: roster.Scope{Territory: t.ID}, RPPS: rpps, At: time.Now()}
+			if _, err := s.Unlock(cliContext(cmd), req); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s unlocked in %s\n", rpps, t.Slug)
