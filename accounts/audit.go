@@ -20,7 +20,6 @@ const (
 	ActionCoordAdded    = "coordinator.added"
 	ActionCoordDisabled = "coordinator.disabled"
 	ActionTOTPReset     = "coordinator.totp_reset"
-	ActionUnlock        = "enrolment.unlocked"
 )
 
 // AuditEntry is one row of audit_log. TerritoryID 0 means the row concerns

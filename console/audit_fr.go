@@ -36,7 +36,7 @@ func auditLabel(action string) string {
 		return "Compte coordinateur désactivé"
 	case accounts.ActionTOTPReset:
 		return "Double authentification réinitialisée"
-	case accounts.ActionUnlock, "identification.unlock":
+	case roster.ActionUnlocked:
 		return "Médecin déverrouillé"
 	case "identification.locked":
 		return "Médecin verrouillé après des codes erronés"
