@@ -1,12 +1,9 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
-	"embed"
 	"errors"
-	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,9 +13,6 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
 )
-
-//go:embed suite/page.html
-var suiteFS embed.FS
 
 // OutcomeLinks are the specialists' one-time links (*notify.Links).
 type OutcomeLinks interface {
@@ -34,11 +28,12 @@ type choice struct {
 	Checked      bool
 }
 
+// suitePage is the outcome link's card.
 type suitePage struct {
-	Title, Message, Error string
-	Action                string
-	View                  *notify.LinkView
-	Outcomes, Delays      []choice
+	Title, Error     string
+	Action           string
+	View             *notify.LinkView
+	Outcomes, Delays []choice
 }
 
 // outcomeChoices are the five outcomes, as on the keypad.
@@ -63,25 +58,24 @@ var delayChoices = []struct {
 // the credential; it shows nothing but the call's time, the GP's name and
 // the specialty.
 type outcomePage struct {
+	linkPage
 	links OutcomeLinks
 	now   func() time.Time
-	log   *zap.Logger
-	tmpl  *template.Template
 }
 
 func newOutcomePage(links OutcomeLinks, now func() time.Time, log *zap.Logger) (*outcomePage, error) {
-	t, err := template.New("page.html").Funcs(templateFuncs()).ParseFS(suiteFS, "suite/page.html")
+	page, err := newLinkPage("outcome link", "suite/page.html", log)
 	if err != nil {
 		return nil, err
 	}
-	return &outcomePage{links: links, now: now, log: log, tmpl: t}, nil
+	return &outcomePage{linkPage: page, links: links, now: now}, nil
 }
 
 func (p *outcomePage) show(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	v, err := p.links.View(r.Context(), token, p.now())
 	if err != nil {
-		p.refuse(w, r, err)
+		p.refuseOutcome(w, err)
 		return
 	}
 	p.form(w, http.StatusOK, r, &v, "", "", 0)
@@ -92,12 +86,11 @@ func (p *outcomePage) submit(w http.ResponseWriter, r *http.Request) {
 	now := p.now()
 	v, err := p.links.View(r.Context(), token, now)
 	if err != nil {
-		p.refuse(w, r, err)
+		p.refuseOutcome(w, err)
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue(csrfField)), []byte(v.FormKey)) != 1 {
-		p.write(w, http.StatusForbidden, suitePage{Title: "Formulaire refusé",
-			Message: "Ce formulaire n'a pas été envoyé depuis la page du lien. Rouvrez le lien reçu par SMS."})
+		p.refuseForm(w)
 		return
 	}
 	outcome := calllog.Outcome(r.PostFormValue("issue"))
@@ -125,33 +118,33 @@ func (p *outcomePage) submit(w http.ResponseWriter, r *http.Request) {
 	err = p.links.Use(r.Context(), token, outcome, delay, now)
 	switch {
 	case err == nil:
-		p.write(w, http.StatusOK, suitePage{Title: "Issue enregistrée",
+		p.write(w, http.StatusOK, linkNote{Title: "Issue enregistrée",
 			Message: "Merci : l'issue de l'appel est enregistrée. Vous pouvez fermer cette page."})
 	case errors.Is(err, calllog.ErrOutcomeKeyed):
-		p.write(w, http.StatusConflict, suitePage{Title: "Issue déjà enregistrée",
+		p.write(w, http.StatusConflict, linkNote{Title: "Issue déjà enregistrée",
 			Message: "L'issue de cet appel a déjà été enregistrée avec une autre réponse. Pour la corriger, contactez la coordination."})
 	default:
-		p.refuse(w, r, err)
+		p.refuseOutcome(w, err)
 	}
 }
 
-// refuse answers a link that may not be used with a page saying why.
-func (p *outcomePage) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, notify.ErrLinkUsed):
-		p.write(w, http.StatusGone, suitePage{Title: "Lien déjà utilisé",
-			Message: "Ce lien a déjà servi : l'issue de cet appel est enregistrée. Chaque lien ne sert qu'une fois."})
-	case errors.Is(err, notify.ErrLinkExpired):
-		p.write(w, http.StatusGone, suitePage{Title: "Lien expiré",
-			Message: "Ce lien a expiré : il n'est valable que 72 heures. Pour enregistrer l'issue de l'appel, contactez la coordination."})
-	case errors.Is(err, notify.ErrLinkUnknown), errors.Is(err, calllog.ErrNotFound):
-		p.write(w, http.StatusNotFound, suitePage{Title: "Lien inconnu",
-			Message: "Ce lien n'existe pas. Vérifiez qu'il est complet, tel que reçu par SMS."})
-	default:
-		p.log.Error("outcome link", zap.Error(err)) // the token is never logged
-		p.write(w, http.StatusInternalServerError, suitePage{Title: "Erreur",
-			Message: "L'issue n'a pas pu être enregistrée. Réessayez dans un instant."})
+// refuseOutcome answers a link that may not be used; a link whose call is
+// gone is as unknown as a link that never was.
+func (p *outcomePage) refuseOutcome(w http.ResponseWriter, err error) {
+	if errors.Is(err, calllog.ErrNotFound) {
+		err = errors.Join(err, notify.ErrLinkUnknown)
 	}
+	p.refuse(w, err, outcomeRefusals)
+}
+
+// outcomeRefusals are the outcome page's words for a link that may not be
+// used.
+var outcomeRefusals = linkRefusals{
+	Used: linkNote{Title: "Lien déjà utilisé",
+		Message: "Ce lien a déjà servi : l'issue de cet appel est enregistrée. Chaque lien ne sert qu'une fois."},
+	Expired: linkNote{Title: "Lien expiré",
+		Message: "Ce lien a expiré : il n'est valable que 72 heures. Pour enregistrer l'issue de l'appel, contactez la coordination."},
+	Failed: "L'issue n'a pas pu être enregistrée. Réessayez dans un instant.",
 }
 
 func (p *outcomePage) form(w http.ResponseWriter, status int, r *http.Request, v *notify.LinkView, problem string, outcome calllog.Outcome, delay int) {
@@ -163,19 +156,4 @@ func (p *outcomePage) form(w http.ResponseWriter, status int, r *http.Request, v
 		pg.Delays = append(pg.Delays, choice{Value: strconv.Itoa(d.hours), Label: d.label, Checked: d.hours == delay})
 	}
 	p.write(w, status, pg)
-}
-
-func (p *outcomePage) write(w http.ResponseWriter, status int, pg suitePage) {
-	var buf bytes.Buffer
-	if err := p.tmpl.Execute(&buf, pg); err != nil {
-		p.log.Error("outcome page: render", zap.Error(err))
-		http.Error(w, "erreur interne", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer") // the token is in the URL
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
