@@ -7,12 +7,10 @@ import (
 )
 
 // territoryScope is the set of territories a coordinator may see. Every
-// console query filters on it in SQL — never only in the templates — so a
-// forged id of another territory's row matches nothing and answers 404.
-//
-//	rows, err := pool.Query(ctx, `SELECT … FROM enrolment e
-//		WHERE `+v.scope.where("e.territory_id", 1)+` AND e.territory_id = $2`,
-//		v.scope.ids(), v.current.ID)
+// read filters on it and the current territory in SQL — never only in the
+// templates — so a forged id of another territory's row matches nothing
+// and answers 404: the console hands both to the owner it asks
+// (rosterScope, callScope, smsScope).
 type territoryScope struct {
 	list []accounts.Territory
 }
@@ -31,7 +29,8 @@ func (s territoryScope) ids() []int64 {
 }
 
 // where is the SQL condition "column is one of the scope's territories",
-// reading the ids from the numbered argument.
+// reading the ids from the numbered argument (the statistics, the ARS
+// export and the journal, until they ask their owners).
 func (s territoryScope) where(column string, arg int) string {
 	return fmt.Sprintf("%s = ANY($%d::bigint[])", column, arg)
 }

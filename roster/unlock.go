@@ -13,12 +13,13 @@ import (
 // `regul enrol unlock` alike.
 const ActionUnlocked = "enrolment.unlocked"
 
-// UnlockRequest names the enrolment to unlock: by id within a scope (the
-// console) or by a GP's RPPS in a territory (the command line).
+// UnlockRequest names the enrolment to unlock in the scope's territory: by
+// id (the console) or by a requérant's RPPS (the command line, whose scope
+// names the territory alone).
 type UnlockRequest struct {
 	Scope       Scope
-	EnrolmentID int64  // with Scope
-	RPPS        string // with Scope.Territory only: a requérant's RPPS
+	EnrolmentID int64  // zero: RPPS
+	RPPS        string // a requérant's
 	At          time.Time
 }
 
@@ -35,28 +36,32 @@ type Unlocked struct {
 // own phone. One journal row, in the same transaction. ErrNotFound
 // (wrapped) when no such enrolment is in the scope.
 func (s *Store) Unlock(ctx context.Context, req UnlockRequest) (Unlocked, error) {
-	cond, key := "e.id = $3 AND "+req.Scope.where("e.territory_id", 1), any(req.EnrolmentID)
-	args := []any{req.Scope.Allowed, req.Scope.Territory}
+	scope := req.Scope
+	if scope.Allowed == nil {
+		scope.Allowed = []int64{scope.Territory}
+	}
+	// By id, or a requérant by RPPS (a requis has no PIN).
+	key, match := any(req.EnrolmentID), `e.id = $3`
 	if req.EnrolmentID == 0 {
 		norm, err := NormalizeRPPS(req.RPPS)
 		if err != nil {
 			return Unlocked{}, fmt.Errorf("unlock: %w", err)
 		}
-		cond, key, args = "e.rpps = $2 AND e.role = 'requerant' AND e.territory_id = $1", norm, []any{req.Scope.Territory}
+		key, match = norm, `e.rpps = $3 AND e.role = 'requerant'`
 	}
 	var u Unlocked
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var phones []string
-		err := tx.QueryRow(ctx, `UPDATE enrolment e SET failed_pin_attempts = 0, locked_until = NULL, updated_at = $`+
-			fmt.Sprint(len(args)+2)+` WHERE `+cond+` RETURNING e.id, e.rpps, e.role, e.phones`,
-			append(args, key, req.At)...).Scan(&u.EnrolmentID, &u.RPPS, &u.Role, &phones)
+		err := tx.QueryRow(ctx, `UPDATE enrolment e SET failed_pin_attempts = 0, locked_until = NULL, updated_at = $4
+			WHERE `+match+` AND `+scope.where("e.territory_id", 1)+` RETURNING e.id, e.rpps, e.role, e.phones`,
+			scope.Allowed, scope.Territory, key, req.At).Scan(&u.EnrolmentID, &u.RPPS, &u.Role, &phones)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		territory := req.Scope.Territory
+		territory := scope.Territory
 		if _, err := tx.Exec(ctx, `DELETE FROM ident_failure WHERE territory_id = $1 AND caller_number = ANY($2)`, territory, phones); err != nil {
 			return err
 		}
@@ -67,14 +72,15 @@ func (s *Store) Unlock(ctx context.Context, req UnlockRequest) (Unlocked, error)
 			map[string]any{"rpps": u.RPPS, "role": u.Role, "enrolment": u.EnrolmentID})
 	})
 	if err != nil {
-		return Unlocked{}, fmt.Errorf("unlock %s%s: %w", req.RPPS, idLabel(req.EnrolmentID), err)
+		return Unlocked{}, fmt.Errorf("unlock %s: %w", unlockLabel(req), err)
 	}
 	return u, nil
 }
 
-func idLabel(id int64) string {
-	if id == 0 {
-		return ""
+// unlockLabel names the enrolment of a request in errors.
+func unlockLabel(req UnlockRequest) string {
+	if req.EnrolmentID != 0 {
+		return fmt.Sprintf("enrolment %d", req.EnrolmentID)
 	}
-	return fmt.Sprintf("enrolment %d", id)
+	return req.RPPS
 }
