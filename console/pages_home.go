@@ -97,8 +97,7 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, "dashboard", err)
 		return
 	}
-	store := c.board
-	if n.gpsWithoutPIN, err = store.GPsWithoutPIN(r.Context(), v.current.ID); err != nil {
+	if n.gpsWithoutPIN, err = c.board.GPsWithoutPIN(r.Context(), v.current.ID); err != nil {
 		c.serverError(w, r, "dashboard PINs", err)
 		return
 	}
@@ -109,13 +108,13 @@ func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	board, err := store.DutyBoard(r.Context(), v.current.ID, now)
+	board, err := c.board.DutyBoard(r.Context(), v.current.ID, now)
 	if err != nil {
 		c.serverError(w, r, "dashboard on duty", err)
 		return
 	}
 	d.Duty = dutyViews(board, now, v.current.Location, "/t/"+v.current.Slug+"/planning")
-	gaps, err := store.Gaps(r.Context(), v.current.ID, now, homeGapDays)
+	gaps, err := c.board.Gaps(r.Context(), v.current.ID, now, homeGapDays)
 	if err != nil {
 		c.serverError(w, r, "dashboard gaps", err)
 		return

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/regul-sante/regul/roster"
 )
@@ -18,17 +17,8 @@ func (c *console) rosterScope(r *http.Request) roster.Scope {
 
 // person is one enrolment as the People page shows it.
 type person struct {
-	EnrolmentID    int64
-	RPPS           string
-	LastName       string
-	FirstName      string
-	Role           string // requerant | requis
-	Specialty      string
-	Phones         []string
-	HasPIN         bool
-	FailedAttempts int
-	LockedUntil    time.Time
-	Locked         bool
+	roster.PersonRow
+	Locked bool
 	// LockedFrom are the numbers locked for this GP after failed PINs
 	// ("" is withheld): the lock's sources, which the coordinator checks
 	// with the GP before unlocking.
@@ -63,9 +53,7 @@ func (c *console) peoplePage(w http.ResponseWriter, r *http.Request) {
 	d := peopleData{Role: role, Query: q}
 	people := make([]person, 0, len(rows))
 	for _, row := range rows {
-		people = append(people, person{EnrolmentID: row.EnrolmentID, RPPS: row.RPPS, LastName: row.LastName,
-			FirstName: row.FirstName, Role: row.Role, Specialty: row.Specialty, Phones: row.Phones, HasPIN: row.HasPIN,
-			FailedAttempts: row.FailedAttempts, LockedUntil: row.LockedUntil, Locked: row.LockedUntil.After(now)})
+		people = append(people, person{PersonRow: row, Locked: row.LockedUntil.After(now)})
 	}
 	locks, err := c.people.LockedNumbersOf(r.Context(), v.current.ID, now)
 	if err != nil {
