@@ -27,7 +27,8 @@ type ConsoleOptions struct {
 	// Pool serves only the queries of the statistics, the ARS export and
 	// the journal page, until they too ask the tables' owners.
 	Pool *pgxpool.Pool
-	// Now is the clock (sessions, TOTP, lock states); defaults to time.Now.
+	// Now is the pages' clock (lock states, journal times, callbacks' ages);
+	// defaults to time.Now. Sessions and TOTP run on the accounts store's.
 	Now func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP (TLS ends at a
 	// proxy); requests that arrive over TLS always get Secure cookies.
