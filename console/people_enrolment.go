@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 func (c *console) peopleRoutes(mux *http.ServeMux) {
@@ -30,7 +31,7 @@ type enrolmentRef struct {
 	RPPS            string
 	LastName        string
 	FirstName       string
-	Role            roster.Role
+	Role            oncall.Role
 	Specialty       string // slug; requis only
 	SpecialtyLabel  string
 	Phones          []string // the enrolment's own, rung or recognised in order
@@ -44,7 +45,7 @@ func (e enrolmentRef) Name() string {
 	return e.FirstName + " " + e.LastName
 }
 
-func (e enrolmentRef) Requis() bool { return e.Role == roster.Requis }
+func (e enrolmentRef) Requis() bool { return e.Role == oncall.Requis }
 
 // loadEnrolment reads the enrolment of the path. The scope and the current
 // territory filter in SQL, so another territory's id answers 404 like an
@@ -108,7 +109,7 @@ func (c *console) pinReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pin, err := roster.NewStore(c.pool).SetNewPIN(r.Context(), visitOf(r).current.ID, e.RPPS)
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r) // removed meanwhile
 		return
 	}
@@ -124,7 +125,7 @@ func (c *console) pinReset(w http.ResponseWriter, r *http.Request) {
 // requerantOnly refuses PIN pages for a specialist: a requis is rung, never
 // identified by a PIN.
 func (c *console) requerantOnly(w http.ResponseWriter, r *http.Request, e enrolmentRef) bool {
-	if e.Role == roster.Requerant {
+	if e.Role == oncall.Requerant {
 		return true
 	}
 	c.renderError(w, r, http.StatusConflict, "Pas de code PIN",

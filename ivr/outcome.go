@@ -7,23 +7,23 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // outcomeKeys are the specialist's keys after the conversation.
-var outcomeKeys = map[byte]calllog.Outcome{
-	'1': calllog.OutcomeTeleconsultation,
-	'2': calllog.OutcomeTeleexpertise,
-	'3': calllog.OutcomeVisit,
-	'4': calllog.OutcomeHospital,
-	'5': calllog.OutcomeAdvice,
+var outcomeKeys = map[byte]callevent.Outcome{
+	'1': callevent.OutcomeTeleconsultation,
+	'2': callevent.OutcomeTeleexpertise,
+	'3': callevent.OutcomeVisit,
+	'4': callevent.OutcomeHospital,
+	'5': callevent.OutcomeAdvice,
 }
 
 // delayKeys are the committed delays, in hours, of a téléexpertise or a visit.
 var delayKeys = map[byte]int{'1': 24, '2': 48, '3': 7 * 24}
 
-func needsDelay(o calllog.Outcome) bool {
-	return o == calllog.OutcomeTeleexpertise || o == calllog.OutcomeVisit
+func needsDelay(o callevent.Outcome) bool {
+	return o == callevent.OutcomeTeleexpertise || o == callevent.OutcomeVisit
 }
 
 // keyOutcome has the specialist, alone on the line, key what follows the
@@ -51,7 +51,7 @@ func (s *Script) keyOutcome(c *call, sp *specialist) {
 		}
 		hours = delayKeys[key]
 	}
-	s.record(c, calllog.Event{Kind: calllog.OutcomeKeyed, Outcome: outcome, DelayHours: hours, RPPS: sp.cand.RPPS})
+	s.record(c, callevent.Event{Kind: callevent.OutcomeKeyed, Outcome: outcome, DelayHours: hours, RPPS: sp.cand.RPPS})
 	s.metrics.OutcomeKeyed(outcome)
 	c.log.Info("outcome keyed", zap.String("outcome", string(outcome)), zap.Int("delay_hours", hours))
 	s.tellSpecialist(c, sp.leg, pOutcomeSaved)
@@ -98,7 +98,7 @@ func (s *Script) pendingAndTell(c *call, sp *specialist) {
 // pending records that the outcome is still to be keyed, and says so to the
 // notifier (which sends the specialist a link to key it later).
 func (s *Script) pending(c *call, sp *specialist) {
-	s.record(c, calllog.Event{Kind: calllog.OutcomePending, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
+	s.record(c, callevent.Event{Kind: callevent.OutcomePending, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
 	s.metrics.OutcomePending()
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
 	defer cancel()

@@ -5,48 +5,48 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 func TestOutcome(t *testing.T) {
 	tests := []struct {
 		name       string
 		plan       func(p *dialPlan)
-		outcome    calllog.Outcome // "" when pending
+		outcome    callevent.Outcome // "" when pending
 		delay      int
 		specialist []string // after the whisper
 		gpTail     []string // what the GP hears after the hold music stops
 	}{{
 		name:       "téléconsultation, no delay asked",
 		plan:       func(p *dialPlan) { p.keys["outcome_menu"] = "1" },
-		outcome:    calllog.OutcomeTeleconsultation,
+		outcome:    callevent.OutcomeTeleconsultation,
 		specialist: ids("outcome_menu", "outcome_saved"),
 	}, {
 		name:       "visit within 7 days",
 		plan:       func(p *dialPlan) { p.keys["outcome_menu"] = "3"; p.keys["delay_menu"] = "3" },
-		outcome:    calllog.OutcomeVisit,
+		outcome:    callevent.OutcomeVisit,
 		delay:      168,
 		specialist: ids("outcome_menu", "delay_menu", "outcome_saved"),
 	}, {
 		name:       "téléexpertise within 48 h",
 		plan:       func(p *dialPlan) { p.keys["delay_menu"] = "2" },
-		outcome:    calllog.OutcomeTeleexpertise,
+		outcome:    callevent.OutcomeTeleexpertise,
 		delay:      48,
 		specialist: ids("outcome_menu", "delay_menu", "outcome_saved"),
 	}, {
 		name:       "hospital",
 		plan:       func(p *dialPlan) { p.keys["outcome_menu"] = "4" },
-		outcome:    calllog.OutcomeHospital,
+		outcome:    callevent.OutcomeHospital,
 		specialist: ids("outcome_menu", "outcome_saved"),
 	}, {
 		name:       "invalid key told, then advice only",
 		plan:       func(p *dialPlan) { p.keys["outcome_menu"] = "9"; p.keys["choice_invalid"] = "5" },
-		outcome:    calllog.OutcomeAdvice,
+		outcome:    callevent.OutcomeAdvice,
 		specialist: ids("outcome_menu", "choice_invalid", "outcome_saved"),
 	}, {
 		name:       "invalid delay told, then 24 h",
 		plan:       func(p *dialPlan) { p.keys["delay_menu"] = "8"; p.keys["choice_invalid"] = "1" },
-		outcome:    calllog.OutcomeTeleexpertise,
+		outcome:    callevent.OutcomeTeleexpertise,
 		delay:      24,
 		specialist: ids("outcome_menu", "delay_menu", "choice_invalid", "outcome_saved"),
 	}, {
@@ -75,12 +75,12 @@ func TestOutcome(t *testing.T) {
 			tc.plan(&p)
 			h.sw.plans[martinPhone] = []dialPlan{p}
 			h.run()
-			if got := h.result(); got != calllog.ResultBridged {
+			if got := h.result(); got != callevent.ResultBridged {
 				t.Errorf("result %s, want bridged", got)
 			}
 			expectSeq(t, "specialist heard", h.leg(1).Heard(), cat(whisperTo("cardiologie", false), tc.specialist))
 			expectSeq(t, "GP heard", h.gp.Heard(), cat(identified, ids("searching", "(hold)", "(/hold)"), tc.gpTail))
-			keyed, pending := h.events(calllog.OutcomeKeyed), h.events(calllog.OutcomePending)
+			keyed, pending := h.events(callevent.OutcomeKeyed), h.events(callevent.OutcomePending)
 			if tc.outcome != "" {
 				if len(keyed) != 1 || keyed[0].Outcome != tc.outcome || keyed[0].DelayHours != tc.delay || len(pending) != 0 {
 					t.Errorf("outcome_keyed %+v, outcome_pending %+v; want %s %d h", keyed, pending, tc.outcome, tc.delay)
@@ -106,12 +106,12 @@ func TestSpecialistLeavesFirstIsRecorded(t *testing.T) {
 	h.happy()
 	h.sw.plans[martinPhone] = []dialPlan{accepts("specialist")}
 	h.run()
-	expectSeq(t, "events", h.kinds(), []calllog.Kind{
-		calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered, calllog.Identified,
-		calllog.SpecialtyChosen, calllog.AttemptStarted, calllog.AttemptRinging, calllog.AttemptAnswered, calllog.AttemptEnded,
-		calllog.Bridged, calllog.LegHungUp, calllog.OutcomePending, calllog.CallEnded,
+	expectSeq(t, "events", h.kinds(), []callevent.Kind{
+		callevent.CallStarted, callevent.TerritoryResolved, callevent.Answered, callevent.Identified,
+		callevent.SpecialtyChosen, callevent.AttemptStarted, callevent.AttemptRinging, callevent.AttemptAnswered, callevent.AttemptEnded,
+		callevent.Bridged, callevent.LegHungUp, callevent.OutcomePending, callevent.CallEnded,
 	})
-	if ev := h.events(calllog.LegHungUp)[0]; ev.Party != "specialist" {
+	if ev := h.events(callevent.LegHungUp)[0]; ev.Party != "specialist" {
 		t.Errorf("leg_hung_up %+v", ev)
 	}
 	if h.gp.hungUpBy != "script" {
@@ -136,7 +136,7 @@ func TestConversationTooLong(t *testing.T) {
 	<-done
 	expectSeq(t, "GP heard", h.gp.Heard(), cat(identified, ids("searching", "(hold)", "(/hold)", "conversation_too_long")))
 	expectSeq(t, "specialist heard", h.leg(1).Heard(), cat(whisperTo("cardiologie", false), ids("outcome_menu", "delay_menu", "outcome_saved")))
-	if h.result() != calllog.ResultBridged || len(h.events(calllog.OutcomeKeyed)) != 1 || len(h.events(calllog.LegHungUp)) != 0 {
+	if h.result() != callevent.ResultBridged || len(h.events(callevent.OutcomeKeyed)) != 1 || len(h.events(callevent.LegHungUp)) != 0 {
 		t.Errorf("result %s, events %v", h.result(), h.kinds())
 	}
 }
@@ -154,7 +154,7 @@ func TestServerStopsTheCall(t *testing.T) {
 	cancel()
 	s.Serve(ctx, h.gp)
 	h.checkInvariants()
-	if h.result() != calllog.ResultFailed {
+	if h.result() != callevent.ResultFailed {
 		t.Errorf("result %s, want failed", h.result())
 	}
 	expectSeq(t, "GP heard", h.gp.Heard(), ids("technical_error"))

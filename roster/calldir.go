@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regul-sante/regul/roster/oncall"
 	"go.uber.org/zap"
 )
 
@@ -82,14 +83,14 @@ func (f *memFailures) fail(limit int, pol LockoutPolicy, now time.Time) (int, ti
 
 // snapshot is immutable once built; a refresh swaps it whole.
 type snapshot struct {
-	byDID      map[string]*Territory
-	requerants map[int64]map[string]Enrolment // territory → RPPS
-	byPhone    map[int64]map[string][]Enrolment
-	byID       map[int64]Enrolment
+	byDID      map[string]*oncall.Territory
+	requerants map[int64]map[string]oncall.Enrolment // territory → RPPS
+	byPhone    map[int64]map[string][]oncall.Enrolment
+	byID       map[int64]oncall.Enrolment
 	pinHash    map[int64]string
-	requis     map[requisKey]Enrolment
+	requis     map[requisKey]oncall.Enrolment
 	shifts     map[int64][]heldSpan // by specialty
-	specialty  map[int64]Specialty
+	specialty  map[int64]oncall.Specialty
 }
 
 type requisKey struct {
@@ -187,56 +188,56 @@ func (d *CallDirectory) current() (*snapshot, error) {
 }
 
 // TerritoryByDID returns the territory a regulation number belongs to.
-func (d *CallDirectory) TerritoryByDID(_ context.Context, did string) (Territory, error) {
+func (d *CallDirectory) TerritoryByDID(_ context.Context, did string) (oncall.Territory, error) {
 	s, err := d.current()
 	if err != nil {
-		return Territory{}, err
+		return oncall.Territory{}, err
 	}
 	if e164, err := NormalizePhone(did); err == nil {
 		did = e164
 	}
 	t, ok := s.byDID[did]
 	if !ok {
-		return Territory{}, fmt.Errorf("regulation number %s: %w", did, ErrNotFound)
+		return oncall.Territory{}, fmt.Errorf("regulation number %s: %w", did, oncall.ErrNotFound)
 	}
 	return *t, nil
 }
 
 // Requerant returns a GP's requérant enrolment in a territory.
-func (d *CallDirectory) Requerant(_ context.Context, territoryID int64, rpps string) (Enrolment, error) {
+func (d *CallDirectory) Requerant(_ context.Context, territoryID int64, rpps string) (oncall.Enrolment, error) {
 	s, err := d.current()
 	if err != nil {
-		return Enrolment{}, err
+		return oncall.Enrolment{}, err
 	}
-	norm, err := NormalizeRPPS(rpps)
+	norm, err := oncall.NormalizeRPPS(rpps)
 	if err != nil {
-		return Enrolment{}, fmt.Errorf("requérant: %w", err)
+		return oncall.Enrolment{}, fmt.Errorf("requérant: %w", err)
 	}
 	e, ok := s.requerants[territoryID][norm]
 	if !ok {
-		return Enrolment{}, fmt.Errorf("requérant %s: %w", norm, ErrNotFound)
+		return oncall.Enrolment{}, fmt.Errorf("requérant %s: %w", norm, oncall.ErrNotFound)
 	}
 	return d.withMemoryLock(e), nil
 }
 
 // RequerantByPhone returns the one GP whose phones include the number.
-func (d *CallDirectory) RequerantByPhone(_ context.Context, territoryID int64, phone string) (Enrolment, error) {
+func (d *CallDirectory) RequerantByPhone(_ context.Context, territoryID int64, phone string) (oncall.Enrolment, error) {
 	s, err := d.current()
 	if err != nil {
-		return Enrolment{}, err
+		return oncall.Enrolment{}, err
 	}
 	e164, err := NormalizePhone(phone)
 	if err != nil {
-		return Enrolment{}, fmt.Errorf("requérant by phone: %w: %w", ErrNotFound, err)
+		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w: %w", oncall.ErrNotFound, err)
 	}
 	found := s.byPhone[territoryID][e164]
 	if len(found) != 1 {
-		return Enrolment{}, fmt.Errorf("requérant by phone: %w", ErrNotFound)
+		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w", oncall.ErrNotFound)
 	}
 	return d.withMemoryLock(found[0]), nil
 }
 
-func (d *CallDirectory) withMemoryLock(e Enrolment) Enrolment {
+func (d *CallDirectory) withMemoryLock(e oncall.Enrolment) oncall.Enrolment {
 	d.failMu.Lock()
 	defer d.failMu.Unlock()
 	if f := d.failures[e.ID]; f != nil && f.lockedUntil.After(e.LockedUntil) {
@@ -251,14 +252,14 @@ func (d *CallDirectory) VerifyPIN(ctx context.Context, enrolmentID int64, pin, c
 	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
 	err := d.store.VerifyPIN(dbCtx, enrolmentID, pin, callerNumber, now)
 	cancel()
-	var wrong *WrongPINError
-	var locked *LockedError
+	var wrong *oncall.WrongPINError
+	var locked *oncall.LockedError
 	if errors.As(err, &locked) {
 		// Kept for when the database is away.
 		d.rememberLock(enrolmentID, callerNumber, locked.Until)
 		return err
 	}
-	if err == nil || errors.As(err, &wrong) || errors.Is(err, ErrNotFound) ||
+	if err == nil || errors.As(err, &wrong) || errors.Is(err, oncall.ErrNotFound) ||
 		errors.Is(err, ErrNoPIN) || ctx.Err() != nil {
 		return err
 	}
@@ -272,8 +273,8 @@ func (d *CallDirectory) RefusePIN(ctx context.Context, territoryID int64, rpps, 
 	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
 	err := d.store.RefusePIN(dbCtx, territoryID, rpps, pin, callerNumber, now)
 	cancel()
-	var wrong *WrongPINError
-	if err == nil || errors.As(err, &wrong) || errors.Is(err, ErrLocked) || ctx.Err() != nil {
+	var wrong *oncall.WrongPINError
+	if err == nil || errors.As(err, &wrong) || errors.Is(err, oncall.ErrLocked) || ctx.Err() != nil {
 		return err
 	}
 	d.log.Warn("identification failure counted in memory: database unavailable", zap.Error(err))
@@ -302,9 +303,9 @@ func (d *CallDirectory) failInMemory(territoryID int64, rpps string, enrolmentID
 		until = callerUntil
 	}
 	if !until.IsZero() {
-		return &LockedError{Until: until}
+		return &oncall.LockedError{Until: until}
 	}
-	return &WrongPINError{Remaining: min(pairLeft, callerLeft)}
+	return &oncall.WrongPINError{Remaining: min(pairLeft, callerLeft)}
 }
 
 // numberLockedInMemory says whether this controller locked the number,
@@ -312,7 +313,7 @@ func (d *CallDirectory) failInMemory(territoryID int64, rpps string, enrolmentID
 func (d *CallDirectory) numberLockedInMemory(territoryID int64, rpps, callerNumber string, now time.Time) error {
 	for _, f := range []*memFailures{d.pairs[pairKey{territoryID, rpps, callerNumber}], d.callers[callerKey{territoryID, callerNumber}]} {
 		if f != nil && f.lockedUntil.After(now) {
-			return &LockedError{Until: f.lockedUntil}
+			return &oncall.LockedError{Until: f.lockedUntil}
 		}
 	}
 	return nil
@@ -368,13 +369,13 @@ func (d *CallDirectory) CheckCaller(ctx context.Context, territoryID int64, call
 	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
 	err := d.store.CheckCaller(dbCtx, territoryID, callerNumber, now)
 	cancel()
-	if err == nil || errors.Is(err, ErrLocked) || ctx.Err() != nil {
+	if err == nil || errors.Is(err, oncall.ErrLocked) || ctx.Err() != nil {
 		return err
 	}
 	d.failMu.Lock()
 	defer d.failMu.Unlock()
 	if f := d.callers[callerKey{territoryID, callerNumber}]; f != nil && f.lockedUntil.After(now) {
-		return &LockedError{Until: f.lockedUntil}
+		return &oncall.LockedError{Until: f.lockedUntil}
 	}
 	return nil
 }
@@ -385,7 +386,7 @@ func (d *CallDirectory) CallerFailure(ctx context.Context, territoryID int64, ca
 	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
 	err := d.store.RecordCallerFailure(dbCtx, territoryID, callerNumber, now)
 	cancel()
-	if err == nil || errors.Is(err, ErrLocked) || ctx.Err() != nil {
+	if err == nil || errors.Is(err, oncall.ErrLocked) || ctx.Err() != nil {
 		return err
 	}
 	d.log.Warn("caller failure counted in memory: database unavailable", zap.Error(err))
@@ -393,7 +394,7 @@ func (d *CallDirectory) CallerFailure(ctx context.Context, territoryID int64, ca
 	defer d.failMu.Unlock()
 	_, until := d.entry(d.callers, callerKey{territoryID, callerNumber}).fail(d.opts.Lockout.callerLimit(callerNumber), d.opts.Lockout, now)
 	if !until.IsZero() {
-		return &LockedError{Until: until}
+		return &oncall.LockedError{Until: until}
 	}
 	return nil
 }
@@ -405,7 +406,7 @@ func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin, callerNumber stri
 	}
 	e, ok := s.byID[enrolmentID]
 	if !ok {
-		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, ErrNotFound)
+		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, oncall.ErrNotFound)
 	}
 	d.failMu.Lock()
 	defer d.failMu.Unlock()
@@ -438,14 +439,14 @@ func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin, callerNumber stri
 // rules as Store.OnDuty: per rank an override wins over the shift, a
 // specialist appears once (at their first rank), phones come from the requis
 // enrolment else the directory, the fallback line comes last.
-func (d *CallDirectory) OnDuty(_ context.Context, territoryID, specialtyID int64, at time.Time) ([]Candidate, error) {
+func (d *CallDirectory) OnDuty(_ context.Context, territoryID, specialtyID int64, at time.Time) ([]oncall.Candidate, error) {
 	s, err := d.current()
 	if err != nil {
 		return nil, err
 	}
 	sp, ok := s.specialty[specialtyID]
 	if !ok {
-		return nil, fmt.Errorf("specialty %d: %w", specialtyID, ErrNotFound)
+		return nil, fmt.Errorf("specialty %d: %w", specialtyID, oncall.ErrNotFound)
 	}
 	held := map[int]heldSpan{}
 	for _, h := range s.shifts[specialtyID] {
@@ -461,7 +462,7 @@ func (d *CallDirectory) OnDuty(_ context.Context, territoryID, specialtyID int64
 		ranks = append(ranks, r)
 	}
 	sort.Ints(ranks)
-	chain := make([]Candidate, 0, len(ranks)+1)
+	chain := make([]oncall.Candidate, 0, len(ranks)+1)
 	seen := map[string]bool{}
 	for _, r := range ranks {
 		h := held[r]
@@ -474,10 +475,10 @@ func (d *CallDirectory) OnDuty(_ context.Context, territoryID, specialtyID int64
 		if len(phones) == 0 {
 			phones = e.Practitioner.Phones
 		}
-		chain = append(chain, Candidate{Rank: r, RPPS: h.rpps, LastName: h.last, FirstName: h.first, Phones: phones})
+		chain = append(chain, oncall.Candidate{Rank: r, RPPS: h.rpps, LastName: h.last, FirstName: h.first, Phones: phones})
 	}
 	if sp.FallbackPhone != "" {
-		chain = append(chain, Candidate{Fallback: true, Label: sp.FallbackLabel, Phones: []string{sp.FallbackPhone}})
+		chain = append(chain, oncall.Candidate{Fallback: true, Label: sp.FallbackLabel, Phones: []string{sp.FallbackPhone}})
 	}
 	return chain, nil
 }

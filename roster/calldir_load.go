@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // snapshotData is what the call path needs, as read from the database: the
 // snapshot is built from it, and it is what the snapshot file keeps.
 type snapshotData struct {
-	Territories []Territory
-	Enrolments  map[int64][]Enrolment // by territory
-	Spans       []snapshotSpan        // shifts and overrides overlapping the window
-	PINHashes   map[int64]string      // by requérant enrolment id
+	Territories []oncall.Territory
+	Enrolments  map[int64][]oncall.Enrolment // by territory
+	Spans       []snapshotSpan               // shifts and overrides overlapping the window
+	PINHashes   map[int64]string             // by requérant enrolment id
 }
 
 // snapshotSpan is a shift or an override of the snapshot's window.
@@ -33,7 +35,7 @@ func (d *CallDirectory) load(ctx context.Context, from, to time.Time) (*snapshot
 	if err != nil {
 		return nil, err
 	}
-	data := &snapshotData{Territories: terrs, Enrolments: map[int64][]Enrolment{}, PINHashes: map[int64]string{}}
+	data := &snapshotData{Territories: terrs, Enrolments: map[int64][]oncall.Enrolment{}, PINHashes: map[int64]string{}}
 	for _, t := range terrs {
 		es, err := d.store.Enrolments(ctx, t.ID)
 		if err != nil {
@@ -83,14 +85,14 @@ func (d *CallDirectory) loadShifts(ctx context.Context, data *snapshotData, terr
 // build indexes the data for the call path's lookups.
 func (data *snapshotData) build() *snapshot {
 	s := &snapshot{
-		byDID:      map[string]*Territory{},
-		requerants: map[int64]map[string]Enrolment{},
-		byPhone:    map[int64]map[string][]Enrolment{},
-		byID:       map[int64]Enrolment{},
+		byDID:      map[string]*oncall.Territory{},
+		requerants: map[int64]map[string]oncall.Enrolment{},
+		byPhone:    map[int64]map[string][]oncall.Enrolment{},
+		byID:       map[int64]oncall.Enrolment{},
 		pinHash:    data.PINHashes,
-		requis:     map[requisKey]Enrolment{},
+		requis:     map[requisKey]oncall.Enrolment{},
 		shifts:     map[int64][]heldSpan{},
-		specialty:  map[int64]Specialty{},
+		specialty:  map[int64]oncall.Specialty{},
 	}
 	if s.pinHash == nil {
 		s.pinHash = map[int64]string{}
@@ -103,10 +105,10 @@ func (data *snapshotData) build() *snapshot {
 		for _, sp := range t.Specialties {
 			s.specialty[sp.ID] = sp
 		}
-		s.requerants[t.ID] = map[string]Enrolment{}
-		s.byPhone[t.ID] = map[string][]Enrolment{}
+		s.requerants[t.ID] = map[string]oncall.Enrolment{}
+		s.byPhone[t.ID] = map[string][]oncall.Enrolment{}
 		for _, e := range data.Enrolments[t.ID] {
-			if e.Role == Requis {
+			if e.Role == oncall.Requis {
 				s.requis[requisKey{t.ID, e.SpecialtyID, e.RPPS}] = e
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/regul-sante/regul/roster/oncall"
 	"go.uber.org/zap"
 )
 
@@ -24,16 +25,16 @@ const snapshotFileVersion = 1
 // snapshotFile is the file's JSON. Territories are kept with their time
 // zone's name (a *time.Location does not marshal).
 type snapshotFile struct {
-	Version     int                   `json:"version"`
-	SavedAt     time.Time             `json:"saved_at"` // when it was loaded from the database
-	Territories []territoryFile       `json:"territories"`
-	Enrolments  map[int64][]Enrolment `json:"enrolments"`
-	Spans       []snapshotSpan        `json:"spans"`
-	PINHashes   map[int64]string      `json:"pin_hashes"`
+	Version     int                          `json:"version"`
+	SavedAt     time.Time                    `json:"saved_at"` // when it was loaded from the database
+	Territories []territoryFile              `json:"territories"`
+	Enrolments  map[int64][]oncall.Enrolment `json:"enrolments"`
+	Spans       []snapshotSpan               `json:"spans"`
+	PINHashes   map[int64]string             `json:"pin_hashes"`
 }
 
 type territoryFile struct {
-	Territory
+	oncall.Territory
 	Location string // shadows Territory.Location: its IANA name
 }
 

@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/roster/oncall"
 	"go.uber.org/zap"
 )
 
 // sampleLine loads the sample territory, its enrolments and roster, with an
 // override so that precedence is exercised too.
-func sampleLine(t *testing.T) (*Store, Territory) {
+func sampleLine(t *testing.T) (*Store, oncall.Territory) {
 	t.Helper()
 	s := newTestStore(t)
 	ter := applyFixture(t, s)
@@ -84,14 +85,14 @@ func TestCallDirectoryLookups(t *testing.T) {
 	if err != nil || got.Slug != "cpts-coteaux" || len(got.Specialties) != 3 {
 		t.Fatalf("TerritoryByDID = %+v, %v", got, err)
 	}
-	if _, err := dir.TerritoryByDID(ctx, "+33179999999"); !errors.Is(err, ErrNotFound) {
+	if _, err := dir.TerritoryByDID(ctx, "+33179999999"); !errors.Is(err, oncall.ErrNotFound) {
 		t.Fatalf("unknown DID: %v", err)
 	}
 	gp, err := dir.Requerant(ctx, ter.ID, "810003000014")
 	if err != nil || gp.LastName != "DUBOIS" {
 		t.Fatalf("Requerant (national form) = %+v, %v", gp, err)
 	}
-	if _, err := dir.Requerant(ctx, ter.ID, "10002000015"); !errors.Is(err, ErrNotFound) {
+	if _, err := dir.Requerant(ctx, ter.ID, "10002000015"); !errors.Is(err, oncall.ErrNotFound) {
 		t.Fatalf("a specialist is not a requérant: %v", err)
 	}
 	byPhone, err := dir.RequerantByPhone(ctx, ter.ID, "06 11 00 00 22")
@@ -136,16 +137,16 @@ func TestCallDirectoryWithoutDatabase(t *testing.T) {
 	if wrong == pin {
 		wrong = "111111"
 	}
-	var wp *WrongPINError
+	var wp *oncall.WrongPINError
 	for i := 0; i < 2; i++ {
 		if err := dir.VerifyPIN(ctx, gp.ID, wrong, "+33611000014", now); !errors.As(err, &wp) {
 			t.Fatalf("wrong PIN %d: %v", i+1, err)
 		}
 	}
-	if err := dir.VerifyPIN(ctx, gp.ID, wrong, "+33611000014", now); !errors.Is(err, ErrLocked) {
+	if err := dir.VerifyPIN(ctx, gp.ID, wrong, "+33611000014", now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("third wrong PIN must lock the number: %v", err)
 	}
-	if err := dir.VerifyPIN(ctx, gp.ID, pin, "+33611000014", now); !errors.Is(err, ErrLocked) {
+	if err := dir.VerifyPIN(ctx, gp.ID, pin, "+33611000014", now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("a locked number is refused, right PIN or not: %v", err)
 	}
 	// A fourth failure, from another number, reaches the RPPS-wide limit:
@@ -184,7 +185,7 @@ func TestCallDirectoryLocks(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		err = dir.VerifyPIN(ctx, gp.ID, "not-it", "+33611000014", now)
 	}
-	if !errors.Is(err, ErrLocked) {
+	if !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("third wrong PIN: %v", err)
 	}
 
@@ -197,10 +198,10 @@ func TestCallDirectoryLocks(t *testing.T) {
 	if err := dir.CheckCaller(ctx, ter.ID, prober, now); err != nil {
 		t.Fatalf("not locked yet: %v", err)
 	}
-	if err := dir.CallerFailure(ctx, ter.ID, prober, now); !errors.Is(err, ErrLocked) {
+	if err := dir.CallerFailure(ctx, ter.ID, prober, now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("third unknown RPPS must lock the number: %v", err)
 	}
-	if err := dir.CheckCaller(ctx, ter.ID, prober, now); !errors.Is(err, ErrLocked) {
+	if err := dir.CheckCaller(ctx, ter.ID, prober, now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("locked number: %v", err)
 	}
 
@@ -209,10 +210,10 @@ func TestCallDirectoryLocks(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		_ = dir.CallerFailure(ctx, ter.ID, other, now)
 	}
-	if err := dir.CallerFailure(ctx, ter.ID, other, now); !errors.Is(err, ErrLocked) {
+	if err := dir.CallerFailure(ctx, ter.ID, other, now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("in memory, the third unknown RPPS must lock: %v", err)
 	}
-	if err := dir.CheckCaller(ctx, ter.ID, other, now); !errors.Is(err, ErrLocked) {
+	if err := dir.CheckCaller(ctx, ter.ID, other, now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("in memory, locked number: %v", err)
 	}
 	if err := dir.CheckCaller(ctx, ter.ID, "+33699000003", now); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/regul-sante/regul/bridge"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // metrics implements ivr.Metrics with Prometheus collectors.
@@ -42,16 +43,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 func (m *metrics) CallStarted() { m.inProgress.Inc() }
 
-func (m *metrics) CallEnded(r calllog.Result) {
+func (m *metrics) CallEnded(r callevent.Result) {
 	m.inProgress.Dec()
 	m.calls.WithLabelValues(string(r)).Inc()
 }
 
-func (m *metrics) AttemptEnded(r calllog.AttemptResult) { m.attempts.WithLabelValues(string(r)).Inc() }
+func (m *metrics) AttemptEnded(r callevent.AttemptResult) {
+	m.attempts.WithLabelValues(string(r)).Inc()
+}
 
 func (m *metrics) TimeToSpecialist(d time.Duration) { m.timeToSpecialist.Observe(d.Seconds()) }
 
-func (m *metrics) OutcomeKeyed(o calllog.Outcome) { m.outcomes.WithLabelValues(string(o)).Inc() }
+func (m *metrics) OutcomeKeyed(o callevent.Outcome) { m.outcomes.WithLabelValues(string(o)).Inc() }
 
 func (m *metrics) OutcomePending() { m.pending.Inc() }
 
