@@ -208,7 +208,7 @@ func (s *Script) resultOf(c *call, err error) callevent.Result {
 	case s.cutByUs(c):
 		// Asterisk restarted, or a hard shutdown: the GP did not hang up.
 		c.log.Warn("call cut by our side", zap.NamedError("cause", context.Cause(c.gp.Context())))
-		s.registerCallback(c, nil)
+		s.registerCallback(c)
 		return callevent.ResultInterrupted
 	case s.gpGone(c):
 		s.noteGPHangup(c)

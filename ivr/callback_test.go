@@ -21,7 +21,7 @@ func marieCallback() CallbackCall {
 func (h *harness) script(cbs Callbacks) *Script {
 	h.t.Helper()
 	s, err := New(h.opts, Deps{
-		Directory: h.dir, Switch: h.sw, Recorder: h.rec, Notifier: h.notify, Clock: h.clock,
+		Directory: h.dir, Switch: h.sw, Recorder: h.rec, Clock: h.clock,
 		Logger: h.logger, Prompts: loadCatalogue(h.t), Metrics: h.metrics, Callbacks: cbs,
 	})
 	if err != nil {
@@ -49,7 +49,7 @@ func (h *harness) checkCallback() {
 			t.Errorf("leg %s left up", l.id)
 		}
 	}
-	if len(h.notify.callbacks) != 0 || slices.Contains(h.kinds(), callevent.CallbackRequested) {
+	if slices.Contains(h.kinds(), callevent.CallbackRequested) {
 		t.Errorf("a callback registered another callback request")
 	}
 }

@@ -55,47 +55,6 @@ type Recorder interface {
 	Record(ev callevent.Event) error
 }
 
-// Notifier is the seam towards SMS and the coordinators.
-//
-// Both methods are called from the call's goroutine and MUST return fast
-// (queue the work in a durable outbox and return): the script gives them a
-// short deadline and never lets them delay a caller. An error is logged.
-type Notifier interface {
-	// NobodyReached says a GP's request was registered for a callback
-	// because nobody on duty could be reached.
-	NobodyReached(ctx context.Context, req CallbackRequest) error
-	// OutcomePending says a specialist left a bridged call without keying
-	// its outcome (send them a one-time link to key it later).
-	OutcomePending(ctx context.Context, p PendingOutcome) error
-}
-
-// CallbackRequest is a GP waiting to be called back.
-type CallbackRequest struct {
-	CallID           string
-	At               time.Time
-	TerritoryID      int64
-	TerritorySlug    string
-	SpecialtyID      int64
-	Specialty        string // slug
-	RequerantRPPS    string
-	RequerantName    string
-	CallerNumber     string   // as presented by the network (may be empty)
-	RequerantPhones  []string // the GP's enrolled phones
-	OnDuty           []oncall.Candidate
-	CoordinatorPhone string
-}
-
-// PendingOutcome is a bridged call whose outcome the specialist has not keyed.
-type PendingOutcome struct {
-	CallID          string
-	At              time.Time
-	TerritoryID     int64
-	SpecialtyID     int64
-	SpecialistRPPS  string
-	SpecialistPhone string
-	RequerantRPPS   string
-}
-
 // Clock is the time the script's rules use (opening hours, on-duty instant,
 // hunt deadline, periodic hold messages). Digit waits are the leg's own.
 type Clock interface {

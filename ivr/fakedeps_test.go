@@ -136,26 +136,6 @@ func (r *captureRecorder) all() []callevent.Event {
 	return append([]callevent.Event(nil), r.events...)
 }
 
-type captureNotifier struct {
-	mu        sync.Mutex
-	callbacks []CallbackRequest
-	pendings  []PendingOutcome
-}
-
-func (n *captureNotifier) NobodyReached(_ context.Context, req CallbackRequest) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.callbacks = append(n.callbacks, req)
-	return nil
-}
-
-func (n *captureNotifier) OutcomePending(_ context.Context, p PendingOutcome) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.pendings = append(n.pendings, p)
-	return nil
-}
-
 type captureMetrics struct {
 	mu       sync.Mutex
 	started  int

@@ -91,7 +91,6 @@ type harness struct {
 	dir     *fakeDirectory
 	sw      *fakeSwitch
 	rec     *captureRecorder
-	notify  *captureNotifier
 	metrics *captureMetrics
 	gp      *fakeGP
 	opts    Options
@@ -139,7 +138,7 @@ func newHarness(t testing.TB) *harness {
 	gp := &fakeGP{fakeLeg: newFakeLeg("gp-leg", clock, labels, map[string]string{}), caller: mariePhone, did: did1}
 	core, logs := observer.New(zap.DebugLevel)
 	h := &harness{
-		t: t, clock: clock, dir: dir, rec: &captureRecorder{}, notify: &captureNotifier{}, metrics: &captureMetrics{},
+		t: t, clock: clock, dir: dir, rec: &captureRecorder{}, metrics: &captureMetrics{},
 		gp: gp, logs: logs, logger: zap.New(core), labels: labels,
 	}
 	h.sw = &fakeSwitch{clock: clock, labels: labels, gp: gp, plans: map[string][]dialPlan{}}
@@ -177,7 +176,7 @@ func noAnswer(ring time.Duration) dialPlan {
 func (h *harness) run() {
 	h.t.Helper()
 	s, err := New(h.opts, Deps{
-		Directory: h.dir, Switch: h.sw, Recorder: h.rec, Notifier: h.notify, Clock: h.clock,
+		Directory: h.dir, Switch: h.sw, Recorder: h.rec, Clock: h.clock,
 		Logger: h.logger, Prompts: loadCatalogue(h.t), Metrics: h.metrics,
 	})
 	if err != nil {

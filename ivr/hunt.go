@@ -36,7 +36,7 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 	if len(chain) == 0 {
 		c.log.Warn("nobody on duty")
 		s.record(c, callevent.Event{Kind: callevent.NobodyOnDuty, SpecialtyID: c.specialty.ID})
-		return nil, s.callback(c, nil)
+		return nil, s.callback(c)
 	}
 
 	// The first phone rings while the GP hears that we are searching: the
@@ -55,7 +55,7 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 	case c.ctx.Err() != nil:
 		return nil, context.Cause(c.ctx)
 	}
-	return nil, s.callback(c, chain)
+	return nil, s.callback(c)
 }
 
 // ringChain tries each candidate's phones in order; nil when nobody accepted.
@@ -223,32 +223,23 @@ func (s *Script) attemptEnded(c *call, n int, res callevent.AttemptResult, cause
 }
 
 // callback registers the GP's request when nobody could be reached.
-func (s *Script) callback(c *call, chain []oncall.Candidate) error {
-	s.registerCallback(c, chain)
+func (s *Script) callback(c *call) error {
+	s.registerCallback(c)
 	c.log.Info("nobody reached: callback requested")
 	s.say(c, pNobodyReached)
 	return end(callevent.ResultCallback, "nobody reached")
 }
 
-// registerCallback records the GP's request to be called back (the SMS go
-// out when it is applied); a GP not yet identified, or who has not chosen
-// a specialty, has nothing to be called back about.
-func (s *Script) registerCallback(c *call, chain []oncall.Candidate) {
+// registerCallback records the GP's request to be called back; a GP not yet
+// identified, or who has not chosen a specialty, has nothing to be called
+// back about.
+func (s *Script) registerCallback(c *call) {
 	if c.requerant.RPPS == "" || c.specialty.ID == 0 || c.bridged || c.callbackOf != "" {
 		return // a callback through the line leaves its request open as it was
 	}
+	// The SMS are not sent from here: when calllog applies this event, its
+	// apply hook (notify.Outbox.Hook, wired in wiring/sms.go) queues, in the
+	// same transaction, the SMS to the specialists on duty, to the GP and to
+	// the coordination.
 	s.record(c, callevent.Event{Kind: callevent.CallbackRequested, SpecialtyID: c.specialty.ID, RPPS: c.requerant.RPPS})
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
-	err := s.notify.NobodyReached(ctx, CallbackRequest{
-		CallID: c.id, At: s.clock.Now(),
-		TerritoryID: c.territory.ID, TerritorySlug: c.territory.Slug,
-		SpecialtyID: c.specialty.ID, Specialty: c.specialty.Slug,
-		RequerantRPPS: c.requerant.RPPS, RequerantName: fullName(c.requerant.FirstName, c.requerant.LastName),
-		CallerNumber: c.caller, RequerantPhones: c.requerant.Phones,
-		OnDuty: chain, CoordinatorPhone: c.territory.CoordinatorPhone,
-	})
-	cancel()
-	if err != nil {
-		c.log.Error("callback notification failed", zap.Error(err))
-	}
 }

@@ -213,13 +213,13 @@ func TestNobodyReached(t *testing.T) {
 			if ev := h.events(callevent.CallbackRequested); len(ev) != 1 || ev[0].RPPS != marieRPPS || ev[0].SpecialtyID != 11 {
 				t.Errorf("callback_requested %+v", ev)
 			}
-			if len(h.notify.callbacks) != 1 {
-				t.Fatalf("%d callback notifications", len(h.notify.callbacks))
+			// The callback SMS are built from the record when it is applied:
+			// it must name the caller's number and the territory they called.
+			if ev := h.events(callevent.CallStarted); len(ev) != 1 || ev[0].Caller != mariePhone {
+				t.Errorf("call_started %+v", ev)
 			}
-			cb := h.notify.callbacks[0]
-			if cb.RequerantRPPS != marieRPPS || cb.CallerNumber != mariePhone || cb.Specialty != "cardiologie" ||
-				cb.CoordinatorPhone != "+33179000099" || cb.CallID != h.rec.all()[0].CallID {
-				t.Errorf("callback request %+v", cb)
+			if ev := h.events(callevent.TerritoryResolved); len(ev) != 1 || ev[0].TerritoryID != h.dir.territories[did1].ID {
+				t.Errorf("territory_resolved %+v", ev)
 			}
 			if len(h.sw.connected) != 0 {
 				t.Error("bridged although nobody accepted")
@@ -280,8 +280,8 @@ func TestGPLeavesDuringHunt(t *testing.T) {
 			for i, want := range tc.specialists {
 				expectSeq(t, "specialist heard", h.leg(i+1).Heard(), want)
 			}
-			if len(h.events(callevent.LegHungUp)) != 1 || len(h.notify.callbacks) != 0 {
-				t.Errorf("leg_hung_up %v, callbacks %v", h.events(callevent.LegHungUp), h.notify.callbacks)
+			if len(h.events(callevent.LegHungUp)) != 1 || len(h.events(callevent.CallbackRequested)) != 0 {
+				t.Errorf("leg_hung_up %v, callback_requested %v", h.events(callevent.LegHungUp), h.events(callevent.CallbackRequested))
 			}
 		})
 	}

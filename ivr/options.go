@@ -21,7 +21,7 @@ type Options struct {
 	HoldMessageEvery  time.Duration // "merci de patienter" while the hunt runs (30 s)
 	MaxConversation   time.Duration // a bridged conversation is ended after this (2 h)
 	LookupTimeout     time.Duration // each Directory call (5 s)
-	CleanupTimeout    time.Duration // hang-ups, the last record and notifications at the end (5 s)
+	CleanupTimeout    time.Duration // hang-ups and the last record at the end (5 s)
 	// Used when a territory leaves its own timeouts at zero.
 	DefaultRingTimeout time.Duration // 25 s
 	DefaultHuntTimeout time.Duration // 120 s
@@ -92,14 +92,13 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Deps are the script's collaborators. Directory, Switch, Recorder, Notifier
-// and Prompts are required; Clock, Logger and Metrics default to the wall
+// Deps are the script's collaborators. Directory, Switch, Recorder and
+// Prompts are required; Clock, Logger and Metrics default to the wall
 // clock, a no-op logger and NopMetrics.
 type Deps struct {
 	Directory Directory
 	Switch    Switch
 	Recorder  Recorder
-	Notifier  Notifier
 	Clock     Clock
 	Logger    *zap.Logger
 	Prompts   *Prompts
@@ -118,7 +117,6 @@ type Script struct {
 	dir     Directory
 	sw      Switch
 	rec     Recorder
-	notify  Notifier
 	clock   Clock
 	log     *zap.Logger
 	prompts *Prompts
@@ -144,9 +142,6 @@ func New(opt Options, deps Deps) (*Script, error) {
 	if deps.Recorder == nil {
 		missing = append(missing, errors.New("ivr: Deps.Recorder is nil"))
 	}
-	if deps.Notifier == nil {
-		missing = append(missing, errors.New("ivr: Deps.Notifier is nil"))
-	}
 	if deps.Prompts == nil {
 		missing = append(missing, errors.New("ivr: Deps.Prompts is nil (load asterisk-config/prompts.yaml)"))
 	} else if err := deps.Prompts.checkRequired(); err != nil {
@@ -156,7 +151,7 @@ func New(opt Options, deps Deps) (*Script, error) {
 		return nil, err
 	}
 	s := &Script{
-		opt: opt, dir: deps.Directory, sw: deps.Switch, rec: deps.Recorder, notify: deps.Notifier,
+		opt: opt, dir: deps.Directory, sw: deps.Switch, rec: deps.Recorder,
 		clock: deps.Clock, log: deps.Logger, prompts: deps.Prompts, metrics: deps.Metrics,
 		random: deps.Random, cbs: deps.Callbacks,
 	}

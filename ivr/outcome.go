@@ -95,18 +95,13 @@ func (s *Script) pendingAndTell(c *call, sp *specialist) {
 	}
 }
 
-// pending records that the outcome is still to be keyed, and says so to the
-// notifier (which sends the specialist a link to key it later).
+// pending records that the outcome is still to be keyed.
 func (s *Script) pending(c *call, sp *specialist) {
+	// The specialist's SMS with a link to key it later is not sent from
+	// here: when calllog applies this event, its apply hook (notify.Outbox.Hook,
+	// wired in wiring/sms.go) queues the SMS in the same transaction, to the
+	// phone of this attempt.
 	s.record(c, callevent.Event{Kind: callevent.OutcomePending, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
 	s.metrics.OutcomePending()
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
-	defer cancel()
-	err := s.notify.OutcomePending(ctx, PendingOutcome{
-		CallID: c.id, At: s.clock.Now(), TerritoryID: c.territory.ID, SpecialtyID: c.specialty.ID,
-		SpecialistRPPS: sp.cand.RPPS, SpecialistPhone: sp.phone, RequerantRPPS: c.requerant.RPPS,
-	})
-	if err != nil {
-		c.log.Error("pending-outcome notification failed", zap.Error(err))
-	}
+	c.log.Info("outcome pending", zap.String("specialist", sp.cand.RPPS))
 }

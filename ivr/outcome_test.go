@@ -90,12 +90,19 @@ func TestOutcome(t *testing.T) {
 			if len(keyed) != 0 || len(pending) != 1 || pending[0].RPPS != "10002000015" {
 				t.Errorf("outcome_keyed %+v, outcome_pending %+v; want pending", keyed, pending)
 			}
-			if len(h.notify.pendings) != 1 || h.metrics.pending != 1 {
-				t.Fatalf("%d pending notifications, %d in metrics", len(h.notify.pendings), h.metrics.pending)
+			if h.metrics.pending != 1 {
+				t.Fatalf("%d pending outcomes in metrics", h.metrics.pending)
 			}
-			n := h.notify.pendings[0]
-			if n.SpecialistRPPS != "10002000015" || n.SpecialistPhone != martinPhone || n.RequerantRPPS != marieRPPS || n.CallID != h.rec.all()[0].CallID {
-				t.Errorf("pending notification %+v", n)
+			// The link SMS goes, when the record is applied, to the phone of
+			// the attempt the pending outcome names.
+			var dialled []callevent.Event
+			for _, ev := range h.events(callevent.AttemptStarted) {
+				if ev.Attempt == pending[0].Attempt {
+					dialled = append(dialled, ev)
+				}
+			}
+			if len(dialled) != 1 || dialled[0].Phone != martinPhone || dialled[0].RPPS != "10002000015" {
+				t.Errorf("attempt %d of the pending outcome: %+v", pending[0].Attempt, dialled)
 			}
 		})
 	}
@@ -145,7 +152,7 @@ func TestConversationTooLong(t *testing.T) {
 func TestServerStopsTheCall(t *testing.T) {
 	h := newHarness(t)
 	h.happy()
-	s, err := New(h.opts, Deps{Directory: h.dir, Switch: h.sw, Recorder: h.rec, Notifier: h.notify,
+	s, err := New(h.opts, Deps{Directory: h.dir, Switch: h.sw, Recorder: h.rec,
 		Clock: h.clock, Logger: h.logger, Prompts: loadCatalogue(t), Metrics: h.metrics})
 	if err != nil {
 		t.Fatal(err)

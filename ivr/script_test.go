@@ -209,7 +209,7 @@ func TestOurFailuresApologise(t *testing.T) {
 func TestNewChecksOptionsAndDeps(t *testing.T) {
 	cat := loadCatalogue(t)
 	deps := Deps{Directory: &fakeDirectory{}, Switch: &fakeSwitch{}, Recorder: &captureRecorder{},
-		Notifier: &captureNotifier{}, Prompts: cat}
+		Prompts: cat}
 	if _, err := New(Options{}, deps); err != nil {
 		t.Fatalf("defaults rejected: %v", err)
 	}

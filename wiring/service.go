@@ -47,10 +47,6 @@ type Options struct {
 	// OnOriginateSent, when set, sees each originate request leave (see
 	// bridge.Options.OnOriginateSent): load benchmarks only.
 	OnOriginateSent func(channelID string, at time.Time)
-	// Notifier receives callback requests and pending outcomes; nil logs
-	// them. The SMS do not go through it: they derive from the call record
-	// (the outbox rows are written with the events, see notify).
-	Notifier ivr.Notifier
 	// Registry collects the metrics; nil makes a new one.
 	Registry *prometheus.Registry
 	// SpoolOpenFile opens the spool's files (nil: the disk); tests inject
@@ -121,9 +117,6 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		o.Registry = prometheus.NewRegistry()
 		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	if o.Notifier == nil {
-		o.Notifier = logNotifier{log: log.Named("notify")}
-	}
 	s := &Service{log: log, registry: o.Registry, bgDone: make(chan struct{}), callsIdle: make(chan struct{}), db: gate}
 	close(s.callsIdle)
 	s.hardStop, s.stopHardStop = context.WithCancel(context.Background())
@@ -192,7 +185,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	}
 	s.clock = o.Clock
 	s.script, err = ivr.New(ivrOpts, ivr.Deps{
-		Directory: s.dir, Switch: s.ari, Recorder: s.rec, Notifier: o.Notifier,
+		Directory: s.dir, Switch: s.ari, Recorder: s.rec,
 		Clock: o.Clock, Logger: perCall(log).Named("call"), Prompts: prompts, Metrics: newMetrics(o.Registry),
 		Callbacks: s.callbacks,
 	})
