@@ -154,14 +154,14 @@ func (s *Script) restore(c *call, a Adoption) {
 	}
 	ctx, cancel := s.lookup(c)
 	defer cancel()
-	terr, err := s.dir.TerritoryByDID(ctx, c.did)
+	terr, err := s.roster.TerritoryByDID(ctx, c.did)
 	if err != nil {
 		c.log.Warn("adopted call: territory not found again", zap.Error(err))
 		return
 	}
 	c.territory = terr
 	if rpps := a.Memory[memGP]; rpps != "" {
-		if enr, err := s.dir.Requerant(ctx, terr.ID, rpps); err == nil {
+		if enr, err := s.roster.Requerant(ctx, terr.ID, rpps); err == nil {
 			c.requerant = enr
 		} else {
 			c.log.Warn("adopted call: GP not found again, identification starts over", zap.Error(err))

@@ -15,7 +15,7 @@ import (
 func (s *Script) resolveTerritory(c *call) error {
 	did := c.did
 	ctx, cancel := s.lookup(c)
-	t, err := s.dir.TerritoryByDID(ctx, did)
+	t, err := s.roster.TerritoryByDID(ctx, did)
 	cancel()
 	if errors.Is(err, oncall.ErrNotFound) {
 		c.log.Warn("no territory has this regulation number")

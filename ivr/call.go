@@ -272,7 +272,7 @@ func (s *Script) sayMedia(c *call, media ...string) {
 	}
 }
 
-// lookup bounds a Directory call. The bound is on wall time, not on the
+// lookup bounds a Roster call. The bound is on wall time, not on the
 // injected clock: it guards against a slow machine (a PIN check costs an
 // argon2id hash and database round trips), and an accelerated clock (the
 // demo, end-to-end tests) would make it expire in the middle of one.
@@ -280,7 +280,7 @@ func (s *Script) lookup(c *call) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(c.ctx, s.opt.LookupTimeout, errLookupTimeout)
 }
 
-var errLookupTimeout = errors.New("directory lookup timed out")
+var errLookupTimeout = errors.New("roster lookup timed out")
 
 // withClockTimeout is context.WithTimeout on the injected clock.
 func withClockTimeout(parent context.Context, clk Clock, d time.Duration, cause error) (context.Context, context.CancelFunc) {

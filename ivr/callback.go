@@ -135,7 +135,7 @@ func (s *Script) callBack(c *call, req CallbackCall, spLeg OutboundLeg) error {
 // who the call is for, as an inbound call would have.
 func (s *Script) callbackContext(c *call, req CallbackCall) error {
 	ctx, cancel := s.lookup(c)
-	terr, err := s.dir.TerritoryByDID(ctx, req.DID)
+	terr, err := s.roster.TerritoryByDID(ctx, req.DID)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("callback: territory of %s: %w", req.DID, err)

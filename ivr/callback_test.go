@@ -21,7 +21,7 @@ func marieCallback() CallbackCall {
 func (h *harness) script(cbs Callbacks) *Script {
 	h.t.Helper()
 	s, err := New(h.opts, Deps{
-		Directory: h.dir, Switch: h.sw, Recorder: h.rec, Clock: h.clock,
+		Roster: h.roster, Switch: h.sw, Recorder: h.rec, Clock: h.clock,
 		Logger: h.logger, Prompts: loadCatalogue(h.t), Metrics: h.metrics, Callbacks: cbs,
 	})
 	if err != nil {
@@ -210,8 +210,8 @@ func TestCallBackWrongCode(t *testing.T) {
 	h.gp.rules["enter_rpps#2"] = "H"
 	cbs := &fakeCallbacks{code: "48213905"}
 	h.script(cbs).Serve(context.Background(), h.gp)
-	if len(cbs.calls) != 1 || h.dir.callerFails[mariePhone] != 1 || len(h.sw.dials) != 0 {
-		t.Errorf("claims %v, caller failures %d, dials %d", cbs.calls, h.dir.callerFails[mariePhone], len(h.sw.dials))
+	if len(cbs.calls) != 1 || h.roster.callerFails[mariePhone] != 1 || len(h.sw.dials) != 0 {
+		t.Errorf("claims %v, caller failures %d, dials %d", cbs.calls, h.roster.callerFails[mariePhone], len(h.sw.dials))
 	}
 	if r := reasonsOf(h, callevent.IdentFailed); len(r) == 0 || r[0] != reasonBadRPPS {
 		t.Errorf("ident failures %v", r)

@@ -8,9 +8,11 @@ import (
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
-// Directory is the roster as the call script reads it; *roster.Store
-// implements it. Every method honours ctx.
-type Directory interface {
+// Roster is the roster as the call script reads it: whose regulation number
+// was called, who is calling, who is on duty. The line serves it from
+// memory (roster.LineView), so that a call never waits on the database.
+// Every method honours ctx.
+type Roster interface {
 	// TerritoryByDID returns the territory a regulation number belongs to;
 	// errors.Is(err, oncall.ErrNotFound) when the number is nobody's.
 	TerritoryByDID(ctx context.Context, did string) (oncall.Territory, error)

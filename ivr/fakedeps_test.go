@@ -11,8 +11,8 @@ import (
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
-// fakeDirectory is the roster in memory; PINs lock after lockAfter failures.
-type fakeDirectory struct {
+// fakeRoster is the roster in memory; PINs lock after lockAfter failures.
+type fakeRoster struct {
 	mu          sync.Mutex
 	territories map[string]oncall.Territory // by DID
 	requerants  map[string]oncall.Enrolment // by RPPS
@@ -29,14 +29,14 @@ type fakeDirectory struct {
 	errIn       map[string]error
 }
 
-func (d *fakeDirectory) fail(method string) error {
+func (d *fakeRoster) fail(method string) error {
 	if d.panicIn == method {
 		panic("fake directory: " + method + " exploded")
 	}
 	return d.errIn[method]
 }
 
-func (d *fakeDirectory) TerritoryByDID(_ context.Context, did string) (oncall.Territory, error) {
+func (d *fakeRoster) TerritoryByDID(_ context.Context, did string) (oncall.Territory, error) {
 	if err := d.fail("TerritoryByDID"); err != nil {
 		return oncall.Territory{}, err
 	}
@@ -49,7 +49,7 @@ func (d *fakeDirectory) TerritoryByDID(_ context.Context, did string) (oncall.Te
 	return t, nil
 }
 
-func (d *fakeDirectory) Requerant(_ context.Context, territoryID int64, rpps string) (oncall.Enrolment, error) {
+func (d *fakeRoster) Requerant(_ context.Context, territoryID int64, rpps string) (oncall.Enrolment, error) {
 	if err := d.fail("Requerant"); err != nil {
 		return oncall.Enrolment{}, err
 	}
@@ -62,7 +62,7 @@ func (d *fakeDirectory) Requerant(_ context.Context, territoryID int64, rpps str
 	return e, nil
 }
 
-func (d *fakeDirectory) RequerantByPhone(_ context.Context, territoryID int64, phone string) (oncall.Enrolment, error) {
+func (d *fakeRoster) RequerantByPhone(_ context.Context, territoryID int64, phone string) (oncall.Enrolment, error) {
 	if err := d.fail("RequerantByPhone"); err != nil {
 		return oncall.Enrolment{}, err
 	}
@@ -78,7 +78,7 @@ func (d *fakeDirectory) RequerantByPhone(_ context.Context, territoryID int64, p
 	return oncall.Enrolment{}, oncall.ErrNotFound
 }
 
-func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, caller string, now time.Time) error {
+func (d *fakeRoster) VerifyPIN(_ context.Context, enrolmentID int64, pin, caller string, now time.Time) error {
 	if err := d.fail("VerifyPIN"); err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, cal
 	return oncall.ErrNotFound
 }
 
-func (d *fakeDirectory) OnDuty(_ context.Context, _, specialtyID int64, at time.Time) ([]oncall.Candidate, error) {
+func (d *fakeRoster) OnDuty(_ context.Context, _, specialtyID int64, at time.Time) ([]oncall.Candidate, error) {
 	if err := d.fail("OnDuty"); err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (m *captureMetrics) OutcomeKeyed(o callevent.Outcome) {
 func (m *captureMetrics) OutcomePending() { m.mu.Lock(); m.pending++; m.mu.Unlock() }
 
 // RefusePIN counts as a PIN check does (the same work for the caller).
-func (d *fakeDirectory) RefusePIN(_ context.Context, _ int64, _, _, _ string, _ time.Time) error {
+func (d *fakeRoster) RefusePIN(_ context.Context, _ int64, _, _, _ string, _ time.Time) error {
 	if err := d.fail("RefusePIN"); err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (d *fakeDirectory) RefusePIN(_ context.Context, _ int64, _, _, _ string, _ 
 	return &oncall.WrongPINError{Remaining: 3}
 }
 
-func (d *fakeDirectory) CheckCaller(_ context.Context, _ int64, caller string, now time.Time) error {
+func (d *fakeRoster) CheckCaller(_ context.Context, _ int64, caller string, now time.Time) error {
 	if err := d.fail("CheckCaller"); err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (d *fakeDirectory) CheckCaller(_ context.Context, _ int64, caller string, n
 	return nil
 }
 
-func (d *fakeDirectory) CallerFailure(_ context.Context, _ int64, caller string, now time.Time) error {
+func (d *fakeRoster) CallerFailure(_ context.Context, _ int64, caller string, now time.Time) error {
 	if err := d.fail("CallerFailure"); err != nil {
 		return err
 	}

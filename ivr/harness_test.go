@@ -88,7 +88,7 @@ func cand(rank int, rpps, first, last string, phones ...string) oncall.Candidate
 type harness struct {
 	t       testing.TB
 	clock   *fakeClock
-	dir     *fakeDirectory
+	roster  *fakeRoster
 	sw      *fakeSwitch
 	rec     *captureRecorder
 	metrics *captureMetrics
@@ -109,7 +109,7 @@ func newHarness(t testing.TB) *harness {
 	// Tuesday 10 March 2026, 10:00 in Paris: the line is open.
 	clock := newFakeClock(time.Date(2026, 3, 10, 10, 0, 0, 0, loc))
 	t7 := coteaux(loc)
-	dir := &fakeDirectory{
+	roster := &fakeRoster{
 		territories: map[string]oncall.Territory{did1: t7, did2: t7},
 		requerants: map[string]oncall.Enrolment{
 			marieRPPS:     gpEnrolment(101, marieRPPS, "Marie", "DUBOIS", mariePhone),
@@ -138,7 +138,7 @@ func newHarness(t testing.TB) *harness {
 	gp := &fakeGP{fakeLeg: newFakeLeg("gp-leg", clock, labels, map[string]string{}), caller: mariePhone, did: did1}
 	core, logs := observer.New(zap.DebugLevel)
 	h := &harness{
-		t: t, clock: clock, dir: dir, rec: &captureRecorder{}, metrics: &captureMetrics{},
+		t: t, clock: clock, roster: roster, rec: &captureRecorder{}, metrics: &captureMetrics{},
 		gp: gp, logs: logs, logger: zap.New(core), labels: labels,
 	}
 	h.sw = &fakeSwitch{clock: clock, labels: labels, gp: gp, plans: map[string][]dialPlan{}}
@@ -147,9 +147,9 @@ func newHarness(t testing.TB) *harness {
 
 // territory edits the fixture territory in place.
 func (h *harness) territory(edit func(*oncall.Territory)) {
-	for did, t := range h.dir.territories {
+	for did, t := range h.roster.territories {
 		edit(&t)
-		h.dir.territories[did] = t
+		h.roster.territories[did] = t
 	}
 }
 
@@ -176,7 +176,7 @@ func noAnswer(ring time.Duration) dialPlan {
 func (h *harness) run() {
 	h.t.Helper()
 	s, err := New(h.opts, Deps{
-		Directory: h.dir, Switch: h.sw, Recorder: h.rec, Clock: h.clock,
+		Roster: h.roster, Switch: h.sw, Recorder: h.rec, Clock: h.clock,
 		Logger: h.logger, Prompts: loadCatalogue(h.t), Metrics: h.metrics,
 	})
 	if err != nil {

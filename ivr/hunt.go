@@ -28,7 +28,7 @@ type specialist struct {
 // timeout; a specialist who has answered is let finish the whisper.
 func (s *Script) hunt(c *call) (*specialist, error) {
 	ctx, cancel := s.lookup(c)
-	chain, err := s.dir.OnDuty(ctx, c.territory.ID, c.specialty.ID, s.clock.Now())
+	chain, err := s.roster.OnDuty(ctx, c.territory.ID, c.specialty.ID, s.clock.Now())
 	cancel()
 	if err != nil && !errors.Is(err, oncall.ErrNobodyOnDuty) {
 		return nil, fmt.Errorf("on duty for %s: %w", c.specialty.Slug, err)

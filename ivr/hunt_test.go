@@ -96,7 +96,7 @@ func TestHunt(t *testing.T) {
 	}, {
 		name: "a candidate's phones in order",
 		setup: func(h *harness) {
-			h.dir.chains[11][0].Phones = []string{martinPhone, "+33247990015"}
+			h.roster.chains[11][0].Phones = []string{martinPhone, "+33247990015"}
 			h.sw.plans[martinPhone] = []dialPlan{noAnswer(25 * time.Second)}
 			h.sw.plans["+33247990015"] = []dialPlan{accepts("gp")}
 		},
@@ -175,11 +175,11 @@ func TestNobodyReached(t *testing.T) {
 		attempts []callevent.AttemptResult
 	}{{
 		name:    "nobody on duty",
-		setup:   func(h *harness) { h.dir.chains[11] = nil },
+		setup:   func(h *harness) { h.roster.chains[11] = nil },
 		gpHeard: cat(identified, ids("nobody_reached")),
 	}, {
 		name:    "the store says nobody on duty",
-		setup:   func(h *harness) { h.dir.errIn["OnDuty"] = oncall.ErrNobodyOnDuty },
+		setup:   func(h *harness) { h.roster.errIn["OnDuty"] = oncall.ErrNobodyOnDuty },
 		gpHeard: cat(identified, ids("nobody_reached")),
 	}, {
 		name: "hunt timeout while the third phone rings",
@@ -218,7 +218,7 @@ func TestNobodyReached(t *testing.T) {
 			if ev := h.events(callevent.CallStarted); len(ev) != 1 || ev[0].Caller != mariePhone {
 				t.Errorf("call_started %+v", ev)
 			}
-			if ev := h.events(callevent.TerritoryResolved); len(ev) != 1 || ev[0].TerritoryID != h.dir.territories[did1].ID {
+			if ev := h.events(callevent.TerritoryResolved); len(ev) != 1 || ev[0].TerritoryID != h.roster.territories[did1].ID {
 				t.Errorf("territory_resolved %+v", ev)
 			}
 			if len(h.sw.connected) != 0 {

@@ -37,7 +37,7 @@ const (
 // enrolled one all hear the same prompts in the same order — the PIN is
 // asked for, a wrong one is « code incorrect » and another try, the last
 // one « identification impossible » with the coordinator's number — and the
-// directory does the same work for each (a hash checked, failures counted
+// roster does the same work for each (a hash checked, failures counted
 // per number and per (RPPS, number)). Locks are the number's, never the
 // RPPS's: see roster.LockoutPolicy. Under the `rpps` policy (identification
 // only, for pilots) there is no secret to ask for, so an unknown RPPS hears
@@ -108,7 +108,7 @@ func (s *Script) byCallerNumber(c *call) (oncall.Enrolment, bool, error) {
 		return oncall.Enrolment{}, false, nil
 	}
 	ctx, cancel := s.lookup(c)
-	enr, err := s.dir.RequerantByPhone(ctx, c.territory.ID, caller)
+	enr, err := s.roster.RequerantByPhone(ctx, c.territory.ID, caller)
 	cancel()
 	switch {
 	case errors.Is(err, oncall.ErrNotFound):
@@ -159,7 +159,7 @@ func (s *Script) enterRPPS(c *call) (string, oncall.Enrolment, bool, error) {
 			continue
 		}
 		ctx, cancel := s.lookup(c)
-		enr, err := s.dir.Requerant(ctx, c.territory.ID, rpps)
+		enr, err := s.roster.Requerant(ctx, c.territory.ID, rpps)
 		cancel()
 		if errors.Is(err, oncall.ErrNotFound) {
 			return rpps, oncall.Enrolment{}, false, nil
@@ -208,9 +208,9 @@ func (s *Script) checkPIN(c *call, rpps string, enr oncall.Enrolment, known bool
 		default:
 			ctx, cancel := s.lookup(c)
 			if checkable {
-				err = s.dir.VerifyPIN(ctx, enr.ID, pin, c.caller, s.clock.Now())
+				err = s.roster.VerifyPIN(ctx, enr.ID, pin, c.caller, s.clock.Now())
 			} else {
-				err = s.dir.RefusePIN(ctx, c.territory.ID, rpps, pin, c.caller, s.clock.Now())
+				err = s.roster.RefusePIN(ctx, c.territory.ID, rpps, pin, c.caller, s.clock.Now())
 			}
 			cancel()
 			var wrong *oncall.WrongPINError
@@ -282,7 +282,7 @@ func (s *Script) callerLocked(c *call) bool {
 	// A withheld number ("") is checked too: withheld callers share one
 	// bucket, or hiding the number would escape every limit.
 	ctx, cancel := s.lookup(c)
-	err := s.dir.CheckCaller(ctx, c.territory.ID, c.caller, s.clock.Now())
+	err := s.roster.CheckCaller(ctx, c.territory.ID, c.caller, s.clock.Now())
 	cancel()
 	if errors.Is(err, oncall.ErrLocked) {
 		c.log.Info("caller number locked")
@@ -298,7 +298,7 @@ func (s *Script) callerLocked(c *call) bool {
 // lock it may set takes effect from the next call.
 func (s *Script) countCallerFailure(c *call) {
 	ctx, cancel := s.lookup(c)
-	err := s.dir.CallerFailure(ctx, c.territory.ID, c.caller, s.clock.Now())
+	err := s.roster.CallerFailure(ctx, c.territory.ID, c.caller, s.clock.Now())
 	cancel()
 	if err != nil && !errors.Is(err, oncall.ErrLocked) {
 		c.log.Warn("caller failure not counted", zap.Error(err))

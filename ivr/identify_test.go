@@ -137,8 +137,8 @@ func TestIdentification(t *testing.T) {
 			if r := h.events(callevent.Refused); len(r) != 1 || r[0].Reason != reasonBadRPPS {
 				t.Errorf("refused %+v", r)
 			}
-			if h.dir.pinChecks != 0 || len(h.sw.dials) != 0 {
-				t.Errorf("%d PIN checks, %d dials after a refusal", h.dir.pinChecks, len(h.sw.dials))
+			if h.roster.pinChecks != 0 || len(h.sw.dials) != 0 {
+				t.Errorf("%d PIN checks, %d dials after a refusal", h.roster.pinChecks, len(h.sw.dials))
 			}
 		},
 	}, {
@@ -172,8 +172,8 @@ func TestIdentification(t *testing.T) {
 			if ev := h.events(callevent.IdentFailed)[0]; ev.RPPS != "10001045367" {
 				t.Errorf("ident_failed %+v lacks the RPPS", ev)
 			}
-			if h.dir.refusals != 3 {
-				t.Errorf("an unknown RPPS must be counted as a wrong PIN is: %d refusals", h.dir.refusals)
+			if h.roster.refusals != 3 {
+				t.Errorf("an unknown RPPS must be counted as a wrong PIN is: %d refusals", h.roster.refusals)
 			}
 		},
 	}, {
@@ -186,7 +186,7 @@ func TestIdentification(t *testing.T) {
 		heard:   cat(welcomed, ids("enter_rpps", "identification_impossible"), coordinator),
 		reasons: []string{reasonNotEnrolled},
 		check: func(t *testing.T, h *harness) {
-			if n := h.dir.callerFails[mariePhone]; n != 1 {
+			if n := h.roster.callerFails[mariePhone]; n != 1 {
 				t.Errorf("an unknown RPPS must count against the caller number: %d failures", n)
 			}
 		},
@@ -194,7 +194,7 @@ func TestIdentification(t *testing.T) {
 		name: "locked caller number is refused before any question",
 		setup: func(h *harness) {
 			h.happy()
-			h.dir.callerLocks = map[string]time.Time{mariePhone: h.clock.Now().Add(time.Hour)}
+			h.roster.callerLocks = map[string]time.Time{mariePhone: h.clock.Now().Add(time.Hour)}
 		},
 		result:  callevent.ResultRefused,
 		heard:   cat(welcomed, ids("locked"), coordinator),
@@ -204,7 +204,7 @@ func TestIdentification(t *testing.T) {
 		setup: func(h *harness) {
 			h.happy()
 			h.gp.caller = ""
-			h.dir.callerLocks = map[string]time.Time{"": h.clock.Now().Add(time.Hour)}
+			h.roster.callerLocks = map[string]time.Time{"": h.clock.Now().Add(time.Hour)}
 		},
 		result:  callevent.ResultRefused,
 		heard:   cat(welcomed, ids("locked"), coordinator),
@@ -220,7 +220,7 @@ func TestIdentification(t *testing.T) {
 		heard:   cat(welcomed, ids("enter_rpps", "identification_impossible"), coordinator),
 		reasons: []string{reasonNotEnrolled},
 		check: func(t *testing.T, h *harness) {
-			if n := h.dir.callerFails[""]; n != 1 {
+			if n := h.roster.callerFails[""]; n != 1 {
 				t.Errorf("withheld failures counted: %d, want 1", n)
 			}
 		},
@@ -228,7 +228,7 @@ func TestIdentification(t *testing.T) {
 		name: "caller lock not checkable: the call goes on",
 		setup: func(h *harness) {
 			h.happy()
-			h.dir.errIn = map[string]error{"CheckCaller": errors.New("database unavailable")}
+			h.roster.errIn = map[string]error{"CheckCaller": errors.New("database unavailable")}
 		},
 		result: callevent.ResultBridged,
 		heard:  cat(welcomed, ids("enter_rpps", "enter_pin"), huntedAndBridged),
@@ -252,7 +252,7 @@ func TestIdentification(t *testing.T) {
 		name: "wrong PIN three times, store not locking yet",
 		setup: func(h *harness) {
 			h.happy()
-			h.dir.lockAfter = 5
+			h.roster.lockAfter = 5
 			h.gp.rules["enter_pin"] = "0000#"
 			h.gp.rules["enter_pin#2"] = "1111#"
 			h.gp.rules["enter_pin#3"] = "2222#"
@@ -281,8 +281,8 @@ func TestIdentification(t *testing.T) {
 		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "pin_wrong", "enter_pin"), huntedAndBridged),
 		reasons: []string{reasonWrongPIN},
 		check: func(t *testing.T, h *harness) {
-			if h.dir.pinChecks != 1 {
-				t.Errorf("%d PIN checks, want 1", h.dir.pinChecks)
+			if h.roster.pinChecks != 1 {
+				t.Errorf("%d PIN checks, want 1", h.roster.pinChecks)
 			}
 		},
 	}, {
@@ -302,13 +302,13 @@ func TestIdentification(t *testing.T) {
 		result: callevent.ResultAbandoned,
 		heard:  cat(welcomed, ids("enter_rpps", "enter_pin")),
 	}, {
-		name: "an RPPS lock is the directory's to apply, after the PIN",
+		name: "an RPPS lock is the roster's to apply, after the PIN",
 		setup: func(h *harness) {
 			h.happy()
 			h.gp.caller = "+33699999999" // not one of her phones
-			e := h.dir.requerants[marieRPPS]
+			e := h.roster.requerants[marieRPPS]
 			e.LockedUntil = h.clock.now.Add(10 * time.Minute)
-			h.dir.requerants[marieRPPS] = e
+			h.roster.requerants[marieRPPS] = e
 		},
 		result:  callevent.ResultRefused,
 		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "locked"), coordinator),
@@ -317,7 +317,7 @@ func TestIdentification(t *testing.T) {
 		name: "store says locked (from another caller number)",
 		setup: func(h *harness) {
 			h.happy()
-			h.dir.errIn["VerifyPIN"] = &oncall.LockedError{Until: h.clock.now.Add(time.Hour)}
+			h.roster.errIn["VerifyPIN"] = &oncall.LockedError{Until: h.clock.now.Add(time.Hour)}
 		},
 		result:  callevent.ResultRefused,
 		heard:   cat(welcomed, ids("enter_rpps", "enter_pin", "locked"), coordinator),
@@ -326,9 +326,9 @@ func TestIdentification(t *testing.T) {
 		name: "enrolled without a PIN: answered as an unknown RPPS",
 		setup: func(h *harness) {
 			h.happy()
-			e := h.dir.requerants[marieRPPS]
+			e := h.roster.requerants[marieRPPS]
 			e.HasPIN = false
-			h.dir.requerants[marieRPPS] = e
+			h.roster.requerants[marieRPPS] = e
 			h.gp.rules["enter_pin#2"] = "1111#"
 			h.gp.rules["enter_pin#3"] = "2222#"
 		},
@@ -365,9 +365,9 @@ func TestIdentification(t *testing.T) {
 		name: "callerid+pin: the GP's own phone and PIN get through a lock of their RPPS",
 		setup: func(h *harness) {
 			h.happy()
-			e := h.dir.requerants[marieRPPS]
+			e := h.roster.requerants[marieRPPS]
 			e.LockedUntil = h.clock.now.Add(10 * time.Minute)
-			h.dir.requerants[marieRPPS] = e
+			h.roster.requerants[marieRPPS] = e
 			h.territory(func(t *oncall.Territory) { t.Policy = oncall.PolicyCallerIDPIN })
 		},
 		result: callevent.ResultBridged,
@@ -496,26 +496,26 @@ func TestSpecialtyMenu(t *testing.T) {
 
 // TestUnknownAndEnrolledAlike: the same keys typed for an enrolled RPPS with
 // a wrong PIN, for an RPPS enrolled without a PIN and for an RPPS nobody
-// enrolled give the same prompts in the same order, and the directory the
+// enrolled give the same prompts in the same order, and the roster the
 // same number of PIN checks: the line does not tell who is enrolled.
 func TestUnknownAndEnrolledAlike(t *testing.T) {
 	run := func(rpps string, setup func(h *harness)) ([]string, int) {
 		h := newHarness(t)
 		h.happy()
-		h.dir.lockAfter = 10
+		h.roster.lockAfter = 10
 		setup(h)
 		h.gp.rules["enter_rpps"] = rpps + "#"
 		h.gp.rules["enter_pin"] = "0000#"
 		h.gp.rules["enter_pin#2"] = "1111#"
 		h.gp.rules["enter_pin#3"] = "2222#"
 		h.run()
-		return h.gp.Heard(), h.dir.pinChecks
+		return h.gp.Heard(), h.roster.pinChecks
 	}
 	enrolled, enrolledChecks := run(marieRPPS, func(*harness) {})
 	noPIN, noPINChecks := run(marieRPPS, func(h *harness) {
-		e := h.dir.requerants[marieRPPS]
+		e := h.roster.requerants[marieRPPS]
 		e.HasPIN = false
-		h.dir.requerants[marieRPPS] = e
+		h.roster.requerants[marieRPPS] = e
 	})
 	unknown, unknownChecks := run("10001045367", func(*harness) {})
 	if fmt.Sprint(unknown) != fmt.Sprint(enrolled) || fmt.Sprint(noPIN) != fmt.Sprint(enrolled) {

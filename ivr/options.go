@@ -20,7 +20,7 @@ type Options struct {
 	EarlyTimeout      time.Duration // DialRequest.EarlyTimeout: no ringing at all by then (8 s)
 	HoldMessageEvery  time.Duration // "merci de patienter" while the hunt runs (30 s)
 	MaxConversation   time.Duration // a bridged conversation is ended after this (2 h)
-	LookupTimeout     time.Duration // each Directory call (5 s)
+	LookupTimeout     time.Duration // each Roster call (5 s)
 	CleanupTimeout    time.Duration // hang-ups and the last record at the end (5 s)
 	// Used when a territory leaves its own timeouts at zero.
 	DefaultRingTimeout time.Duration // 25 s
@@ -92,17 +92,17 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Deps are the script's collaborators. Directory, Switch, Recorder and
+// Deps are the script's collaborators. Roster, Switch, Recorder and
 // Prompts are required; Clock, Logger and Metrics default to the wall
 // clock, a no-op logger and NopMetrics.
 type Deps struct {
-	Directory Directory
-	Switch    Switch
-	Recorder  Recorder
-	Clock     Clock
-	Logger    *zap.Logger
-	Prompts   *Prompts
-	Metrics   Metrics
+	Roster   Roster
+	Switch   Switch
+	Recorder Recorder
+	Clock    Clock
+	Logger   *zap.Logger
+	Prompts  *Prompts
+	Metrics  Metrics
 	// Callbacks, when set, lets a specialist type a callback code at the
 	// RPPS prompt (see callback.go); nil: codes are bad RPPS like any.
 	Callbacks Callbacks
@@ -114,7 +114,7 @@ type Deps struct {
 // Script runs calls. It is safe for concurrent use: Serve once per call.
 type Script struct {
 	opt     Options
-	dir     Directory
+	roster  Roster
 	sw      Switch
 	rec     Recorder
 	clock   Clock
@@ -133,8 +133,8 @@ func New(opt Options, deps Deps) (*Script, error) {
 		return nil, err
 	}
 	var missing []error
-	if deps.Directory == nil {
-		missing = append(missing, errors.New("ivr: Deps.Directory is nil"))
+	if deps.Roster == nil {
+		missing = append(missing, errors.New("ivr: Deps.Roster is nil"))
 	}
 	if deps.Switch == nil {
 		missing = append(missing, errors.New("ivr: Deps.Switch is nil"))
@@ -151,7 +151,7 @@ func New(opt Options, deps Deps) (*Script, error) {
 		return nil, err
 	}
 	s := &Script{
-		opt: opt, dir: deps.Directory, sw: deps.Switch, rec: deps.Recorder,
+		opt: opt, roster: deps.Roster, sw: deps.Switch, rec: deps.Recorder,
 		clock: deps.Clock, log: deps.Logger, prompts: deps.Prompts, metrics: deps.Metrics,
 		random: deps.Random, cbs: deps.Callbacks,
 	}

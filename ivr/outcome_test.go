@@ -152,7 +152,7 @@ func TestConversationTooLong(t *testing.T) {
 func TestServerStopsTheCall(t *testing.T) {
 	h := newHarness(t)
 	h.happy()
-	s, err := New(h.opts, Deps{Directory: h.dir, Switch: h.sw, Recorder: h.rec,
+	s, err := New(h.opts, Deps{Roster: h.roster, Switch: h.sw, Recorder: h.rec,
 		Clock: h.clock, Logger: h.logger, Prompts: loadCatalogue(t), Metrics: h.metrics})
 	if err != nil {
 		t.Fatal(err)

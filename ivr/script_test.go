@@ -67,8 +67,8 @@ func TestHappyPath(t *testing.T) {
 	if h.leg(1).hungUpBy != "script" {
 		t.Errorf("specialist leg ended by %s, want by the script after the outcome", h.leg(1).hungUpBy)
 	}
-	if len(h.dir.onDutyAt) != 1 || !h.dir.onDutyAt[0].Equal(evs[0].At) {
-		t.Errorf("OnDuty asked at %v, want the call's instant %s", h.dir.onDutyAt, evs[0].At)
+	if len(h.roster.onDutyAt) != 1 || !h.roster.onDutyAt[0].Equal(evs[0].At) {
+		t.Errorf("OnDuty asked at %v, want the call's instant %s", h.roster.onDutyAt, evs[0].At)
 	}
 	if len(h.metrics.toSpec) != 1 || h.metrics.toSpec[0] != 5*time.Second {
 		t.Errorf("time to specialist %v, want [5s] (the ring)", h.metrics.toSpec)
@@ -157,21 +157,21 @@ func TestOurFailuresApologise(t *testing.T) {
 		heard      []string
 		specialist []string
 	}{{
-		name:  "directory down at the first lookup",
-		setup: func(h *harness) { h.dir.errIn["TerritoryByDID"] = errors.New("connection refused") },
+		name:  "roster down at the first lookup",
+		setup: func(h *harness) { h.roster.errIn["TerritoryByDID"] = errors.New("connection refused") },
 		heard: ids("technical_error"),
 	}, {
-		name: "directory down after the RPPS",
+		name: "roster down after the RPPS",
 		setup: func(h *harness) {
 			h.happy()
-			h.dir.errIn["Requerant"] = errors.New("connection refused")
+			h.roster.errIn["Requerant"] = errors.New("connection refused")
 		},
 		heard: cat(welcomed, ids("enter_rpps", "technical_error")),
 	}, {
 		name: "a step panics",
 		setup: func(h *harness) {
 			h.happy()
-			h.dir.panicIn = "OnDuty"
+			h.roster.panicIn = "OnDuty"
 		},
 		heard: cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro", "technical_error")),
 	}, {
@@ -208,7 +208,7 @@ func TestOurFailuresApologise(t *testing.T) {
 
 func TestNewChecksOptionsAndDeps(t *testing.T) {
 	cat := loadCatalogue(t)
-	deps := Deps{Directory: &fakeDirectory{}, Switch: &fakeSwitch{}, Recorder: &captureRecorder{},
+	deps := Deps{Roster: &fakeRoster{}, Switch: &fakeSwitch{}, Recorder: &captureRecorder{},
 		Prompts: cat}
 	if _, err := New(Options{}, deps); err != nil {
 		t.Fatalf("defaults rejected: %v", err)

@@ -13,20 +13,21 @@ import (
 	"go.uber.org/zap"
 )
 
-// CallDirectory serves the call script's lookups (territory by DID, the
-// calling GP, who is on duty) from an in-memory snapshot of the roster that
-// it refreshes in the background. A call never waits on PostgreSQL for them,
+// LineView is the roster as the regulation line reads it during calls: it
+// serves the call script's lookups (territory by DID, the calling GP, PIN
+// checks, who is on duty) from an in-memory snapshot of the roster that it
+// refreshes in the background. A call never waits on PostgreSQL for them,
 // and new calls still connect while the database is down: the snapshot keeps
 // serving what it last loaded. A roster change is seen within one refresh.
 //
 // PIN checks go to the database, which counts failures for every controller;
 // when the database does not answer, the PIN is checked against the
 // snapshot's hash and failures are counted in memory with the same policy.
-type CallDirectory struct {
+type LineView struct {
 	store    *Store
 	log      *zap.Logger
 	now      func() time.Time
-	opts     CallDirectoryOptions
+	opts     LineViewOptions
 	mu       sync.RWMutex
 	snap     *snapshot
 	loadedAt time.Time
@@ -37,8 +38,8 @@ type CallDirectory struct {
 	outage   bool
 }
 
-// CallDirectoryOptions tune the snapshot.
-type CallDirectoryOptions struct {
+// LineViewOptions tune the snapshot.
+type LineViewOptions struct {
 	Refresh    time.Duration // how often the snapshot is reloaded (default 15 s)
 	Behind     time.Duration // shifts kept before now (default 2 h)
 	Ahead      time.Duration // shifts kept after now: how long an outage can last (default 26 h)
@@ -105,9 +106,9 @@ type heldSpan struct {
 	override          bool
 }
 
-// NewCallDirectory returns a directory; call Refresh once before use, then
-// Run in the background.
-func NewCallDirectory(store *Store, opts CallDirectoryOptions, now func() time.Time, log *zap.Logger) *CallDirectory {
+// NewLineView returns a view with no snapshot yet; call Refresh once before
+// use, then Run in the background.
+func NewLineView(store *Store, opts LineViewOptions, now func() time.Time, log *zap.Logger) *LineView {
 	if opts.Refresh <= 0 {
 		opts.Refresh = 15 * time.Second
 	}
@@ -124,72 +125,72 @@ func NewCallDirectory(store *Store, opts CallDirectoryOptions, now func() time.T
 	if now == nil {
 		now = time.Now
 	}
-	return &CallDirectory{store: store, log: log, now: now, opts: opts,
+	return &LineView{store: store, log: log, now: now, opts: opts,
 		failures: map[int64]*memFailures{}, callers: map[callerKey]*memFailures{}, pairs: map[pairKey]*memFailures{}}
 }
 
 // Run refreshes the snapshot until ctx ends. A failed refresh keeps the
 // previous snapshot and is logged once per outage.
-func (d *CallDirectory) Run(ctx context.Context) {
-	t := time.NewTicker(d.opts.Refresh)
+func (v *LineView) Run(ctx context.Context) {
+	t := time.NewTicker(v.opts.Refresh)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			err := d.Refresh(ctx)
+			err := v.Refresh(ctx)
 			switch {
-			case err != nil && !d.outage:
-				d.outage = true
-				d.log.Warn("roster snapshot not refreshed; calls keep using the last one", zap.Error(err), zap.Time("loaded_at", d.LoadedAt()))
-			case err == nil && d.outage:
-				d.outage = false
-				d.log.Info("roster snapshot refreshed again")
+			case err != nil && !v.outage:
+				v.outage = true
+				v.log.Warn("roster snapshot not refreshed; calls keep using the last one", zap.Error(err), zap.Time("loaded_at", v.LoadedAt()))
+			case err == nil && v.outage:
+				v.outage = false
+				v.log.Info("roster snapshot refreshed again")
 			}
 		}
 	}
 }
 
 // LoadedAt says when the snapshot in use was loaded (zero before the first).
-func (d *CallDirectory) LoadedAt() time.Time {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return d.loadedAt
+func (v *LineView) LoadedAt() time.Time {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.loadedAt
 }
 
 // Refresh reloads the snapshot from the database.
-func (d *CallDirectory) Refresh(ctx context.Context) error {
-	now := d.now()
-	data, err := d.load(ctx, now.Add(-d.opts.Behind), now.Add(d.opts.Ahead))
+func (v *LineView) Refresh(ctx context.Context) error {
+	now := v.now()
+	data, err := v.load(ctx, now.Add(-v.opts.Behind), now.Add(v.opts.Ahead))
 	if err != nil {
 		return fmt.Errorf("load roster snapshot: %w", err)
 	}
-	d.mu.Lock()
-	d.snap, d.loadedAt = data.build(), now
-	d.mu.Unlock()
-	if d.opts.SnapshotFile != "" {
+	v.mu.Lock()
+	v.snap, v.loadedAt = data.build(), now
+	v.mu.Unlock()
+	if v.opts.SnapshotFile != "" {
 		// Not fatal: the calls use the snapshot in memory; only a start
 		// without the database would miss it. Logged at every failure.
-		if err := writeSnapshotFile(d.opts.SnapshotFile, data, now); err != nil {
-			d.log.Error("roster snapshot not saved under data_dir: a start without the database would use an older one", zap.Error(err))
+		if err := writeSnapshotFile(v.opts.SnapshotFile, data, now); err != nil {
+			v.log.Error("roster snapshot not saved under data_dir: a start without the database would use an older one", zap.Error(err))
 		}
 	}
 	return nil
 }
 
-func (d *CallDirectory) current() (*snapshot, error) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.snap == nil {
+func (v *LineView) current() (*snapshot, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.snap == nil {
 		return nil, errors.New("roster snapshot not loaded yet")
 	}
-	return d.snap, nil
+	return v.snap, nil
 }
 
 // TerritoryByDID returns the territory a regulation number belongs to.
-func (d *CallDirectory) TerritoryByDID(_ context.Context, did string) (oncall.Territory, error) {
-	s, err := d.current()
+func (v *LineView) TerritoryByDID(_ context.Context, did string) (oncall.Territory, error) {
+	s, err := v.current()
 	if err != nil {
 		return oncall.Territory{}, err
 	}
@@ -204,8 +205,8 @@ func (d *CallDirectory) TerritoryByDID(_ context.Context, did string) (oncall.Te
 }
 
 // Requerant returns a GP's requérant enrolment in a territory.
-func (d *CallDirectory) Requerant(_ context.Context, territoryID int64, rpps string) (oncall.Enrolment, error) {
-	s, err := d.current()
+func (v *LineView) Requerant(_ context.Context, territoryID int64, rpps string) (oncall.Enrolment, error) {
+	s, err := v.current()
 	if err != nil {
 		return oncall.Enrolment{}, err
 	}
@@ -217,12 +218,12 @@ func (d *CallDirectory) Requerant(_ context.Context, territoryID int64, rpps str
 	if !ok {
 		return oncall.Enrolment{}, fmt.Errorf("requérant %s: %w", norm, oncall.ErrNotFound)
 	}
-	return d.withMemoryLock(e), nil
+	return v.withMemoryLock(e), nil
 }
 
 // RequerantByPhone returns the one GP whose phones include the number.
-func (d *CallDirectory) RequerantByPhone(_ context.Context, territoryID int64, phone string) (oncall.Enrolment, error) {
-	s, err := d.current()
+func (v *LineView) RequerantByPhone(_ context.Context, territoryID int64, phone string) (oncall.Enrolment, error) {
+	s, err := v.current()
 	if err != nil {
 		return oncall.Enrolment{}, err
 	}
@@ -234,13 +235,13 @@ func (d *CallDirectory) RequerantByPhone(_ context.Context, territoryID int64, p
 	if len(found) != 1 {
 		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w", oncall.ErrNotFound)
 	}
-	return d.withMemoryLock(found[0]), nil
+	return v.withMemoryLock(found[0]), nil
 }
 
-func (d *CallDirectory) withMemoryLock(e oncall.Enrolment) oncall.Enrolment {
-	d.failMu.Lock()
-	defer d.failMu.Unlock()
-	if f := d.failures[e.ID]; f != nil && f.lockedUntil.After(e.LockedUntil) {
+func (v *LineView) withMemoryLock(e oncall.Enrolment) oncall.Enrolment {
+	v.failMu.Lock()
+	defer v.failMu.Unlock()
+	if f := v.failures[e.ID]; f != nil && f.lockedUntil.After(e.LockedUntil) {
 		e.LockedUntil = f.lockedUntil
 	}
 	return e
@@ -248,55 +249,55 @@ func (d *CallDirectory) withMemoryLock(e oncall.Enrolment) oncall.Enrolment {
 
 // VerifyPIN checks the PIN in the database; when the database does not
 // answer in time, against the snapshot (see the type's comment).
-func (d *CallDirectory) VerifyPIN(ctx context.Context, enrolmentID int64, pin, callerNumber string, now time.Time) error {
-	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
-	err := d.store.VerifyPIN(dbCtx, enrolmentID, pin, callerNumber, now)
+func (v *LineView) VerifyPIN(ctx context.Context, enrolmentID int64, pin, callerNumber string, now time.Time) error {
+	dbCtx, cancel := context.WithTimeout(ctx, v.opts.PINTimeout)
+	err := v.store.VerifyPIN(dbCtx, enrolmentID, pin, callerNumber, now)
 	cancel()
 	var wrong *oncall.WrongPINError
 	var locked *oncall.LockedError
 	if errors.As(err, &locked) {
 		// Kept for when the database is away.
-		d.rememberLock(enrolmentID, callerNumber, locked.Until)
+		v.rememberLock(enrolmentID, callerNumber, locked.Until)
 		return err
 	}
 	if err == nil || errors.As(err, &wrong) || errors.Is(err, oncall.ErrNotFound) ||
 		errors.Is(err, ErrNoPIN) || ctx.Err() != nil {
 		return err
 	}
-	d.log.Warn("PIN checked against the roster snapshot: database unavailable", zap.Int64("enrolment_id", enrolmentID), zap.Error(err))
-	return d.verifyInMemory(enrolmentID, pin, callerNumber, now)
+	v.log.Warn("PIN checked against the roster snapshot: database unavailable", zap.Int64("enrolment_id", enrolmentID), zap.Error(err))
+	return v.verifyInMemory(enrolmentID, pin, callerNumber, now)
 }
 
 // RefusePIN answers a PIN typed for an RPPS with no PIN to check as a wrong
 // one (see Store.RefusePIN), in the database, else in memory.
-func (d *CallDirectory) RefusePIN(ctx context.Context, territoryID int64, rpps, pin, callerNumber string, now time.Time) error {
-	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
-	err := d.store.RefusePIN(dbCtx, territoryID, rpps, pin, callerNumber, now)
+func (v *LineView) RefusePIN(ctx context.Context, territoryID int64, rpps, pin, callerNumber string, now time.Time) error {
+	dbCtx, cancel := context.WithTimeout(ctx, v.opts.PINTimeout)
+	err := v.store.RefusePIN(dbCtx, territoryID, rpps, pin, callerNumber, now)
 	cancel()
 	var wrong *oncall.WrongPINError
 	if err == nil || errors.As(err, &wrong) || errors.Is(err, oncall.ErrLocked) || ctx.Err() != nil {
 		return err
 	}
-	d.log.Warn("identification failure counted in memory: database unavailable", zap.Error(err))
+	v.log.Warn("identification failure counted in memory: database unavailable", zap.Error(err))
 	_, _ = CheckPIN(dummyPINHash(), pin)
-	d.failMu.Lock()
-	defer d.failMu.Unlock()
-	return d.failInMemory(territoryID, rpps, 0, callerNumber, now)
+	v.failMu.Lock()
+	defer v.failMu.Unlock()
+	return v.failInMemory(territoryID, rpps, 0, callerNumber, now)
 }
 
 // failInMemory counts a failure per (RPPS, number), per number and, for an
-// enrolment, per RPPS, with the store's rules; d.failMu is held.
-func (d *CallDirectory) failInMemory(territoryID int64, rpps string, enrolmentID int64, callerNumber string, now time.Time) error {
-	pol := d.opts.Lockout
-	if err := d.numberLockedInMemory(territoryID, rpps, callerNumber, now); err != nil {
+// enrolment, per RPPS, with the store's rules; v.failMu is held.
+func (v *LineView) failInMemory(territoryID int64, rpps string, enrolmentID int64, callerNumber string, now time.Time) error {
+	pol := v.opts.Lockout
+	if err := v.numberLockedInMemory(territoryID, rpps, callerNumber, now); err != nil {
 		return err
 	}
-	pair := d.entry(d.pairs, pairKey{territoryID, rpps, callerNumber})
+	pair := v.entry(v.pairs, pairKey{territoryID, rpps, callerNumber})
 	pairLeft, pairUntil := pair.fail(pol.MaxAttempts, pol, now)
-	caller := d.entry(d.callers, callerKey{territoryID, callerNumber})
+	caller := v.entry(v.callers, callerKey{territoryID, callerNumber})
 	callerLeft, callerUntil := caller.fail(pol.callerLimit(callerNumber), pol, now)
 	if enrolmentID != 0 {
-		d.entry(d.failures, enrolmentID).fail(pol.RPPSAttempts, pol, now)
+		v.entry(v.failures, enrolmentID).fail(pol.RPPSAttempts, pol, now)
 	}
 	until := pairUntil
 	if callerUntil.After(until) {
@@ -309,9 +310,9 @@ func (d *CallDirectory) failInMemory(territoryID int64, rpps string, enrolmentID
 }
 
 // numberLockedInMemory says whether this controller locked the number,
-// for the RPPS or for all; d.failMu is held.
-func (d *CallDirectory) numberLockedInMemory(territoryID int64, rpps, callerNumber string, now time.Time) error {
-	for _, f := range []*memFailures{d.pairs[pairKey{territoryID, rpps, callerNumber}], d.callers[callerKey{territoryID, callerNumber}]} {
+// for the RPPS or for all; v.failMu is held.
+func (v *LineView) numberLockedInMemory(territoryID int64, rpps, callerNumber string, now time.Time) error {
+	for _, f := range []*memFailures{v.pairs[pairKey{territoryID, rpps, callerNumber}], v.callers[callerKey{territoryID, callerNumber}]} {
 		if f != nil && f.lockedUntil.After(now) {
 			return &oncall.LockedError{Until: f.lockedUntil}
 		}
@@ -319,7 +320,7 @@ func (d *CallDirectory) numberLockedInMemory(territoryID int64, rpps, callerNumb
 	return nil
 }
 
-func (d *CallDirectory) entry(m any, k any) *memFailures {
+func (v *LineView) entry(m any, k any) *memFailures {
 	switch m := m.(type) {
 	case map[pairKey]*memFailures:
 		key := k.(pairKey)
@@ -340,13 +341,13 @@ func (d *CallDirectory) entry(m any, k any) *memFailures {
 		}
 		return m[key]
 	}
-	panic("calldir: unknown failure map")
+	panic("roster.LineView: unknown failure map")
 }
 
 // rememberLock keeps a number's lock for an RPPS that the database
 // reported, for when it is away.
-func (d *CallDirectory) rememberLock(enrolmentID int64, callerNumber string, until time.Time) {
-	s, err := d.current()
+func (v *LineView) rememberLock(enrolmentID int64, callerNumber string, until time.Time) {
+	s, err := v.current()
 	if err != nil {
 		return
 	}
@@ -354,9 +355,9 @@ func (d *CallDirectory) rememberLock(enrolmentID int64, callerNumber string, unt
 	if !ok {
 		return
 	}
-	d.failMu.Lock()
-	defer d.failMu.Unlock()
-	f := d.entry(d.pairs, pairKey{e.TerritoryID, e.RPPS, callerNumber})
+	v.failMu.Lock()
+	defer v.failMu.Unlock()
+	f := v.entry(v.pairs, pairKey{e.TerritoryID, e.RPPS, callerNumber})
 	if until.After(f.lockedUntil) {
 		f.lockedUntil = until
 	}
@@ -365,16 +366,16 @@ func (d *CallDirectory) rememberLock(enrolmentID int64, callerNumber string, unt
 // CheckCaller says whether a caller number is locked, from the database
 // (shared by every controller), else from what this controller counted
 // while the database was away.
-func (d *CallDirectory) CheckCaller(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
-	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
-	err := d.store.CheckCaller(dbCtx, territoryID, callerNumber, now)
+func (v *LineView) CheckCaller(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
+	dbCtx, cancel := context.WithTimeout(ctx, v.opts.PINTimeout)
+	err := v.store.CheckCaller(dbCtx, territoryID, callerNumber, now)
 	cancel()
 	if err == nil || errors.Is(err, oncall.ErrLocked) || ctx.Err() != nil {
 		return err
 	}
-	d.failMu.Lock()
-	defer d.failMu.Unlock()
-	if f := d.callers[callerKey{territoryID, callerNumber}]; f != nil && f.lockedUntil.After(now) {
+	v.failMu.Lock()
+	defer v.failMu.Unlock()
+	if f := v.callers[callerKey{territoryID, callerNumber}]; f != nil && f.lockedUntil.After(now) {
 		return &oncall.LockedError{Until: f.lockedUntil}
 	}
 	return nil
@@ -382,25 +383,25 @@ func (d *CallDirectory) CheckCaller(ctx context.Context, territoryID int64, call
 
 // CallerFailure counts an unknown RPPS against the caller number, in the
 // database, else in memory while it is away.
-func (d *CallDirectory) CallerFailure(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
-	dbCtx, cancel := context.WithTimeout(ctx, d.opts.PINTimeout)
-	err := d.store.RecordCallerFailure(dbCtx, territoryID, callerNumber, now)
+func (v *LineView) CallerFailure(ctx context.Context, territoryID int64, callerNumber string, now time.Time) error {
+	dbCtx, cancel := context.WithTimeout(ctx, v.opts.PINTimeout)
+	err := v.store.RecordCallerFailure(dbCtx, territoryID, callerNumber, now)
 	cancel()
 	if err == nil || errors.Is(err, oncall.ErrLocked) || ctx.Err() != nil {
 		return err
 	}
-	d.log.Warn("caller failure counted in memory: database unavailable", zap.Error(err))
-	d.failMu.Lock()
-	defer d.failMu.Unlock()
-	_, until := d.entry(d.callers, callerKey{territoryID, callerNumber}).fail(d.opts.Lockout.callerLimit(callerNumber), d.opts.Lockout, now)
+	v.log.Warn("caller failure counted in memory: database unavailable", zap.Error(err))
+	v.failMu.Lock()
+	defer v.failMu.Unlock()
+	_, until := v.entry(v.callers, callerKey{territoryID, callerNumber}).fail(v.opts.Lockout.callerLimit(callerNumber), v.opts.Lockout, now)
 	if !until.IsZero() {
 		return &oncall.LockedError{Until: until}
 	}
 	return nil
 }
 
-func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin, callerNumber string, now time.Time) error {
-	s, err := d.current()
+func (v *LineView) verifyInMemory(enrolmentID int64, pin, callerNumber string, now time.Time) error {
+	s, err := v.current()
 	if err != nil {
 		return err
 	}
@@ -408,9 +409,9 @@ func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin, callerNumber stri
 	if !ok {
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, oncall.ErrNotFound)
 	}
-	d.failMu.Lock()
-	defer d.failMu.Unlock()
-	if err := d.numberLockedInMemory(e.TerritoryID, e.RPPS, callerNumber, now); err != nil {
+	v.failMu.Lock()
+	defer v.failMu.Unlock()
+	if err := v.numberLockedInMemory(e.TerritoryID, e.RPPS, callerNumber, now); err != nil {
 		return err
 	}
 	hash, ok := s.pinHash[enrolmentID]
@@ -419,7 +420,7 @@ func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin, callerNumber stri
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, ErrNoPIN)
 	}
 	rppsLocked := e.LockedUntil.After(now)
-	if f := d.failures[enrolmentID]; f != nil && f.lockedUntil.After(now) {
+	if f := v.failures[enrolmentID]; f != nil && f.lockedUntil.After(now) {
 		rppsLocked = true
 	}
 	right := false
@@ -429,18 +430,18 @@ func (d *CallDirectory) verifyInMemory(enrolmentID int64, pin, callerNumber stri
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, err)
 	}
 	if right {
-		delete(d.pairs, pairKey{e.TerritoryID, e.RPPS, callerNumber})
+		delete(v.pairs, pairKey{e.TerritoryID, e.RPPS, callerNumber})
 		return nil
 	}
-	return d.failInMemory(e.TerritoryID, e.RPPS, enrolmentID, callerNumber, now)
+	return v.failInMemory(e.TerritoryID, e.RPPS, enrolmentID, callerNumber, now)
 }
 
 // OnDuty resolves the escalation chain from the snapshot, with the same
 // rules as Store.OnDuty: per rank an override wins over the shift, a
 // specialist appears once (at their first rank), phones come from the requis
-// enrolment else the directory, the fallback line comes last.
-func (d *CallDirectory) OnDuty(_ context.Context, territoryID, specialtyID int64, at time.Time) ([]oncall.Candidate, error) {
-	s, err := d.current()
+// enrolment else the practitioner's own, the fallback line comes last.
+func (v *LineView) OnDuty(_ context.Context, territoryID, specialtyID int64, at time.Time) ([]oncall.Candidate, error) {
+	s, err := v.current()
 	if err != nil {
 		return nil, err
 	}

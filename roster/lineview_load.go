@@ -30,23 +30,23 @@ type snapshotSpan struct {
 
 // load reads everything the call path needs, with shifts and overrides
 // overlapping [from, to).
-func (d *CallDirectory) load(ctx context.Context, from, to time.Time) (*snapshotData, error) {
-	terrs, err := d.store.Territories(ctx)
+func (v *LineView) load(ctx context.Context, from, to time.Time) (*snapshotData, error) {
+	terrs, err := v.store.Territories(ctx)
 	if err != nil {
 		return nil, err
 	}
 	data := &snapshotData{Territories: terrs, Enrolments: map[int64][]oncall.Enrolment{}, PINHashes: map[int64]string{}}
 	for _, t := range terrs {
-		es, err := d.store.Enrolments(ctx, t.ID)
+		es, err := v.store.Enrolments(ctx, t.ID)
 		if err != nil {
 			return nil, err
 		}
 		data.Enrolments[t.ID] = es
-		if err := d.loadShifts(ctx, data, t.ID, from, to); err != nil {
+		if err := v.loadShifts(ctx, data, t.ID, from, to); err != nil {
 			return nil, err
 		}
 	}
-	rows, err := d.store.pool.Query(ctx, `SELECT id, pin_hash FROM enrolment WHERE role = 'requerant' AND pin_hash IS NOT NULL`)
+	rows, err := v.store.pool.Query(ctx, `SELECT id, pin_hash FROM enrolment WHERE role = 'requerant' AND pin_hash IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("PIN hashes: %w", err)
 	}
@@ -62,8 +62,8 @@ func (d *CallDirectory) load(ctx context.Context, from, to time.Time) (*snapshot
 	return data, rows.Err()
 }
 
-func (d *CallDirectory) loadShifts(ctx context.Context, data *snapshotData, territoryID int64, from, to time.Time) error {
-	shifts, err := d.store.Shifts(ctx, territoryID, ShiftFilter{From: from, To: to})
+func (v *LineView) loadShifts(ctx context.Context, data *snapshotData, territoryID int64, from, to time.Time) error {
+	shifts, err := v.store.Shifts(ctx, territoryID, ShiftFilter{From: from, To: to})
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (d *CallDirectory) loadShifts(ctx context.Context, data *snapshotData, terr
 		data.Spans = append(data.Spans, snapshotSpan{SpecialtyID: sh.SpecialtyID,
 			Start: sh.Start, End: sh.End, Rank: sh.Rank, RPPS: sh.RPPS, LastName: sh.LastName, FirstName: sh.FirstName})
 	}
-	overrides, err := d.store.Overrides(ctx, territoryID, from, to)
+	overrides, err := v.store.Overrides(ctx, territoryID, from, to)
 	if err != nil {
 		return err
 	}
