@@ -86,9 +86,8 @@ func (s *Script) beginAdopted(ctx context.Context, a Adoption) *call {
 	if ctx.Err() != nil {
 		stop()
 	}
-	s.running.Store(c.id, struct{}{})
+	s.running.add(c.id)
 	gp.Remember(memAdopted, strconv.Itoa(generation))
-	s.metrics.CallStarted()
 	c.log.Info("call adopted", zap.Int("specialist_legs", len(a.Specialists)), zap.Bool("bridged", a.Connection != nil))
 	s.record(c, callevent.Event{Kind: callevent.CallAdopted})
 	return c

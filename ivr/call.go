@@ -154,9 +154,8 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 	if ctx.Err() != nil {
 		stop() // now, not in AfterFunc's goroutine: no step starts on a stopped call
 	}
-	s.metrics.CallStarted()
 	c.log.Info("call started")
-	s.running.Store(id, struct{}{})
+	s.running.add(id)
 	gp.Remember(memCall, id)
 	s.record(c, callevent.Event{Kind: callevent.CallStarted, DID: c.did, Caller: c.caller, Reference: c.ref})
 	return c
@@ -165,7 +164,7 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 // finish runs once, deferred, on a fresh context: it apologises when our side
 // failed, hangs up every leg and writes the final event.
 func (s *Script) finish(c *call) {
-	defer s.running.Delete(c.id)
+	defer s.running.remove(c.id)
 	if r := recover(); r != nil {
 		c.log.Error("call script panicked", zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
 		c.result = callevent.ResultFailed

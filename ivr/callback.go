@@ -88,9 +88,8 @@ func (s *Script) beginCallback(ctx context.Context, req CallbackCall) *call {
 	if ctx.Err() != nil {
 		stop()
 	}
-	s.metrics.CallStarted()
 	c.log.Info("callback through the line started")
-	s.running.Store(c.id, struct{}{})
+	s.running.add(c.id)
 	s.record(c, callevent.Event{Kind: callevent.CallStarted, DID: c.did, Reference: c.ref})
 	return c
 }

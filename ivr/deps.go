@@ -83,11 +83,11 @@ type systemClock struct{}
 func (systemClock) Now() time.Time                            { return time.Now() }
 func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
-// Metrics are the counters and timings the script reports. Implementations
-// must be safe for concurrent use and must not block.
+// Metrics are the counters and timings the script reports; the calls in
+// progress are not among them, they are read (Script.CallsInProgress).
+// Implementations must be safe for concurrent use and must not block.
 type Metrics interface {
-	CallStarted()                           // a call is in progress
-	CallEnded(result callevent.Result)      // …and no longer, with its result
+	CallEnded(result callevent.Result)      // a call ended, with its result
 	AttemptEnded(callevent.AttemptResult)   // one specialist leg ended
 	TimeToSpecialist(d time.Duration)       // from the first specialist dialled to the bridge
 	OutcomeKeyed(outcome callevent.Outcome) // the specialist keyed the outcome
@@ -97,7 +97,6 @@ type Metrics interface {
 // NopMetrics discards every figure.
 type NopMetrics struct{}
 
-func (NopMetrics) CallStarted()                         {}
 func (NopMetrics) CallEnded(callevent.Result)           {}
 func (NopMetrics) AttemptEnded(callevent.AttemptResult) {}
 func (NopMetrics) TimeToSpecialist(time.Duration)       {}

@@ -121,12 +121,18 @@ func (d *fakeRoster) OnDuty(_ context.Context, _, specialtyID int64, at time.Tim
 type captureRecorder struct {
 	mu     sync.Mutex
 	events []callevent.Event
+	// inProgress, when set, is read at each event (inProgressAt).
+	inProgress   func() int
+	inProgressAt []int
 }
 
 func (r *captureRecorder) Record(ev callevent.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, ev)
+	if r.inProgress != nil {
+		r.inProgressAt = append(r.inProgressAt, r.inProgress())
+	}
 	return nil
 }
 
@@ -138,7 +144,6 @@ func (r *captureRecorder) all() []callevent.Event {
 
 type captureMetrics struct {
 	mu       sync.Mutex
-	started  int
 	results  []callevent.Result
 	attempts []callevent.AttemptResult
 	outcomes []callevent.Outcome
@@ -146,7 +151,6 @@ type captureMetrics struct {
 	toSpec   []time.Duration
 }
 
-func (m *captureMetrics) CallStarted() { m.mu.Lock(); m.started++; m.mu.Unlock() }
 func (m *captureMetrics) CallEnded(r callevent.Result) {
 	m.mu.Lock()
 	m.results = append(m.results, r)

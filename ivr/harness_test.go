@@ -182,7 +182,11 @@ func (h *harness) run() {
 	if err != nil {
 		h.t.Fatalf("New: %v", err)
 	}
+	h.rec.inProgress = s.CallsInProgress
 	s.Serve(context.Background(), h.gp)
+	if n := s.CallsInProgress(); n != 0 {
+		h.t.Errorf("%d calls in progress once the call is over", n)
+	}
 	h.checkInvariants()
 }
 
@@ -216,8 +220,13 @@ func (h *harness) checkInvariants() {
 			t.Errorf("specialist leg %s left up", l.id)
 		}
 	}
-	if h.metrics.started != 1 || len(h.metrics.results) != 1 || h.metrics.results[0] != h.result() {
-		t.Errorf("metrics: started %d, results %v", h.metrics.started, h.metrics.results)
+	for i, n := range h.rec.inProgressAt {
+		if n != 1 {
+			t.Errorf("%d calls in progress at %s, want this one", n, evs[i].Kind)
+		}
+	}
+	if len(h.metrics.results) != 1 || h.metrics.results[0] != h.result() {
+		t.Errorf("metrics: results %v", h.metrics.results)
 	}
 	for _, e := range h.logs.All() {
 		// The call id is random hex: leave it out of the search for a PIN.

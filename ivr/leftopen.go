@@ -33,7 +33,7 @@ const closeSeq = 999_000
 func (s *Script) CloseLeftOpen(open []LeftOpen, now time.Time) int {
 	closed := 0
 	for _, o := range open {
-		if _, ours := s.running.Load(o.ID); ours {
+		if s.running.has(o.ID) {
 			continue
 		}
 		silentFor := s.opt.LeftOpenAfter

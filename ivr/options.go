@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -122,7 +121,7 @@ type Script struct {
 	prompts *Prompts
 	metrics Metrics
 	random  io.Reader
-	running sync.Map // id → struct{}: the calls this script drives now (CloseLeftOpen)
+	running inProgress
 	cbs     Callbacks
 }
 

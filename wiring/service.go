@@ -192,7 +192,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if err != nil {
 		return nil, err
 	}
-	registerGauges(o.Registry, s.ari,
+	registerGauges(o.Registry, s.ari, s.script,
 		func() float64 { return float64(s.rec.Stats().Pending) },
 		func() bool { return s.rec.Stats().DatabaseDown })
 	registerSpoolMetrics(o.Registry, s.rec)
