@@ -2,7 +2,7 @@
 // opening hours, identification policy and specialties, the practitioners
 // enrolled on its line, the escalation chain of who is on duty, RPPS
 // numbers, and the errors a caller must tell apart. It holds values and
-// pure rules only — no storage, hashing or calendars — so that the call
+// pure rules only — no database, PIN hashing or iCalendar — so that the call
 // script (ivr) can speak the roster's language without depending on how
 // roster keeps it. Package roster owns the data and returns these values.
 package oncall
