@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // Every call's acts, read one call at a time, are its lines of the month's
@@ -18,18 +19,18 @@ func TestCallActsAgreeWithStatement(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	store := NewStore(w.pool)
-	w.call(t, w.coteaux, "2025-12-31 23:30", dubois, martin, calllog.OutcomeTeleexpertise, 168)
-	w.call(t, w.coteaux, "2026-01-01 00:30", lambert, martin, calllog.OutcomeTeleexpertise, 24)
-	w.call(t, w.coteaux, "2026-01-08 10:00", dubois, bernard, calllog.OutcomeHospital, 0)
+	w.call(t, w.coteaux, "2025-12-31 23:30", dubois, martin, callevent.OutcomeTeleexpertise, 168)
+	w.call(t, w.coteaux, "2026-01-01 00:30", lambert, martin, callevent.OutcomeTeleexpertise, 24)
+	w.call(t, w.coteaux, "2026-01-08 10:00", dubois, bernard, callevent.OutcomeHospital, 0)
 	w.call(t, w.coteaux, "2026-01-09 11:00", dubois, bernard, "", 0)
 	for i := range 5 {
-		w.call(t, w.coteaux, fmt.Sprintf("2026-01-%02d 10:00", 26+i), dubois, bernard, calllog.OutcomeVisit, 24)
+		w.call(t, w.coteaux, fmt.Sprintf("2026-01-%02d 10:00", 26+i), dubois, bernard, callevent.OutcomeVisit, 24)
 	}
 	for i := range 17 {
-		w.call(t, w.coteaux, fmt.Sprintf("2026-02-01 %02d:00", 6+i), dubois, bernard, calllog.OutcomeVisit, 48)
+		w.call(t, w.coteaux, fmt.Sprintf("2026-02-01 %02d:00", 6+i), dubois, bernard, callevent.OutcomeVisit, 48)
 	}
 	// Another territory's visits in the same week do not count.
-	w.call(t, w.vallee, "2026-01-27 12:00", dubois, bernard, calllog.OutcomeVisit, 24)
+	w.call(t, w.vallee, "2026-01-27 12:00", dubois, bernard, callevent.OutcomeVisit, 24)
 
 	statements := map[Month]Statement{}
 	calls := calllog.NewStore(w.pool)
@@ -64,7 +65,7 @@ func TestCallActsAgreeWithStatement(t *testing.T) {
 		if g, s := lineKeys(got), lineKeys(want); !reflect.DeepEqual(g, s) {
 			t.Errorf("call of %s: CallActs %q, statement %q", rec.StartedAt.In(w.paris).Format(time.DateTime), g, s)
 		}
-		if rec.Outcome != nil && rec.Outcome.Outcome == calllog.OutcomeVisit && rec.Outcome.DelayHours == 48 && len(got) == 1 {
+		if rec.Outcome != nil && rec.Outcome.Outcome == callevent.OutcomeVisit && rec.Outcome.DelayHours == 48 && len(got) == 1 {
 			capped++
 		}
 	}

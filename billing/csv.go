@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/regul-sante/regul/internal/csvout"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Euros formats cents the French way: "23,00".
@@ -18,8 +18,8 @@ func Euros(cents int) string {
 }
 
 // RoleLabel is a role as a French reader expects it.
-func RoleLabel(r roster.Role) string {
-	if r == roster.Requerant {
+func RoleLabel(r oncall.Role) string {
+	if r == oncall.Requerant {
 		return "requérant"
 	}
 	return "requis"

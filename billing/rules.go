@@ -18,14 +18,15 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Rule says which act an outcome leads to, for whom, and under which
 // conditions.
 type Rule struct {
-	Outcome calllog.Outcome
-	Role    roster.Role // requis: the specialist who answered; requerant: the GP
+	Outcome callevent.Outcome
+	Role    oncall.Role // requis: the specialist who answered; requerant: the GP
 	Code    string      // act code in the nomenclature, e.g. TE2
 	// MaxDelayHours, when not 0, requires the delay the specialist
 	// committed to when keying the outcome to be at most this.
@@ -48,11 +49,11 @@ type Rule struct {
 //   - orientation hôpital / urgences and avis seul: nothing.
 func Rules() []Rule {
 	return []Rule{
-		{Outcome: calllog.OutcomeTeleexpertise, Role: roster.Requis, Code: "TE2", Label: "Téléexpertise (médecin requis)"},
-		{Outcome: calllog.OutcomeTeleexpertise, Role: roster.Requerant, Code: "RQD", Label: "Demande de téléexpertise (médecin requérant)"},
-		{Outcome: calllog.OutcomeTeleconsultation, Role: roster.Requis, Code: "TC", Label: "Téléconsultation vidéo"},
-		{Outcome: calllog.OutcomeVisit, Role: roster.Requis, Code: "APC", Label: "Avis ponctuel de consultant"},
-		{Outcome: calllog.OutcomeVisit, Role: roster.Requis, Code: "SNP", MaxDelayHours: 48, WeeklyCap: 20,
+		{Outcome: callevent.OutcomeTeleexpertise, Role: oncall.Requis, Code: "TE2", Label: "Téléexpertise (médecin requis)"},
+		{Outcome: callevent.OutcomeTeleexpertise, Role: oncall.Requerant, Code: "RQD", Label: "Demande de téléexpertise (médecin requérant)"},
+		{Outcome: callevent.OutcomeTeleconsultation, Role: oncall.Requis, Code: "TC", Label: "Téléconsultation vidéo"},
+		{Outcome: callevent.OutcomeVisit, Role: oncall.Requis, Code: "APC", Label: "Avis ponctuel de consultant"},
+		{Outcome: callevent.OutcomeVisit, Role: oncall.Requis, Code: "SNP", MaxDelayHours: 48, WeeklyCap: 20,
 			Label: "Majoration soins non programmés"},
 	}
 }
@@ -61,7 +62,7 @@ func Rules() []Rule {
 type Act struct {
 	CallID string
 	At     time.Time // when the call started
-	Role   roster.Role
+	Role   oncall.Role
 	RPPS   string
 	Code   string
 	Label  string
@@ -73,7 +74,7 @@ type Act struct {
 // practitioner already has earlier in the call's week; it may be nil when
 // no rule is capped.
 func ActsForCall(rec calllog.CallRecord, usedThisWeek func(rpps, code string) int) []Act {
-	if rec.Result != calllog.ResultBridged || rec.Outcome == nil || rec.Outcome.Status != "keyed" {
+	if rec.Result != callevent.ResultBridged || rec.Outcome == nil || rec.Outcome.Status != "keyed" {
 		return nil
 	}
 	var acts []Act
@@ -85,7 +86,7 @@ func ActsForCall(rec calllog.CallRecord, usedThisWeek func(rpps, code string) in
 			continue
 		}
 		rpps := rec.SpecialistRPPS
-		if r.Role == roster.Requerant {
+		if r.Role == oncall.Requerant {
 			rpps = rec.GPRPPS
 		}
 		if rpps == "" {

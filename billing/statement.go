@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // ErrNotFound: the territory does not exist, or is outside the store's
@@ -41,7 +41,7 @@ type Line struct {
 	RPPS        string
 	LastName    string // empty when the RPPS is not in the directory
 	FirstName   string
-	Role        roster.Role
+	Role        oncall.Role
 	Code        string
 	Label       string
 	CallID      string
@@ -156,7 +156,7 @@ func (s *Store) lines(ctx context.Context, w actWindow) ([]Line, error) {
 		var l Line
 		var role string
 		err := row.Scan(&l.RPPS, &l.LastName, &l.FirstName, &role, &l.Code, &l.Label, &l.CallID, &l.Reference, &l.At, &l.AmountCents, &l.Priced)
-		l.Role = roster.Role(role)
+		l.Role = oncall.Role(role)
 		l.At = l.At.In(w.loc)
 		return l, err
 	})

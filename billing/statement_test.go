@@ -13,7 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -62,7 +63,7 @@ func newWorld(t *testing.T) *world {
 // call records one call through the call-record events, as the line
 // writes them. outcome "" leaves it pending; result other than bridged
 // ends the call before any specialist.
-func (w *world) call(t *testing.T, territory int64, localStart string, gp, specialist string, outcome calllog.Outcome, delay int) string {
+func (w *world) call(t *testing.T, territory int64, localStart string, gp, specialist string, outcome callevent.Outcome, delay int) string {
 	t.Helper()
 	start, err := time.ParseInLocation("2006-01-02 15:04", localStart, w.paris)
 	if err != nil {
@@ -75,23 +76,23 @@ func (w *world) call(t *testing.T, territory int64, localStart string, gp, speci
 		specialty = w.valCardo
 	}
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
-	evs := []calllog.Event{
-		{Kind: calllog.CallStarted, At: at(0), DID: "+33179000001", Caller: "+33611000014"},
-		{Kind: calllog.TerritoryResolved, At: at(0), TerritoryID: territory},
-		{Kind: calllog.Answered, At: at(1)},
-		{Kind: calllog.Identified, At: at(15), RPPS: gp},
-		{Kind: calllog.SpecialtyChosen, At: at(20), SpecialtyID: specialty},
-		{Kind: calllog.AttemptStarted, At: at(21), Attempt: 1, Rank: 1, RPPS: specialist, Phone: "+33612000015"},
-		{Kind: calllog.AttemptAnswered, At: at(30), Attempt: 1},
-		{Kind: calllog.AttemptEnded, At: at(35), Attempt: 1, AttemptRes: calllog.AttemptAccepted},
-		{Kind: calllog.Bridged, At: at(35), Attempt: 1, RPPS: specialist},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, At: at(0), DID: "+33179000001", Caller: "+33611000014"},
+		{Kind: callevent.TerritoryResolved, At: at(0), TerritoryID: territory},
+		{Kind: callevent.Answered, At: at(1)},
+		{Kind: callevent.Identified, At: at(15), RPPS: gp},
+		{Kind: callevent.SpecialtyChosen, At: at(20), SpecialtyID: specialty},
+		{Kind: callevent.AttemptStarted, At: at(21), Attempt: 1, Rank: 1, RPPS: specialist, Phone: "+33612000015"},
+		{Kind: callevent.AttemptAnswered, At: at(30), Attempt: 1},
+		{Kind: callevent.AttemptEnded, At: at(35), Attempt: 1, AttemptRes: callevent.AttemptAccepted},
+		{Kind: callevent.Bridged, At: at(35), Attempt: 1, RPPS: specialist},
 	}
 	if outcome == "" {
-		evs = append(evs, calllog.Event{Kind: calllog.OutcomePending, At: at(300)})
+		evs = append(evs, callevent.Event{Kind: callevent.OutcomePending, At: at(300)})
 	} else {
-		evs = append(evs, calllog.Event{Kind: calllog.OutcomeKeyed, At: at(300), Outcome: outcome, DelayHours: delay})
+		evs = append(evs, callevent.Event{Kind: callevent.OutcomeKeyed, At: at(300), Outcome: outcome, DelayHours: delay})
 	}
-	evs = append(evs, calllog.Event{Kind: calllog.CallEnded, At: at(301), Result: calllog.ResultBridged})
+	evs = append(evs, callevent.Event{Kind: callevent.CallEnded, At: at(301), Result: callevent.ResultBridged})
 	for i := range evs {
 		evs[i].CallID, evs[i].Seq = id, i+1
 	}
@@ -122,15 +123,15 @@ func TestStatementRulesAndTariffs(t *testing.T) {
 
 	// The tariff changes on 1 January 2026 at midnight, Paris time: 23:30
 	// on 31 December is 20 €, 00:30 on 1 January (still 2025 in UTC) 23 €.
-	w.call(t, w.coteaux, "2025-12-31 23:30", dubois, martin, calllog.OutcomeTeleexpertise, 168)
-	w.call(t, w.coteaux, "2026-01-01 00:30", lambert, martin, calllog.OutcomeTeleexpertise, 24)
-	w.call(t, w.coteaux, "2026-01-05 10:00", dubois, bernard, calllog.OutcomeTeleconsultation, 0)
-	w.call(t, w.coteaux, "2026-01-06 10:00", dubois, bernard, calllog.OutcomeVisit, 48)  // APC + SNP
-	w.call(t, w.coteaux, "2026-01-07 10:00", dubois, bernard, calllog.OutcomeVisit, 168) // APC only
-	w.call(t, w.coteaux, "2026-01-08 10:00", dubois, bernard, calllog.OutcomeHospital, 0)
-	w.call(t, w.coteaux, "2026-01-08 11:00", dubois, bernard, calllog.OutcomeAdvice, 0)
+	w.call(t, w.coteaux, "2025-12-31 23:30", dubois, martin, callevent.OutcomeTeleexpertise, 168)
+	w.call(t, w.coteaux, "2026-01-01 00:30", lambert, martin, callevent.OutcomeTeleexpertise, 24)
+	w.call(t, w.coteaux, "2026-01-05 10:00", dubois, bernard, callevent.OutcomeTeleconsultation, 0)
+	w.call(t, w.coteaux, "2026-01-06 10:00", dubois, bernard, callevent.OutcomeVisit, 48)  // APC + SNP
+	w.call(t, w.coteaux, "2026-01-07 10:00", dubois, bernard, callevent.OutcomeVisit, 168) // APC only
+	w.call(t, w.coteaux, "2026-01-08 10:00", dubois, bernard, callevent.OutcomeHospital, 0)
+	w.call(t, w.coteaux, "2026-01-08 11:00", dubois, bernard, callevent.OutcomeAdvice, 0)
 	w.call(t, w.coteaux, "2026-01-09 11:00", dubois, bernard, "", 0) // outcome never keyed
-	w.call(t, w.vallee, "2026-01-09 12:00", dubois, martin, calllog.OutcomeTeleexpertise, 24)
+	w.call(t, w.vallee, "2026-01-09 12:00", dubois, martin, callevent.OutcomeTeleexpertise, 24)
 
 	dec, err := store.Statement(ctx, w.coteaux, Month{2025, time.December})
 	if err != nil {
@@ -156,7 +157,7 @@ func TestStatementRulesAndTariffs(t *testing.T) {
 	if jan.TotalCents() != 2300+1000+0+6000+1500+6000 {
 		t.Errorf("January total %d", jan.TotalCents())
 	}
-	if jan.Lines[0].LastName != "BERNARD" || jan.Lines[0].Role != roster.Requis {
+	if jan.Lines[0].LastName != "BERNARD" || jan.Lines[0].Role != oncall.Requis {
 		t.Errorf("statement not ordered by practitioner: first line %+v", jan.Lines[0])
 	}
 
@@ -169,7 +170,7 @@ func TestStatementRulesAndTariffs(t *testing.T) {
 		t.Errorf("CSV header: %q", csv[:min(len(csv), 120)])
 	}
 	var ref string // the call's reference as stored: the statement reads it, never makes one
-	if err := w.pool.QueryRow(context.Background(), `SELECT reference FROM call WHERE id = 'b1110000-0000-4000-8000-000000000002'`).Scan(&ref); err != nil || !calllog.ValidReference(ref) {
+	if err := w.pool.QueryRow(context.Background(), `SELECT reference FROM call WHERE id = 'b1110000-0000-4000-8000-000000000002'`).Scan(&ref); err != nil || !callevent.ValidReference(ref) {
 		t.Fatalf("reference %q: %v", ref, err)
 	}
 	if !strings.Contains(csv, "10002000015;MARTIN;Claire;requis;TE2;Téléexpertise (médecin requis);01/01/2026;00:30;"+ref+";") {
@@ -198,14 +199,14 @@ func TestSNPWeeklyCap(t *testing.T) {
 	// Week of Monday 26 January 2026: 5 visits in January, 17 on Sunday 1
 	// February; Martin has one in the same week, uncapped by Bernard's.
 	for i := range 5 {
-		w.call(t, w.coteaux, fmt.Sprintf("2026-01-%02d 10:00", 26+i), dubois, bernard, calllog.OutcomeVisit, 24)
+		w.call(t, w.coteaux, fmt.Sprintf("2026-01-%02d 10:00", 26+i), dubois, bernard, callevent.OutcomeVisit, 24)
 	}
 	for i := range 17 {
-		w.call(t, w.coteaux, fmt.Sprintf("2026-02-01 %02d:00", 6+i), dubois, bernard, calllog.OutcomeVisit, 48)
+		w.call(t, w.coteaux, fmt.Sprintf("2026-02-01 %02d:00", 6+i), dubois, bernard, callevent.OutcomeVisit, 48)
 	}
-	w.call(t, w.coteaux, "2026-02-01 23:00", dubois, martin, calllog.OutcomeVisit, 24)
+	w.call(t, w.coteaux, "2026-02-01 23:00", dubois, martin, callevent.OutcomeVisit, 24)
 	// Monday 2 February: a new week.
-	w.call(t, w.coteaux, "2026-02-02 08:00", dubois, bernard, calllog.OutcomeVisit, 24)
+	w.call(t, w.coteaux, "2026-02-02 08:00", dubois, bernard, callevent.OutcomeVisit, 24)
 
 	count := func(st Statement, rpps, code string) int {
 		n := 0
@@ -288,13 +289,13 @@ func TestTariffsSeeded(t *testing.T) {
 	}
 	for _, c := range []struct {
 		code  string
-		role  roster.Role
+		role  oncall.Role
 		day   string
 		cents int
 	}{
-		{"TE2", roster.Requis, "2025-12-31", 2000}, {"TE2", roster.Requis, "2026-01-01", 2300},
-		{"RQD", roster.Requerant, "2026-06-01", 1000}, {"APC", roster.Requis, "2026-06-01", 6000},
-		{"SNP", roster.Requis, "2026-06-01", 1500}, {"TC", roster.Requis, "2026-06-01", 0},
+		{"TE2", oncall.Requis, "2025-12-31", 2000}, {"TE2", oncall.Requis, "2026-01-01", 2300},
+		{"RQD", oncall.Requerant, "2026-06-01", 1000}, {"APC", oncall.Requis, "2026-06-01", 6000},
+		{"SNP", oncall.Requis, "2026-06-01", 1500}, {"TC", oncall.Requis, "2026-06-01", 0},
 	} {
 		day, _ := time.ParseInLocation("2006-01-02 15:04", c.day+" 12:00", w.paris)
 		got, ok := AmountOn(tariffs, c.code, c.role, day, w.paris)

@@ -7,13 +7,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Tariff is one version of an act's amount.
 type Tariff struct {
 	Code        string
-	Role        roster.Role
+	Role        oncall.Role
 	AmountCents int
 	Label       string
 	ValidFrom   time.Time // a date (UTC midnight)
@@ -39,7 +39,7 @@ func (s *Store) Tariffs(ctx context.Context) ([]Tariff, error) {
 		var role string
 		var to *time.Time
 		err := row.Scan(&t.Code, &role, &t.AmountCents, &t.Label, &t.ValidFrom, &to, &t.Note)
-		t.Role = roster.Role(role)
+		t.Role = oncall.Role(role)
 		if to != nil {
 			t.ValidTo = *to
 		}
@@ -53,7 +53,7 @@ func (s *Store) Tariffs(ctx context.Context) ([]Tariff, error) {
 
 // AmountOn finds the amount of an act on the day t falls on in loc; ok is
 // false when no version applies.
-func AmountOn(tariffs []Tariff, code string, role roster.Role, t time.Time, loc *time.Location) (cents int, ok bool) {
+func AmountOn(tariffs []Tariff, code string, role oncall.Role, t time.Time, loc *time.Location) (cents int, ok bool) {
 	local := t.In(loc)
 	for _, tf := range tariffs {
 		if tf.Code == code && tf.Role == role && tf.ValidOn(local.Year(), local.Month(), local.Day()) {

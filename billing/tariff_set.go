@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // ActionTariffSet is the journal's action for a tariff entered or
@@ -27,7 +28,7 @@ const pendingMarker = " (montant à compléter)"
 // TariffChange is a new amount for an act from a date on.
 type TariffChange struct {
 	Code        string
-	Role        roster.Role
+	Role        oncall.Role
 	AmountCents int
 	ValidFrom   time.Time // the first day of the new amount; its calendar date counts
 	Label       string    // empty: the label of the version in force, kept
@@ -174,7 +175,7 @@ type version struct {
 // lockVersions reads an act's versions, oldest first, and locks them
 // until the transaction ends: two changes of one act queue up instead of
 // both closing the same version.
-func lockVersions(ctx context.Context, tx pgx.Tx, code string, role roster.Role) ([]version, error) {
+func lockVersions(ctx context.Context, tx pgx.Tx, code string, role oncall.Role) ([]version, error) {
 	rows, err := tx.Query(ctx, `SELECT id, amount_cents, label, valid_from, valid_to, note FROM act_tariff
 		WHERE code = $1 AND role = $2 ORDER BY valid_from FOR UPDATE`, code, string(role))
 	if err != nil {
@@ -218,7 +219,7 @@ func journalTariff(ctx context.Context, tx pgx.Tx, ch TariffChange, detail map[s
 
 // knownAct tells whether the rules name this act: the only ones a
 // statement can price.
-func knownAct(code string, role roster.Role) bool {
+func knownAct(code string, role oncall.Role) bool {
 	for _, r := range Rules() {
 		if r.Code == code && r.Role == role {
 			return true

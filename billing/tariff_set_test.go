@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 func day(s string) time.Time {
@@ -66,10 +67,10 @@ func TestSetTariffFromMarch(t *testing.T) {
 	w := newWorld(t)
 	ctx := roster.WithActor(context.Background(), "cli:claire")
 	store := NewStore(w.pool)
-	w.call(t, w.coteaux, "2026-02-28 23:30", dubois, bernard, calllog.OutcomeTeleconsultation, 0)
-	w.call(t, w.coteaux, "2026-03-01 00:30", dubois, bernard, calllog.OutcomeTeleconsultation, 0)
+	w.call(t, w.coteaux, "2026-02-28 23:30", dubois, bernard, callevent.OutcomeTeleconsultation, 0)
+	w.call(t, w.coteaux, "2026-03-01 00:30", dubois, bernard, callevent.OutcomeTeleconsultation, 0)
 
-	change := TariffChange{Code: "TC", Role: roster.Requis, AmountCents: 2500, ValidFrom: day("2026-03-01"),
+	change := TariffChange{Code: "TC", Role: oncall.Requis, AmountCents: 2500, ValidFrom: day("2026-03-01"),
 		Note: "secteur 1", JournalTerritoryID: w.coteaux, At: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	res, err := store.SetTariff(ctx, change)
 	if err != nil {
@@ -151,17 +152,17 @@ func TestSetTariffRefusals(t *testing.T) {
 		change      TariffChange
 		field, want string
 	}{
-		"before the 2026 version": {TariffChange{Code: "TE2", Role: roster.Requis, AmountCents: 2100, ValidFrom: day("2025-06-01")},
+		"before the 2026 version": {TariffChange{Code: "TE2", Role: oncall.Requis, AmountCents: 2100, ValidFrom: day("2025-06-01")},
 			"from", "une version du tarif TE2 commence déjà le 01/01/2026"},
-		"unknown code": {TariffChange{Code: "XYZ", Role: roster.Requis, AmountCents: 100, ValidFrom: day("2026-06-01")},
+		"unknown code": {TariffChange{Code: "XYZ", Role: oncall.Requis, AmountCents: 100, ValidFrom: day("2026-06-01")},
 			"code", "acte inconnu : XYZ (requis)"},
-		"known code, other role": {TariffChange{Code: "TE2", Role: roster.Requerant, AmountCents: 100, ValidFrom: day("2026-06-01")},
+		"known code, other role": {TariffChange{Code: "TE2", Role: oncall.Requerant, AmountCents: 100, ValidFrom: day("2026-06-01")},
 			"code", "acte inconnu : TE2 (requérant)"},
-		"negative": {TariffChange{Code: "TE2", Role: roster.Requis, AmountCents: -1, ValidFrom: day("2026-06-01")},
+		"negative": {TariffChange{Code: "TE2", Role: oncall.Requis, AmountCents: -1, ValidFrom: day("2026-06-01")},
 			"amount", "positif ou nul"},
-		"no date": {TariffChange{Code: "TE2", Role: roster.Requis, AmountCents: 2500},
+		"no date": {TariffChange{Code: "TE2", Role: oncall.Requis, AmountCents: 2500},
 			"from", "date de début manquante"},
-		"long note": {TariffChange{Code: "TE2", Role: roster.Requis, AmountCents: 2500, ValidFrom: day("2026-06-01"), Note: strings.Repeat("é", 301)},
+		"long note": {TariffChange{Code: "TE2", Role: oncall.Requis, AmountCents: 2500, ValidFrom: day("2026-06-01"), Note: strings.Repeat("é", 301)},
 			"note", "note de 301 caractères : au plus 300"},
 	} {
 		_, err := store.SetTariff(ctx, c.change)
@@ -182,7 +183,7 @@ func TestSetTariffRefusals(t *testing.T) {
 	if _, err := w.pool.Exec(ctx, `DELETE FROM act_tariff WHERE code = 'SNP'`); err != nil {
 		t.Fatal(err)
 	}
-	_, err := store.SetTariff(ctx, TariffChange{Code: "SNP", Role: roster.Requis, AmountCents: 1500, ValidFrom: day("2026-06-01")})
+	_, err := store.SetTariff(ctx, TariffChange{Code: "SNP", Role: oncall.Requis, AmountCents: 1500, ValidFrom: day("2026-06-01")})
 	var refusal *TariffRefusal
 	if !errors.As(err, &refusal) || refusal.Field != "code" {
 		t.Errorf("SNP without any version: %v", err)
@@ -198,7 +199,7 @@ func TestSetTariffKeepsLaterEnd(t *testing.T) {
 	if _, err := w.pool.Exec(ctx, `UPDATE act_tariff SET valid_to = '2026-12-31' WHERE code = 'APC'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.SetTariff(ctx, TariffChange{Code: "APC", Role: roster.Requis, AmountCents: 6500,
+	if _, err := store.SetTariff(ctx, TariffChange{Code: "APC", Role: oncall.Requis, AmountCents: 6500,
 		ValidFrom: day("2026-07-01"), Label: "Avis ponctuel de consultant (APC)"}); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestSetTariffKeepsLaterEnd(t *testing.T) {
 		t.Errorf("APC versions:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// The same amount as the version in force, from a later day, is no change.
-	res, err := store.SetTariff(ctx, TariffChange{Code: "RQD", Role: roster.Requerant, AmountCents: 1000, ValidFrom: day("2026-07-01")})
+	res, err := store.SetTariff(ctx, TariffChange{Code: "RQD", Role: oncall.Requerant, AmountCents: 1000, ValidFrom: day("2026-07-01")})
 	if err != nil || !res.Unchanged {
 		t.Errorf("RQD at its current amount: %+v, %v", res, err)
 	}

@@ -222,11 +222,9 @@ func (s *Server) runAdopted(ad *adoption) {
 	s.mu.Lock()
 	h := s.adopter
 	s.mu.Unlock()
-	s.inProgress.Add(1)
 	s.calls.Add(1)
 	go func() {
 		defer s.calls.Done()
-		defer s.inProgress.Add(-1)
 		defer s.cleanup(c)
 		defer func() {
 			if r := recover(); r != nil {

@@ -30,8 +30,8 @@ func TestDrain(t *testing.T) {
 	receive(t, started, "the first call")
 	cancel()
 	receive(t, s.drainStart, "draining to begin")
-	if s.CallsInProgress() != 1 || !s.Draining() {
-		t.Fatalf("calls in progress %d, draining %v", s.CallsInProgress(), s.Draining())
+	if legs := s.Stats().Legs; legs != 1 || !s.Draining() {
+		t.Fatalf("legs of the call in progress %d, draining %v", legs, s.Draining())
 	}
 	gp2 := sim.Call("regul", gpCall("gp2", arisim.Silent()))
 	select {

@@ -32,7 +32,6 @@ func (s *Server) stasisStart(e *event) {
 	l.confirmed = s.gen.Add(1)
 	s.legs[l.id] = l
 	s.incoming = append(s.incoming, l)
-	s.inProgress.Add(1)
 	s.callsTotal.Add(1)
 	s.calls.Add(1)
 	select {

@@ -53,7 +53,7 @@ func TestInboundDigitsAcrossPrompts(t *testing.T) {
 		t.Fatalf("the call was ended by %q, want the bridge's cleanup (app)", end.By)
 	}
 	drain() // returns once the call's cleanup is over
-	if st := s.Stats(); st.CallsInProgress != 0 || st.CallsTotal != 1 || st.EventsMalformed != 0 {
+	if st := s.Stats(); st.Legs != 0 || st.CallsTotal != 1 || st.EventsMalformed != 0 {
 		t.Fatalf("stats after the call: %+v", st)
 	}
 }

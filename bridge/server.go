@@ -57,7 +57,6 @@ type Server struct {
 	holdProblem      atomic.Pointer[string]
 	playbacksRetried atomic.Uint64
 	playbacksLost    atomic.Uint64
-	inProgress       atomic.Int64
 	abandoned        atomic.Bool // see Abandon
 	// asteriskStarted is Asterisk\'s startup time when last asked.
 	asteriskStarted atomic.Pointer[time.Time]
@@ -197,7 +196,7 @@ func (s *Server) Serve(ctx context.Context, handler Handler) error {
 	}
 	s.startDraining()
 	s.startIncoming()
-	s.log.Info("draining calls in progress", zap.Int64("calls", s.inProgress.Load()))
+	s.log.Info("draining calls in progress", zap.Int("legs", s.legCount()))
 	done := make(chan struct{})
 	go func() { s.calls.Wait(); close(done) }()
 	select {
@@ -208,7 +207,7 @@ func (s *Server) Serve(ctx context.Context, handler Handler) error {
 		select {
 		case <-done:
 		case <-t.C:
-			s.log.Error("calls still running after the hard shutdown", zap.Int64("calls", s.inProgress.Load()))
+			s.log.Error("calls still running after the hard shutdown", zap.Int("legs", s.legCount()))
 		}
 	}
 	return nil
@@ -228,7 +227,6 @@ func (s *Server) startIncoming() {
 
 func (s *Server) runCall(c *call) {
 	defer s.calls.Done()
-	defer s.inProgress.Add(-1)
 	defer s.cleanup(c)
 	defer func() {
 		if r := recover(); r != nil {
@@ -277,7 +275,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	for _, l := range queued {
 		s.forget(l)
-		s.inProgress.Add(-1)
 		s.calls.Done()
 	}
 	done := make(chan struct{})
@@ -286,7 +283,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		err = fmt.Errorf("shutdown: %d calls still running: %w", s.inProgress.Load(), context.Cause(ctx))
+		err = fmt.Errorf("shutdown: calls still running with %d legs: %w", s.legCount(), context.Cause(ctx))
 	}
 	s.Close()
 	return err

@@ -6,10 +6,6 @@ import "time"
 // lists the application (for /readyz).
 func (s *Server) LinkUp() bool { up, _, _ := s.link.state(); return up }
 
-// CallsInProgress counts inbound calls from StasisStart until their
-// handler returned and their legs were hung up.
-func (s *Server) CallsInProgress() int64 { return s.inProgress.Load() }
-
 // Stats are the bridge's counters, for metrics.
 type Stats struct {
 	LinkUp          bool
@@ -24,7 +20,6 @@ type Stats struct {
 	// after such an episode, so that no call waits for an event lost there.
 	ResyncsAfterBacklog uint64
 	EventsUnrouted      uint64 // events about channels we do not control (expected: Local halves, late events)
-	CallsInProgress     int64
 	CallsTotal          uint64
 	Legs                int // channels routed now
 	// HoldFailures counts hold media Asterisk could not play (a missing
@@ -39,15 +34,22 @@ type Stats struct {
 
 func (s *Server) Stats() Stats {
 	up, since, reconnects := s.link.state()
-	s.mu.Lock()
-	legs := len(s.legs)
-	s.mu.Unlock()
+	legs := s.legCount()
 	return Stats{
 		LinkUp: up, LinkSince: since, Reconnects: reconnects,
 		EventsReceived: s.received.Load(), EventsMalformed: s.malformed.Load(), EventsUnrouted: s.unrouted.Load(),
 		EventsBacklogFull: s.backlogFull.Load(), ResyncsAfterBacklog: s.resyncs.Load(),
-		CallsInProgress: s.inProgress.Load(), CallsTotal: s.callsTotal.Load(), Legs: legs,
+		CallsTotal: s.callsTotal.Load(), Legs: legs,
 		HoldFailures: s.holdFailures.Load(), HoldProblem: s.HoldProblem(),
 		PlaybacksRetried: s.playbacksRetried.Load(), PlaybacksLost: s.playbacksLost.Load(),
 	}
+}
+
+// legCount is how many channels the bridge routes now. The calls in
+// progress are counted by the call script (ivr.Script.CallsInProgress),
+// which knows every kind of call; the bridge only waits for its handlers.
+func (s *Server) legCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.legs)
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"go.uber.org/zap"
 )
 
@@ -101,7 +102,7 @@ func (r *Recorder) gather(ctx context.Context, lastApply time.Time) bool {
 // applyBatch writes a batch, retrying while PostgreSQL is unreachable, and
 // returns false only when ctx ended first.
 func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
-	events := make([]Event, 0, len(batch))
+	events := make([]callevent.Event, 0, len(batch))
 	for _, s := range batch {
 		if s.bad == nil {
 			events = append(events, s.ev)
@@ -158,10 +159,10 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 // applyOneByOne isolates the events PostgreSQL refuses for good: they are
 // set aside in rejected.jsonl, with the reason, so that they never block the
 // events behind them.
-func (r *Recorder) applyOneByOne(ctx context.Context, events []Event) bool {
+func (r *Recorder) applyOneByOne(ctx context.Context, events []callevent.Event) bool {
 	for _, ev := range events {
 		batch := []spooled{{ev: ev}}
-		fresh, err := r.store.applyEvents(ctx, []Event{ev}, r.opts.OnApply, r.opts.OnApplyKinds)
+		fresh, err := r.store.applyEvents(ctx, []callevent.Event{ev}, r.opts.OnApply, r.opts.OnApplyKinds)
 		switch {
 		case err == nil:
 			r.update(func(st *Stats) {
@@ -179,13 +180,13 @@ func (r *Recorder) applyOneByOne(ctx context.Context, events []Event) bool {
 	return true
 }
 
-func (r *Recorder) reject(ev Event, cause error) {
+func (r *Recorder) reject(ev callevent.Event, cause error) {
 	r.fail("call event refused by the database: set aside in rejected.jsonl", cause,
 		func(st *Stats) { st.Rejected++ },
 		zap.String("call_id", ev.CallID), zap.Int("seq", ev.Seq), zap.String("kind", string(ev.Kind)))
 	line, _ := json.Marshal(struct {
-		Event  Event  `json:"event"`
-		Reason string `json:"reason"`
+		Event  callevent.Event `json:"event"`
+		Reason string          `json:"reason"`
 	}{ev, cause.Error()})
 	f, err := os.OpenFile(filepath.Join(r.opts.Dir, "rejected.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err == nil {

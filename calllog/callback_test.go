@@ -9,34 +9,35 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // callbackThroughLine is the call placed through the line to answer the
 // request of call origin: the specialist (attempt 1) then the GP, bridged.
-func callbackThroughLine(id, origin string, start time.Time, bridged bool) []Event {
+func callbackThroughLine(id, origin string, start time.Time, bridged bool) []callevent.Event {
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
-	evs := []Event{
-		{Kind: CallStarted, At: at(0), DID: "+33179000002"},
-		{Kind: TerritoryResolved, At: at(0), TerritoryID: 1},
-		{Kind: Identified, At: at(0), RPPS: "10003000022", Name: "Jean Lambert"},
-		{Kind: SpecialtyChosen, At: at(0), SpecialtyID: 8, Specialty: "dermatologie"},
-		{Kind: CallbackStarted, At: at(0), Origin: origin, RPPS: "10002000049"},
-		{Kind: AttemptStarted, At: at(0), Attempt: 1, RPPS: "10002000049", Phone: "+33612000049"},
-		{Kind: AttemptAnswered, At: at(5), Attempt: 1},
-		{Kind: AttemptEnded, At: at(12), Attempt: 1, AttemptRes: AttemptAccepted},
-		{Kind: CallbackGPDialled, At: at(12), Attempt: 2, Phone: "+33611000022"},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, At: at(0), DID: "+33179000002"},
+		{Kind: callevent.TerritoryResolved, At: at(0), TerritoryID: 1},
+		{Kind: callevent.Identified, At: at(0), RPPS: "10003000022", Name: "Jean Lambert"},
+		{Kind: callevent.SpecialtyChosen, At: at(0), SpecialtyID: 8, Specialty: "dermatologie"},
+		{Kind: callevent.CallbackStarted, At: at(0), Origin: origin, RPPS: "10002000049"},
+		{Kind: callevent.AttemptStarted, At: at(0), Attempt: 1, RPPS: "10002000049", Phone: "+33612000049"},
+		{Kind: callevent.AttemptAnswered, At: at(5), Attempt: 1},
+		{Kind: callevent.AttemptEnded, At: at(12), Attempt: 1, AttemptRes: callevent.AttemptAccepted},
+		{Kind: callevent.CallbackGPDialled, At: at(12), Attempt: 2, Phone: "+33611000022"},
 	}
 	if bridged {
 		evs = append(evs,
-			Event{Kind: CallbackGPEnded, At: at(20), Attempt: 2, AttemptRes: AttemptAccepted},
-			Event{Kind: Bridged, At: at(20), Attempt: 1, RPPS: "10002000049"},
-			Event{Kind: OutcomeKeyed, At: at(300), Outcome: OutcomeAdvice, RPPS: "10002000049"},
-			Event{Kind: CallEnded, At: at(301), Result: ResultBridged})
+			callevent.Event{Kind: callevent.CallbackGPEnded, At: at(20), Attempt: 2, AttemptRes: callevent.AttemptAccepted},
+			callevent.Event{Kind: callevent.Bridged, At: at(20), Attempt: 1, RPPS: "10002000049"},
+			callevent.Event{Kind: callevent.OutcomeKeyed, At: at(300), Outcome: callevent.OutcomeAdvice, RPPS: "10002000049"},
+			callevent.Event{Kind: callevent.CallEnded, At: at(301), Result: callevent.ResultBridged})
 	} else {
 		evs = append(evs,
-			Event{Kind: CallbackGPEnded, At: at(40), Attempt: 2, AttemptRes: AttemptNoAnswer, Cause: 19},
-			Event{Kind: CallEnded, At: at(45), Result: ResultCallback})
+			callevent.Event{Kind: callevent.CallbackGPEnded, At: at(40), Attempt: 2, AttemptRes: callevent.AttemptNoAnswer, Cause: 19},
+			callevent.Event{Kind: callevent.CallEnded, At: at(45), Result: callevent.ResultCallback})
 	}
 	return number(id, evs)
 }
@@ -107,7 +108,7 @@ func TestCallbackClaimIsFirstComeFirstServed(t *testing.T) {
 	}
 	cb := getCall(t, store, third)
 	if cb.CallbackOf != origin || cb.GPRPPS != "10003000022" || cb.SpecialistRPPS != "10002000049" ||
-		cb.Outcome == nil || cb.Outcome.Outcome != OutcomeAdvice {
+		cb.Outcome == nil || cb.Outcome.Outcome != callevent.OutcomeAdvice {
 		t.Errorf("callback call record: %+v", cb)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // Callback requests, as coordinators work them: who asked, who was rung
@@ -27,7 +28,7 @@ type ChainLink struct {
 	RPPS    string
 	Name    string // "" for the fallback line or an unknown RPPS
 	Phone   string // E.164, as rung
-	Result  AttemptResult
+	Result  callevent.AttemptResult
 }
 
 // Callback is one callback request with what a coordinator needs to act.
@@ -108,7 +109,7 @@ func (s *Store) callbacks(ctx context.Context, scope Scope, where, order string,
 		}
 		for _, l := range chain {
 			c.Chain = append(c.Chain, ChainLink{Attempt: l.Attempt, Rank: l.Rank, RPPS: l.RPPS, Name: l.Name,
-				Phone: l.Phone, Result: AttemptResult(l.Result)})
+				Phone: l.Phone, Result: callevent.AttemptResult(l.Result)})
 		}
 		return c, err
 	})

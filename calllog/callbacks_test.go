@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -21,7 +22,7 @@ func TestCallbacksWorkflow(t *testing.T) {
 	ctx := context.Background()
 	store := NewStore(pgtest.New(t))
 	id, other := newCallID(), newCallID()
-	for _, evs := range [][]Event{callbackCall(id, t0), inTerritory(callbackCall(other, t0), 2)} {
+	for _, evs := range [][]callevent.Event{callbackCall(id, t0), inTerritory(callbackCall(other, t0), 2)} {
 		if _, err := store.ApplyEvents(ctx, evs); err != nil {
 			t.Fatal(err)
 		}
@@ -33,7 +34,7 @@ func TestCallbacksWorkflow(t *testing.T) {
 	}
 	cb := open[0]
 	if cb.CallID != id || cb.Caller != "+33611000022" || len(cb.Chain) != 1 ||
-		cb.Chain[0] != (ChainLink{Attempt: 1, Rank: 1, RPPS: "10002000049", Phone: "+33612000049", Result: AttemptBusy}) {
+		cb.Chain[0] != (ChainLink{Attempt: 1, Rank: 1, RPPS: "10002000049", Phone: "+33612000049", Result: callevent.AttemptBusy}) {
 		t.Fatalf("open request: %+v", cb)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -27,47 +28,47 @@ func newCallID() string {
 
 // bridgedCall is a GP put through to the second specialist of the chain
 // after the first did not answer; the specialist keys a téléexpertise.
-func bridgedCall(id string, start time.Time) []Event {
+func bridgedCall(id string, start time.Time) []callevent.Event {
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
-	evs := []Event{
-		{Kind: CallStarted, At: at(0), DID: "+33179000001", Caller: "+33611000014"},
-		{Kind: TerritoryResolved, At: at(0), TerritoryID: 1},
-		{Kind: Answered, At: at(1)},
-		{Kind: Identified, At: at(20), RPPS: "10003000014", Name: "Marie Dubois"},
-		{Kind: SpecialtyChosen, At: at(25), SpecialtyID: 7, Specialty: "cardiologie"},
-		{Kind: AttemptStarted, At: at(26), Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
-		{Kind: AttemptRinging, At: at(28), Attempt: 1},
-		{Kind: AttemptEnded, At: at(51), Attempt: 1, AttemptRes: AttemptNoAnswer, Cause: 19},
-		{Kind: AttemptStarted, At: at(51), Attempt: 2, Rank: 2, RPPS: "10002000023", Phone: "+33612000023"},
-		{Kind: AttemptRinging, At: at(53), Attempt: 2},
-		{Kind: AttemptAnswered, At: at(60), Attempt: 2},
-		{Kind: AttemptEnded, At: at(66), Attempt: 2, AttemptRes: AttemptAccepted},
-		{Kind: Bridged, At: at(66), Attempt: 2, RPPS: "10002000023"},
-		{Kind: LegHungUp, At: at(400), Party: "gp", Cause: 16},
-		{Kind: OutcomeKeyed, At: at(410), Outcome: OutcomeTeleexpertise, DelayHours: 48},
-		{Kind: CallEnded, At: at(411), Result: ResultBridged},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, At: at(0), DID: "+33179000001", Caller: "+33611000014"},
+		{Kind: callevent.TerritoryResolved, At: at(0), TerritoryID: 1},
+		{Kind: callevent.Answered, At: at(1)},
+		{Kind: callevent.Identified, At: at(20), RPPS: "10003000014", Name: "Marie Dubois"},
+		{Kind: callevent.SpecialtyChosen, At: at(25), SpecialtyID: 7, Specialty: "cardiologie"},
+		{Kind: callevent.AttemptStarted, At: at(26), Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
+		{Kind: callevent.AttemptRinging, At: at(28), Attempt: 1},
+		{Kind: callevent.AttemptEnded, At: at(51), Attempt: 1, AttemptRes: callevent.AttemptNoAnswer, Cause: 19},
+		{Kind: callevent.AttemptStarted, At: at(51), Attempt: 2, Rank: 2, RPPS: "10002000023", Phone: "+33612000023"},
+		{Kind: callevent.AttemptRinging, At: at(53), Attempt: 2},
+		{Kind: callevent.AttemptAnswered, At: at(60), Attempt: 2},
+		{Kind: callevent.AttemptEnded, At: at(66), Attempt: 2, AttemptRes: callevent.AttemptAccepted},
+		{Kind: callevent.Bridged, At: at(66), Attempt: 2, RPPS: "10002000023"},
+		{Kind: callevent.LegHungUp, At: at(400), Party: "gp", Cause: 16},
+		{Kind: callevent.OutcomeKeyed, At: at(410), Outcome: callevent.OutcomeTeleexpertise, DelayHours: 48},
+		{Kind: callevent.CallEnded, At: at(411), Result: callevent.ResultBridged},
 	}
 	return number(id, evs)
 }
 
 // callbackCall is a GP for whom nobody answered: a callback is registered.
-func callbackCall(id string, start time.Time) []Event {
+func callbackCall(id string, start time.Time) []callevent.Event {
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
-	evs := []Event{
-		{Kind: CallStarted, At: at(0), DID: "+33179000002", Caller: "+33611000022"},
-		{Kind: TerritoryResolved, At: at(0), TerritoryID: 1},
-		{Kind: Answered, At: at(1)},
-		{Kind: Identified, At: at(15), RPPS: "10003000022", Name: "Jean Lambert"},
-		{Kind: SpecialtyChosen, At: at(18), SpecialtyID: 8, Specialty: "dermatologie"},
-		{Kind: AttemptStarted, At: at(19), Attempt: 1, Rank: 1, RPPS: "10002000049", Phone: "+33612000049"},
-		{Kind: AttemptEnded, At: at(22), Attempt: 1, AttemptRes: AttemptBusy, Cause: 17},
-		{Kind: CallbackRequested, At: at(23)},
-		{Kind: CallEnded, At: at(30), Result: ResultCallback},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, At: at(0), DID: "+33179000002", Caller: "+33611000022"},
+		{Kind: callevent.TerritoryResolved, At: at(0), TerritoryID: 1},
+		{Kind: callevent.Answered, At: at(1)},
+		{Kind: callevent.Identified, At: at(15), RPPS: "10003000022", Name: "Jean Lambert"},
+		{Kind: callevent.SpecialtyChosen, At: at(18), SpecialtyID: 8, Specialty: "dermatologie"},
+		{Kind: callevent.AttemptStarted, At: at(19), Attempt: 1, Rank: 1, RPPS: "10002000049", Phone: "+33612000049"},
+		{Kind: callevent.AttemptEnded, At: at(22), Attempt: 1, AttemptRes: callevent.AttemptBusy, Cause: 17},
+		{Kind: callevent.CallbackRequested, At: at(23)},
+		{Kind: callevent.CallEnded, At: at(30), Result: callevent.ResultCallback},
 	}
 	return number(id, evs)
 }
 
-func number(id string, evs []Event) []Event {
+func number(id string, evs []callevent.Event) []callevent.Event {
 	for i := range evs {
 		evs[i].CallID, evs[i].Seq = id, i+1
 	}
@@ -141,7 +142,7 @@ func getCall(t *testing.T, s *Store, id string) CallRecord {
 }
 
 // checkEventsOnce fails unless the call's events are exactly want, in order.
-func checkEventsOnce(t *testing.T, s *Store, want []Event) {
+func checkEventsOnce(t *testing.T, s *Store, want []callevent.Event) {
 	t.Helper()
 	rec := getCall(t, s, want[0].CallID)
 	if len(rec.Events) != len(want) {

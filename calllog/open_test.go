@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -19,8 +20,8 @@ func TestOpenCallsAndInterrupted(t *testing.T) {
 	done := bridgedCall(newCallID(), t0)
 	bridged := bridgedCall(newCallID(), t0.Add(time.Minute))[:14]  // up to the GP's hang-up, no outcome, no end
 	hunting := bridgedCall(newCallID(), t0.Add(2*time.Minute))[:9] // attempt 2 started, ringing
-	var all []Event
-	for _, evs := range [][]Event{done, bridged, hunting} {
+	var all []callevent.Event
+	for _, evs := range [][]callevent.Event{done, bridged, hunting} {
 		all = append(all, evs...)
 	}
 	if _, err := store.ApplyEvents(ctx, all); err != nil {
@@ -54,8 +55,8 @@ func TestOpenCallsAndInterrupted(t *testing.T) {
 	}
 
 	// The next controller closes the hunting call at its last event.
-	end := Event{CallID: h.ID, Seq: h.LastSeq + 1, At: h.LastEventAt, Kind: CallEnded, Result: ResultInterrupted}
-	if _, err := store.ApplyEvents(ctx, []Event{end}); err != nil {
+	end := callevent.Event{CallID: h.ID, Seq: h.LastSeq + 1, At: h.LastEventAt, Kind: callevent.CallEnded, Result: callevent.ResultInterrupted}
+	if _, err := store.ApplyEvents(ctx, []callevent.Event{end}); err != nil {
 		t.Fatalf("PostgreSQL refuses the interrupted result: %v", err)
 	}
 	open, err = store.OpenCalls(ctx)
@@ -63,10 +64,10 @@ func TestOpenCallsAndInterrupted(t *testing.T) {
 		t.Fatalf("open calls after closing one = %+v, %v", open, err)
 	}
 	rec := getCall(t, store, h.ID)
-	if rec.Result != ResultInterrupted || !rec.EndedAt.Equal(h.LastEventAt) {
+	if rec.Result != callevent.ResultInterrupted || !rec.EndedAt.Equal(h.LastEventAt) {
 		t.Errorf("closed call: result %q ended %s", rec.Result, rec.EndedAt)
 	}
-	if err := (CallFilter{Result: ResultInterrupted}).Valid(); err != nil {
+	if err := (CallFilter{Result: callevent.ResultInterrupted}).Valid(); err != nil {
 		t.Errorf("the calls filter refuses interrupted: %v", err)
 	}
 	var counted int

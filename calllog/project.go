@@ -8,12 +8,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // apply writes one event in tx: it appends the event to call_event and, only
 // when that row is new, updates the projected rows. A replayed event is
 // therefore a no-op. It reports whether the event was new.
-func apply(ctx context.Context, tx pgx.Tx, ev Event) (bool, error) {
+func apply(ctx context.Context, tx pgx.Tx, ev callevent.Event) (bool, error) {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return false, fmt.Errorf("encode event %s/%d: %w", ev.CallID, ev.Seq, err)
@@ -41,7 +42,7 @@ func apply(ctx context.Context, tx pgx.Tx, ev Event) (bool, error) {
 // project updates call, call_attempt, outcome and callback_request for a new
 // event. Kinds that only matter in the event log (closed_hours, refused…)
 // change nothing here.
-func project(ctx context.Context, tx pgx.Tx, ev Event) error {
+func project(ctx context.Context, tx pgx.Tx, ev callevent.Event) error {
 	stmts, ref := projection(ev)
 	for _, st := range stmts {
 		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
@@ -63,71 +64,71 @@ type stmt struct {
 // projection is what project runs for ev: statements, in order, then
 // claimReference when ref (it reads before it writes, so it cannot be
 // queued with the others).
-func projection(ev Event) (stmts []stmt, ref bool) {
+func projection(ev callevent.Event) (stmts []stmt, ref bool) {
 	exec := func(sql string, args ...any) { stmts = append(stmts, stmt{sql, args}) }
 	switch ev.Kind {
-	case CallStarted:
+	case callevent.CallStarted:
 		exec(`UPDATE call SET did = $2, caller = $3, started_at = least(started_at, $4) WHERE id = $1`,
 			ev.CallID, ev.DID, ev.Caller, ev.At)
 		ref = true
-	case TerritoryResolved:
+	case callevent.TerritoryResolved:
 		ref = true
-	case Answered:
+	case callevent.Answered:
 		exec(`UPDATE call SET answered_at = coalesce(answered_at, $2) WHERE id = $1`, ev.CallID, ev.At)
-	case Identified:
+	case callevent.Identified:
 		exec(`UPDATE call SET gp_rpps = $2 WHERE id = $1`, ev.CallID, ev.RPPS)
-	case SpecialtyChosen:
+	case callevent.SpecialtyChosen:
 		exec(`UPDATE call SET specialty_id = $2 WHERE id = $1`, ev.CallID, ev.SpecialtyID)
-	case AttemptStarted:
+	case callevent.AttemptStarted:
 		exec(`INSERT INTO call_attempt (call_id, attempt, rank, rpps, phone, started_at)
 			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (call_id, attempt) DO UPDATE SET rank = excluded.rank, rpps = excluded.rpps,
 				phone = excluded.phone, started_at = excluded.started_at`,
 			ev.CallID, ev.Attempt, ev.Rank, ev.RPPS, ev.Phone, ev.At)
 		exec(`UPDATE call SET attempts = greatest(attempts, $2) WHERE id = $1`, ev.CallID, ev.Attempt)
-	case AttemptRinging:
+	case callevent.AttemptRinging:
 		exec(`INSERT INTO call_attempt (call_id, attempt, ringing_at) VALUES ($1, $2, $3)
 			ON CONFLICT (call_id, attempt) DO UPDATE SET ringing_at = coalesce(call_attempt.ringing_at, excluded.ringing_at)`,
 			ev.CallID, ev.Attempt, ev.At)
-	case AttemptAnswered:
+	case callevent.AttemptAnswered:
 		exec(`INSERT INTO call_attempt (call_id, attempt, answered_at) VALUES ($1, $2, $3)
 			ON CONFLICT (call_id, attempt) DO UPDATE SET answered_at = coalesce(call_attempt.answered_at, excluded.answered_at)`,
 			ev.CallID, ev.Attempt, ev.At)
-	case AttemptEnded:
+	case callevent.AttemptEnded:
 		exec(`INSERT INTO call_attempt (call_id, attempt, ended_at, result, cause) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (call_id, attempt) DO UPDATE SET ended_at = excluded.ended_at, result = excluded.result,
 				cause = excluded.cause`,
 			ev.CallID, ev.Attempt, ev.At, nullIfEmpty(string(ev.AttemptRes)), nullIfZero(ev.Cause))
-	case Bridged:
+	case callevent.Bridged:
 		exec(`UPDATE call SET bridged_at = $2, specialist_rpps = nullif($3, ''),
 			time_to_specialist_ms = (extract(epoch FROM $2::timestamptz - coalesce(
 				(SELECT min(started_at) FROM call_attempt WHERE call_id = $1), started_at)) * 1000)::integer
 			WHERE id = $1`, ev.CallID, ev.At, ev.RPPS)
 		exec(closeCallbackSQL, ev.CallID, ev.At)
-	case CallbackStarted:
+	case callevent.CallbackStarted:
 		exec(`UPDATE call SET callback_of = $2 WHERE id = $1`, ev.CallID, ev.Origin)
-	case OutcomeKeyed:
+	case callevent.OutcomeKeyed:
 		exec(`INSERT INTO outcome (call_id, status, outcome, delay_hours, keyed_at, keyed_via)
 			VALUES ($1, 'keyed', $2, $3, $4, 'phone')
 			ON CONFLICT (call_id) DO UPDATE SET status = 'keyed', outcome = excluded.outcome,
 				delay_hours = excluded.delay_hours, keyed_at = excluded.keyed_at, keyed_via = 'phone'`,
 			ev.CallID, string(ev.Outcome), nullIfZero(ev.DelayHours), ev.At)
 		exec(`UPDATE call SET outcome_status = 'keyed' WHERE id = $1`, ev.CallID)
-	case OutcomePending:
+	case callevent.OutcomePending:
 		exec(`INSERT INTO outcome (call_id, status) VALUES ($1, 'pending') ON CONFLICT (call_id) DO NOTHING`,
 			ev.CallID)
 		exec(`UPDATE call SET outcome_status = 'pending' WHERE id = $1 AND outcome_status IS NULL`, ev.CallID)
-	case CallbackRequested:
+	case callevent.CallbackRequested:
 		exec(`INSERT INTO callback_request (call_id, territory_id, specialty_id, gp_rpps, created_at)
 			SELECT id, coalesce(nullif($2::bigint, 0), territory_id), coalesce(nullif($3::bigint, 0), specialty_id),
 				coalesce(nullif($4, ''), gp_rpps), $5
 			FROM call WHERE id = $1
 			ON CONFLICT (call_id) DO NOTHING`,
 			ev.CallID, ev.TerritoryID, ev.SpecialtyID, ev.RPPS, ev.At)
-	case CallEnded:
+	case callevent.CallEnded:
 		exec(`UPDATE call SET ended_at = $2, result = nullif($3, '') WHERE id = $1`,
 			ev.CallID, ev.At, string(ev.Result))
-		if ev.Result == ResultBridged {
+		if ev.Result == callevent.ResultBridged {
 			// A callback whose Bridged event was lost (its controller
 			// died at that moment, and the one that adopted it saw the
 			// bridge) closes its request here.
@@ -140,8 +141,8 @@ func projection(ev Event) (stmts []stmt, ref bool) {
 
 // refTerritory is the territory claimReference sets for ev: none for
 // call_started (the reference only).
-func refTerritory(ev Event) int64 {
-	if ev.Kind == CallStarted {
+func refTerritory(ev callevent.Event) int64 {
+	if ev.Kind == callevent.CallStarted {
 		return 0
 	}
 	return ev.TerritoryID

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // Scope is what a console reader may see: the territories of their account
@@ -27,7 +28,7 @@ const OutcomePendingFilter = "pending"
 type CallFilter struct {
 	From, To    time.Time // started in [From, To)
 	SpecialtyID int64
-	Result      Result
+	Result      callevent.Result
 	Outcome     string // OutcomePendingFilter or an Outcome
 }
 
@@ -39,16 +40,16 @@ func (f CallFilter) Valid() error {
 	if f.Result != "" && !validResult(f.Result) {
 		return fmt.Errorf("%q is not a call result", f.Result)
 	}
-	if f.Outcome != "" && f.Outcome != OutcomePendingFilter && !validOutcome(Outcome(f.Outcome)) {
+	if f.Outcome != "" && f.Outcome != OutcomePendingFilter && !validOutcome(callevent.Outcome(f.Outcome)) {
 		return fmt.Errorf("%q is not an outcome", f.Outcome)
 	}
 	return nil
 }
 
-func validResult(r Result) bool {
+func validResult(r callevent.Result) bool {
 	switch r {
-	case ResultBridged, ResultCallback, ResultRefused, ResultAbandoned, ResultOutOfHours, ResultUnknownDID, ResultFailed,
-		ResultInterrupted:
+	case callevent.ResultBridged, callevent.ResultCallback, callevent.ResultRefused, callevent.ResultAbandoned, callevent.ResultOutOfHours, callevent.ResultUnknownDID, callevent.ResultFailed,
+		callevent.ResultInterrupted:
 		return true
 	}
 	return false
@@ -64,14 +65,14 @@ type CallRow struct {
 	GPRPPS           string
 	GPName           string // "" when the GP was not identified or is unknown
 	SpecialtyID      int64
-	Specialty        string // the territory's label
-	Result           Result // "" while in progress
+	Specialty        string           // the territory's label
+	Result           callevent.Result // "" while in progress
 	SpecialistRPPS   string
 	SpecialistName   string
 	TimeToSpecialist time.Duration // 0 when never put through
 	Attempts         int
 	OutcomeStatus    string // "", "pending" or "keyed"
-	Outcome          Outcome
+	Outcome          callevent.Outcome
 	DelayHours       int
 	CallbackID       int64 // 0: no callback request
 	CallbackOpen     bool
@@ -237,7 +238,7 @@ func scanCallRow(row pgx.CollectableRow) (CallRow, error) {
 	err := row.Scan(&r.ID, &r.Reference, &r.StartedAt, &r.Caller, &r.GPRPPS, &r.GPName, &r.SpecialtyID, &r.Specialty,
 		&result, &r.SpecialistRPPS, &r.SpecialistName, &ttsMs, &r.Attempts, &r.OutcomeStatus, &outcome,
 		&r.DelayHours, &r.CallbackID, &r.CallbackOpen)
-	r.Result, r.Outcome = Result(result), Outcome(outcome)
+	r.Result, r.Outcome = callevent.Result(result), callevent.Outcome(outcome)
 	r.TimeToSpecialist = time.Duration(ttsMs) * time.Millisecond
 	return r, err
 }

@@ -6,14 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // inTerritory moves a recorded call to another territory before it is
 // applied.
-func inTerritory(evs []Event, territory int64) []Event {
+func inTerritory(evs []callevent.Event, territory int64) []callevent.Event {
 	for i := range evs {
-		if evs[i].Kind == TerritoryResolved {
+		if evs[i].Kind == callevent.TerritoryResolved {
 			evs[i].TerritoryID = territory
 		}
 	}
@@ -24,7 +25,7 @@ func TestListCallsScopeFiltersAndPaging(t *testing.T) {
 	ctx := context.Background()
 	store := NewStore(pgtest.New(t))
 	bridged, callback, other := newCallID(), newCallID(), newCallID()
-	for _, evs := range [][]Event{
+	for _, evs := range [][]callevent.Event{
 		bridgedCall(bridged, t0),
 		callbackCall(callback, t0.Add(-time.Hour)),
 		inTerritory(bridgedCall(other, t0.Add(time.Hour)), 2),
@@ -49,9 +50,9 @@ func TestListCallsScopeFiltersAndPaging(t *testing.T) {
 	}{
 		{"all, newest first", mine, CallFilter{}, []string{bridged, callback}},
 		{"territory not in the scope", Scope{Allowed: []int64{2}, Territory: 1}, CallFilter{}, nil},
-		{"result", mine, CallFilter{Result: ResultCallback}, []string{callback}},
-		{"outcome", mine, CallFilter{Outcome: string(OutcomeTeleexpertise)}, []string{bridged}},
-		{"other outcome", mine, CallFilter{Outcome: string(OutcomeAdvice)}, nil},
+		{"result", mine, CallFilter{Result: callevent.ResultCallback}, []string{callback}},
+		{"outcome", mine, CallFilter{Outcome: string(callevent.OutcomeTeleexpertise)}, []string{bridged}},
+		{"other outcome", mine, CallFilter{Outcome: string(callevent.OutcomeAdvice)}, nil},
 		{"pending", mine, CallFilter{Outcome: OutcomePendingFilter}, nil},
 		{"specialty", mine, CallFilter{SpecialtyID: 8}, []string{callback}},
 		{"period", mine, CallFilter{From: t0.Add(-2 * time.Hour), To: t0}, []string{callback}},
@@ -72,7 +73,7 @@ func TestListCallsScopeFiltersAndPaging(t *testing.T) {
 		t.Fatalf("first page of one: %+v %v", p, err)
 	}
 	r := p.Rows[0]
-	if r.GPRPPS != "10003000014" || r.SpecialistRPPS != "10002000023" || r.Attempts != 2 || r.Outcome != OutcomeTeleexpertise ||
+	if r.GPRPPS != "10003000014" || r.SpecialistRPPS != "10002000023" || r.Attempts != 2 || r.Outcome != callevent.OutcomeTeleexpertise ||
 		r.DelayHours != 48 || r.TimeToSpecialist != 40*time.Second || r.CallbackID != 0 {
 		t.Errorf("row: %+v", r)
 	}

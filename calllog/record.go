@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // CallRecord is one call as the console shows it: the projected row, its
@@ -25,7 +26,7 @@ type CallRecord struct {
 	AnsweredAt       time.Time
 	BridgedAt        time.Time
 	EndedAt          time.Time
-	Result           Result // "" while the call is in progress
+	Result           callevent.Result // "" while the call is in progress
 	SpecialistRPPS   string
 	AttemptCount     int
 	TimeToSpecialist time.Duration // from the first specialist dialled to the bridge
@@ -34,7 +35,7 @@ type CallRecord struct {
 	// callback request it answers.
 	CallbackOf string
 
-	Events   []Event
+	Events   []callevent.Event
 	Attempts []Attempt
 	Outcome  *OutcomeRecord   // nil when the call never reached a specialist
 	Callback *CallbackRequest // nil when none was registered
@@ -50,14 +51,14 @@ type Attempt struct {
 	RingingAt  time.Time
 	AnsweredAt time.Time
 	EndedAt    time.Time
-	Result     AttemptResult
+	Result     callevent.AttemptResult
 	Cause      int
 }
 
 // OutcomeRecord is what the specialist keyed, or that they still have to.
 type OutcomeRecord struct {
 	Status     string // pending | keyed
-	Outcome    Outcome
+	Outcome    callevent.Outcome
 	DelayHours int
 	KeyedAt    time.Time
 	KeyedVia   KeyedVia
@@ -114,7 +115,7 @@ func (s *Store) readCall(ctx context.Context, id string, scope *Scope) (CallReco
 		}
 		r.TerritoryID, r.SpecialtyID = val(territory), val(specialty)
 		r.GPRPPS, r.SpecialistRPPS, r.OutcomeStatus = val(gp), val(specialist), val(outcomeStatus)
-		r.Result = Result(val(result))
+		r.Result = callevent.Result(val(result))
 		r.AnsweredAt, r.BridgedAt, r.EndedAt = val(answered), val(bridged), val(ended)
 		r.TimeToSpecialist = time.Duration(val(ttsMs)) * time.Millisecond
 		r.CallbackOf = val(callbackOf)
@@ -137,14 +138,14 @@ func (s *Store) readCall(ctx context.Context, id string, scope *Scope) (CallReco
 	return r, nil
 }
 
-func readEvents(ctx context.Context, tx pgx.Tx, id string) ([]Event, error) {
+func readEvents(ctx context.Context, tx pgx.Tx, id string) ([]callevent.Event, error) {
 	rows, err := tx.Query(ctx, `SELECT data FROM call_event WHERE call_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (callevent.Event, error) {
 		var data []byte
-		var ev Event
+		var ev callevent.Event
 		if err := row.Scan(&data); err != nil {
 			return ev, err
 		}
@@ -168,7 +169,7 @@ func readAttempts(ctx context.Context, tx pgx.Tx, id string) ([]Attempt, error) 
 		var cause *int
 		err := row.Scan(&a.Attempt, &a.Rank, &a.RPPS, &a.Phone, &started, &ringing, &answered, &ended, &result, &cause)
 		a.StartedAt, a.RingingAt, a.AnsweredAt, a.EndedAt = val(started), val(ringing), val(answered), val(ended)
-		a.Result, a.Cause = AttemptResult(val(result)), val(cause)
+		a.Result, a.Cause = callevent.AttemptResult(val(result)), val(cause)
 		return a, err
 	})
 }
@@ -186,7 +187,7 @@ func readOutcome(ctx context.Context, tx pgx.Tx, id string) (*OutcomeRecord, err
 	if err != nil {
 		return nil, err
 	}
-	o.Outcome, o.DelayHours, o.KeyedAt, o.KeyedVia = Outcome(val(outcome)), val(delay), val(keyedAt), KeyedVia(val(via))
+	o.Outcome, o.DelayHours, o.KeyedAt, o.KeyedVia = callevent.Outcome(val(outcome)), val(delay), val(keyedAt), KeyedVia(val(via))
 	return &o, nil
 }
 

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"go.uber.org/zap"
 )
 
@@ -39,7 +39,7 @@ type Options struct {
 	// OnApplyKinds, when not empty, are the only kinds OnApply is called
 	// for: the projections of the other events are then sent to PostgreSQL
 	// together, not flushed before each call of the hook.
-	OnApplyKinds []Kind
+	OnApplyKinds []callevent.Kind
 	// MaxQueued bounds the events held in memory while the disk refuses
 	// them (full, failing): past it Record refuses new ones (counted as
 	// Dropped). Default 200,000 events, about 80 MB and days of a region.
@@ -59,7 +59,7 @@ type Options struct {
 
 // ApplyHook writes what follows from a call event in the event's own
 // transaction (e.g. the SMS outbox rows of a callback request).
-type ApplyHook func(ctx context.Context, tx pgx.Tx, ev Event) error
+type ApplyHook func(ctx context.Context, tx pgx.Tx, ev callevent.Event) error
 
 // Stats are the recorder's counters, for metrics and readiness.
 type Stats struct {
@@ -194,27 +194,12 @@ func (r *Recorder) open() error {
 	return nil
 }
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// Validate says what is wrong with an event that could never be stored.
-func (ev Event) Validate() error {
-	switch {
-	case !uuidPattern.MatchString(ev.CallID):
-		return fmt.Errorf("call id %q is not a UUID", ev.CallID)
-	case ev.Seq < 1:
-		return fmt.Errorf("call %s: seq %d is not positive", ev.CallID, ev.Seq)
-	case ev.Kind == "":
-		return fmt.Errorf("call %s seq %d: no kind", ev.CallID, ev.Seq)
-	}
-	return nil
-}
-
 // Record spools one event. It never waits on the database and is safe from
 // many goroutines; events of one call must be recorded in seq order. An
 // event without a time is stamped now. An invalid event is logged and
 // dropped (it is a bug in the caller: PostgreSQL would refuse it). The
 // error says the event could not even be spooled; it is also counted.
-func (r *Recorder) Record(ev Event) error {
+func (r *Recorder) Record(ev callevent.Event) error {
 	if ev.At.IsZero() {
 		ev.At = r.opts.Now()
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/testkit/pgtest"
@@ -86,10 +87,10 @@ func TestDatabaseOutageMidCall(t *testing.T) {
 
 	checkEventsOnce(t, store, a)
 	checkEventsOnce(t, store, b)
-	if rec := getCall(t, store, first); rec.Result != ResultBridged || rec.Outcome == nil || len(rec.Attempts) != 2 {
+	if rec := getCall(t, store, first); rec.Result != callevent.ResultBridged || rec.Outcome == nil || len(rec.Attempts) != 2 {
 		t.Errorf("first call after the outage: %+v", rec)
 	}
-	if rec := getCall(t, store, second); rec.Result != ResultCallback || rec.Callback == nil {
+	if rec := getCall(t, store, second); rec.Result != callevent.ResultCallback || rec.Callback == nil {
 		t.Errorf("second call after the outage: %+v", rec)
 	}
 	if n := logs.FilterMessageSnippet("database unreachable").Len(); n != 1 {
@@ -109,7 +110,7 @@ func TestCrashThenRestartLosesAndDoublesNothing(t *testing.T) {
 	log, _ := observed()
 	small := func(o *Options) { o.SegmentSize = 2048; o.BatchSize = 7 }
 
-	var calls [][]Event
+	var calls [][]callevent.Event
 	// One segment for the first process: the checkpoint it loses points
 	// into a segment that is still there, as after a real crash.
 	r := openRecorder(t, store, dir, log, func(o *Options) { o.BatchSize = 7 })
@@ -166,7 +167,7 @@ func TestCrashThenRestartLosesAndDoublesNothing(t *testing.T) {
 	drain(t, r3)
 	for _, evs := range calls {
 		checkEventsOnce(t, store, evs)
-		if rec := getCall(t, store, evs[0].CallID); rec.Result != ResultBridged || rec.Outcome == nil || rec.AttemptCount != 2 {
+		if rec := getCall(t, store, evs[0].CallID); rec.Result != callevent.ResultBridged || rec.Outcome == nil || rec.AttemptCount != 2 {
 			t.Errorf("call %s: %+v", rec.ID, rec)
 		}
 	}
@@ -258,7 +259,7 @@ func TestTornAndCorruptLinesAreQuarantined(t *testing.T) {
 		t.Errorf("quarantined torn line = %+v", q[1])
 	}
 	// Events recorded after the restart go on normally.
-	r.Record(Event{CallID: id, Seq: len(evs) + 1, Kind: LegHungUp, Party: "gp"})
+	r.Record(callevent.Event{CallID: id, Seq: len(evs) + 1, Kind: callevent.LegHungUp, Party: "gp"})
 	drain(t, r)
 	if rec := getCall(t, store, id); len(rec.Events) != len(evs)-1 {
 		t.Errorf("%d events after a new one, want %d", len(rec.Events), len(evs)-1)
@@ -273,7 +274,7 @@ func TestConcurrentCalls(t *testing.T) {
 	defer closeRecorder(t, r)
 
 	const n = 60
-	calls := make([][]Event, n)
+	calls := make([][]callevent.Event, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		if i%2 == 0 {
@@ -294,9 +295,9 @@ func TestConcurrentCalls(t *testing.T) {
 	for i, evs := range calls {
 		total += len(evs)
 		checkEventsOnce(t, store, evs)
-		want := ResultBridged
+		want := callevent.ResultBridged
 		if i%2 == 1 {
-			want = ResultCallback
+			want = callevent.ResultCallback
 		}
 		if rec := getCall(t, store, evs[0].CallID); rec.Result != want {
 			t.Errorf("call %d result %q, want %q", i, rec.Result, want)
@@ -344,7 +345,7 @@ func TestInvalidEventIsDroppedAtOnce(t *testing.T) {
 	log, logs := observed()
 	r := openRecorder(t, store, t.TempDir(), log)
 	defer closeRecorder(t, r)
-	r.Record(Event{CallID: "1700000000.42", Seq: 1, Kind: CallStarted})
+	r.Record(callevent.Event{CallID: "1700000000.42", Seq: 1, Kind: callevent.CallStarted})
 	if st := r.Stats(); st.Dropped != 1 || st.Spooled != 0 || logs.FilterMessageSnippet("invalid call event").Len() != 1 {
 		t.Errorf("stats = %+v", st)
 	}

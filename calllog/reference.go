@@ -2,91 +2,13 @@ package calllog
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
-
-// A call's reference is what people quote about it (« Réf. K7M2QX »): in
-// its SMS, on the console, in the billing statement, in the journal. It is
-// six characters from ReferenceAlphabet (no 0/O/1/I to misread or mishear:
-// about a billion references), unique per territory — a UNIQUE (territory_id,
-// reference) constraint on call says so — and stored on the call row, which
-// everything that shows one reads. This file is the only place that makes
-// one.
-//
-// Who picks it: the call script draws one at random when the call begins
-// (NewReference) and records it in CallStarted and TerritoryResolved. The
-// call never waits on the database, so uniqueness cannot be checked then;
-// the spool applier checks it when it stores the territory (claimReference):
-// on the rare collision (two calls of one territory drawing the same six
-// characters) it re-derives another from the call id (DeriveReference, n =
-// 1, 2, …) until one is free. Re-deriving from the id rather than drawing
-// again makes the choice repeatable by any controller. The reference the
-// applier stores is the one everything reads thereafter; the script never
-// shows its own draw to anyone.
-
-// ReferenceAlphabet is the references' alphabet: digits and capitals
-// without 0, O, 1 and I.
-const ReferenceAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-// ReferenceLength is a reference's length.
-const ReferenceLength = 6
-
-// NewReference draws a reference from src (crypto/rand when nil).
-func NewReference(src io.Reader) (string, error) {
-	if src == nil {
-		src = rand.Reader
-	}
-	b := make([]byte, ReferenceLength)
-	if _, err := io.ReadFull(src, b); err != nil {
-		return "", fmt.Errorf("call reference: %w", err)
-	}
-	for i := range b {
-		b[i] = ReferenceAlphabet[int(b[i])%len(ReferenceAlphabet)] // 256 = 8 × 32: no bias
-	}
-	return string(b), nil
-}
-
-// DeriveReference is the n-th reference derived from a call id, used when
-// the drawn one is taken in the territory (and for calls recorded without
-// one).
-func DeriveReference(callID string, n int) string {
-	sum := sha256.Sum256([]byte(callID + "#" + strconv.Itoa(n)))
-	b := make([]byte, ReferenceLength)
-	for i := range b {
-		b[i] = ReferenceAlphabet[int(sum[i])%len(ReferenceAlphabet)]
-	}
-	return string(b)
-}
-
-// ValidReference says whether s is a well-formed reference.
-func ValidReference(s string) bool {
-	if len(s) != ReferenceLength {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !containsByte(ReferenceAlphabet, s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func containsByte(s string, c byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return true
-		}
-	}
-	return false
-}
 
 // maxDerivations bounds the re-derivations on collision: with a billion
 // references, needing more than a few means something else is wrong.
@@ -106,10 +28,10 @@ func claimReference(ctx context.Context, tx pgx.Tx, callID string, territoryID i
 		switch {
 		case n == 0 && current != nil:
 			return *current
-		case n == 0 && ValidReference(proposed):
+		case n == 0 && callevent.ValidReference(proposed):
 			return proposed
 		default:
-			return DeriveReference(callID, n)
+			return callevent.DeriveReference(callID, n)
 		}
 	}
 	for n := 0; n <= maxDerivations; n++ {
@@ -134,10 +56,10 @@ func claimReference(ctx context.Context, tx pgx.Tx, callID string, territoryID i
 // otherwise (claimReference then takes over). It needs no savepoint: the
 // applier's advisory lock keeps any other transaction from claiming
 // references meanwhile.
-func firstReferenceClaim(ev Event) stmt {
+func firstReferenceClaim(ev callevent.Event) stmt {
 	first := ev.Reference
-	if !ValidReference(first) {
-		first = DeriveReference(ev.CallID, 0)
+	if !callevent.ValidReference(first) {
+		first = callevent.DeriveReference(ev.CallID, 0)
 	}
 	return stmt{`UPDATE call SET territory_id = coalesce(nullif($2::bigint, 0), territory_id), reference = coalesce(reference, $3)
 		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM call o WHERE o.id <> $1

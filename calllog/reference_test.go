@@ -1,45 +1,20 @@
 package calllog
 
 import (
-	"bytes"
 	"context"
-	"strings"
 	"sync"
 	"testing"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
-func TestNewReference(t *testing.T) {
-	seen := map[string]bool{}
-	for i := 0; i < 2000; i++ {
-		ref, err := NewReference(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ValidReference(ref) || strings.ContainsAny(ref, "0O1I") {
-			t.Fatalf("reference %q", ref)
-		}
-		seen[ref] = true
-	}
-	if len(seen) < 1990 {
-		t.Errorf("only %d distinct references in 2000 draws", len(seen))
-	}
-	fixed, _ := NewReference(bytes.NewReader([]byte{0, 31, 32, 255, 8, 9}))
-	if fixed != "2Z2ZAB" {
-		t.Errorf("fixed source gave %q", fixed)
-	}
-	if ValidReference("01A23F") || ValidReference("K7M2Q") || ValidReference("k7m2qx") {
-		t.Error("a malformed reference passes")
-	}
-}
-
 // startedIn is the start of a call whose script drew ref, in a territory.
-func startedIn(id string, territory int64, ref string) []Event {
-	return number(id, []Event{
-		{Kind: CallStarted, At: t0, DID: "+33179000001", Caller: "+33611000014", Reference: ref},
-		{Kind: TerritoryResolved, At: t0, TerritoryID: territory, Reference: ref},
-		{Kind: CallEnded, At: t0, Result: ResultAbandoned},
+func startedIn(id string, territory int64, ref string) []callevent.Event {
+	return number(id, []callevent.Event{
+		{Kind: callevent.CallStarted, At: t0, DID: "+33179000001", Caller: "+33611000014", Reference: ref},
+		{Kind: callevent.TerritoryResolved, At: t0, TerritoryID: territory, Reference: ref},
+		{Kind: callevent.CallEnded, At: t0, Result: callevent.ResultAbandoned},
 	})
 }
 
@@ -62,7 +37,7 @@ func TestReferenceUniquePerTerritory(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	for c := 0; c < 2; c++ {
-		var batch []Event
+		var batch []callevent.Event
 		for i := 0; i < 10; i++ {
 			id := newCallID()
 			ids = append(ids, id)
@@ -91,7 +66,7 @@ func TestReferenceUniquePerTerritory(t *testing.T) {
 	seen := map[string]string{"K7M2QX": first}
 	for _, id := range ids {
 		r := getCall(t, store, id).Reference
-		if !ValidReference(r) {
+		if !callevent.ValidReference(r) {
 			t.Fatalf("call %s: reference %q", id, r)
 		}
 		if prev, dup := seen[r]; dup {
@@ -109,7 +84,7 @@ func TestReferenceWithoutADraw(t *testing.T) {
 	if _, err := store.ApplyEvents(context.Background(), startedIn(id, 1, "")); err != nil {
 		t.Fatal(err)
 	}
-	if r := getCall(t, store, id).Reference; r != DeriveReference(id, 0) {
-		t.Errorf("reference %q, want %q", r, DeriveReference(id, 0))
+	if r := getCall(t, store, id).Reference; r != callevent.DeriveReference(id, 0) {
+		t.Errorf("reference %q, want %q", r, callevent.DeriveReference(id, 0))
 	}
 }

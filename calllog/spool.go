@@ -13,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"go.uber.org/zap"
 )
 
@@ -48,7 +49,7 @@ func (p position) before(q position) bool {
 func segmentName(n uint64) string { return fmt.Sprintf("%s%012d%s", segmentPrefix, n, segmentSuffix) }
 
 // encodeLine renders an event as one checksummed spool line.
-func encodeLine(ev Event) ([]byte, error) {
+func encodeLine(ev callevent.Event) ([]byte, error) {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return nil, err
@@ -60,8 +61,8 @@ func encodeLine(ev Event) ([]byte, error) {
 }
 
 // decodeLine checks a line (without its '\n') and returns its event.
-func decodeLine(line []byte) (Event, error) {
-	var ev Event
+func decodeLine(line []byte) (callevent.Event, error) {
+	var ev callevent.Event
 	if len(line) < 10 || line[8] != ' ' {
 		return ev, errors.New("malformed line")
 	}

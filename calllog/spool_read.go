@@ -8,12 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // spooled is an event read back from the spool, or a line that could not be
 // (bad is set), with the position just after it.
 type spooled struct {
-	ev  Event
+	ev  callevent.Event
 	bad error
 	raw []byte // the line as read, when bad
 	end position

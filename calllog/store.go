@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // Store reads and writes call records in PostgreSQL. Writes of events go
@@ -44,13 +45,13 @@ const applyLockKey = 7_301_842_552
 
 // ApplyEvents writes events in one transaction, in order, and returns how
 // many were new (the others had been applied before: replay is a no-op).
-func (s *Store) ApplyEvents(ctx context.Context, events []Event) (int, error) {
+func (s *Store) ApplyEvents(ctx context.Context, events []callevent.Event) (int, error) {
 	return s.ApplyEventsWith(ctx, events, nil)
 }
 
 // ApplyEventsWith is ApplyEvents with a hook called, in the same transaction,
 // for each event that was new (see Options.OnApply).
-func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyHook) (int, error) {
+func (s *Store) ApplyEventsWith(ctx context.Context, events []callevent.Event, hook ApplyHook) (int, error) {
 	return s.applyEvents(ctx, events, hook, nil)
 }
 
@@ -59,7 +60,7 @@ func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyH
 // event: the call rows and the events go in one statement each, and the
 // projections' statements are pipelined, flushed before what must read the
 // database in order (a reference to claim, a hook).
-func (s *Store) applyEvents(ctx context.Context, events []Event, hook ApplyHook, hookKinds []Kind) (int, error) {
+func (s *Store) applyEvents(ctx context.Context, events []callevent.Event, hook ApplyHook, hookKinds []callevent.Kind) (int, error) {
 	applied := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		applied = 0
@@ -70,7 +71,9 @@ func (s *Store) applyEvents(ctx context.Context, events []Event, hook ApplyHook,
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, applyLockKey); err != nil {
 			return err
 		}
-		wants := func(k Kind) bool { return hook != nil && (len(hookKinds) == 0 || slices.Contains(hookKinds, k)) }
+		wants := func(k callevent.Kind) bool {
+			return hook != nil && (len(hookKinds) == 0 || slices.Contains(hookKinds, k))
+		}
 		if len(events) == 1 {
 			ev := events[0]
 			isNew, err := apply(ctx, tx, ev)
@@ -128,7 +131,7 @@ func (s *Store) applyEvents(ctx context.Context, events []Event, hook ApplyHook,
 // insertEvents makes sure the calls' rows exist (an event may come before
 // call_started) and appends the events to call_event, one statement each,
 // and reports which events were new (the first of duplicates in the batch).
-func insertEvents(ctx context.Context, tx pgx.Tx, events []Event) ([]bool, error) {
+func insertEvents(ctx context.Context, tx pgx.Tx, events []callevent.Event) ([]bool, error) {
 	var (
 		callIDs []string
 		callAt  []time.Time
@@ -201,11 +204,11 @@ type pipeline struct {
 }
 
 type queued struct {
-	ev     Event        // for errors
-	ifNone func() error // run after the pipeline when the statement changed no row
+	ev     callevent.Event // for errors
+	ifNone func() error    // run after the pipeline when the statement changed no row
 }
 
-func (p *pipeline) queue(ev Event, st stmt, ifNone func() error) {
+func (p *pipeline) queue(ev callevent.Event, st stmt, ifNone func() error) {
 	p.batch.Queue(st.sql, st.args...)
 	p.queued = append(p.queued, queued{ev, ifNone})
 }
@@ -246,7 +249,7 @@ func (p *pipeline) flush() error {
 // specialist left before keying it and uses the link). Keying again the same
 // value is a no-op; another value gives ErrOutcomeKeyed; a call without a
 // pending or keyed outcome gives ErrNotFound.
-func (s *Store) KeyOutcome(ctx context.Context, callID string, outcome Outcome, delayHours int, via KeyedVia, at time.Time) error {
+func (s *Store) KeyOutcome(ctx context.Context, callID string, outcome callevent.Outcome, delayHours int, via KeyedVia, at time.Time) error {
 	return BeginRetry(ctx, s.pool, func(tx pgx.Tx) error {
 		return KeyOutcomeTx(ctx, tx, callID, outcome, delayHours, via, at)
 	})
@@ -254,7 +257,7 @@ func (s *Store) KeyOutcome(ctx context.Context, callID string, outcome Outcome, 
 
 // KeyOutcomeTx is KeyOutcome inside the caller's transaction, so that what
 // allowed the keying (a one-time link) is consumed in the same commit.
-func KeyOutcomeTx(ctx context.Context, tx pgx.Tx, callID string, outcome Outcome, delayHours int, via KeyedVia, at time.Time) error {
+func KeyOutcomeTx(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, via KeyedVia, at time.Time) error {
 	if !validOutcome(outcome) {
 		return fmt.Errorf("key outcome of call %s: %q is not an outcome", callID, outcome)
 	}
@@ -289,9 +292,9 @@ func KeyOutcomeTx(ctx context.Context, tx pgx.Tx, callID string, outcome Outcome
 	return nil
 }
 
-func validOutcome(o Outcome) bool {
+func validOutcome(o callevent.Outcome) bool {
 	switch o {
-	case OutcomeTeleconsultation, OutcomeTeleexpertise, OutcomeVisit, OutcomeHospital, OutcomeAdvice:
+	case callevent.OutcomeTeleconsultation, callevent.OutcomeTeleexpertise, callevent.OutcomeVisit, callevent.OutcomeHospital, callevent.OutcomeAdvice:
 		return true
 	}
 	return false

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -27,7 +28,7 @@ func TestProjectionOfABridgedCall(t *testing.T) {
 	if rec.DID != "+33179000001" || rec.Caller != "+33611000014" || rec.TerritoryID != 1 || rec.SpecialtyID != 7 {
 		t.Errorf("call row = %+v", rec)
 	}
-	if rec.GPRPPS != "10003000014" || rec.SpecialistRPPS != "10002000023" || rec.Result != ResultBridged {
+	if rec.GPRPPS != "10003000014" || rec.SpecialistRPPS != "10002000023" || rec.Result != callevent.ResultBridged {
 		t.Errorf("gp %q specialist %q result %q", rec.GPRPPS, rec.SpecialistRPPS, rec.Result)
 	}
 	if !rec.StartedAt.Equal(t0) || !rec.AnsweredAt.Equal(t0.Add(time.Second)) ||
@@ -41,14 +42,14 @@ func TestProjectionOfABridgedCall(t *testing.T) {
 		t.Fatalf("%d attempt rows, want 2", len(rec.Attempts))
 	}
 	a1, a2 := rec.Attempts[0], rec.Attempts[1]
-	if a1.Result != AttemptNoAnswer || a1.Cause != 19 || a1.RPPS != "10002000015" || a1.Rank != 1 ||
+	if a1.Result != callevent.AttemptNoAnswer || a1.Cause != 19 || a1.RPPS != "10002000015" || a1.Rank != 1 ||
 		!a1.RingingAt.Equal(t0.Add(28*time.Second)) || !a1.AnsweredAt.IsZero() {
 		t.Errorf("attempt 1 = %+v", a1)
 	}
-	if a2.Result != AttemptAccepted || a2.Phone != "+33612000023" || !a2.AnsweredAt.Equal(t0.Add(60*time.Second)) {
+	if a2.Result != callevent.AttemptAccepted || a2.Phone != "+33612000023" || !a2.AnsweredAt.Equal(t0.Add(60*time.Second)) {
 		t.Errorf("attempt 2 = %+v", a2)
 	}
-	if rec.Outcome == nil || rec.Outcome.Status != "keyed" || rec.Outcome.Outcome != OutcomeTeleexpertise ||
+	if rec.Outcome == nil || rec.Outcome.Status != "keyed" || rec.Outcome.Outcome != callevent.OutcomeTeleexpertise ||
 		rec.Outcome.DelayHours != 48 || rec.Outcome.KeyedVia != ViaPhone || rec.OutcomeStatus != "keyed" {
 		t.Errorf("outcome = %+v (call says %q)", rec.Outcome, rec.OutcomeStatus)
 	}
@@ -64,7 +65,7 @@ func TestProjectionOfACallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := getCall(t, store, id)
-	if rec.Result != ResultCallback || rec.Outcome != nil || !rec.BridgedAt.IsZero() {
+	if rec.Result != callevent.ResultCallback || rec.Outcome != nil || !rec.BridgedAt.IsZero() {
 		t.Errorf("call = %+v", rec)
 	}
 	cb := rec.Callback
@@ -105,7 +106,7 @@ func TestKeyOutcomeThroughTheLink(t *testing.T) {
 	ctx := context.Background()
 	id := newCallID()
 	evs := bridgedCall(id, t0)
-	evs[14] = Event{CallID: id, Seq: 15, At: t0.Add(405 * time.Second), Kind: OutcomePending}
+	evs[14] = callevent.Event{CallID: id, Seq: 15, At: t0.Add(405 * time.Second), Kind: callevent.OutcomePending}
 	if _, err := store.ApplyEvents(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
@@ -113,23 +114,23 @@ func TestKeyOutcomeThroughTheLink(t *testing.T) {
 		t.Fatalf("outcome before keying = %+v", rec.Outcome)
 	}
 	keyedAt := t0.Add(2 * time.Hour)
-	if err := store.KeyOutcome(ctx, id, OutcomeVisit, 48, ViaLink, keyedAt); err != nil {
+	if err := store.KeyOutcome(ctx, id, callevent.OutcomeVisit, 48, ViaLink, keyedAt); err != nil {
 		t.Fatal(err)
 	}
 	// The same link opened twice: no error, nothing changes.
-	if err := store.KeyOutcome(ctx, id, OutcomeVisit, 48, ViaLink, keyedAt.Add(time.Minute)); err != nil {
+	if err := store.KeyOutcome(ctx, id, callevent.OutcomeVisit, 48, ViaLink, keyedAt.Add(time.Minute)); err != nil {
 		t.Fatalf("keying the same outcome again: %v", err)
 	}
-	if err := store.KeyOutcome(ctx, id, OutcomeAdvice, 0, ViaLink, keyedAt); !errors.Is(err, ErrOutcomeKeyed) {
+	if err := store.KeyOutcome(ctx, id, callevent.OutcomeAdvice, 0, ViaLink, keyedAt); !errors.Is(err, ErrOutcomeKeyed) {
 		t.Fatalf("keying another outcome: %v, want ErrOutcomeKeyed", err)
 	}
 	rec := getCall(t, store, id)
 	o := rec.Outcome
-	if o.Status != "keyed" || o.Outcome != OutcomeVisit || o.DelayHours != 48 || o.KeyedVia != ViaLink ||
+	if o.Status != "keyed" || o.Outcome != callevent.OutcomeVisit || o.DelayHours != 48 || o.KeyedVia != ViaLink ||
 		!o.KeyedAt.Equal(keyedAt) || rec.OutcomeStatus != "keyed" {
 		t.Errorf("outcome = %+v", o)
 	}
-	if err := store.KeyOutcome(ctx, newCallID(), OutcomeAdvice, 0, ViaLink, keyedAt); !errors.Is(err, ErrNotFound) {
+	if err := store.KeyOutcome(ctx, newCallID(), callevent.OutcomeAdvice, 0, ViaLink, keyedAt); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown call: %v, want ErrNotFound", err)
 	}
 	if err := store.KeyOutcome(ctx, id, "bogus", 0, ViaLink, keyedAt); err == nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // The journal in French: the label of each action, and each row's JSON
@@ -239,10 +240,10 @@ func localSpan(s string) string {
 }
 
 func detailRole(role string) string {
-	switch roster.Role(role) {
-	case roster.Requerant:
+	switch oncall.Role(role) {
+	case oncall.Requerant:
 		return "généraliste requérant"
-	case roster.Requis:
+	case oncall.Requis:
 		return "spécialiste requis"
 	}
 	return role

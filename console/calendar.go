@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // calendarFeeds is what the console needs of the roster's calendar
@@ -33,7 +34,7 @@ func (c *console) feedFile(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSuffix(r.PathValue("token"), ".ics")
 	var buf bytes.Buffer
 	err := c.feeds.WriteFeed(r.Context(), &buf, token, c.now())
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		http.Error(w, "agenda introuvable ou révoqué", http.StatusNotFound)
 		return
 	}
@@ -111,7 +112,7 @@ func (c *console) feedIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, err := c.feeds.IssueFeed(r.Context(), v.current.ID, target, c.now())
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r)
 		return
 	}
@@ -133,7 +134,7 @@ func (c *console) feedRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := c.feeds.RevokeFeed(r.Context(), v.current.ID, target, c.now())
-	if err != nil && !errors.Is(err, roster.ErrNotFound) {
+	if err != nil && !errors.Is(err, oncall.ErrNotFound) {
 		c.serverError(w, r, "revoke calendar feed", err)
 		return
 	}

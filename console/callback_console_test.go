@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // TestCallbackThroughLineInConsole: a callback under way shows on the
@@ -24,7 +25,7 @@ func TestCallbackThroughLineInConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := calllog.NewStore(env.pool)
-	apply := func(id string, at time.Time, evs ...calllog.Event) {
+	apply := func(id string, at time.Time, evs ...callevent.Event) {
 		t.Helper()
 		for i := range evs {
 			evs[i].CallID, evs[i].Seq, evs[i].At = id, i+1, at
@@ -35,12 +36,12 @@ func TestCallbackThroughLineInConsole(t *testing.T) {
 	}
 	start := clock.Now()
 	apply(origin, start,
-		calllog.Event{Kind: calllog.CallStarted, DID: "+33179000001", Caller: "+33611000014"},
-		calllog.Event{Kind: calllog.TerritoryResolved, TerritoryID: fx.coteaux},
-		calllog.Event{Kind: calllog.Identified, RPPS: "10003000014"},
-		calllog.Event{Kind: calllog.SpecialtyChosen, SpecialtyID: derma},
-		calllog.Event{Kind: calllog.CallbackRequested, SpecialtyID: derma, RPPS: "10003000014"},
-		calllog.Event{Kind: calllog.CallEnded, Result: calllog.ResultCallback})
+		callevent.Event{Kind: callevent.CallStarted, DID: "+33179000001", Caller: "+33611000014"},
+		callevent.Event{Kind: callevent.TerritoryResolved, TerritoryID: fx.coteaux},
+		callevent.Event{Kind: callevent.Identified, RPPS: "10003000014"},
+		callevent.Event{Kind: callevent.SpecialtyChosen, SpecialtyID: derma},
+		callevent.Event{Kind: callevent.CallbackRequested, SpecialtyID: derma, RPPS: "10003000014"},
+		callevent.Event{Kind: callevent.CallEnded, Result: callevent.ResultCallback})
 	at := start.Add(40 * time.Minute)
 	if err := pgx.BeginFunc(ctx, env.pool, func(tx pgx.Tx) error {
 		return calllog.ClaimCallbackTx(ctx, tx, origin, "10002000049", back, at, at.Add(15*time.Minute))
@@ -59,18 +60,18 @@ func TestCallbackThroughLineInConsole(t *testing.T) {
 	}
 
 	apply(back, at,
-		calllog.Event{Kind: calllog.CallStarted, DID: "+33179000001"},
-		calllog.Event{Kind: calllog.TerritoryResolved, TerritoryID: fx.coteaux},
-		calllog.Event{Kind: calllog.Identified, RPPS: "10003000014"},
-		calllog.Event{Kind: calllog.SpecialtyChosen, SpecialtyID: derma},
-		calllog.Event{Kind: calllog.CallbackStarted, Origin: origin, RPPS: "10002000049"},
-		calllog.Event{Kind: calllog.AttemptStarted, Attempt: 1, RPPS: "10002000049", Phone: "+33612000049"},
-		calllog.Event{Kind: calllog.AttemptEnded, Attempt: 1, AttemptRes: calllog.AttemptAccepted},
-		calllog.Event{Kind: calllog.CallbackGPDialled, Attempt: 2, Phone: "+33611000014"},
-		calllog.Event{Kind: calllog.CallbackGPEnded, Attempt: 2, AttemptRes: calllog.AttemptAccepted},
-		calllog.Event{Kind: calllog.Bridged, Attempt: 1, RPPS: "10002000049"},
-		calllog.Event{Kind: calllog.OutcomeKeyed, Outcome: calllog.OutcomeAdvice},
-		calllog.Event{Kind: calllog.CallEnded, Result: calllog.ResultBridged})
+		callevent.Event{Kind: callevent.CallStarted, DID: "+33179000001"},
+		callevent.Event{Kind: callevent.TerritoryResolved, TerritoryID: fx.coteaux},
+		callevent.Event{Kind: callevent.Identified, RPPS: "10003000014"},
+		callevent.Event{Kind: callevent.SpecialtyChosen, SpecialtyID: derma},
+		callevent.Event{Kind: callevent.CallbackStarted, Origin: origin, RPPS: "10002000049"},
+		callevent.Event{Kind: callevent.AttemptStarted, Attempt: 1, RPPS: "10002000049", Phone: "+33612000049"},
+		callevent.Event{Kind: callevent.AttemptEnded, Attempt: 1, AttemptRes: callevent.AttemptAccepted},
+		callevent.Event{Kind: callevent.CallbackGPDialled, Attempt: 2, Phone: "+33611000014"},
+		callevent.Event{Kind: callevent.CallbackGPEnded, Attempt: 2, AttemptRes: callevent.AttemptAccepted},
+		callevent.Event{Kind: callevent.Bridged, Attempt: 1, RPPS: "10002000049"},
+		callevent.Event{Kind: callevent.OutcomeKeyed, Outcome: callevent.OutcomeAdvice},
+		callevent.Event{Kind: callevent.CallEnded, Result: callevent.ResultBridged})
 
 	if p := b.get("/t/cpts-coteaux/appels/" + origin); !strings.Contains(p.body, `id="callback-called-back"`) ||
 		!strings.Contains(p.body, "/t/cpts-coteaux/appels/"+back) {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/notify"
 )
 
@@ -32,12 +33,12 @@ func TestCallbacksPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := clock.Now()
-	evs := []calllog.Event{
-		{Kind: calllog.CallStarted, DID: "+33179000001", Caller: "+33611000014"},
-		{Kind: calllog.TerritoryResolved, TerritoryID: fx.coteaux},
-		{Kind: calllog.Identified, RPPS: "10003000014"},
-		{Kind: calllog.SpecialtyChosen, SpecialtyID: derma},
-		{Kind: calllog.CallbackRequested, SpecialtyID: derma, RPPS: "10003000014"},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, DID: "+33179000001", Caller: "+33611000014"},
+		{Kind: callevent.TerritoryResolved, TerritoryID: fx.coteaux},
+		{Kind: callevent.Identified, RPPS: "10003000014"},
+		{Kind: callevent.SpecialtyChosen, SpecialtyID: derma},
+		{Kind: callevent.CallbackRequested, SpecialtyID: derma, RPPS: "10003000014"},
 	}
 	for i := range evs {
 		evs[i].CallID, evs[i].Seq, evs[i].At = callID, i+1, at

@@ -11,6 +11,7 @@ import (
 	"github.com/regul-sante/regul/roster"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // callsPageSize is the number of calls per page of the list.
@@ -99,7 +100,7 @@ func parseCallsFilter(q url.Values, loc *time.Location, specialties []specialtyO
 		if labelOf(callResultChoices(), f.Result) == f.Result {
 			return f, sf, fmt.Errorf("résultat inconnu : « %s »", f.Result)
 		}
-		sf.Result = calllog.Result(f.Result)
+		sf.Result = callevent.Result(f.Result)
 	}
 	if f.Outcome != "" {
 		if labelOf(callOutcomeChoices(), f.Outcome) == f.Outcome {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // callBilling is the "Actes facturables" part of a call's page: the acts
@@ -70,7 +71,7 @@ func noActReason(rec calllog.CallRecord) string {
 	switch {
 	case rec.Result == "":
 		return "Appel en cours : les actes seront connus une fois l'issue saisie."
-	case rec.Result != calllog.ResultBridged:
+	case rec.Result != callevent.ResultBridged:
 		return "Aucun acte : appel non mis en relation."
 	case rec.Outcome == nil || rec.Outcome.Status != "keyed":
 		return "Issue non saisie : les actes seront connus une fois l'issue saisie."

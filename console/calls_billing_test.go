@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/billing"
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 var callActRe = regexp.MustCompile(`(?s)<tr data-rpps="(\d+)" data-code="(\w+)">.*?<td class="num nowrap">(.*?)</td>`)
@@ -27,9 +27,9 @@ func shownActs(body string) []string {
 }
 
 // keyedAs is a bridged call whose specialist keyed this outcome.
-func keyedAs(evs []calllog.Event, outcome calllog.Outcome, delay int) []calllog.Event {
+func keyedAs(evs []callevent.Event, outcome callevent.Outcome, delay int) []callevent.Event {
 	for i := range evs {
-		if evs[i].Kind == calllog.OutcomeKeyed {
+		if evs[i].Kind == callevent.OutcomeKeyed {
 			evs[i].Outcome, evs[i].DelayHours = outcome, delay
 		}
 	}
@@ -48,9 +48,9 @@ func TestCallDetailBillingActs(t *testing.T) {
 		visit            = "a1000000-0000-4000-8000-000000000012"
 		advice           = "a1000000-0000-4000-8000-000000000013"
 	)
-	recordEvents(t, env, teleconsultation, keyedAs(bridgedEvents(morning(6), fx.coteaux, cardio, "10003000022", true), calllog.OutcomeTeleconsultation, 0))
-	recordEvents(t, env, visit, keyedAs(bridgedEvents(morning(7), fx.coteaux, cardio, "10003000022", true), calllog.OutcomeVisit, 48))
-	recordEvents(t, env, advice, keyedAs(bridgedEvents(morning(5), fx.coteaux, cardio, "10003000022", true), calllog.OutcomeAdvice, 0))
+	recordEvents(t, env, teleconsultation, keyedAs(bridgedEvents(morning(6), fx.coteaux, cardio, "10003000022", true), callevent.OutcomeTeleconsultation, 0))
+	recordEvents(t, env, visit, keyedAs(bridgedEvents(morning(7), fx.coteaux, cardio, "10003000022", true), callevent.OutcomeVisit, 48))
+	recordEvents(t, env, advice, keyedAs(bridgedEvents(morning(5), fx.coteaux, cardio, "10003000022", true), callevent.OutcomeAdvice, 0))
 
 	st, err := billing.NewStore(env.pool).Statement(context.Background(), fx.coteaux, billing.Month{Year: 2026, Month: time.March})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 type timelineRow struct {
@@ -176,7 +177,7 @@ func newAttemptView(a calllog.Attempt, names map[string]string) attemptView {
 
 // describeEvent is one line of the timeline: the step in French, who it
 // concerns and what came of it.
-func describeEvent(ev calllog.Event, names map[string]string, byAttempt map[int]string, specialty string) timelineRow {
+func describeEvent(ev callevent.Event, names map[string]string, byAttempt map[int]string, specialty string) timelineRow {
 	row := timelineRow{At: ev.At}
 	who := func(rpps string) string {
 		if n := names[rpps]; n != "" {
@@ -185,58 +186,58 @@ func describeEvent(ev calllog.Event, names map[string]string, byAttempt map[int]
 		return rpps
 	}
 	switch ev.Kind {
-	case calllog.CallStarted:
+	case callevent.CallStarted:
 		row.Step, row.Who, row.Result = "Appel reçu", frPhone(ev.Caller), "sur le "+frPhone(ev.DID)
-	case calllog.TerritoryUnknown:
+	case callevent.TerritoryUnknown:
 		row.Step, row.Result, row.Tone = "Numéro composé inconnu", frPhone(ev.DID), "danger"
-	case calllog.TerritoryResolved:
+	case callevent.TerritoryResolved:
 		row.Step = "Territoire reconnu"
-	case calllog.ClosedHours:
+	case callevent.ClosedHours:
 		row.Step, row.Result, row.Tone = "Ligne fermée", "message des horaires, fin de l'appel", "warn"
-	case calllog.Answered:
+	case callevent.Answered:
 		row.Step = "Décroché par la ligne"
-	case calllog.IdentFailed:
+	case callevent.IdentFailed:
 		row.Step, row.Who, row.Result, row.Tone = "Identification échouée", ev.RPPS, identReasonLabel(ev.Reason), "warn"
-	case calllog.Identified:
+	case callevent.Identified:
 		row.Step, row.Who, row.Result, row.Tone = "Généraliste identifié", who(ev.RPPS), "RPPS "+ev.RPPS, "ok"
-	case calllog.Refused:
+	case callevent.Refused:
 		row.Step, row.Result, row.Tone = "Appel refusé", identReasonLabel(ev.Reason), "danger"
-	case calllog.SpecialtyChosen:
+	case callevent.SpecialtyChosen:
 		row.Step, row.Result = "Spécialité choisie", firstNonEmpty(specialty, ev.Specialty)
-	case calllog.NobodyOnDuty:
+	case callevent.NobodyOnDuty:
 		row.Step, row.Result, row.Tone = "Personne de garde", "aucun spécialiste au planning", "danger"
-	case calllog.AttemptStarted:
+	case callevent.AttemptStarted:
 		row.Step = fmt.Sprintf("Appel du spécialiste · tentative %d, rang %d", ev.Attempt, ev.Rank)
 		row.Who, row.Result = who(ev.RPPS), frPhone(ev.Phone)
-	case calllog.AttemptRinging:
+	case callevent.AttemptRinging:
 		row.Step, row.Who = fmt.Sprintf("Sonnerie · tentative %d", ev.Attempt), who(byAttempt[ev.Attempt])
-	case calllog.AttemptAnswered:
+	case callevent.AttemptAnswered:
 		row.Step, row.Who = fmt.Sprintf("Décroché · tentative %d", ev.Attempt), who(byAttempt[ev.Attempt])
-	case calllog.AttemptEnded:
+	case callevent.AttemptEnded:
 		row.Step, row.Who = fmt.Sprintf("Fin de la tentative %d", ev.Attempt), who(byAttempt[ev.Attempt])
 		row.Result, row.Tone = attemptResultLabel(ev.AttemptRes), attemptTone(ev.AttemptRes)
 		if cl := attemptCause(ev.AttemptRes, ev.Cause); cl != "" {
 			row.Result += " · " + cl
 		}
-	case calllog.Bridged:
+	case callevent.Bridged:
 		row.Step, row.Who, row.Result, row.Tone = "Mise en relation", who(firstNonEmpty(ev.RPPS, byAttempt[ev.Attempt])), "généraliste et spécialiste en ligne", "ok"
-	case calllog.OutcomeKeyed:
+	case callevent.OutcomeKeyed:
 		row.Step, row.Result, row.Tone = "Issue saisie", joinNonEmpty(outcomeLabel(ev.Outcome), delayLabel(ev.DelayHours)), "ok"
-	case calllog.OutcomePending:
+	case callevent.OutcomePending:
 		row.Step, row.Result, row.Tone = "Issue en attente", "le spécialiste a raccroché avant de la saisir", "warn"
-	case calllog.CallbackRequested:
+	case callevent.CallbackRequested:
 		row.Step, row.Result, row.Tone = "Demande de rappel enregistrée", "SMS aux spécialistes de garde, au généraliste et à la coordination", "danger"
-	case calllog.CallbackStarted:
+	case callevent.CallbackStarted:
 		row.Step, row.Who, row.Result = "Rappel par la ligne", who(ev.RPPS), "rappel d'une demande sans réponse"
-	case calllog.CallbackGPDialled:
+	case callevent.CallbackGPDialled:
 		row.Step, row.Who, row.Result = "Appel du généraliste", "généraliste", frPhone(ev.Phone)
-	case calllog.CallbackGPEnded:
+	case callevent.CallbackGPEnded:
 		row.Step, row.Who = "Fin de l'appel du généraliste", "généraliste"
 		row.Result, row.Tone = attemptResultLabel(ev.AttemptRes), attemptTone(ev.AttemptRes)
-		if cl := causeLabel(ev.Cause); cl != "" && ev.AttemptRes != calllog.AttemptAccepted {
+		if cl := causeLabel(ev.Cause); cl != "" && ev.AttemptRes != callevent.AttemptAccepted {
 			row.Result += " · " + cl
 		}
-	case calllog.LegHungUp:
+	case callevent.LegHungUp:
 		row.Step = "Raccroché"
 		switch ev.Party {
 		case "gp":
@@ -247,7 +248,7 @@ func describeEvent(ev calllog.Event, names map[string]string, byAttempt map[int]
 			row.Who = ev.Party
 		}
 		row.Result = causeLabel(ev.Cause)
-	case calllog.CallEnded:
+	case callevent.CallEnded:
 		row.Step, row.Result, row.Tone = "Fin de l'appel", resultLabel(ev.Result), resultTone(ev.Result)
 		if row.Tone == "neutral" {
 			row.Tone = ""

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // French labels of the call records' closed vocabularies, as coordinators
@@ -18,25 +19,25 @@ type callChoice struct{ Value, Label string }
 // (a function, not a variable: no package-level mutable state).
 func callResultChoices() []callChoice {
 	return []callChoice{
-		{string(calllog.ResultBridged), "Mis en relation"},
-		{string(calllog.ResultCallback), "Rappel demandé"},
-		{string(calllog.ResultRefused), "Refusé"},
-		{string(calllog.ResultAbandoned), "Abandonné"},
-		{string(calllog.ResultOutOfHours), "Hors horaires"},
-		{string(calllog.ResultUnknownDID), "Numéro inconnu"},
-		{string(calllog.ResultFailed), "Échec technique"},
-		{string(calllog.ResultInterrupted), "Interrompu (incident technique)"},
+		{string(callevent.ResultBridged), "Mis en relation"},
+		{string(callevent.ResultCallback), "Rappel demandé"},
+		{string(callevent.ResultRefused), "Refusé"},
+		{string(callevent.ResultAbandoned), "Abandonné"},
+		{string(callevent.ResultOutOfHours), "Hors horaires"},
+		{string(callevent.ResultUnknownDID), "Numéro inconnu"},
+		{string(callevent.ResultFailed), "Échec technique"},
+		{string(callevent.ResultInterrupted), "Interrompu (incident technique)"},
 	}
 }
 
 // callOutcomeChoices are the outcomes in the keypad's order, then "pending".
 func callOutcomeChoices() []callChoice {
 	return []callChoice{
-		{string(calllog.OutcomeTeleconsultation), "Téléconsultation"},
-		{string(calllog.OutcomeTeleexpertise), "Téléexpertise"},
-		{string(calllog.OutcomeVisit), "Consultation en présentiel"},
-		{string(calllog.OutcomeHospital), "Orientation hôpital / urgences"},
-		{string(calllog.OutcomeAdvice), "Avis seul"},
+		{string(callevent.OutcomeTeleconsultation), "Téléconsultation"},
+		{string(callevent.OutcomeTeleexpertise), "Téléexpertise"},
+		{string(callevent.OutcomeVisit), "Consultation en présentiel"},
+		{string(callevent.OutcomeHospital), "Orientation hôpital / urgences"},
+		{string(callevent.OutcomeAdvice), "Avis seul"},
 		{calllog.OutcomePendingFilter, "Issue en attente"},
 	}
 }
@@ -51,7 +52,7 @@ func labelOf(choices []callChoice, value string) string {
 }
 
 // resultLabel is a call result in French; "" is a call still in progress.
-func resultLabel(r calllog.Result) string {
+func resultLabel(r callevent.Result) string {
 	if r == "" {
 		return "En cours"
 	}
@@ -60,13 +61,13 @@ func resultLabel(r calllog.Result) string {
 
 // resultTone is the badge colour of a result: the GP was put through (ok),
 // was left waiting for a callback or lost (danger), or neither (neutral).
-func resultTone(r calllog.Result) string {
+func resultTone(r callevent.Result) string {
 	switch r {
-	case calllog.ResultBridged:
+	case callevent.ResultBridged:
 		return "ok"
-	case calllog.ResultCallback, calllog.ResultAbandoned, calllog.ResultFailed, calllog.ResultInterrupted:
+	case callevent.ResultCallback, callevent.ResultAbandoned, callevent.ResultFailed, callevent.ResultInterrupted:
 		return "danger"
-	case calllog.ResultRefused:
+	case callevent.ResultRefused:
 		return "warn"
 	}
 	return "neutral"
@@ -74,12 +75,12 @@ func resultTone(r calllog.Result) string {
 
 // missed says the GP asked for a specialist and was not put through: the
 // rows coordinators must see first.
-func missed(r calllog.Result) bool {
-	return r == calllog.ResultCallback || r == calllog.ResultAbandoned || r == calllog.ResultFailed ||
-		r == calllog.ResultInterrupted
+func missed(r callevent.Result) bool {
+	return r == callevent.ResultCallback || r == callevent.ResultAbandoned || r == callevent.ResultFailed ||
+		r == callevent.ResultInterrupted
 }
 
-func outcomeLabel(o calllog.Outcome) string { return labelOf(callOutcomeChoices(), string(o)) }
+func outcomeLabel(o callevent.Outcome) string { return labelOf(callOutcomeChoices(), string(o)) }
 
 // delayLabel is the answer delay the specialist committed to.
 func delayLabel(hours int) string {
@@ -94,21 +95,21 @@ func delayLabel(hours int) string {
 	return fmt.Sprintf("sous %d h", hours)
 }
 
-func attemptResultLabel(r calllog.AttemptResult) string {
+func attemptResultLabel(r callevent.AttemptResult) string {
 	switch r {
-	case calllog.AttemptAccepted:
+	case callevent.AttemptAccepted:
 		return "Accepté"
-	case calllog.AttemptDeclined:
+	case callevent.AttemptDeclined:
 		return "Refusé (touche 2)"
-	case calllog.AttemptNoAnswer:
+	case callevent.AttemptNoAnswer:
 		return "Pas de réponse"
-	case calllog.AttemptVoicemail:
+	case callevent.AttemptVoicemail:
 		return "Messagerie"
-	case calllog.AttemptBusy:
+	case callevent.AttemptBusy:
 		return "Occupé"
-	case calllog.AttemptFailed:
+	case callevent.AttemptFailed:
 		return "Injoignable"
-	case calllog.AttemptCancelled:
+	case callevent.AttemptCancelled:
 		return "Annulé"
 	case "":
 		return "En cours"
@@ -116,11 +117,11 @@ func attemptResultLabel(r calllog.AttemptResult) string {
 	return string(r)
 }
 
-func attemptTone(r calllog.AttemptResult) string {
+func attemptTone(r callevent.AttemptResult) string {
 	switch r {
-	case calllog.AttemptAccepted:
+	case callevent.AttemptAccepted:
 		return "ok"
-	case calllog.AttemptCancelled, "":
+	case callevent.AttemptCancelled, "":
 		return "neutral"
 	}
 	return "warn"
@@ -147,13 +148,13 @@ func causeLabel(cause int) string {
 // attemptCause is the cause worth adding to an attempt's result: none
 // when it only says the result again (« Occupé », occupé) or when the
 // attempt was accepted.
-func attemptCause(r calllog.AttemptResult, cause int) string {
+func attemptCause(r callevent.AttemptResult, cause int) string {
 	cl := causeLabel(cause)
-	if r == calllog.AttemptAccepted || r == calllog.AttemptCancelled || cl == "fin normale" {
+	if r == callevent.AttemptAccepted || r == callevent.AttemptCancelled || cl == "fin normale" {
 		return ""
 	}
 	result := strings.ToLower(attemptResultLabel(r))
-	if cl == result || (r == calllog.AttemptNoAnswer && (cause == 18 || cause == 19)) {
+	if cl == result || (r == callevent.AttemptNoAnswer && (cause == 18 || cause == 19)) {
 		return ""
 	}
 	return cl

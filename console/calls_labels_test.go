@@ -3,13 +3,13 @@ package console
 import (
 	"testing"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // A call cut by our side is shown as our incident, among the calls the
 // coordinators look at first, and offered in the result filter.
 func TestInterruptedResultLabel(t *testing.T) {
-	r := calllog.ResultInterrupted
+	r := callevent.ResultInterrupted
 	if got := resultLabel(r); got != "Interrompu (incident technique)" {
 		t.Errorf("label %q", got)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // callsFixture is a few calls of both territories, recorded through the
@@ -29,7 +30,7 @@ func specialtyID(t *testing.T, env *consoleEnv, territory int64, slug string) in
 	return id
 }
 
-func recordEvents(t testing.TB, env *consoleEnv, id string, evs []calllog.Event) {
+func recordEvents(t testing.TB, env *consoleEnv, id string, evs []callevent.Event) {
 	t.Helper()
 	for i := range evs {
 		evs[i].CallID, evs[i].Seq = id, i+1
@@ -41,56 +42,56 @@ func recordEvents(t testing.TB, env *consoleEnv, id string, evs []calllog.Event)
 
 // bridgedEvents: the GP is put through to the rank-2 specialist after rank 1
 // did not answer; the outcome is keyed or left pending.
-func bridgedEvents(start time.Time, territory, specialty int64, gp string, keyed bool) []calllog.Event {
+func bridgedEvents(start time.Time, territory, specialty int64, gp string, keyed bool) []callevent.Event {
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
-	evs := []calllog.Event{
-		{Kind: calllog.CallStarted, At: at(0), DID: "+33179000001", Caller: "+33611000014"},
-		{Kind: calllog.TerritoryResolved, At: at(0), TerritoryID: territory},
-		{Kind: calllog.Answered, At: at(1)},
-		{Kind: calllog.Identified, At: at(20), RPPS: gp},
-		{Kind: calllog.SpecialtyChosen, At: at(25), SpecialtyID: specialty},
-		{Kind: calllog.AttemptStarted, At: at(26), Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
-		{Kind: calllog.AttemptRinging, At: at(28), Attempt: 1},
-		{Kind: calllog.AttemptEnded, At: at(53), Attempt: 1, AttemptRes: calllog.AttemptNoAnswer, Cause: 19},
-		{Kind: calllog.AttemptStarted, At: at(53), Attempt: 2, Rank: 2, RPPS: "10002000023", Phone: "+33612000023"},
-		{Kind: calllog.AttemptRinging, At: at(55), Attempt: 2},
-		{Kind: calllog.AttemptAnswered, At: at(62), Attempt: 2},
-		{Kind: calllog.AttemptEnded, At: at(68), Attempt: 2, AttemptRes: calllog.AttemptAccepted},
-		{Kind: calllog.Bridged, At: at(68), Attempt: 2, RPPS: "10002000023"},
-		{Kind: calllog.LegHungUp, At: at(400), Party: "gp", Cause: 16},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, At: at(0), DID: "+33179000001", Caller: "+33611000014"},
+		{Kind: callevent.TerritoryResolved, At: at(0), TerritoryID: territory},
+		{Kind: callevent.Answered, At: at(1)},
+		{Kind: callevent.Identified, At: at(20), RPPS: gp},
+		{Kind: callevent.SpecialtyChosen, At: at(25), SpecialtyID: specialty},
+		{Kind: callevent.AttemptStarted, At: at(26), Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
+		{Kind: callevent.AttemptRinging, At: at(28), Attempt: 1},
+		{Kind: callevent.AttemptEnded, At: at(53), Attempt: 1, AttemptRes: callevent.AttemptNoAnswer, Cause: 19},
+		{Kind: callevent.AttemptStarted, At: at(53), Attempt: 2, Rank: 2, RPPS: "10002000023", Phone: "+33612000023"},
+		{Kind: callevent.AttemptRinging, At: at(55), Attempt: 2},
+		{Kind: callevent.AttemptAnswered, At: at(62), Attempt: 2},
+		{Kind: callevent.AttemptEnded, At: at(68), Attempt: 2, AttemptRes: callevent.AttemptAccepted},
+		{Kind: callevent.Bridged, At: at(68), Attempt: 2, RPPS: "10002000023"},
+		{Kind: callevent.LegHungUp, At: at(400), Party: "gp", Cause: 16},
 	}
 	if keyed {
-		evs = append(evs, calllog.Event{Kind: calllog.OutcomeKeyed, At: at(410), Outcome: calllog.OutcomeTeleexpertise, DelayHours: 48})
+		evs = append(evs, callevent.Event{Kind: callevent.OutcomeKeyed, At: at(410), Outcome: callevent.OutcomeTeleexpertise, DelayHours: 48})
 	} else {
-		evs = append(evs, calllog.Event{Kind: calllog.OutcomePending, At: at(405)})
+		evs = append(evs, callevent.Event{Kind: callevent.OutcomePending, At: at(405)})
 	}
-	return append(evs, calllog.Event{Kind: calllog.CallEnded, At: at(411), Result: calllog.ResultBridged})
+	return append(evs, callevent.Event{Kind: callevent.CallEnded, At: at(411), Result: callevent.ResultBridged})
 }
 
 // callbackEvents: nobody reached, a callback request is registered.
-func callbackEvents(start time.Time, territory, specialty int64) []calllog.Event {
+func callbackEvents(start time.Time, territory, specialty int64) []callevent.Event {
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
-	return []calllog.Event{
-		{Kind: calllog.CallStarted, At: at(0), DID: "+33179000002", Caller: "+33611000022"},
-		{Kind: calllog.TerritoryResolved, At: at(0), TerritoryID: territory},
-		{Kind: calllog.Answered, At: at(1)},
-		{Kind: calllog.Identified, At: at(15), RPPS: "10003000022"},
-		{Kind: calllog.SpecialtyChosen, At: at(18), SpecialtyID: specialty},
-		{Kind: calllog.AttemptStarted, At: at(19), Attempt: 1, Rank: 1, RPPS: "10002000049", Phone: "+33612000049"},
-		{Kind: calllog.AttemptEnded, At: at(22), Attempt: 1, AttemptRes: calllog.AttemptBusy, Cause: 17},
-		{Kind: calllog.CallbackRequested, At: at(23)},
-		{Kind: calllog.CallEnded, At: at(30), Result: calllog.ResultCallback},
+	return []callevent.Event{
+		{Kind: callevent.CallStarted, At: at(0), DID: "+33179000002", Caller: "+33611000022"},
+		{Kind: callevent.TerritoryResolved, At: at(0), TerritoryID: territory},
+		{Kind: callevent.Answered, At: at(1)},
+		{Kind: callevent.Identified, At: at(15), RPPS: "10003000022"},
+		{Kind: callevent.SpecialtyChosen, At: at(18), SpecialtyID: specialty},
+		{Kind: callevent.AttemptStarted, At: at(19), Attempt: 1, Rank: 1, RPPS: "10002000049", Phone: "+33612000049"},
+		{Kind: callevent.AttemptEnded, At: at(22), Attempt: 1, AttemptRes: callevent.AttemptBusy, Cause: 17},
+		{Kind: callevent.CallbackRequested, At: at(23)},
+		{Kind: callevent.CallEnded, At: at(30), Result: callevent.ResultCallback},
 	}
 }
 
-func refusedEvents(start time.Time, territory int64) []calllog.Event {
-	return []calllog.Event{
-		{Kind: calllog.CallStarted, At: start, DID: "+33179000001", Caller: "+33611000030"},
-		{Kind: calllog.TerritoryResolved, At: start, TerritoryID: territory},
-		{Kind: calllog.Answered, At: start.Add(time.Second)},
-		{Kind: calllog.IdentFailed, At: start.Add(20 * time.Second), Reason: "bad_rpps"},
-		{Kind: calllog.Refused, At: start.Add(40 * time.Second), Reason: "bad_rpps"},
-		{Kind: calllog.CallEnded, At: start.Add(45 * time.Second), Result: calllog.ResultRefused},
+func refusedEvents(start time.Time, territory int64) []callevent.Event {
+	return []callevent.Event{
+		{Kind: callevent.CallStarted, At: start, DID: "+33179000001", Caller: "+33611000030"},
+		{Kind: callevent.TerritoryResolved, At: start, TerritoryID: territory},
+		{Kind: callevent.Answered, At: start.Add(time.Second)},
+		{Kind: callevent.IdentFailed, At: start.Add(20 * time.Second), Reason: "bad_rpps"},
+		{Kind: callevent.Refused, At: start.Add(40 * time.Second), Reason: "bad_rpps"},
+		{Kind: callevent.CallEnded, At: start.Add(45 * time.Second), Result: callevent.ResultRefused},
 	}
 }
 

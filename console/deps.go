@@ -10,6 +10,7 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Deps are the data owners the console asks, each seen through the few
@@ -53,7 +54,7 @@ type peopleBook interface {
 	EnrolmentIn(ctx context.Context, scope roster.Scope, id int64) (roster.EnrolmentCard, error)
 	Unlock(ctx context.Context, req roster.UnlockRequest) (roster.Unlocked, error)
 	SetNewPIN(ctx context.Context, territoryID int64, rpps string) (string, error)
-	TerritoryBySlug(ctx context.Context, slug string) (roster.Territory, error)
+	TerritoryBySlug(ctx context.Context, slug string) (oncall.Territory, error)
 	DirectoryName(ctx context.Context, rpps string) (last, first string, err error)
 	Enrol(ctx context.Context, spec roster.EnrolSpec) (roster.Change, error)
 	RemoveEnrolment(ctx context.Context, scope roster.Scope, e roster.EnrolmentCard, at time.Time) error
@@ -61,11 +62,11 @@ type peopleBook interface {
 
 // planningBook is the roster as the Planning pages see it.
 type planningBook interface {
-	TerritoryBySlug(ctx context.Context, slug string) (roster.Territory, error)
+	TerritoryBySlug(ctx context.Context, slug string) (oncall.Territory, error)
 	Gaps(ctx context.Context, territoryID int64, from time.Time, days int) ([]roster.Gap, error)
 	Shifts(ctx context.Context, territoryID int64, f roster.ShiftFilter) ([]roster.Shift, error)
 	Overrides(ctx context.Context, territoryID int64, from, to time.Time) ([]roster.Override, error)
-	Enrolments(ctx context.Context, territoryID int64) ([]roster.Enrolment, error)
+	Enrolments(ctx context.Context, territoryID int64) ([]oncall.Enrolment, error)
 	Shift(ctx context.Context, territoryID, id int64) (roster.Shift, error)
 	AddShift(ctx context.Context, territoryID int64, in roster.ShiftForm) (roster.Shift, error)
 	UpdateShift(ctx context.Context, territoryID, id int64, in roster.ShiftForm) (roster.Shift, error)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/billing"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Journal actions of the exports: every download is traced, who and when.
@@ -174,8 +174,8 @@ func statementTotals(st billing.Statement) []practitionerTotal {
 	return out
 }
 
-func roleLabel(r roster.Role) string {
-	if r == roster.Requerant {
+func roleLabel(r oncall.Role) string {
+	if r == oncall.Requerant {
 		return "Généraliste (requérant)"
 	}
 	return "Spécialiste (requis)"

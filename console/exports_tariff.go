@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/regul-sante/regul/billing"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // actionTariffSet journals a tariff entered from the console or the
@@ -97,7 +97,7 @@ func tariffChangeOf(in tariffForm) (billing.TariffChange, string) {
 	if err != nil {
 		return billing.TariffChange{}, "date de début « " + in.From + " » invalide : choisissez une date"
 	}
-	return billing.TariffChange{Code: code, Role: roster.Role(role), AmountCents: cents, ValidFrom: day, Note: in.Note}, ""
+	return billing.TariffChange{Code: code, Role: oncall.Role(role), AmountCents: cents, ValidFrom: day, Note: in.Note}, ""
 }
 
 // sentence capitalises a message and ends it with a full stop.

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/notify"
 )
 
@@ -20,7 +21,7 @@ type OutcomeLinks interface {
 	// or ErrLinkExpired when the link may not be used.
 	View(ctx context.Context, token string, now time.Time) (notify.LinkView, error)
 	// Use keys the outcome and consumes the link in one transaction.
-	Use(ctx context.Context, token string, outcome calllog.Outcome, delayHours int, now time.Time) error
+	Use(ctx context.Context, token string, outcome callevent.Outcome, delayHours int, now time.Time) error
 }
 
 type choice struct {
@@ -38,15 +39,15 @@ type suitePage struct {
 
 // outcomeChoices are the five outcomes, as on the keypad.
 var outcomeChoices = []struct {
-	outcome calllog.Outcome
+	outcome callevent.Outcome
 	label   string
 	delay   bool
 }{
-	{calllog.OutcomeTeleconsultation, "Téléconsultation", false},
-	{calllog.OutcomeTeleexpertise, "Téléexpertise", true},
-	{calllog.OutcomeVisit, "Consultation en présentiel", true},
-	{calllog.OutcomeHospital, "Orientation hôpital / urgences", false},
-	{calllog.OutcomeAdvice, "Avis seul", false},
+	{callevent.OutcomeTeleconsultation, "Téléconsultation", false},
+	{callevent.OutcomeTeleexpertise, "Téléexpertise", true},
+	{callevent.OutcomeVisit, "Consultation en présentiel", true},
+	{callevent.OutcomeHospital, "Orientation hôpital / urgences", false},
+	{callevent.OutcomeAdvice, "Avis seul", false},
 }
 
 var delayChoices = []struct {
@@ -93,7 +94,7 @@ func (p *outcomePage) submit(w http.ResponseWriter, r *http.Request) {
 		p.refuseForm(w)
 		return
 	}
-	outcome := calllog.Outcome(r.PostFormValue("issue"))
+	outcome := callevent.Outcome(r.PostFormValue("issue"))
 	delay, _ := strconv.Atoi(r.PostFormValue("delai"))
 	needsDelay, known := false, false
 	for _, c := range outcomeChoices {
@@ -147,7 +148,7 @@ var outcomeRefusals = linkRefusals{
 	Failed: "L'issue n'a pas pu être enregistrée. Réessayez dans un instant.",
 }
 
-func (p *outcomePage) form(w http.ResponseWriter, status int, r *http.Request, v *notify.LinkView, problem string, outcome calllog.Outcome, delay int) {
+func (p *outcomePage) form(w http.ResponseWriter, status int, r *http.Request, v *notify.LinkView, problem string, outcome callevent.Outcome, delay int) {
 	pg := suitePage{Title: "Issue de l'appel", Error: problem, Action: r.URL.Path, View: v}
 	for _, c := range outcomeChoices {
 		pg.Outcomes = append(pg.Outcomes, choice{Value: string(c.outcome), Label: c.label, Checked: c.outcome == outcome})

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/notify"
 )
 
@@ -31,14 +32,14 @@ func pendingCall(t *testing.T, env *consoleEnv, callID string) string {
 		t.Fatal(err)
 	}
 	at := env.clock.Now().Add(-10 * time.Minute)
-	evs := []calllog.Event{
-		{Kind: calllog.CallStarted, DID: "+33179000001", Caller: "+33611000014"},
-		{Kind: calllog.TerritoryResolved, TerritoryID: env.fx.coteaux},
-		{Kind: calllog.Identified, RPPS: "10003000014"},
-		{Kind: calllog.SpecialtyChosen, SpecialtyID: cardio},
-		{Kind: calllog.AttemptStarted, Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
-		{Kind: calllog.Bridged, Attempt: 1, RPPS: "10002000015"},
-		{Kind: calllog.OutcomePending, Attempt: 1, RPPS: "10002000015"},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, DID: "+33179000001", Caller: "+33611000014"},
+		{Kind: callevent.TerritoryResolved, TerritoryID: env.fx.coteaux},
+		{Kind: callevent.Identified, RPPS: "10003000014"},
+		{Kind: callevent.SpecialtyChosen, SpecialtyID: cardio},
+		{Kind: callevent.AttemptStarted, Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
+		{Kind: callevent.Bridged, Attempt: 1, RPPS: "10002000015"},
+		{Kind: callevent.OutcomePending, Attempt: 1, RPPS: "10002000015"},
 	}
 	for i := range evs {
 		evs[i].CallID, evs[i].Seq, evs[i].At = callID, i+1, at
@@ -106,7 +107,7 @@ func TestOutcomeLinkHTTP(t *testing.T) {
 		!strings.Contains(a.body, "Issue enregistrée") {
 		t.Fatalf("keying: %d\n%s", a.status, a.body)
 	}
-	if o := outcomeOf(t, env, linkCall); o == nil || o.Status != "keyed" || o.Outcome != calllog.OutcomeTeleexpertise ||
+	if o := outcomeOf(t, env, linkCall); o == nil || o.Status != "keyed" || o.Outcome != callevent.OutcomeTeleexpertise ||
 		o.DelayHours != 48 || o.KeyedVia != calllog.ViaLink {
 		t.Fatalf("outcome %+v", o)
 	}
@@ -156,7 +157,7 @@ func TestBrowserOutcomeLink(t *testing.T) {
 	if title := browserRead(t, ctx, "title", chromedp.Text(chromedp.ID("title"))); title != "Issue enregistrée" {
 		t.Fatalf("after submit: %q", title)
 	}
-	if o := outcomeOf(t, env, linkCall); o == nil || o.Outcome != calllog.OutcomeVisit || o.DelayHours != 24 || o.KeyedVia != calllog.ViaLink {
+	if o := outcomeOf(t, env, linkCall); o == nil || o.Outcome != callevent.OutcomeVisit || o.DelayHours != 24 || o.KeyedVia != calllog.ViaLink {
 		t.Fatalf("outcome %+v", o)
 	}
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // The console's home: first what needs the coordinator now (a gap in the
@@ -254,7 +255,7 @@ func (c *console) spoolTodo() (todoItem, bool) {
 
 // dutyViews turns the roster's board into the home page's lines.
 func dutyViews(board []roster.DutyNow, now time.Time, loc *time.Location, planning string) []dutyView {
-	lines := func(chain []roster.Candidate) ([]dutyLine, bool) {
+	lines := func(chain []oncall.Candidate) ([]dutyLine, bool) {
 		var out []dutyLine
 		nobody := true
 		for _, c := range chain {

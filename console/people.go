@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // rosterScope is the visit's scope as the roster filters on it.
@@ -97,7 +98,7 @@ func (c *console) unlockEnrolment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err = c.people.Unlock(actorContext(r).Context(), roster.UnlockRequest{Scope: c.rosterScope(r), EnrolmentID: id, At: c.now()})
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r)
 		return
 	}

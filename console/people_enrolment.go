@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 func (c *console) peopleRoutes(mux *http.ServeMux) {
@@ -32,7 +33,7 @@ func (e enrolmentRef) Name() string {
 	return e.FirstName + " " + e.LastName
 }
 
-func (e enrolmentRef) Requis() bool { return e.Role == roster.Requis }
+func (e enrolmentRef) Requis() bool { return e.Role == oncall.Requis }
 
 // loadEnrolment reads the enrolment of the path. The roster filters on the
 // scope and the current territory, so another territory's id answers 404 like an
@@ -44,7 +45,7 @@ func (c *console) loadEnrolment(w http.ResponseWriter, r *http.Request) (enrolme
 		return enrolmentRef{}, false
 	}
 	e, err := c.people.EnrolmentIn(r.Context(), c.rosterScope(r), id)
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r)
 		return enrolmentRef{}, false
 	}
@@ -87,7 +88,7 @@ func (c *console) pinReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pin, err := c.people.SetNewPIN(r.Context(), visitOf(r).current.ID, e.RPPS)
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r) // removed meanwhile
 		return
 	}
@@ -103,7 +104,7 @@ func (c *console) pinReset(w http.ResponseWriter, r *http.Request) {
 // requerantOnly refuses PIN pages for a specialist: a requis is rung, never
 // identified by a PIN.
 func (c *console) requerantOnly(w http.ResponseWriter, r *http.Request, e enrolmentRef) bool {
-	if e.Role == roster.Requerant {
+	if e.Role == oncall.Requerant {
 		return true
 	}
 	c.renderError(w, r, http.StatusConflict, "Pas de code PIN",

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // personFields is the « Ajouter une personne » form as typed, sent back
@@ -39,12 +40,12 @@ func (p fieldProblems) add(field, msg string) { p[field] = append(p[field], msg)
 type personAddData struct {
 	Base        string
 	Fields      personFields
-	Specialties []roster.Specialty
+	Specialties []oncall.Specialty
 	Problems    fieldProblems
 }
 
 func (c *console) personAddPage(w http.ResponseWriter, r *http.Request) {
-	c.renderPersonAdd(w, r, http.StatusOK, personFields{Role: string(roster.Requerant)}, nil)
+	c.renderPersonAdd(w, r, http.StatusOK, personFields{Role: string(oncall.Requerant)}, nil)
 }
 
 func (c *console) renderPersonAdd(w http.ResponseWriter, r *http.Request, status int, in personFields, problems fieldProblems) {
@@ -95,17 +96,17 @@ func (c *console) personAdd(w http.ResponseWriter, r *http.Request) {
 // checkPerson turns the form into an EnrolSpec, or says what is wrong.
 func (c *console) checkPerson(ctx context.Context, territoryID int64, in personFields) (roster.EnrolSpec, fieldProblems, error) {
 	problems := fieldProblems{}
-	spec := roster.EnrolSpec{TerritoryID: territoryID, Role: roster.Role(in.Role),
+	spec := roster.EnrolSpec{TerritoryID: territoryID, Role: oncall.Role(in.Role),
 		Specialty: in.Specialty, LastName: in.LastName, FirstName: in.FirstName}
-	rpps, err := roster.NormalizeRPPS(in.RPPS)
+	rpps, err := oncall.NormalizeRPPS(in.RPPS)
 	if err != nil {
 		addEnrolProblem(problems, err)
 	}
 	spec.RPPS = rpps
 	switch spec.Role {
-	case roster.Requerant:
+	case oncall.Requerant:
 		spec.Specialty = "" // the select keeps a value when the role is switched back
-	case roster.Requis:
+	case oncall.Requis:
 		if spec.Specialty == "" {
 			problems.add("specialite", "Choisissez la spécialité pour laquelle ce spécialiste répond.")
 		}
@@ -127,7 +128,7 @@ func (c *console) checkPerson(ctx context.Context, territoryID int64, in personF
 	// renames a practitioner in it. Names that differ from the directory's
 	// most often mean a mistyped RPPS.
 	last, first, err := c.people.DirectoryName(ctx, rpps)
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		return spec, problems, nil
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Audit actions of enrolment changes, which the roster writes.
@@ -51,7 +52,7 @@ func enrolProblems(err error) (fieldProblems, bool) {
 }
 
 func addEnrolProblem(p fieldProblems, err error) bool {
-	var re *roster.RPPSError
+	var re *oncall.RPPSError
 	var pe *roster.PhoneError
 	var ee *roster.EnrolError
 	switch {

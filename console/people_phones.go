@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 type personData struct {
@@ -82,7 +83,7 @@ func (c *console) personPhones(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, c.peopleBase(r)+"/"+strconv.FormatInt(e.ID, 10)+"?ok=telephones", http.StatusSeeOther)
 			return
 		}
-		if errors.Is(err, roster.ErrNotFound) {
+		if errors.Is(err, oncall.ErrNotFound) {
 			c.notFound(w, r) // removed meanwhile: not brought back
 			return
 		}

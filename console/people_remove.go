@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 type removeData struct {
@@ -36,7 +37,7 @@ func (c *console) removeEnrolment(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		http.Redirect(w, r, c.peopleBase(r)+"?ok=retire", http.StatusSeeOther)
-	case errors.Is(err, roster.ErrNotFound):
+	case errors.Is(err, oncall.ErrNotFound):
 		c.notFound(w, r) // removed meanwhile
 	case errors.As(err, &busy):
 		c.render(w, r, http.StatusConflict, "people-remove", page{Title: "Retirer une inscription", Section: "personnes",

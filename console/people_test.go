@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 var newPINRe = regexp.MustCompile(`id="new-pin">([^<]*)<`)
@@ -118,7 +119,7 @@ func TestPeopleAdd(t *testing.T) {
 		return url.Values{"csrf": {token}, "rpps": {rpps}, "role": {role}, "specialite": {specialty},
 			"telephones": {phones}, "nom": {last}, "prenom": {first}}
 	}
-	newcomer := "1000400001" + string(roster.LuhnKey("1000400001"))
+	newcomer := "1000400001" + string(oncall.LuhnKey("1000400001"))
 	before := enrolmentCount(t, env)
 	for _, r := range []struct {
 		name string
@@ -281,17 +282,17 @@ func TestPeopleRemove(t *testing.T) {
 func TestEnrolRefusalsInFrench(t *testing.T) {
 	env, _, fx := newConsoleEnv(t)
 	store := roster.NewStore(env.pool)
-	newcomer := "1000500001" + string(roster.LuhnKey("1000500001"))
+	newcomer := "1000500001" + string(oncall.LuhnKey("1000500001"))
 	for _, spec := range []roster.EnrolSpec{
-		{RPPS: "10002000064", Role: roster.Requis},
-		{RPPS: "10003000048", Role: roster.Requerant, Specialty: "cardiologie"},
+		{RPPS: "10002000064", Role: oncall.Requis},
+		{RPPS: "10003000048", Role: oncall.Requerant, Specialty: "cardiologie"},
 		{RPPS: "10003000048", Role: "médecin"},
-		{RPPS: "10003000048", Role: roster.Requerant, FirstName: "Emma"},
-		{RPPS: "10002000064", Role: roster.Requis, Specialty: "neurologie", Phones: []string{"0612345678"}},
-		{RPPS: newcomer, Role: roster.Requerant},
-		{RPPS: "10002000064", Role: roster.Requis, Specialty: "dermatologie"},
-		{RPPS: "10002000064", Role: roster.Requis, Specialty: "dermatologie", Phones: []string{"12"}},
-		{RPPS: "1234", Role: roster.Requerant},
+		{RPPS: "10003000048", Role: oncall.Requerant, FirstName: "Emma"},
+		{RPPS: "10002000064", Role: oncall.Requis, Specialty: "neurologie", Phones: []string{"0612345678"}},
+		{RPPS: newcomer, Role: oncall.Requerant},
+		{RPPS: "10002000064", Role: oncall.Requis, Specialty: "dermatologie"},
+		{RPPS: "10002000064", Role: oncall.Requis, Specialty: "dermatologie", Phones: []string{"12"}},
+		{RPPS: "1234", Role: oncall.Requerant},
 	} {
 		spec.TerritoryID = fx.coteaux
 		_, err := store.Enrol(context.Background(), spec)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // TestConsoleUnlockFreesTheGPsPhone: « Déverrouiller » lifts what `regul
@@ -38,7 +39,7 @@ func TestConsoleUnlockFreesTheGPsPhone(t *testing.T) {
 		VALUES ($1, '10003000014', $2, 0, 1, $3, $4)`, fx.coteaux, own, now, until); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.VerifyPIN(ctx, fx.dubois, pin, own, now); !errors.Is(err, roster.ErrLocked) {
+	if err := store.VerifyPIN(ctx, fx.dubois, pin, own, now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("before the unlock, from the GP's phone: %v, want locked", err)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // The Planning page: one specialty's week, a column a day and a row a rank,
@@ -51,7 +52,7 @@ type planningData struct {
 	Prev, Next  string
 	ThisWeek    string
 	Heading     string // "du lundi 23 au dimanche 29 novembre 2026"
-	Specialty   roster.Specialty
+	Specialty   oncall.Specialty
 	Tabs        []specialtyTab
 	Grid        weekGrid
 	Overrides   []roster.Override
@@ -77,9 +78,9 @@ func planningQuery(week, specialty string) string {
 
 // planningView is what a planning request asks for.
 type planningView struct {
-	terr      roster.Territory
+	terr      oncall.Territory
 	monday    civilDate
-	specialty roster.Specialty
+	specialty oncall.Specialty
 }
 
 // planningView reads ?semaine= and ?specialite= (or the same form fields);
@@ -193,7 +194,7 @@ func (c *console) planningData(ctx context.Context, r *http.Request, pv planning
 		return d, err
 	}
 	for _, e := range enrolments {
-		if e.Role == roster.Requis && e.SpecialtyID == pv.specialty.ID {
+		if e.Role == oncall.Requis && e.SpecialtyID == pv.specialty.ID {
 			d.Specialists = append(d.Specialists, specialistOption{RPPS: e.RPPS, Name: e.FirstName + " " + e.LastName})
 		}
 	}

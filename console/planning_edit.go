@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // actorContext tags roster changes with the coordinator for the audit log.
@@ -34,7 +35,7 @@ func (f shiftFields) form() roster.ShiftForm {
 }
 
 // redirectToWeek sends the browser back to the week of a change.
-func (c *console) redirectToWeek(w http.ResponseWriter, r *http.Request, terr roster.Territory, sh roster.Shift, ok string) {
+func (c *console) redirectToWeek(w http.ResponseWriter, r *http.Request, terr oncall.Territory, sh roster.Shift, ok string) {
 	v := visitOf(r)
 	week := civilOf(sh.Start, terr.Location).isoWeek()
 	http.Redirect(w, r, "/t/"+v.current.Slug+"/planning?"+planningQuery(week, sh.Specialty)+"&ok="+ok, http.StatusSeeOther)
@@ -104,7 +105,7 @@ type shiftEditData struct {
 	Label       string // the shift's specialty, as the territory names it
 	Span        string
 	Fields      shiftFields
-	Specialties []roster.Specialty
+	Specialties []oncall.Specialty
 	Problems    []string
 	// Specialists are the enrolled specialists by specialty, to pick from;
 	// Unlisted is the shift's RPPS when it is not among them any more.
@@ -118,31 +119,31 @@ type specialistGroup struct {
 	Options []specialistOption
 }
 
-func (c *console) loadShift(w http.ResponseWriter, r *http.Request) (roster.Territory, roster.Shift, bool) {
+func (c *console) loadShift(w http.ResponseWriter, r *http.Request) (oncall.Territory, roster.Shift, bool) {
 	id, err := strconv.ParseInt(r.PathValue("shift"), 10, 64)
 	if err != nil {
 		c.notFound(w, r)
-		return roster.Territory{}, roster.Shift{}, false
+		return oncall.Territory{}, roster.Shift{}, false
 	}
 	store := c.planning
 	terr, err := store.TerritoryBySlug(r.Context(), visitOf(r).current.Slug)
 	if err != nil {
 		c.serverError(w, r, "load territory", err)
-		return roster.Territory{}, roster.Shift{}, false
+		return oncall.Territory{}, roster.Shift{}, false
 	}
 	sh, err := store.Shift(r.Context(), terr.ID, id)
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r)
-		return roster.Territory{}, roster.Shift{}, false
+		return oncall.Territory{}, roster.Shift{}, false
 	}
 	if err != nil {
 		c.serverError(w, r, "load shift", err)
-		return roster.Territory{}, roster.Shift{}, false
+		return oncall.Territory{}, roster.Shift{}, false
 	}
 	return terr, sh, true
 }
 
-func (c *console) renderShiftEdit(w http.ResponseWriter, r *http.Request, status int, terr roster.Territory, sh roster.Shift, in shiftFields, problems []string) {
+func (c *console) renderShiftEdit(w http.ResponseWriter, r *http.Request, status int, terr oncall.Territory, sh roster.Shift, in shiftFields, problems []string) {
 	v := visitOf(r)
 	d := shiftEditData{
 		Base:        "/t/" + v.current.Slug + "/planning",
@@ -166,7 +167,7 @@ func (c *console) renderShiftEdit(w http.ResponseWriter, r *http.Request, status
 	for _, sp := range terr.Specialties {
 		g := specialistGroup{Label: sp.Label}
 		for _, e := range enrolments {
-			if e.Role == roster.Requis && e.SpecialtyID == sp.ID {
+			if e.Role == oncall.Requis && e.SpecialtyID == sp.ID {
 				g.Options = append(g.Options, specialistOption{RPPS: e.RPPS, Name: e.FirstName + " " + e.LastName})
 				listed = listed || e.RPPS == in.RPPS
 			}
@@ -201,7 +202,7 @@ func (c *console) shiftUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	in := shiftFieldsOf(r)
 	updated, err := c.planning.UpdateShift(r.Context(), terr.ID, sh.ID, in.form())
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r) // deleted meanwhile
 		return
 	}
@@ -224,7 +225,7 @@ func (c *console) shiftDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	deleted, err := c.planning.DeleteShift(r.Context(), terr.ID, sh.ID)
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r)
 		return
 	}
@@ -264,14 +265,14 @@ func (c *console) overrideAdd(w http.ResponseWriter, r *http.Request) {
 	if len(problems) == 0 {
 		o, err := c.planning.AddOverride(r.Context(), pv.terr.ID, roster.NewOverride{
 			SpecialtyID: pv.specialty.ID, RPPS: in.RPPS, Start: start, End: end, Rank: rank, Reason: in.Reason})
-		var re *roster.RPPSError
+		var re *oncall.RPPSError
 		switch {
 		case err == nil:
 			c.redirectToWeek(w, r, pv.terr, roster.Shift{Start: o.Start, Specialty: o.Specialty}, "remplacement-ajoute")
 			return
 		case errors.As(err, &re):
 			problems = append(problems, fmt.Sprintf("RPPS %s : %s", in.RPPS, frRPPSReason(re.Reason)))
-		case errors.Is(err, roster.ErrNotFound):
+		case errors.Is(err, oncall.ErrNotFound):
 			problems = append(problems, fmt.Sprintf("RPPS %s : n'est pas inscrit comme spécialiste de garde en %s ici", in.RPPS, pv.specialty.Label))
 		case errors.Is(err, roster.ErrOverlap):
 			problems = append(problems, "un autre remplacement du même rang couvre déjà une partie de ce créneau : supprimez-le d'abord")
@@ -296,7 +297,7 @@ func (c *console) overrideDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = c.planning.DeleteOverride(r.Context(), pv.terr.ID, id)
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // civilDate is a calendar day without a time zone: weeks are walked in
@@ -113,7 +114,7 @@ type weekGrid struct {
 	Gaps  int // gap blocks this week
 }
 
-func buildWeekGrid(terr roster.Territory, monday civilDate, now time.Time, shifts []roster.Shift, overrides []roster.Override, gaps []roster.Gap) weekGrid {
+func buildWeekGrid(terr oncall.Territory, monday civilDate, now time.Time, shifts []roster.Shift, overrides []roster.Override, gaps []roster.Gap) weekGrid {
 	loc := terr.Location
 	today := civilOf(now, loc)
 	var g weekGrid
@@ -131,7 +132,7 @@ func buildWeekGrid(terr roster.Territory, monday civilDate, now time.Time, shift
 			Label: fmt.Sprintf("%s %02d/%02d", frWeekday(day.weekday()), day.D, int(day.M))}
 		spans := terr.Hours.SpansOn(day.Y, day.M, day.D)
 		pd.Closed = len(spans) == 0
-		pd.Hours = openingLabel(spans, roster.IsPublicHoliday(day.Y, day.M, day.D))
+		pd.Hours = openingLabel(spans, oncall.IsPublicHoliday(day.Y, day.M, day.D))
 		for _, sp := range spans {
 			pd.Bar = append(pd.Bar, barSegment{X: sp.Start, W: sp.End - sp.Start, Class: "open"})
 		}
@@ -246,7 +247,7 @@ func formLocalTime(v string) string {
 	return v
 }
 
-func openingLabel(spans []roster.Span, holiday bool) string {
+func openingLabel(spans []oncall.Span, holiday bool) string {
 	if len(spans) == 0 {
 		if holiday {
 			return "férié · fermé"

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // statsCallbacks are the period's callback requests and what the line did
@@ -88,7 +88,7 @@ func (q statsQuery) callbacks(ctx context.Context, p period) (statsCallbacks, er
 		}
 		label := "issue à saisir"
 		if o != "" {
-			label = outcomeLabel(calllog.Outcome(o))
+			label = outcomeLabel(callevent.Outcome(o))
 		}
 		s.Outcomes = append(s.Outcomes, statsCallbackOutcome{Label: label, Count: n})
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // statsQuery reads one territory's statistics, filtered in SQL on the
@@ -82,13 +82,13 @@ func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, erro
 			rows.Close()
 			return d, err
 		}
-		bridged := result == string(calllog.ResultBridged)
+		bridged := result == string(callevent.ResultBridged)
 		asks := withSpecialty && askedResult(result)
 		d.totals.Calls += count
 		if asks {
 			d.totals.Asked += count
 		}
-		if result == string(calllog.ResultCallback) {
+		if result == string(callevent.ResultCallback) {
 			d.totals.Callbacks += count
 		}
 		if bridged {
@@ -168,8 +168,8 @@ func (d *statsSeriesData) finish(asked []int, waits []waitHistogram, all waitHis
 // askedResult says whether a call with a specialty and this result counts
 // in the answer rate (see askedSQL).
 func askedResult(result string) bool {
-	switch calllog.Result(result) {
-	case calllog.ResultBridged, calllog.ResultCallback, calllog.ResultAbandoned:
+	switch callevent.Result(result) {
+	case callevent.ResultBridged, callevent.ResultCallback, callevent.ResultAbandoned:
 		return true
 	}
 	return false
@@ -227,11 +227,11 @@ func nanSlice(n int) []float64 {
 // order the specialist's keypad offers them, then "not keyed yet".
 func outcomeLabels() []struct{ Key, Label, Color string } {
 	return []struct{ Key, Label, Color string }{
-		{string(calllog.OutcomeTeleconsultation), "Téléconsultation", "#0b5563"},
-		{string(calllog.OutcomeTeleexpertise), "Téléexpertise", "#3a8fa0"},
-		{string(calllog.OutcomeVisit), "Consultation en présentiel", "#1e7a46"},
-		{string(calllog.OutcomeHospital), "Orientation hôpital / urgences", "#b42318"},
-		{string(calllog.OutcomeAdvice), "Avis seul", "#8a97a8"},
+		{string(callevent.OutcomeTeleconsultation), "Téléconsultation", "#0b5563"},
+		{string(callevent.OutcomeTeleexpertise), "Téléexpertise", "#3a8fa0"},
+		{string(callevent.OutcomeVisit), "Consultation en présentiel", "#1e7a46"},
+		{string(callevent.OutcomeHospital), "Orientation hôpital / urgences", "#b42318"},
+		{string(callevent.OutcomeAdvice), "Avis seul", "#8a97a8"},
 		{"pending", "Issue non saisie", "#e0a526"},
 	}
 }

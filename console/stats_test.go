@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // testCall is one call to record through the call-record events, as the
@@ -20,9 +21,9 @@ type testCall struct {
 	specialty  string // slug in the territory; "" for none
 	start      string // "2006-01-02 15:04", Paris time
 	gp         string
-	specialist string          // "" when nobody was put through
-	result     calllog.Result  // bridged, callback, refused…
-	outcome    calllog.Outcome // "" leaves a bridged call's outcome pending
+	specialist string            // "" when nobody was put through
+	result     callevent.Result  // bridged, callback, refused…
+	outcome    callevent.Outcome // "" leaves a bridged call's outcome pending
 	delay      int
 	waitSecs   int // from the first specialist dialled to the bridge
 }
@@ -47,35 +48,35 @@ func recordCall(t *testing.T, env *consoleEnv, c testCall) string {
 		}
 	}
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
-	evs := []calllog.Event{
-		{Kind: calllog.CallStarted, At: at(0), DID: "+33179000001", Caller: "+33611000014"},
-		{Kind: calllog.TerritoryResolved, At: at(0), TerritoryID: c.territory},
-		{Kind: calllog.Answered, At: at(1)},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, At: at(0), DID: "+33179000001", Caller: "+33611000014"},
+		{Kind: callevent.TerritoryResolved, At: at(0), TerritoryID: c.territory},
+		{Kind: callevent.Answered, At: at(1)},
 	}
 	if c.gp != "" {
-		evs = append(evs, calllog.Event{Kind: calllog.Identified, At: at(10), RPPS: c.gp})
+		evs = append(evs, callevent.Event{Kind: callevent.Identified, At: at(10), RPPS: c.gp})
 	}
 	if specialtyID != 0 {
-		evs = append(evs, calllog.Event{Kind: calllog.SpecialtyChosen, At: at(15), SpecialtyID: specialtyID})
+		evs = append(evs, callevent.Event{Kind: callevent.SpecialtyChosen, At: at(15), SpecialtyID: specialtyID})
 	}
 	if c.specialist != "" {
 		bridge := 20 + c.waitSecs
 		evs = append(evs,
-			calllog.Event{Kind: calllog.AttemptStarted, At: at(20), Attempt: 1, Rank: 1, RPPS: c.specialist, Phone: "+33612000015"},
-			calllog.Event{Kind: calllog.AttemptAnswered, At: at(bridge - 2), Attempt: 1},
-			calllog.Event{Kind: calllog.AttemptEnded, At: at(bridge), Attempt: 1, AttemptRes: calllog.AttemptAccepted},
-			calllog.Event{Kind: calllog.Bridged, At: at(bridge), Attempt: 1, RPPS: c.specialist},
+			callevent.Event{Kind: callevent.AttemptStarted, At: at(20), Attempt: 1, Rank: 1, RPPS: c.specialist, Phone: "+33612000015"},
+			callevent.Event{Kind: callevent.AttemptAnswered, At: at(bridge - 2), Attempt: 1},
+			callevent.Event{Kind: callevent.AttemptEnded, At: at(bridge), Attempt: 1, AttemptRes: callevent.AttemptAccepted},
+			callevent.Event{Kind: callevent.Bridged, At: at(bridge), Attempt: 1, RPPS: c.specialist},
 		)
 		if c.outcome == "" {
-			evs = append(evs, calllog.Event{Kind: calllog.OutcomePending, At: at(400)})
+			evs = append(evs, callevent.Event{Kind: callevent.OutcomePending, At: at(400)})
 		} else {
-			evs = append(evs, calllog.Event{Kind: calllog.OutcomeKeyed, At: at(400), Outcome: c.outcome, DelayHours: c.delay})
+			evs = append(evs, callevent.Event{Kind: callevent.OutcomeKeyed, At: at(400), Outcome: c.outcome, DelayHours: c.delay})
 		}
 	}
-	if c.result == calllog.ResultCallback {
-		evs = append(evs, calllog.Event{Kind: calllog.CallbackRequested, At: at(150)})
+	if c.result == callevent.ResultCallback {
+		evs = append(evs, callevent.Event{Kind: callevent.CallbackRequested, At: at(150)})
 	}
-	evs = append(evs, calllog.Event{Kind: calllog.CallEnded, At: at(401), Result: c.result})
+	evs = append(evs, callevent.Event{Kind: callevent.CallEnded, At: at(401), Result: c.result})
 	for i := range evs {
 		evs[i].CallID, evs[i].Seq = id, i+1
 	}
@@ -90,16 +91,16 @@ func februaryCalls(t *testing.T, env *consoleEnv, fx fixture) {
 	t.Helper()
 	for _, c := range []testCall{
 		{territory: fx.coteaux, specialty: "cardiologie", start: "2026-02-02 09:15", gp: "10003000014", specialist: "10002000015",
-			result: calllog.ResultBridged, outcome: calllog.OutcomeTeleexpertise, delay: 48, waitSecs: 30},
+			result: callevent.ResultBridged, outcome: callevent.OutcomeTeleexpertise, delay: 48, waitSecs: 30},
 		{territory: fx.coteaux, specialty: "cardiologie", start: "2026-02-03 14:40", gp: "10003000022", specialist: "10002000023",
-			result: calllog.ResultBridged, outcome: calllog.OutcomeVisit, delay: 24, waitSecs: 60},
+			result: callevent.ResultBridged, outcome: callevent.OutcomeVisit, delay: 24, waitSecs: 60},
 		{territory: fx.coteaux, specialty: "dermatologie", start: "2026-02-03 16:05", gp: "10003000022", specialist: "10002000049",
-			result: calllog.ResultBridged, outcome: calllog.OutcomeAdvice, waitSecs: 90},
+			result: callevent.ResultBridged, outcome: callevent.OutcomeAdvice, waitSecs: 90},
 		{territory: fx.coteaux, specialty: "dermatologie", start: "2026-02-04 10:00", gp: "10003000030",
-			result: calllog.ResultCallback},
-		{territory: fx.coteaux, start: "2026-02-04 11:00", result: calllog.ResultRefused},
+			result: callevent.ResultCallback},
+		{territory: fx.coteaux, start: "2026-02-04 11:00", result: callevent.ResultRefused},
 		{territory: fx.vallee, specialty: "cardiologie", start: "2026-02-05 10:00", gp: "10001045367", specialist: "10002000031",
-			result: calllog.ResultBridged, outcome: calllog.OutcomeTeleexpertise, delay: 24, waitSecs: 10},
+			result: callevent.ResultBridged, outcome: callevent.OutcomeTeleexpertise, delay: 24, waitSecs: 10},
 	} {
 		recordCall(t, env, c)
 	}

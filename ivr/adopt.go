@@ -10,8 +10,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // What the script remembers on the channels (Leg.Remember) so that a
@@ -86,11 +86,10 @@ func (s *Script) beginAdopted(ctx context.Context, a Adoption) *call {
 	if ctx.Err() != nil {
 		stop()
 	}
-	s.running.Store(c.id, struct{}{})
+	s.running.add(c.id)
 	gp.Remember(memAdopted, strconv.Itoa(generation))
-	s.metrics.CallStarted()
 	c.log.Info("call adopted", zap.Int("specialist_legs", len(a.Specialists)), zap.Bool("bridged", a.Connection != nil))
-	s.record(c, calllog.Event{Kind: calllog.CallAdopted})
+	s.record(c, callevent.Event{Kind: callevent.CallAdopted})
 	return c
 }
 
@@ -122,7 +121,7 @@ func (s *Script) resume(c *call, a Adoption) error {
 		s.keyOutcome(c, accepted)
 		return nil
 	case c.ctx.Err() != nil:
-		return end(calllog.ResultInterrupted, "GP gone while no controller watched the call")
+		return end(callevent.ResultInterrupted, "GP gone while no controller watched the call")
 	}
 	if err := s.resolveTerritory(c); err != nil {
 		return err
@@ -154,14 +153,14 @@ func (s *Script) restore(c *call, a Adoption) {
 	}
 	ctx, cancel := s.lookup(c)
 	defer cancel()
-	terr, err := s.dir.TerritoryByDID(ctx, c.did)
+	terr, err := s.roster.TerritoryByDID(ctx, c.did)
 	if err != nil {
 		c.log.Warn("adopted call: territory not found again", zap.Error(err))
 		return
 	}
 	c.territory = terr
 	if rpps := a.Memory[memGP]; rpps != "" {
-		if enr, err := s.dir.Requerant(ctx, terr.ID, rpps); err == nil {
+		if enr, err := s.roster.Requerant(ctx, terr.ID, rpps); err == nil {
 			c.requerant = enr
 		} else {
 			c.log.Warn("adopted call: GP not found again, identification starts over", zap.Error(err))
@@ -184,11 +183,11 @@ func (s *Script) settleSpecialists(c *call, a Adoption) *specialist {
 		c.legs = append(c.legs, l.Leg)
 		if rpps := l.Memory[memAccepted]; rpps != "" && accepted == nil {
 			accepted = &specialist{leg: l.Leg, attempt: l.Attempt, phone: l.Memory[memPhone],
-				cand: roster.Candidate{RPPS: rpps}}
+				cand: oncall.Candidate{RPPS: rpps}}
 			continue
 		}
 		s.hangupLeg(c, l.Leg)
-		s.attemptEnded(c, l.Attempt, calllog.AttemptCancelled, 0)
+		s.attemptEnded(c, l.Attempt, callevent.AttemptCancelled, 0)
 	}
 	return accepted
 }

@@ -7,23 +7,23 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // resolveTerritory finds whose regulation number was dialled.
 func (s *Script) resolveTerritory(c *call) error {
 	did := c.did
 	ctx, cancel := s.lookup(c)
-	t, err := s.dir.TerritoryByDID(ctx, did)
+	t, err := s.roster.TerritoryByDID(ctx, did)
 	cancel()
-	if errors.Is(err, roster.ErrNotFound) {
+	if errors.Is(err, oncall.ErrNotFound) {
 		c.log.Warn("no territory has this regulation number")
-		s.record(c, calllog.Event{Kind: calllog.TerritoryUnknown, DID: did})
+		s.record(c, callevent.Event{Kind: callevent.TerritoryUnknown, DID: did})
 		if err := c.gp.Answer(c.ctx); err == nil {
 			s.say(c, pUnknownNumber)
 		}
-		return end(calllog.ResultUnknownDID, "unknown DID")
+		return end(callevent.ResultUnknownDID, "unknown DID")
 	}
 	if err != nil {
 		return fmt.Errorf("territory of %s: %w", did, err)
@@ -39,7 +39,7 @@ func (s *Script) resolveTerritory(c *call) error {
 	}
 	c.territory = t
 	c.log = c.log.With(zap.String("territory", t.Slug))
-	s.record(c, calllog.Event{Kind: calllog.TerritoryResolved, TerritoryID: t.ID, Reference: c.ref})
+	s.record(c, callevent.Event{Kind: callevent.TerritoryResolved, TerritoryID: t.ID, Reference: c.ref})
 	return nil
 }
 
@@ -47,7 +47,7 @@ func (s *Script) answer(c *call) error {
 	if err := c.gp.Answer(c.ctx); err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
-	s.record(c, calllog.Event{Kind: calllog.Answered})
+	s.record(c, callevent.Event{Kind: callevent.Answered})
 	return nil
 }
 
@@ -59,9 +59,9 @@ func (s *Script) checkOpen(c *call) error {
 		return nil
 	}
 	c.log.Info("line closed", zap.String("local_time", now.In(c.territory.Location).Format(time.DateTime)))
-	s.record(c, calllog.Event{Kind: calllog.ClosedHours})
+	s.record(c, callevent.Event{Kind: callevent.ClosedHours})
 	s.say(c, pClosed)
-	return end(calllog.ResultOutOfHours, "closed")
+	return end(callevent.ResultOutOfHours, "closed")
 }
 
 // welcome names the line and the 15; typing cuts it short (barge-in).
@@ -76,10 +76,10 @@ func (s *Script) welcome(c *call) error {
 
 // refuse ends the call: what was wrong, then how to reach the coordination.
 func (s *Script) refuse(c *call, reason string, ids ...string) error {
-	s.record(c, calllog.Event{Kind: calllog.Refused, Reason: reason})
+	s.record(c, callevent.Event{Kind: callevent.Refused, Reason: reason})
 	c.log.Info("caller refused", zap.String("reason", reason))
 	s.sayMedia(c, s.withCoordinator(c, ids...)...)
-	return end(calllog.ResultRefused, reason)
+	return end(callevent.ResultRefused, reason)
 }
 
 // withCoordinator appends the coordinator's number (when the territory has

@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // call is one call's state, owned by the goroutine running Serve.
@@ -44,18 +44,18 @@ type call struct {
 	mu  sync.Mutex // guards seq: events are numbered without gaps
 	seq int
 
-	territory roster.Territory
+	territory oncall.Territory
 	// callerLock answers the caller-number lock check started before the
 	// welcome (see startCallerCheck).
 	callerLock <-chan bool
-	requerant  roster.Enrolment
-	specialty  roster.Specialty
+	requerant  oncall.Enrolment
+	specialty  oncall.Specialty
 	attempts   int
 	tried      []string // phones dialled, in order (attempt n is tried[n-1] when not adopted)
 	legs       []Leg    // every specialist leg dialled, hung up again at the end
 	bridged    bool
 	gpHungUp   bool // a LegHungUp for the GP was recorded
-	result     calllog.Result
+	result     callevent.Result
 
 	// callbackOf is, for a callback through the line, the call whose
 	// callback request it answers (see callback.go); callbackSpecialist
@@ -65,13 +65,15 @@ type call struct {
 
 // endCall ends the call with a result, once the caller has been told why.
 type endCall struct {
-	result calllog.Result
+	result callevent.Result
 	reason string
 }
 
 func (e *endCall) Error() string { return fmt.Sprintf("call ends %s (%s)", e.result, e.reason) }
 
-func end(result calllog.Result, reason string) error { return &endCall{result: result, reason: reason} }
+func end(result callevent.Result, reason string) error {
+	return &endCall{result: result, reason: reason}
+}
 
 // Serve runs one call from the GP's arrival to the end, and always ends it:
 // every leg hung up and exactly one CallEnded recorded, whatever happens
@@ -141,7 +143,7 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 		serverCtx: ctx,
 		started:   s.clock.Now(),
 	}
-	if ref, err := calllog.NewReference(s.random); err == nil {
+	if ref, err := callevent.NewReference(s.random); err == nil {
 		c.ref = ref
 	} // else the applier derives one from the call id
 	c.log = s.log.With(zap.String("call_id", id), zap.String("did", c.did),
@@ -152,25 +154,24 @@ func (s *Script) begin(ctx context.Context, gp InboundCall) *call {
 	if ctx.Err() != nil {
 		stop() // now, not in AfterFunc's goroutine: no step starts on a stopped call
 	}
-	s.metrics.CallStarted()
 	c.log.Info("call started")
-	s.running.Store(id, struct{}{})
+	s.running.add(id)
 	gp.Remember(memCall, id)
-	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: c.did, Caller: c.caller, Reference: c.ref})
+	s.record(c, callevent.Event{Kind: callevent.CallStarted, DID: c.did, Caller: c.caller, Reference: c.ref})
 	return c
 }
 
 // finish runs once, deferred, on a fresh context: it apologises when our side
 // failed, hangs up every leg and writes the final event.
 func (s *Script) finish(c *call) {
-	defer s.running.Delete(c.id)
+	defer s.running.remove(c.id)
 	if r := recover(); r != nil {
 		c.log.Error("call script panicked", zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
-		c.result = calllog.ResultFailed
+		c.result = callevent.ResultFailed
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
 	defer cancel()
-	if c.result == calllog.ResultFailed && c.gp.Context().Err() == nil {
+	if c.result == callevent.ResultFailed && c.gp.Context().Err() == nil {
 		if err := c.gp.Play(ctx, false, s.prompts.media(pTechnicalError)); err != nil {
 			c.log.Warn("apology not played", zap.Error(err))
 		}
@@ -185,8 +186,8 @@ func (s *Script) finish(c *call) {
 	}
 	c.stopLink()
 	c.cancel(context.Canceled)
-	ev := calllog.Event{Kind: calllog.CallEnded, Result: c.result}
-	if c.result == calllog.ResultUnknownDID {
+	ev := callevent.Event{Kind: callevent.CallEnded, Result: c.result}
+	if c.result == callevent.ResultUnknownDID {
 		ev.DID = c.did
 	}
 	s.record(c, ev)
@@ -196,24 +197,24 @@ func (s *Script) finish(c *call) {
 }
 
 // resultOf turns how run returned into the call's result.
-func (s *Script) resultOf(c *call, err error) calllog.Result {
+func (s *Script) resultOf(c *call, err error) callevent.Result {
 	var e *endCall
 	switch {
 	case err == nil || c.bridged:
-		return calllog.ResultBridged
+		return callevent.ResultBridged
 	case errors.As(err, &e):
 		return e.result
 	case s.cutByUs(c):
 		// Asterisk restarted, or a hard shutdown: the GP did not hang up.
 		c.log.Warn("call cut by our side", zap.NamedError("cause", context.Cause(c.gp.Context())))
-		s.registerCallback(c, nil)
-		return calllog.ResultInterrupted
+		s.registerCallback(c)
+		return callevent.ResultInterrupted
 	case s.gpGone(c):
 		s.noteGPHangup(c)
-		return calllog.ResultAbandoned
+		return callevent.ResultAbandoned
 	default:
 		c.log.Error("call failed", zap.Error(err))
-		return calllog.ResultFailed
+		return callevent.ResultFailed
 	}
 }
 
@@ -235,7 +236,7 @@ func (s *Script) noteGPHangup(c *call) {
 		return
 	}
 	c.gpHungUp = true
-	ev := calllog.Event{Kind: calllog.LegHungUp, Party: "gp"}
+	ev := callevent.Event{Kind: callevent.LegHungUp, Party: "gp"}
 	var he *HangupError
 	if errors.As(context.Cause(c.gp.Context()), &he) {
 		ev.Cause = he.Cause
@@ -245,7 +246,7 @@ func (s *Script) noteGPHangup(c *call) {
 }
 
 // record stamps and hands an event to the recorder.
-func (s *Script) record(c *call, ev calllog.Event) {
+func (s *Script) record(c *call, ev callevent.Event) {
 	c.mu.Lock()
 	c.seq++
 	ev.CallID, ev.Seq, ev.At = c.id, c.seq, s.clock.Now()
@@ -270,7 +271,7 @@ func (s *Script) sayMedia(c *call, media ...string) {
 	}
 }
 
-// lookup bounds a Directory call. The bound is on wall time, not on the
+// lookup bounds a Roster call. The bound is on wall time, not on the
 // injected clock: it guards against a slow machine (a PIN check costs an
 // argon2id hash and database round trips), and an accelerated clock (the
 // demo, end-to-end tests) would make it expire in the middle of one.
@@ -278,7 +279,7 @@ func (s *Script) lookup(c *call) (context.Context, context.CancelFunc) {
 	return context.WithTimeoutCause(c.ctx, s.opt.LookupTimeout, errLookupTimeout)
 }
 
-var errLookupTimeout = errors.New("directory lookup timed out")
+var errLookupTimeout = errors.New("roster lookup timed out")
 
 // withClockTimeout is context.WithTimeout on the injected clock.
 func withClockTimeout(parent context.Context, clk Clock, d time.Duration, cause error) (context.Context, context.CancelFunc) {

@@ -10,8 +10,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // A callback through the line: a specialist texted about a GP's callback
@@ -67,7 +67,7 @@ func (s *Script) CallBack(ctx context.Context, req CallbackCall) {
 	if err != nil && !c.bridged && c.ctx.Err() != nil && !errors.As(err, new(*endCall)) {
 		// Stopped by our side (a hard shutdown): no GP leg tells it.
 		c.log.Warn("callback stopped before the GP was put through", zap.Error(err))
-		err = end(calllog.ResultInterrupted, "callback stopped by our side")
+		err = end(callevent.ResultInterrupted, "callback stopped by our side")
 	}
 	c.result = s.resultOf(c, err)
 }
@@ -78,7 +78,7 @@ func (s *Script) beginCallback(ctx context.Context, req CallbackCall) *call {
 		id = newCallID()
 	}
 	c := &call{id: id, gp: noGPYet{id: id}, did: req.DID, serverCtx: ctx, started: s.clock.Now(), callbackOf: req.RequestCallID}
-	if ref, err := calllog.NewReference(s.random); err == nil {
+	if ref, err := callevent.NewReference(s.random); err == nil {
 		c.ref = ref
 	}
 	c.log = s.log.With(zap.String("call_id", id), zap.String("did", c.did), zap.String("callback_of", req.RequestCallID))
@@ -88,10 +88,9 @@ func (s *Script) beginCallback(ctx context.Context, req CallbackCall) *call {
 	if ctx.Err() != nil {
 		stop()
 	}
-	s.metrics.CallStarted()
 	c.log.Info("callback through the line started")
-	s.running.Store(c.id, struct{}{})
-	s.record(c, calllog.Event{Kind: calllog.CallStarted, DID: c.did, Reference: c.ref})
+	s.running.add(c.id)
+	s.record(c, callevent.Event{Kind: callevent.CallStarted, DID: c.did, Reference: c.ref})
 	return c
 }
 
@@ -135,7 +134,7 @@ func (s *Script) callBack(c *call, req CallbackCall, spLeg OutboundLeg) error {
 // who the call is for, as an inbound call would have.
 func (s *Script) callbackContext(c *call, req CallbackCall) error {
 	ctx, cancel := s.lookup(c)
-	terr, err := s.dir.TerritoryByDID(ctx, req.DID)
+	terr, err := s.roster.TerritoryByDID(ctx, req.DID)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("callback: territory of %s: %w", req.DID, err)
@@ -152,13 +151,13 @@ func (s *Script) callbackContext(c *call, req CallbackCall) error {
 	if c.specialty.ID == 0 {
 		return fmt.Errorf("callback: specialty %d is no longer offered in %s", req.SpecialtyID, terr.Slug)
 	}
-	c.requerant = roster.Enrolment{Practitioner: roster.Practitioner{RPPS: req.GPRPPS, FirstName: req.GPFirst, LastName: req.GPLast}}
+	c.requerant = oncall.Enrolment{Practitioner: oncall.Practitioner{RPPS: req.GPRPPS, FirstName: req.GPFirst, LastName: req.GPLast}}
 	if _, linkPath := c.gp.(noGPYet); linkPath { // the code path recorded it when the call came in
-		s.record(c, calllog.Event{Kind: calllog.TerritoryResolved, TerritoryID: terr.ID, Reference: c.ref})
+		s.record(c, callevent.Event{Kind: callevent.TerritoryResolved, TerritoryID: terr.ID, Reference: c.ref})
 	}
-	s.record(c, calllog.Event{Kind: calllog.Identified, RPPS: req.GPRPPS, Name: fullName(req.GPFirst, req.GPLast)})
-	s.record(c, calllog.Event{Kind: calllog.SpecialtyChosen, SpecialtyID: c.specialty.ID, Specialty: c.specialty.Slug})
-	s.record(c, calllog.Event{Kind: calllog.CallbackStarted, Origin: req.RequestCallID, RPPS: req.SpecialistRPPS})
+	s.record(c, callevent.Event{Kind: callevent.Identified, RPPS: req.GPRPPS, Name: fullName(req.GPFirst, req.GPLast)})
+	s.record(c, callevent.Event{Kind: callevent.SpecialtyChosen, SpecialtyID: c.specialty.ID, Specialty: c.specialty.Slug})
+	s.record(c, callevent.Event{Kind: callevent.CallbackStarted, Origin: req.RequestCallID, RPPS: req.SpecialistRPPS})
 	return nil
 }
 
@@ -168,31 +167,31 @@ func (s *Script) reachCallbackSpecialist(c *call, req CallbackCall, leg Outbound
 	c.attempts = 1
 	c.huntStarted = s.clock.Now()
 	c.callbackSpecialist = req.SpecialistRPPS
-	cand := roster.Candidate{RPPS: req.SpecialistRPPS}
-	s.record(c, calllog.Event{Kind: calllog.AttemptStarted, Attempt: 1, RPPS: req.SpecialistRPPS, Phone: req.SpecialistPhone})
+	cand := oncall.Candidate{RPPS: req.SpecialistRPPS}
+	s.record(c, callevent.Event{Kind: callevent.AttemptStarted, Attempt: 1, RPPS: req.SpecialistRPPS, Phone: req.SpecialistPhone})
 	if leg == nil {
 		c.tried = append(c.tried, req.SpecialistPhone)
 		l, err := s.sw.Dial(c.ctx, DialRequest{Key: c.id + "-1", Phone: req.SpecialistPhone, CallerID: c.did,
 			RingTimeout: c.territory.RingTimeout, EarlyTimeout: s.opt.EarlyTimeout})
 		if err == nil {
 			c.legs = append(c.legs, l)
-			err = l.WaitAnswer(c.ctx, func() { s.record(c, calllog.Event{Kind: calllog.AttemptRinging, Attempt: 1}) })
+			err = l.WaitAnswer(c.ctx, func() { s.record(c, callevent.Event{Kind: callevent.AttemptRinging, Attempt: 1}) })
 		}
 		if err != nil {
 			res, cause := unanswered(c.ctx, err)
 			c.log.Info("specialist did not answer their callback", zap.String("result", string(res)), zap.Error(err))
 			s.attemptEnded(c, 1, res, cause)
-			return nil, s.stoppedOr(c, end(calllog.ResultAbandoned, "specialist did not answer their callback"))
+			return nil, s.stoppedOr(c, end(callevent.ResultAbandoned, "specialist did not answer their callback"))
 		}
 		leg = l
-		s.record(c, calllog.Event{Kind: calllog.AttemptAnswered, Attempt: 1})
+		s.record(c, callevent.Event{Kind: callevent.AttemptAnswered, Attempt: 1})
 	}
 	leg.Remember(memCall, c.id)
 	res, err := s.confirmCallback(c, leg)
-	if res != calllog.AttemptAccepted {
+	if res != callevent.AttemptAccepted {
 		c.log.Info("callback not confirmed", zap.String("result", string(res)), zap.Error(err))
 		s.attemptEnded(c, 1, res, 0)
-		return nil, s.stoppedOr(c, end(calllog.ResultAbandoned, "specialist did not confirm the callback"))
+		return nil, s.stoppedOr(c, end(callevent.ResultAbandoned, "specialist did not confirm the callback"))
 	}
 	s.attemptEnded(c, 1, res, 0)
 	if _, called := leg.(onLine); called {
@@ -205,7 +204,7 @@ func (s *Script) reachCallbackSpecialist(c *call, req CallbackCall, leg Outbound
 }
 
 // confirmCallback tells the specialist whom they call back; 1 goes on.
-func (s *Script) confirmCallback(c *call, leg OutboundLeg) (calllog.AttemptResult, error) {
+func (s *Script) confirmCallback(c *call, leg OutboundLeg) (callevent.AttemptResult, error) {
 	leg.FlushDigits()
 	ask := []string{
 		s.prompts.media(pWhisperLine), "sound:" + TerritorySound(c.territory.Slug),
@@ -215,21 +214,21 @@ func (s *Script) confirmCallback(c *call, leg OutboundLeg) (calllog.AttemptResul
 	}
 	for try := 1; try <= s.opt.MaxTries; try++ {
 		if err := leg.Play(c.ctx, true, ask...); err != nil {
-			return calllog.AttemptDeclined, err
+			return callevent.AttemptDeclined, err
 		}
 		key, ok, err := readChoice(c.ctx, leg, s.opt.AcceptTimeout)
 		switch {
 		case err != nil:
-			return calllog.AttemptDeclined, err
+			return callevent.AttemptDeclined, err
 		case !ok:
-			return calllog.AttemptVoicemail, nil
+			return callevent.AttemptVoicemail, nil
 		case key == '1':
-			return calllog.AttemptAccepted, nil
+			return callevent.AttemptAccepted, nil
 		}
 		leg.FlushDigits()
 		ask = []string{s.prompts.media(pChoiceInvalid), s.prompts.media(pCallbackPress)}
 	}
-	return calllog.AttemptDeclined, nil
+	return callevent.AttemptDeclined, nil
 }
 
 // reachCallbackGP rings the GP, MaxTries times at most, each time the
@@ -246,7 +245,7 @@ func (s *Script) reachCallbackGP(c *call, req CallbackCall, sp *specialist) (Out
 		if err := sp.leg.StartHold(ctx); err != nil && ctx.Err() == nil {
 			c.log.Warn("hold for the specialist not started", zap.Error(err))
 		}
-		s.record(c, calllog.Event{Kind: calllog.CallbackGPDialled, Attempt: n, Phone: req.GPPhone})
+		s.record(c, callevent.Event{Kind: callevent.CallbackGPDialled, Attempt: n, Phone: req.GPPhone})
 		log := c.log.With(zap.Int("gp_try", try), zap.String("phone", maskNumber(req.GPPhone)))
 		leg, res, cause := s.ringCallbackGP(c, ctx, n, req.GPPhone)
 		stopCtx, stopCancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
@@ -256,11 +255,11 @@ func (s *Script) reachCallbackGP(c *call, req CallbackCall, sp *specialist) (Out
 			if leg != nil {
 				s.hangupLeg(c, leg)
 			}
-			s.record(c, calllog.Event{Kind: calllog.CallbackGPEnded, Attempt: n, AttemptRes: calllog.AttemptCancelled})
+			s.record(c, callevent.Event{Kind: callevent.CallbackGPEnded, Attempt: n, AttemptRes: callevent.AttemptCancelled})
 			return nil, s.specialistGone(c, sp, context.Cause(ctx))
 		}
-		s.record(c, calllog.Event{Kind: calllog.CallbackGPEnded, Attempt: n, AttemptRes: res, Cause: cause})
-		if res == calllog.AttemptAccepted {
+		s.record(c, callevent.Event{Kind: callevent.CallbackGPEnded, Attempt: n, AttemptRes: res, Cause: cause})
+		if res == callevent.AttemptAccepted {
 			log.Info("GP reached: bridging")
 			// For a controller adopting the call (see resumeCallback).
 			leg.Remember(memAccepted, memCallbackGP+req.GPRPPS)
@@ -287,11 +286,11 @@ func (s *Script) reachCallbackGP(c *call, req CallbackCall, sp *specialist) (Out
 		}
 	}
 	s.tellSpecialist(c, sp.leg, pCallbackStaysOpen)
-	return nil, end(calllog.ResultCallback, "GP not reached: the callback request stays open")
+	return nil, end(callevent.ResultCallback, "GP not reached: the callback request stays open")
 }
 
 // ringCallbackGP is one try: dial, answer, hear who calls back, press 1.
-func (s *Script) ringCallbackGP(c *call, ctx context.Context, n int, phone string) (OutboundLeg, calllog.AttemptResult, int) {
+func (s *Script) ringCallbackGP(c *call, ctx context.Context, n int, phone string) (OutboundLeg, callevent.AttemptResult, int) {
 	leg, err := s.sw.Dial(ctx, DialRequest{Key: c.id + "-" + strconv.Itoa(n), Phone: phone, CallerID: c.did,
 		RingTimeout: c.territory.RingTimeout, EarlyTimeout: s.opt.EarlyTimeout})
 	if err != nil {
@@ -312,21 +311,21 @@ func (s *Script) ringCallbackGP(c *call, ctx context.Context, n int, phone strin
 	}
 	for try := 1; try <= s.opt.MaxTries; try++ {
 		if err := leg.Play(ctx, true, ask...); err != nil {
-			return leg, calllog.AttemptDeclined, 0
+			return leg, callevent.AttemptDeclined, 0
 		}
 		key, ok, err := readChoice(ctx, leg, s.opt.AcceptTimeout)
 		switch {
 		case err != nil:
-			return leg, calllog.AttemptDeclined, 0
+			return leg, callevent.AttemptDeclined, 0
 		case !ok:
-			return leg, calllog.AttemptVoicemail, 0
+			return leg, callevent.AttemptVoicemail, 0
 		case key == '1':
-			return leg, calllog.AttemptAccepted, 0
+			return leg, callevent.AttemptAccepted, 0
 		}
 		leg.FlushDigits()
 		ask = []string{s.prompts.media(pChoiceInvalid), s.prompts.media(pCallbackGPPress)}
 	}
-	return leg, calllog.AttemptDeclined, 0
+	return leg, callevent.AttemptDeclined, 0
 }
 
 // specialistGone ends a callback whose specialist hung up (or whose call
@@ -336,8 +335,8 @@ func (s *Script) specialistGone(c *call, sp *specialist, err error) error {
 		return fmt.Errorf("callback: %w", context.Cause(c.ctx)) // stopped by us
 	}
 	c.log.Info("specialist left their callback before the GP was put through", zap.Error(err))
-	s.record(c, calllog.Event{Kind: calllog.LegHungUp, Party: "specialist"})
-	return end(calllog.ResultAbandoned, "specialist left their callback")
+	s.record(c, callevent.Event{Kind: callevent.LegHungUp, Party: "specialist"})
+	return end(callevent.ResultAbandoned, "specialist left their callback")
 }
 
 // stoppedOr is the call's own stop when it is being stopped, else err.
@@ -391,13 +390,13 @@ func (s *Script) resumeCallback(c *call, a Adoption) (handled bool, err error) {
 			gp = &a.Specialists[i]
 		case strings.HasPrefix(acc, memCallbackSpecialist) && sp == nil:
 			sp = &specialist{leg: l.Leg, attempt: l.Attempt, phone: l.Memory[memPhone],
-				cand: roster.Candidate{RPPS: strings.TrimPrefix(acc, memCallbackSpecialist)}}
+				cand: oncall.Candidate{RPPS: strings.TrimPrefix(acc, memCallbackSpecialist)}}
 		default:
 			rest = append(rest, l)
 		}
 	}
 	if rpps, ok := strings.CutPrefix(a.Memory[memGP], memCallbackSpecialist); ok && a.GP != nil && sp == nil {
-		sp = &specialist{leg: onLine{a.GP}, attempt: 1, cand: roster.Candidate{RPPS: rpps}}
+		sp = &specialist{leg: onLine{a.GP}, attempt: 1, cand: oncall.Candidate{RPPS: rpps}}
 	}
 	if sp == nil && gp == nil {
 		return false, nil
@@ -421,7 +420,7 @@ func (s *Script) resumeCallback(c *call, a Adoption) (handled bool, err error) {
 		}
 		c.bridged = true
 		s.closeBridge(c, a.Connection)
-		s.record(c, calllog.Event{Kind: calllog.LegHungUp, Party: "gp"})
+		s.record(c, callevent.Event{Kind: callevent.LegHungUp, Party: "gp"})
 		c.gpHungUp = true
 		s.keyOutcome(c, sp)
 		return true, nil
@@ -436,7 +435,7 @@ func (s *Script) resumeCallback(c *call, a Adoption) (handled bool, err error) {
 		if sp != nil && sp.leg.Context().Err() == nil {
 			s.tellSpecialist(c, sp.leg, pCallbackStaysOpen)
 		}
-		return true, end(calllog.ResultInterrupted, "callback adopted before the GP was put through")
+		return true, end(callevent.ResultInterrupted, "callback adopted before the GP was put through")
 	}
 	s.gpIs(c, gp.Leg, gp.Memory[memPhone])
 	c.bridged = true

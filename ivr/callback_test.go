@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 const callbackID = "0190f000-0000-7000-8000-0000000000cb"
@@ -21,7 +21,7 @@ func marieCallback() CallbackCall {
 func (h *harness) script(cbs Callbacks) *Script {
 	h.t.Helper()
 	s, err := New(h.opts, Deps{
-		Directory: h.dir, Switch: h.sw, Recorder: h.rec, Notifier: h.notify, Clock: h.clock,
+		Roster: h.roster, Switch: h.sw, Recorder: h.rec, Clock: h.clock,
 		Logger: h.logger, Prompts: loadCatalogue(h.t), Metrics: h.metrics, Callbacks: cbs,
 	})
 	if err != nil {
@@ -41,7 +41,7 @@ func (h *harness) checkCallback() {
 			t.Fatalf("event %d: call %q seq %d", i, ev.CallID, ev.Seq)
 		}
 	}
-	if last := evs[len(evs)-1]; last.Kind != calllog.CallEnded {
+	if last := evs[len(evs)-1]; last.Kind != callevent.CallEnded {
 		t.Fatalf("last event %s", last.Kind)
 	}
 	for _, l := range h.sw.legs {
@@ -49,7 +49,7 @@ func (h *harness) checkCallback() {
 			t.Errorf("leg %s left up", l.id)
 		}
 	}
-	if len(h.notify.callbacks) != 0 || slices.Contains(h.kinds(), calllog.CallbackRequested) {
+	if slices.Contains(h.kinds(), callevent.CallbackRequested) {
 		t.Errorf("a callback registered another callback request")
 	}
 }
@@ -80,11 +80,11 @@ func TestCallBack(t *testing.T) {
 		h.sw.dials[0].CallerID != did1 || h.sw.dials[1].CallerID != did1 {
 		t.Fatalf("dials %+v: want MARTIN then the GP, both from the line's number", h.sw.dials)
 	}
-	if got := h.result(); got != calllog.ResultBridged {
+	if got := h.result(); got != callevent.ResultBridged {
 		t.Errorf("result %s", got)
 	}
-	for _, k := range []calllog.Kind{calllog.CallbackStarted, calllog.Identified, calllog.SpecialtyChosen,
-		calllog.CallbackGPDialled, calllog.CallbackGPEnded, calllog.Bridged, calllog.OutcomeKeyed} {
+	for _, k := range []callevent.Kind{callevent.CallbackStarted, callevent.Identified, callevent.SpecialtyChosen,
+		callevent.CallbackGPDialled, callevent.CallbackGPEnded, callevent.Bridged, callevent.OutcomeKeyed} {
 		if !slices.Contains(h.kinds(), k) {
 			t.Errorf("no %s event: %v", k, h.kinds())
 		}
@@ -123,21 +123,21 @@ func TestCallBackGPNotReached(t *testing.T) {
 	h.opts.AcceptTimeout = time.Second
 	h.script(nil).CallBack(context.Background(), marieCallback())
 	h.checkCallback()
-	if got := h.result(); got != calllog.ResultCallback {
+	if got := h.result(); got != callevent.ResultCallback {
 		t.Errorf("result %s, want callback (the request stays open)", got)
 	}
-	var tries []calllog.AttemptResult
+	var tries []callevent.AttemptResult
 	for _, ev := range h.rec.all() {
-		if ev.Kind == calllog.CallbackGPEnded {
+		if ev.Kind == callevent.CallbackGPEnded {
 			tries = append(tries, ev.AttemptRes)
 		}
 	}
-	if !slices.Equal(tries, []calllog.AttemptResult{calllog.AttemptNoAnswer, calllog.AttemptBusy, calllog.AttemptVoicemail}) {
+	if !slices.Equal(tries, []callevent.AttemptResult{callevent.AttemptNoAnswer, callevent.AttemptBusy, callevent.AttemptVoicemail}) {
 		t.Errorf("GP tries %v", tries)
 	}
 	wantHeard(t, h.legKeyed(callbackID+"-1").Heard(), "callback_gp_unreached", "callback_retry", "callback_gp_unreached",
 		"callback_retry", "callback_stays_open")
-	if slices.Contains(h.kinds(), calllog.Bridged) {
+	if slices.Contains(h.kinds(), callevent.Bridged) {
 		t.Error("bridged")
 	}
 }
@@ -148,7 +148,7 @@ func TestCallBackSpecialistVoicemail(t *testing.T) {
 	h.sw.plans[martinPhone] = []dialPlan{{ring: 5 * time.Second, keys: map[string]string{"callback_press": "T"}}}
 	h.script(nil).CallBack(context.Background(), marieCallback())
 	h.checkCallback()
-	if len(h.sw.dials) != 1 || h.result() != calllog.ResultAbandoned {
+	if len(h.sw.dials) != 1 || h.result() != callevent.ResultAbandoned {
 		t.Errorf("dials %d, result %s: want only MARTIN, abandoned", len(h.sw.dials), h.result())
 	}
 }
@@ -180,12 +180,12 @@ func TestCallBackByCode(t *testing.T) {
 		keys: map[string]string{"callback_gp_press": "1"}}}
 	cbs := &fakeCallbacks{code: "48213905"}
 	h.script(cbs).Serve(context.Background(), h.gp)
-	if len(h.sw.dials) != 1 || h.sw.dials[0].Phone != mariePhone || h.result() != calllog.ResultBridged {
+	if len(h.sw.dials) != 1 || h.sw.dials[0].Phone != mariePhone || h.result() != callevent.ResultBridged {
 		t.Fatalf("dials %+v, result %s, events %v", h.sw.dials, h.result(), h.kinds())
 	}
-	var started calllog.Event
+	var started callevent.Event
 	for _, ev := range h.rec.all() {
-		if ev.Kind == calllog.CallbackStarted {
+		if ev.Kind == callevent.CallbackStarted {
 			started = ev
 		}
 	}
@@ -210,15 +210,15 @@ func TestCallBackWrongCode(t *testing.T) {
 	h.gp.rules["enter_rpps#2"] = "H"
 	cbs := &fakeCallbacks{code: "48213905"}
 	h.script(cbs).Serve(context.Background(), h.gp)
-	if len(cbs.calls) != 1 || h.dir.callerFails[mariePhone] != 1 || len(h.sw.dials) != 0 {
-		t.Errorf("claims %v, caller failures %d, dials %d", cbs.calls, h.dir.callerFails[mariePhone], len(h.sw.dials))
+	if len(cbs.calls) != 1 || h.roster.callerFails[mariePhone] != 1 || len(h.sw.dials) != 0 {
+		t.Errorf("claims %v, caller failures %d, dials %d", cbs.calls, h.roster.callerFails[mariePhone], len(h.sw.dials))
 	}
-	if r := reasonsOf(h, calllog.IdentFailed); len(r) == 0 || r[0] != reasonBadRPPS {
+	if r := reasonsOf(h, callevent.IdentFailed); len(r) == 0 || r[0] != reasonBadRPPS {
 		t.Errorf("ident failures %v", r)
 	}
 }
 
-func reasonsOf(h *harness, k calllog.Kind) []string {
+func reasonsOf(h *harness, k callevent.Kind) []string {
 	var out []string
 	for _, ev := range h.rec.all() {
 		if ev.Kind == k {

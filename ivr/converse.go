@@ -7,7 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // converse bridges the GP and the specialist, waits for the end of the
@@ -23,7 +23,7 @@ func (s *Script) converse(c *call, sp *specialist) error {
 		return fmt.Errorf("connect GP and specialist: %w", err)
 	}
 	c.bridged = true
-	s.record(c, calllog.Event{Kind: calllog.Bridged, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
+	s.record(c, callevent.Event{Kind: callevent.Bridged, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
 	s.metrics.TimeToSpecialist(s.clock.Now().Sub(c.huntStarted))
 	c.log.Info("bridged", zap.String("requis", sp.cand.RPPS))
 	return s.conversation(c, sp, conn)
@@ -70,7 +70,7 @@ func (s *Script) closeBridge(c *call, conn Connection) {
 
 // specialistLeft ends the GP's side with a goodbye; the outcome is pending.
 func (s *Script) specialistLeft(c *call, sp *specialist) {
-	ev := calllog.Event{Kind: calllog.LegHungUp, Party: "specialist"}
+	ev := callevent.Event{Kind: callevent.LegHungUp, Party: "specialist"}
 	var he *HangupError
 	if errors.As(context.Cause(sp.leg.Context()), &he) {
 		ev.Cause = he.Cause

@@ -7,21 +7,21 @@ import (
 	"sync"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
-// fakeDirectory is the roster in memory; PINs lock after lockAfter failures.
-type fakeDirectory struct {
+// fakeRoster is the roster in memory; PINs lock after lockAfter failures.
+type fakeRoster struct {
 	mu          sync.Mutex
-	territories map[string]roster.Territory // by DID
-	requerants  map[string]roster.Enrolment // by RPPS
+	territories map[string]oncall.Territory // by DID
+	requerants  map[string]oncall.Enrolment // by RPPS
 	pins        map[int64]string
 	failures    map[int64]int
 	lockAfter   int
 	callerFails map[string]int               // by caller number
 	callerLocks map[string]time.Time         // by caller number
-	chains      map[int64][]roster.Candidate // by specialty id
+	chains      map[int64][]oncall.Candidate // by specialty id
 	onDutyAt    []time.Time
 	pinChecks   int
 	refusals    int // RefusePIN calls: PINs typed for an RPPS with no PIN to check
@@ -29,42 +29,42 @@ type fakeDirectory struct {
 	errIn       map[string]error
 }
 
-func (d *fakeDirectory) fail(method string) error {
+func (d *fakeRoster) fail(method string) error {
 	if d.panicIn == method {
 		panic("fake directory: " + method + " exploded")
 	}
 	return d.errIn[method]
 }
 
-func (d *fakeDirectory) TerritoryByDID(_ context.Context, did string) (roster.Territory, error) {
+func (d *fakeRoster) TerritoryByDID(_ context.Context, did string) (oncall.Territory, error) {
 	if err := d.fail("TerritoryByDID"); err != nil {
-		return roster.Territory{}, err
+		return oncall.Territory{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t, ok := d.territories[did]
 	if !ok {
-		return roster.Territory{}, fmt.Errorf("territory of %s: %w", did, roster.ErrNotFound)
+		return oncall.Territory{}, fmt.Errorf("territory of %s: %w", did, oncall.ErrNotFound)
 	}
 	return t, nil
 }
 
-func (d *fakeDirectory) Requerant(_ context.Context, territoryID int64, rpps string) (roster.Enrolment, error) {
+func (d *fakeRoster) Requerant(_ context.Context, territoryID int64, rpps string) (oncall.Enrolment, error) {
 	if err := d.fail("Requerant"); err != nil {
-		return roster.Enrolment{}, err
+		return oncall.Enrolment{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e, ok := d.requerants[rpps]
 	if !ok || e.TerritoryID != territoryID {
-		return roster.Enrolment{}, roster.ErrNotFound
+		return oncall.Enrolment{}, oncall.ErrNotFound
 	}
 	return e, nil
 }
 
-func (d *fakeDirectory) RequerantByPhone(_ context.Context, territoryID int64, phone string) (roster.Enrolment, error) {
+func (d *fakeRoster) RequerantByPhone(_ context.Context, territoryID int64, phone string) (oncall.Enrolment, error) {
 	if err := d.fail("RequerantByPhone"); err != nil {
-		return roster.Enrolment{}, err
+		return oncall.Enrolment{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -75,10 +75,10 @@ func (d *fakeDirectory) RequerantByPhone(_ context.Context, territoryID int64, p
 			}
 		}
 	}
-	return roster.Enrolment{}, roster.ErrNotFound
+	return oncall.Enrolment{}, oncall.ErrNotFound
 }
 
-func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, caller string, now time.Time) error {
+func (d *fakeRoster) VerifyPIN(_ context.Context, enrolmentID int64, pin, caller string, now time.Time) error {
 	if err := d.fail("VerifyPIN"); err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, cal
 		}
 		// An RPPS lock never refuses the GP's own phones (roster's rule).
 		if e.LockedUntil.After(now) && !slices.Contains(e.Phones, caller) {
-			return &roster.LockedError{Until: e.LockedUntil}
+			return &oncall.LockedError{Until: e.LockedUntil}
 		}
 		if d.pins[e.ID] == pin {
 			d.failures[e.ID] = 0
@@ -101,14 +101,14 @@ func (d *fakeDirectory) VerifyPIN(_ context.Context, enrolmentID int64, pin, cal
 		if d.failures[e.ID] >= d.lockAfter {
 			e.LockedUntil = now.Add(15 * time.Minute)
 			d.requerants[rpps] = e
-			return &roster.LockedError{Until: e.LockedUntil}
+			return &oncall.LockedError{Until: e.LockedUntil}
 		}
-		return &roster.WrongPINError{Remaining: d.lockAfter - d.failures[e.ID]}
+		return &oncall.WrongPINError{Remaining: d.lockAfter - d.failures[e.ID]}
 	}
-	return roster.ErrNotFound
+	return oncall.ErrNotFound
 }
 
-func (d *fakeDirectory) OnDuty(_ context.Context, _, specialtyID int64, at time.Time) ([]roster.Candidate, error) {
+func (d *fakeRoster) OnDuty(_ context.Context, _, specialtyID int64, at time.Time) ([]oncall.Candidate, error) {
 	if err := d.fail("OnDuty"); err != nil {
 		return nil, err
 	}
@@ -120,59 +120,43 @@ func (d *fakeDirectory) OnDuty(_ context.Context, _, specialtyID int64, at time.
 
 type captureRecorder struct {
 	mu     sync.Mutex
-	events []calllog.Event
+	events []callevent.Event
+	// inProgress, when set, is read at each event (inProgressAt).
+	inProgress   func() int
+	inProgressAt []int
 }
 
-func (r *captureRecorder) Record(ev calllog.Event) error {
+func (r *captureRecorder) Record(ev callevent.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, ev)
+	if r.inProgress != nil {
+		r.inProgressAt = append(r.inProgressAt, r.inProgress())
+	}
 	return nil
 }
 
-func (r *captureRecorder) all() []calllog.Event {
+func (r *captureRecorder) all() []callevent.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]calllog.Event(nil), r.events...)
-}
-
-type captureNotifier struct {
-	mu        sync.Mutex
-	callbacks []CallbackRequest
-	pendings  []PendingOutcome
-}
-
-func (n *captureNotifier) NobodyReached(_ context.Context, req CallbackRequest) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.callbacks = append(n.callbacks, req)
-	return nil
-}
-
-func (n *captureNotifier) OutcomePending(_ context.Context, p PendingOutcome) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.pendings = append(n.pendings, p)
-	return nil
+	return append([]callevent.Event(nil), r.events...)
 }
 
 type captureMetrics struct {
 	mu       sync.Mutex
-	started  int
-	results  []calllog.Result
-	attempts []calllog.AttemptResult
-	outcomes []calllog.Outcome
+	results  []callevent.Result
+	attempts []callevent.AttemptResult
+	outcomes []callevent.Outcome
 	pending  int
 	toSpec   []time.Duration
 }
 
-func (m *captureMetrics) CallStarted() { m.mu.Lock(); m.started++; m.mu.Unlock() }
-func (m *captureMetrics) CallEnded(r calllog.Result) {
+func (m *captureMetrics) CallEnded(r callevent.Result) {
 	m.mu.Lock()
 	m.results = append(m.results, r)
 	m.mu.Unlock()
 }
-func (m *captureMetrics) AttemptEnded(r calllog.AttemptResult) {
+func (m *captureMetrics) AttemptEnded(r callevent.AttemptResult) {
 	m.mu.Lock()
 	m.attempts = append(m.attempts, r)
 	m.mu.Unlock()
@@ -182,7 +166,7 @@ func (m *captureMetrics) TimeToSpecialist(d time.Duration) {
 	m.toSpec = append(m.toSpec, d)
 	m.mu.Unlock()
 }
-func (m *captureMetrics) OutcomeKeyed(o calllog.Outcome) {
+func (m *captureMetrics) OutcomeKeyed(o callevent.Outcome) {
 	m.mu.Lock()
 	m.outcomes = append(m.outcomes, o)
 	m.mu.Unlock()
@@ -190,7 +174,7 @@ func (m *captureMetrics) OutcomeKeyed(o calllog.Outcome) {
 func (m *captureMetrics) OutcomePending() { m.mu.Lock(); m.pending++; m.mu.Unlock() }
 
 // RefusePIN counts as a PIN check does (the same work for the caller).
-func (d *fakeDirectory) RefusePIN(_ context.Context, _ int64, _, _, _ string, _ time.Time) error {
+func (d *fakeRoster) RefusePIN(_ context.Context, _ int64, _, _, _ string, _ time.Time) error {
 	if err := d.fail("RefusePIN"); err != nil {
 		return err
 	}
@@ -198,22 +182,22 @@ func (d *fakeDirectory) RefusePIN(_ context.Context, _ int64, _, _, _ string, _ 
 	defer d.mu.Unlock()
 	d.pinChecks++
 	d.refusals++
-	return &roster.WrongPINError{Remaining: 3}
+	return &oncall.WrongPINError{Remaining: 3}
 }
 
-func (d *fakeDirectory) CheckCaller(_ context.Context, _ int64, caller string, now time.Time) error {
+func (d *fakeRoster) CheckCaller(_ context.Context, _ int64, caller string, now time.Time) error {
 	if err := d.fail("CheckCaller"); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if until := d.callerLocks[caller]; until.After(now) {
-		return &roster.LockedError{Until: until}
+		return &oncall.LockedError{Until: until}
 	}
 	return nil
 }
 
-func (d *fakeDirectory) CallerFailure(_ context.Context, _ int64, caller string, now time.Time) error {
+func (d *fakeRoster) CallerFailure(_ context.Context, _ int64, caller string, now time.Time) error {
 	if err := d.fail("CallerFailure"); err != nil {
 		return err
 	}
@@ -225,7 +209,7 @@ func (d *fakeDirectory) CallerFailure(_ context.Context, _ int64, caller string,
 	d.callerFails[caller]++
 	if d.lockAfter > 0 && d.callerFails[caller] >= d.lockAfter {
 		d.callerLocks[caller] = now.Add(15 * time.Minute)
-		return &roster.LockedError{Until: d.callerLocks[caller]}
+		return &oncall.LockedError{Until: d.callerLocks[caller]}
 	}
 	return nil
 }

@@ -11,8 +11,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 const (
@@ -54,19 +54,19 @@ func paris(t testing.TB) *time.Location {
 }
 
 // coteaux is the shared fixture territory.
-func coteaux(loc *time.Location) roster.Territory {
-	weekday := []roster.Span{{Start: 8 * 60, End: 20 * 60}}
-	var hours roster.OpeningHours
+func coteaux(loc *time.Location) oncall.Territory {
+	weekday := []oncall.Span{{Start: 8 * 60, End: 20 * 60}}
+	var hours oncall.OpeningHours
 	for d := time.Monday; d <= time.Friday; d++ {
 		hours.Weekly[d] = weekday
 	}
-	hours.Weekly[time.Saturday] = []roster.Span{{Start: 8 * 60, End: 12 * 60}}
-	return roster.Territory{
+	hours.Weekly[time.Saturday] = []oncall.Span{{Start: 8 * 60, End: 12 * 60}}
+	return oncall.Territory{
 		ID: 7, Slug: "cpts-coteaux", Name: "CPTS des Coteaux", Location: loc, Hours: hours,
-		Policy: roster.PolicyRPPSPIN, RingTimeout: 25 * time.Second, HuntTimeout: 120 * time.Second,
+		Policy: oncall.PolicyRPPSPIN, RingTimeout: 25 * time.Second, HuntTimeout: 120 * time.Second,
 		CoordinatorPhone: "+33179000099", CoordinatorEmail: "coordination@cpts-coteaux.example",
 		Numbers: []string{did1, did2}, Communes: []string{"37261", "37018", "37122"}, Departements: []string{"37"},
-		Specialties: []roster.Specialty{
+		Specialties: []oncall.Specialty{
 			{ID: 11, Slug: "cardiologie", Label: "cardiologie", Digit: 1, SavoirFaire: []string{"SM04", "SM73"},
 				FallbackLabel: "ligne de cardiologie du centre hospitalier", FallbackPhone: chuPhone},
 			{ID: 12, Slug: "dermatologie", Label: "dermatologie", Digit: 2, SavoirFaire: []string{"SM15"}},
@@ -75,23 +75,22 @@ func coteaux(loc *time.Location) roster.Territory {
 	}
 }
 
-func gpEnrolment(id int64, rpps, first, last, phone string) roster.Enrolment {
-	return roster.Enrolment{ID: id, TerritoryID: 7, Role: roster.Requerant, HasPIN: true, Phones: []string{phone},
-		Practitioner: roster.Practitioner{RPPS: rpps, FirstName: first, LastName: last, Profession: "10"}}
+func gpEnrolment(id int64, rpps, first, last, phone string) oncall.Enrolment {
+	return oncall.Enrolment{ID: id, TerritoryID: 7, Role: oncall.Requerant, HasPIN: true, Phones: []string{phone},
+		Practitioner: oncall.Practitioner{RPPS: rpps, FirstName: first, LastName: last, Profession: "10"}}
 }
 
-func cand(rank int, rpps, first, last string, phones ...string) roster.Candidate {
-	return roster.Candidate{Rank: rank, RPPS: rpps, FirstName: first, LastName: last, Phones: phones}
+func cand(rank int, rpps, first, last string, phones ...string) oncall.Candidate {
+	return oncall.Candidate{Rank: rank, RPPS: rpps, FirstName: first, LastName: last, Phones: phones}
 }
 
 // harness is one call against fakes; tests change its fields, then run.
 type harness struct {
 	t       testing.TB
 	clock   *fakeClock
-	dir     *fakeDirectory
+	roster  *fakeRoster
 	sw      *fakeSwitch
 	rec     *captureRecorder
-	notify  *captureNotifier
 	metrics *captureMetrics
 	gp      *fakeGP
 	opts    Options
@@ -110,9 +109,9 @@ func newHarness(t testing.TB) *harness {
 	// Tuesday 10 March 2026, 10:00 in Paris: the line is open.
 	clock := newFakeClock(time.Date(2026, 3, 10, 10, 0, 0, 0, loc))
 	t7 := coteaux(loc)
-	dir := &fakeDirectory{
-		territories: map[string]roster.Territory{did1: t7, did2: t7},
-		requerants: map[string]roster.Enrolment{
+	roster := &fakeRoster{
+		territories: map[string]oncall.Territory{did1: t7, did2: t7},
+		requerants: map[string]oncall.Enrolment{
 			marieRPPS:     gpEnrolment(101, marieRPPS, "Marie", "DUBOIS", mariePhone),
 			"10003000022": gpEnrolment(102, "10003000022", "Jean", "LAMBERT", "+33611000022"),
 			"10003000030": gpEnrolment(103, "10003000030", "Luc", "ROUSSEAU", "+33611000030"),
@@ -121,7 +120,7 @@ func newHarness(t testing.TB) *harness {
 		pins:      map[int64]string{101: mariePIN, 102: "1111", 103: "2222", 104: "3333"},
 		failures:  map[int64]int{},
 		lockAfter: 3,
-		chains: map[int64][]roster.Candidate{
+		chains: map[int64][]oncall.Candidate{
 			11: {
 				cand(1, "10002000015", "Claire", "MARTIN", martinPhone),
 				cand(2, "10002000023", "Hugo", "BERNARD", bernardPh),
@@ -139,7 +138,7 @@ func newHarness(t testing.TB) *harness {
 	gp := &fakeGP{fakeLeg: newFakeLeg("gp-leg", clock, labels, map[string]string{}), caller: mariePhone, did: did1}
 	core, logs := observer.New(zap.DebugLevel)
 	h := &harness{
-		t: t, clock: clock, dir: dir, rec: &captureRecorder{}, notify: &captureNotifier{}, metrics: &captureMetrics{},
+		t: t, clock: clock, roster: roster, rec: &captureRecorder{}, metrics: &captureMetrics{},
 		gp: gp, logs: logs, logger: zap.New(core), labels: labels,
 	}
 	h.sw = &fakeSwitch{clock: clock, labels: labels, gp: gp, plans: map[string][]dialPlan{}}
@@ -147,10 +146,10 @@ func newHarness(t testing.TB) *harness {
 }
 
 // territory edits the fixture territory in place.
-func (h *harness) territory(edit func(*roster.Territory)) {
-	for did, t := range h.dir.territories {
+func (h *harness) territory(edit func(*oncall.Territory)) {
+	for did, t := range h.roster.territories {
 		edit(&t)
-		h.dir.territories[did] = t
+		h.roster.territories[did] = t
 	}
 }
 
@@ -177,13 +176,17 @@ func noAnswer(ring time.Duration) dialPlan {
 func (h *harness) run() {
 	h.t.Helper()
 	s, err := New(h.opts, Deps{
-		Directory: h.dir, Switch: h.sw, Recorder: h.rec, Notifier: h.notify, Clock: h.clock,
+		Roster: h.roster, Switch: h.sw, Recorder: h.rec, Clock: h.clock,
 		Logger: h.logger, Prompts: loadCatalogue(h.t), Metrics: h.metrics,
 	})
 	if err != nil {
 		h.t.Fatalf("New: %v", err)
 	}
+	h.rec.inProgress = s.CallsInProgress
 	s.Serve(context.Background(), h.gp)
+	if n := s.CallsInProgress(); n != 0 {
+		h.t.Errorf("%d calls in progress once the call is over", n)
+	}
 	h.checkInvariants()
 }
 
@@ -199,14 +202,14 @@ func (h *harness) checkInvariants() {
 		if ev.Seq != i+1 || ev.CallID != evs[0].CallID || ev.CallID == "" {
 			t.Fatalf("event %d: call %q seq %d, want call %q seq %d", i, ev.CallID, ev.Seq, evs[0].CallID, i+1)
 		}
-		if ev.Kind == calllog.CallEnded && i != len(evs)-1 {
+		if ev.Kind == callevent.CallEnded && i != len(evs)-1 {
 			t.Fatalf("call_ended at seq %d is not the last event", ev.Seq)
 		}
 	}
-	if evs[0].Kind != calllog.CallStarted {
+	if evs[0].Kind != callevent.CallStarted {
 		t.Errorf("first event %s, want call_started", evs[0].Kind)
 	}
-	if last := evs[len(evs)-1]; last.Kind != calllog.CallEnded || last.Result == "" {
+	if last := evs[len(evs)-1]; last.Kind != callevent.CallEnded || last.Result == "" {
 		t.Fatalf("last event %+v, want call_ended with a result", last)
 	}
 	if !h.gp.gone() {
@@ -217,8 +220,13 @@ func (h *harness) checkInvariants() {
 			t.Errorf("specialist leg %s left up", l.id)
 		}
 	}
-	if h.metrics.started != 1 || len(h.metrics.results) != 1 || h.metrics.results[0] != h.result() {
-		t.Errorf("metrics: started %d, results %v", h.metrics.started, h.metrics.results)
+	for i, n := range h.rec.inProgressAt {
+		if n != 1 {
+			t.Errorf("%d calls in progress at %s, want this one", n, evs[i].Kind)
+		}
+	}
+	if len(h.metrics.results) != 1 || h.metrics.results[0] != h.result() {
+		t.Errorf("metrics: results %v", h.metrics.results)
 	}
 	for _, e := range h.logs.All() {
 		// The call id is random hex: leave it out of the search for a PIN.
@@ -246,21 +254,21 @@ func contextString(m map[string]any) string {
 	return b.String()
 }
 
-func (h *harness) result() calllog.Result {
+func (h *harness) result() callevent.Result {
 	evs := h.rec.all()
 	return evs[len(evs)-1].Result
 }
 
-func (h *harness) kinds() []calllog.Kind {
-	var ks []calllog.Kind
+func (h *harness) kinds() []callevent.Kind {
+	var ks []callevent.Kind
 	for _, ev := range h.rec.all() {
 		ks = append(ks, ev.Kind)
 	}
 	return ks
 }
 
-func (h *harness) events(kind calllog.Kind) []calllog.Event {
-	var out []calllog.Event
+func (h *harness) events(kind callevent.Kind) []callevent.Event {
+	var out []callevent.Event
 	for _, ev := range h.rec.all() {
 		if ev.Kind == kind {
 			out = append(out, ev)
@@ -269,9 +277,9 @@ func (h *harness) events(kind calllog.Kind) []calllog.Event {
 	return out
 }
 
-func (h *harness) attemptResults() []calllog.AttemptResult {
-	var out []calllog.AttemptResult
-	for _, ev := range h.events(calllog.AttemptEnded) {
+func (h *harness) attemptResults() []callevent.AttemptResult {
+	var out []callevent.AttemptResult
+	for _, ev := range h.events(callevent.AttemptEnded) {
 		out = append(out, ev.AttemptRes)
 	}
 	return out

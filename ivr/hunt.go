@@ -8,8 +8,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // errHuntTimeout ends the hunt once the territory's hunt timeout is spent.
@@ -18,7 +18,7 @@ var errHuntTimeout = errors.New("hunt timeout reached")
 // specialist is the leg that accepted the call.
 type specialist struct {
 	leg     OutboundLeg
-	cand    roster.Candidate
+	cand    oncall.Candidate
 	phone   string
 	attempt int
 }
@@ -28,15 +28,15 @@ type specialist struct {
 // timeout; a specialist who has answered is let finish the whisper.
 func (s *Script) hunt(c *call) (*specialist, error) {
 	ctx, cancel := s.lookup(c)
-	chain, err := s.dir.OnDuty(ctx, c.territory.ID, c.specialty.ID, s.clock.Now())
+	chain, err := s.roster.OnDuty(ctx, c.territory.ID, c.specialty.ID, s.clock.Now())
 	cancel()
-	if err != nil && !errors.Is(err, roster.ErrNobodyOnDuty) {
+	if err != nil && !errors.Is(err, oncall.ErrNobodyOnDuty) {
 		return nil, fmt.Errorf("on duty for %s: %w", c.specialty.Slug, err)
 	}
 	if len(chain) == 0 {
 		c.log.Warn("nobody on duty")
-		s.record(c, calllog.Event{Kind: calllog.NobodyOnDuty, SpecialtyID: c.specialty.ID})
-		return nil, s.callback(c, nil)
+		s.record(c, callevent.Event{Kind: callevent.NobodyOnDuty, SpecialtyID: c.specialty.ID})
+		return nil, s.callback(c)
 	}
 
 	// The first phone rings while the GP hears that we are searching: the
@@ -55,11 +55,11 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 	case c.ctx.Err() != nil:
 		return nil, context.Cause(c.ctx)
 	}
-	return nil, s.callback(c, chain)
+	return nil, s.callback(c)
 }
 
 // ringChain tries each candidate's phones in order; nil when nobody accepted.
-func (s *Script) ringChain(c *call, ctx context.Context, chain []roster.Candidate) *specialist {
+func (s *Script) ringChain(c *call, ctx context.Context, chain []oncall.Candidate) *specialist {
 	for _, cand := range chain {
 		for _, phone := range cand.Phones {
 			if slices.Contains(c.tried, phone) {
@@ -78,7 +78,7 @@ func (s *Script) ringChain(c *call, ctx context.Context, chain []roster.Candidat
 }
 
 // ring is one attempt: dial, wait for the answer, whisper, accept.
-func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone string) *specialist {
+func (s *Script) ring(c *call, ctx context.Context, cand oncall.Candidate, phone string) *specialist {
 	c.attempts++
 	n := c.attempts
 	if c.huntStarted.IsZero() {
@@ -88,7 +88,7 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 	c.gp.Remember(memTried, encodeTried(c.attempts, c.tried))
 	log := c.log.With(zap.Int("attempt", n), zap.Int("rank", cand.Rank),
 		zap.String("requis", cand.RPPS), zap.String("phone", maskNumber(phone)))
-	s.record(c, calllog.Event{Kind: calllog.AttemptStarted, Attempt: n, RPPS: cand.RPPS, Phone: phone, Rank: cand.Rank})
+	s.record(c, callevent.Event{Kind: callevent.AttemptStarted, Attempt: n, RPPS: cand.RPPS, Phone: phone, Rank: cand.Rank})
 	leg, err := s.sw.Dial(ctx, DialRequest{
 		Key:          fmt.Sprintf("%s-%d", c.id, n),
 		Phone:        phone,
@@ -104,7 +104,7 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 		return nil
 	}
 	c.legs = append(c.legs, leg)
-	rang := func() { s.record(c, calllog.Event{Kind: calllog.AttemptRinging, Attempt: n}) }
+	rang := func() { s.record(c, callevent.Event{Kind: callevent.AttemptRinging, Attempt: n}) }
 	if err := leg.WaitAnswer(ctx, rang); err != nil {
 		s.hangupLeg(c, leg)
 		res, cause := unanswered(ctx, err)
@@ -112,18 +112,18 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 		s.attemptEnded(c, n, res, cause)
 		return nil
 	}
-	s.record(c, calllog.Event{Kind: calllog.AttemptAnswered, Attempt: n})
+	s.record(c, callevent.Event{Kind: callevent.AttemptAnswered, Attempt: n})
 	res, err := s.offer(c, leg, cand)
 	if err != nil {
 		log.Info("offer interrupted", zap.Error(err))
 	}
-	if c.ctx.Err() != nil && (res == calllog.AttemptAccepted || res == calllog.AttemptCancelled) {
+	if c.ctx.Err() != nil && (res == callevent.AttemptAccepted || res == callevent.AttemptCancelled) {
 		// The GP left while the specialist answered, listened or accepted:
 		// say so, and never bridge them later.
-		res = calllog.AttemptCancelled
+		res = callevent.AttemptCancelled
 		s.tellSpecialist(c, leg, pCallerLeft)
 	}
-	if res != calllog.AttemptAccepted {
+	if res != callevent.AttemptAccepted {
 		s.hangupLeg(c, leg)
 		log.Info("attempt ended", zap.String("result", string(res)))
 		s.attemptEnded(c, n, res, 0)
@@ -142,7 +142,7 @@ func (s *Script) ring(c *call, ctx context.Context, cand roster.Candidate, phone
 // The fallback line (e.g. a hospital switchboard) is offered the same way,
 // with one more sentence saying it is the last resort: a switchboard that
 // answers can put the call through to the doctor on call, who presses 1.
-func (s *Script) offer(c *call, leg OutboundLeg, cand roster.Candidate) (calllog.AttemptResult, error) {
+func (s *Script) offer(c *call, leg OutboundLeg, cand oncall.Candidate) (callevent.AttemptResult, error) {
 	leg.FlushDigits() // nothing typed before the question counts
 	whisper := []string{
 		s.prompts.media(pWhisperLine), "sound:" + TerritorySound(c.territory.Slug),
@@ -162,93 +162,84 @@ func (s *Script) offer(c *call, leg OutboundLeg, cand roster.Candidate) (calllog
 		case err != nil:
 			return s.offerFailed(c, err), err
 		case !ok:
-			return calllog.AttemptVoicemail, nil
+			return callevent.AttemptVoicemail, nil
 		case key == '1':
-			return calllog.AttemptAccepted, nil
+			return callevent.AttemptAccepted, nil
 		case key == '2':
 			s.tellSpecialist(c, leg, pDeclinedAck)
-			return calllog.AttemptDeclined, nil
+			return callevent.AttemptDeclined, nil
 		}
 		leg.FlushDigits()
 		ask = []string{s.prompts.media(pChoiceInvalid), s.prompts.media(pAcceptKeys)}
 	}
-	return calllog.AttemptDeclined, nil
+	return callevent.AttemptDeclined, nil
 }
 
 // offerFailed classifies an error during the whisper: the GP left (the
 // attempt is cancelled) or the specialist hung up on it (declined).
-func (s *Script) offerFailed(c *call, err error) calllog.AttemptResult {
+func (s *Script) offerFailed(c *call, err error) callevent.AttemptResult {
 	switch {
 	case c.ctx.Err() != nil:
-		return calllog.AttemptCancelled
+		return callevent.AttemptCancelled
 	case errors.Is(err, ErrHangup):
-		return calllog.AttemptDeclined
+		return callevent.AttemptDeclined
 	default:
-		return calllog.AttemptFailed
+		return callevent.AttemptFailed
 	}
 }
 
 // unanswered says how an attempt ended before an answer.
-func unanswered(ctx context.Context, err error) (calllog.AttemptResult, int) {
+func unanswered(ctx context.Context, err error) (callevent.AttemptResult, int) {
 	var de *DialError
 	var he *HangupError
 	switch {
 	case ctx.Err() != nil:
-		return calllog.AttemptCancelled, 0
+		return callevent.AttemptCancelled, 0
 	case errors.As(err, &de):
 		switch de.Result {
 		case DialBusy:
-			return calllog.AttemptBusy, de.Cause
+			return callevent.AttemptBusy, de.Cause
 		case DialNoAnswer:
-			return calllog.AttemptNoAnswer, de.Cause
+			return callevent.AttemptNoAnswer, de.Cause
 		case DialCancelled:
-			return calllog.AttemptCancelled, de.Cause
+			return callevent.AttemptCancelled, de.Cause
 		}
-		return calllog.AttemptFailed, de.Cause
+		return callevent.AttemptFailed, de.Cause
 	case errors.As(err, &he):
 		switch he.Cause {
 		case 17:
-			return calllog.AttemptBusy, he.Cause
+			return callevent.AttemptBusy, he.Cause
 		case 18, 19:
-			return calllog.AttemptNoAnswer, he.Cause
+			return callevent.AttemptNoAnswer, he.Cause
 		}
-		return calllog.AttemptFailed, he.Cause
+		return callevent.AttemptFailed, he.Cause
 	}
-	return calllog.AttemptFailed, 0
+	return callevent.AttemptFailed, 0
 }
 
-func (s *Script) attemptEnded(c *call, n int, res calllog.AttemptResult, cause int) {
-	s.record(c, calllog.Event{Kind: calllog.AttemptEnded, Attempt: n, AttemptRes: res, Cause: cause})
+func (s *Script) attemptEnded(c *call, n int, res callevent.AttemptResult, cause int) {
+	s.record(c, callevent.Event{Kind: callevent.AttemptEnded, Attempt: n, AttemptRes: res, Cause: cause})
 	s.metrics.AttemptEnded(res)
 }
 
 // callback registers the GP's request when nobody could be reached.
-func (s *Script) callback(c *call, chain []roster.Candidate) error {
-	s.registerCallback(c, chain)
+func (s *Script) callback(c *call) error {
+	s.registerCallback(c)
 	c.log.Info("nobody reached: callback requested")
 	s.say(c, pNobodyReached)
-	return end(calllog.ResultCallback, "nobody reached")
+	return end(callevent.ResultCallback, "nobody reached")
 }
 
-// registerCallback records the GP's request to be called back (the SMS go
-// out when it is applied); a GP not yet identified, or who has not chosen
-// a specialty, has nothing to be called back about.
-func (s *Script) registerCallback(c *call, chain []roster.Candidate) {
+// registerCallback records the GP's request to be called back; a GP not yet
+// identified, or who has not chosen a specialty, has nothing to be called
+// back about.
+func (s *Script) registerCallback(c *call) {
 	if c.requerant.RPPS == "" || c.specialty.ID == 0 || c.bridged || c.callbackOf != "" {
 		return // a callback through the line leaves its request open as it was
 	}
-	s.record(c, calllog.Event{Kind: calllog.CallbackRequested, SpecialtyID: c.specialty.ID, RPPS: c.requerant.RPPS})
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
-	err := s.notify.NobodyReached(ctx, CallbackRequest{
-		CallID: c.id, At: s.clock.Now(),
-		TerritoryID: c.territory.ID, TerritorySlug: c.territory.Slug,
-		SpecialtyID: c.specialty.ID, Specialty: c.specialty.Slug,
-		RequerantRPPS: c.requerant.RPPS, RequerantName: fullName(c.requerant.FirstName, c.requerant.LastName),
-		CallerNumber: c.caller, RequerantPhones: c.requerant.Phones,
-		OnDuty: chain, CoordinatorPhone: c.territory.CoordinatorPhone,
-	})
-	cancel()
-	if err != nil {
-		c.log.Error("callback notification failed", zap.Error(err))
-	}
+	// The SMS are not sent from here: when calllog applies this event, its
+	// apply hook (notify.Outbox.Hook, wired in wiring/sms.go) queues, in the
+	// same transaction, the SMS to the specialists on duty, to the GP and to
+	// the coordination.
+	s.record(c, callevent.Event{Kind: callevent.CallbackRequested, SpecialtyID: c.specialty.ID, RPPS: c.requerant.RPPS})
 }

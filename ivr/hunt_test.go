@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // identified is what the GP hears up to the hunt on the happy path.
 var identified = cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro"))
 
-var accepted = []calllog.AttemptResult{calllog.AttemptAccepted}
+var accepted = []callevent.AttemptResult{callevent.AttemptAccepted}
 
 func TestHunt(t *testing.T) {
 	busy := dialPlan{ring: time.Second, fail: &DialError{Result: DialBusy, Cause: 17}}
@@ -22,9 +22,9 @@ func TestHunt(t *testing.T) {
 	tests := []struct {
 		name        string
 		setup       func(h *harness)
-		result      calllog.Result
+		result      callevent.Result
 		gpHeard     []string
-		attempts    []calllog.AttemptResult
+		attempts    []callevent.AttemptResult
 		dialled     []string
 		specialists [][]string // what each dialled leg heard
 		check       func(t *testing.T, h *harness)
@@ -34,9 +34,9 @@ func TestHunt(t *testing.T) {
 			h.sw.plans[martinPhone] = []dialPlan{noAnswer(25 * time.Second)}
 			h.sw.plans[bernardPh] = []dialPlan{accepts("gp")}
 		},
-		result:      calllog.ResultBridged,
+		result:      callevent.ResultBridged,
 		gpHeard:     cat(identified, ids("searching", "(hold)", "please_hold", "(hold)", "(/hold)")), // 25 s + 5 s
-		attempts:    []calllog.AttemptResult{calllog.AttemptNoAnswer, calllog.AttemptAccepted},
+		attempts:    []callevent.AttemptResult{callevent.AttemptNoAnswer, callevent.AttemptAccepted},
 		dialled:     []string{martinPhone, bernardPh},
 		specialists: [][]string{nil, cat(whisperTo("cardiologie", false), ids("outcome_menu", "delay_menu", "outcome_saved"))},
 		check: func(t *testing.T, h *harness) {
@@ -44,10 +44,10 @@ func TestHunt(t *testing.T) {
 			if h.sw.dials[0].Key != callID+"-1" || h.sw.dials[1].Key != callID+"-2" {
 				t.Errorf("dial keys %s, %s", h.sw.dials[0].Key, h.sw.dials[1].Key)
 			}
-			if ev := h.events(calllog.Bridged)[0]; ev.Attempt != 2 || ev.RPPS != "10002000023" {
+			if ev := h.events(callevent.Bridged)[0]; ev.Attempt != 2 || ev.RPPS != "10002000023" {
 				t.Errorf("bridged %+v", ev)
 			}
-			if ev := h.events(calllog.AttemptEnded)[0]; ev.Cause != 19 {
+			if ev := h.events(callevent.AttemptEnded)[0]; ev.Cause != 19 {
 				t.Errorf("no-answer attempt cause %d, want 19", ev.Cause)
 			}
 		},
@@ -57,8 +57,8 @@ func TestHunt(t *testing.T) {
 			h.sw.plans[martinPhone] = []dialPlan{declines}
 			h.sw.plans[bernardPh] = []dialPlan{accepts("gp")}
 		},
-		result:      calllog.ResultBridged,
-		attempts:    []calllog.AttemptResult{calllog.AttemptDeclined, calllog.AttemptAccepted},
+		result:      callevent.ResultBridged,
+		attempts:    []callevent.AttemptResult{callevent.AttemptDeclined, callevent.AttemptAccepted},
 		dialled:     []string{martinPhone, bernardPh},
 		specialists: [][]string{cat(whisperTo("cardiologie", false), ids("declined_ack")), nil},
 	}, {
@@ -67,8 +67,8 @@ func TestHunt(t *testing.T) {
 			h.sw.plans[martinPhone] = []dialPlan{voicemail}
 			h.sw.plans[bernardPh] = []dialPlan{accepts("gp")}
 		},
-		result:      calllog.ResultBridged,
-		attempts:    []calllog.AttemptResult{calllog.AttemptVoicemail, calllog.AttemptAccepted},
+		result:      callevent.ResultBridged,
+		attempts:    []callevent.AttemptResult{callevent.AttemptVoicemail, callevent.AttemptAccepted},
 		dialled:     []string{martinPhone, bernardPh},
 		specialists: [][]string{whisperTo("cardiologie", false), nil},
 		check: func(t *testing.T, h *harness) {
@@ -84,33 +84,33 @@ func TestHunt(t *testing.T) {
 			h.sw.plans[petitPhone] = []dialPlan{{dialErr: errors.New("originate: 503")}}
 			h.sw.plans[chuPhone] = []dialPlan{accepts("gp")}
 		},
-		result:      calllog.ResultBridged,
-		attempts:    []calllog.AttemptResult{calllog.AttemptBusy, calllog.AttemptFailed, calllog.AttemptFailed, calllog.AttemptAccepted},
+		result:      callevent.ResultBridged,
+		attempts:    []callevent.AttemptResult{callevent.AttemptBusy, callevent.AttemptFailed, callevent.AttemptFailed, callevent.AttemptAccepted},
 		dialled:     []string{martinPhone, bernardPh, petitPhone, chuPhone},
 		specialists: [][]string{nil, nil, cat(whisperTo("cardiologie", true), ids("outcome_menu", "delay_menu", "outcome_saved"))},
 		check: func(t *testing.T, h *harness) {
-			if ev := h.events(calllog.AttemptStarted)[3]; ev.Rank != 0 || ev.RPPS != "" || ev.Phone != chuPhone {
+			if ev := h.events(callevent.AttemptStarted)[3]; ev.Rank != 0 || ev.RPPS != "" || ev.Phone != chuPhone {
 				t.Errorf("fallback attempt %+v", ev)
 			}
 		},
 	}, {
 		name: "a candidate's phones in order",
 		setup: func(h *harness) {
-			h.dir.chains[11][0].Phones = []string{martinPhone, "+33247990015"}
+			h.roster.chains[11][0].Phones = []string{martinPhone, "+33247990015"}
 			h.sw.plans[martinPhone] = []dialPlan{noAnswer(25 * time.Second)}
 			h.sw.plans["+33247990015"] = []dialPlan{accepts("gp")}
 		},
-		result:   calllog.ResultBridged,
-		attempts: []calllog.AttemptResult{calllog.AttemptNoAnswer, calllog.AttemptAccepted},
+		result:   callevent.ResultBridged,
+		attempts: []callevent.AttemptResult{callevent.AttemptNoAnswer, callevent.AttemptAccepted},
 		dialled:  []string{martinPhone, "+33247990015"},
 	}, {
 		name: "the fallback line after every rank, with hold messages",
 		setup: func(h *harness) {
 			h.sw.plans[chuPhone] = []dialPlan{accepts("gp")} // the ranks ring 25 s each, unanswered
 		},
-		result:   calllog.ResultBridged,
+		result:   callevent.ResultBridged,
 		gpHeard:  cat(identified, ids("searching", "(hold)", "please_hold", "(hold)", "please_hold", "(hold)", "(/hold)")),
-		attempts: []calllog.AttemptResult{calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptAccepted},
+		attempts: []callevent.AttemptResult{callevent.AttemptNoAnswer, callevent.AttemptNoAnswer, callevent.AttemptNoAnswer, callevent.AttemptAccepted},
 		dialled:  []string{martinPhone, bernardPh, petitPhone, chuPhone},
 		specialists: [][]string{nil, nil, nil,
 			cat(whisperTo("cardiologie", true), ids("outcome_menu", "delay_menu", "outcome_saved"))},
@@ -121,7 +121,7 @@ func TestHunt(t *testing.T) {
 			p.keys = map[string]string{"accept_keys": "7", "choice_invalid": "1", "outcome_menu": "5"}
 			h.sw.plans[martinPhone] = []dialPlan{p}
 		},
-		result:      calllog.ResultBridged,
+		result:      callevent.ResultBridged,
 		attempts:    accepted,
 		specialists: [][]string{cat(whisperTo("cardiologie", false), ids("choice_invalid", "outcome_menu", "outcome_saved"))},
 	}, {
@@ -133,8 +133,8 @@ func TestHunt(t *testing.T) {
 			h.sw.plans[martinPhone] = []dialPlan{{ring: 5 * time.Second, typedEarly: "1"}}
 			h.sw.plans[bernardPh] = []dialPlan{accepts("gp")}
 		},
-		result:      calllog.ResultBridged,
-		attempts:    []calllog.AttemptResult{calllog.AttemptVoicemail, calllog.AttemptAccepted},
+		result:      callevent.ResultBridged,
+		attempts:    []callevent.AttemptResult{callevent.AttemptVoicemail, callevent.AttemptAccepted},
 		specialists: [][]string{whisperTo("cardiologie", false), nil},
 	}}
 	for _, tc := range tests {
@@ -172,14 +172,14 @@ func TestNobodyReached(t *testing.T) {
 		name     string
 		setup    func(h *harness)
 		gpHeard  []string
-		attempts []calllog.AttemptResult
+		attempts []callevent.AttemptResult
 	}{{
 		name:    "nobody on duty",
-		setup:   func(h *harness) { h.dir.chains[11] = nil },
+		setup:   func(h *harness) { h.roster.chains[11] = nil },
 		gpHeard: cat(identified, ids("nobody_reached")),
 	}, {
 		name:    "the store says nobody on duty",
-		setup:   func(h *harness) { h.dir.errIn["OnDuty"] = roster.ErrNobodyOnDuty },
+		setup:   func(h *harness) { h.roster.errIn["OnDuty"] = oncall.ErrNobodyOnDuty },
 		gpHeard: cat(identified, ids("nobody_reached")),
 	}, {
 		name: "hunt timeout while the third phone rings",
@@ -190,11 +190,11 @@ func TestNobodyReached(t *testing.T) {
 		},
 		gpHeard: cat(identified, ids("searching", "(hold)", "please_hold", "(hold)", "please_hold", "(hold)",
 			"please_hold", "(hold)", "please_hold", "(hold)", "(/hold)", "nobody_reached")),
-		attempts: []calllog.AttemptResult{calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptCancelled},
+		attempts: []callevent.AttemptResult{callevent.AttemptNoAnswer, callevent.AttemptNoAnswer, callevent.AttemptCancelled},
 	}, {
 		name:     "everyone unanswered before the timeout",
-		setup:    func(h *harness) { h.territory(func(t *roster.Territory) { t.HuntTimeout = 900 * time.Second }) },
-		attempts: []calllog.AttemptResult{calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer},
+		setup:    func(h *harness) { h.territory(func(t *oncall.Territory) { t.HuntTimeout = 900 * time.Second }) },
+		attempts: []callevent.AttemptResult{callevent.AttemptNoAnswer, callevent.AttemptNoAnswer, callevent.AttemptNoAnswer, callevent.AttemptNoAnswer},
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,23 +203,23 @@ func TestNobodyReached(t *testing.T) {
 			delete(h.sw.plans, martinPhone)
 			tc.setup(h)
 			h.run()
-			if got := h.result(); got != calllog.ResultCallback {
+			if got := h.result(); got != callevent.ResultCallback {
 				t.Errorf("result %s, want callback", got)
 			}
 			if tc.gpHeard != nil {
 				expectSeq(t, "GP heard", h.gp.Heard(), tc.gpHeard)
 			}
 			expectSeq(t, "attempts", h.attemptResults(), tc.attempts)
-			if ev := h.events(calllog.CallbackRequested); len(ev) != 1 || ev[0].RPPS != marieRPPS || ev[0].SpecialtyID != 11 {
+			if ev := h.events(callevent.CallbackRequested); len(ev) != 1 || ev[0].RPPS != marieRPPS || ev[0].SpecialtyID != 11 {
 				t.Errorf("callback_requested %+v", ev)
 			}
-			if len(h.notify.callbacks) != 1 {
-				t.Fatalf("%d callback notifications", len(h.notify.callbacks))
+			// The callback SMS are built from the record when it is applied:
+			// it must name the caller's number and the territory they called.
+			if ev := h.events(callevent.CallStarted); len(ev) != 1 || ev[0].Caller != mariePhone {
+				t.Errorf("call_started %+v", ev)
 			}
-			cb := h.notify.callbacks[0]
-			if cb.RequerantRPPS != marieRPPS || cb.CallerNumber != mariePhone || cb.Specialty != "cardiologie" ||
-				cb.CoordinatorPhone != "+33179000099" || cb.CallID != h.rec.all()[0].CallID {
-				t.Errorf("callback request %+v", cb)
+			if ev := h.events(callevent.TerritoryResolved); len(ev) != 1 || ev[0].TerritoryID != h.roster.territories[did1].ID {
+				t.Errorf("territory_resolved %+v", ev)
 			}
 			if len(h.sw.connected) != 0 {
 				t.Error("bridged although nobody accepted")
@@ -232,12 +232,12 @@ func TestGPLeavesDuringHunt(t *testing.T) {
 	tests := []struct {
 		name        string
 		setup       func(h *harness)
-		attempts    []calllog.AttemptResult
+		attempts    []callevent.AttemptResult
 		specialists [][]string
 	}{{
 		name:     "while rank 1 rings",
 		setup:    func(h *harness) { h.sw.plans[martinPhone] = []dialPlan{{ring: 10 * time.Second, gpLeaves: true}} },
-		attempts: []calllog.AttemptResult{calllog.AttemptCancelled},
+		attempts: []callevent.AttemptResult{callevent.AttemptCancelled},
 	}, {
 		name: "just as rank 1 answers",
 		setup: func(h *harness) {
@@ -245,7 +245,7 @@ func TestGPLeavesDuringHunt(t *testing.T) {
 			p.gpLeavesOnAnswer = true
 			h.sw.plans[martinPhone] = []dialPlan{p}
 		},
-		attempts:    []calllog.AttemptResult{calllog.AttemptCancelled},
+		attempts:    []callevent.AttemptResult{callevent.AttemptCancelled},
 		specialists: [][]string{ids("caller_left")},
 	}, {
 		name: "on the hold message, while rank 2 rings",
@@ -254,7 +254,7 @@ func TestGPLeavesDuringHunt(t *testing.T) {
 			h.sw.plans[martinPhone] = []dialPlan{noAnswer(25 * time.Second)}
 			h.sw.plans[bernardPh] = []dialPlan{accepts("")}
 		},
-		attempts: []calllog.AttemptResult{calllog.AttemptNoAnswer, calllog.AttemptCancelled},
+		attempts: []callevent.AttemptResult{callevent.AttemptNoAnswer, callevent.AttemptCancelled},
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -263,7 +263,7 @@ func TestGPLeavesDuringHunt(t *testing.T) {
 			delete(h.sw.plans, martinPhone)
 			tc.setup(h)
 			h.run()
-			if got := h.result(); got != calllog.ResultAbandoned {
+			if got := h.result(); got != callevent.ResultAbandoned {
 				t.Errorf("result %s, want abandoned", got)
 			}
 			expectSeq(t, "attempts", h.attemptResults(), tc.attempts)
@@ -280,8 +280,8 @@ func TestGPLeavesDuringHunt(t *testing.T) {
 			for i, want := range tc.specialists {
 				expectSeq(t, "specialist heard", h.leg(i+1).Heard(), want)
 			}
-			if len(h.events(calllog.LegHungUp)) != 1 || len(h.notify.callbacks) != 0 {
-				t.Errorf("leg_hung_up %v, callbacks %v", h.events(calllog.LegHungUp), h.notify.callbacks)
+			if len(h.events(callevent.LegHungUp)) != 1 || len(h.events(callevent.CallbackRequested)) != 0 {
+				t.Errorf("leg_hung_up %v, callback_requested %v", h.events(callevent.LegHungUp), h.events(callevent.CallbackRequested))
 			}
 		})
 	}

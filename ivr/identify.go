@@ -8,8 +8,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Refusal and identification-failure reasons, as recorded.
@@ -37,7 +37,7 @@ const (
 // enrolled one all hear the same prompts in the same order — the PIN is
 // asked for, a wrong one is « code incorrect » and another try, the last
 // one « identification impossible » with the coordinator's number — and the
-// directory does the same work for each (a hash checked, failures counted
+// roster does the same work for each (a hash checked, failures counted
 // per number and per (RPPS, number)). Locks are the number's, never the
 // RPPS's: see roster.LockoutPolicy. Under the `rpps` policy (identification
 // only, for pilots) there is no secret to ask for, so an unknown RPPS hears
@@ -45,7 +45,7 @@ const (
 // enrolled, and the README says so.
 func (s *Script) identify(c *call) error {
 	if s.callerCheckResult(c) {
-		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked})
+		s.record(c, callevent.Event{Kind: callevent.IdentFailed, Reason: reasonLocked})
 		return s.refuse(c, reasonLocked, pLocked)
 	}
 	enr, known, err := s.byCallerNumber(c)
@@ -58,10 +58,10 @@ func (s *Script) identify(c *call) error {
 			return err
 		}
 	}
-	if c.territory.Policy == roster.PolicyRPPS {
+	if c.territory.Policy == oncall.PolicyRPPS {
 		if !known {
 			c.log.Info("RPPS not enrolled here", zap.String("rpps", rpps))
-			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonNotEnrolled, RPPS: rpps})
+			s.record(c, callevent.Event{Kind: callevent.IdentFailed, Reason: reasonNotEnrolled, RPPS: rpps})
 			s.countCallerFailure(c)
 			return s.refuse(c, reasonNotEnrolled, pIdentImpossible)
 		}
@@ -71,7 +71,7 @@ func (s *Script) identify(c *call) error {
 	c.requerant = enr
 	c.log = c.log.With(zap.String("rpps", enr.RPPS))
 	c.log.Info("GP identified")
-	s.record(c, calllog.Event{Kind: calllog.Identified, RPPS: enr.RPPS, Name: fullName(enr.FirstName, enr.LastName)})
+	s.record(c, callevent.Event{Kind: callevent.Identified, RPPS: enr.RPPS, Name: fullName(enr.FirstName, enr.LastName)})
 	return nil
 }
 
@@ -102,19 +102,19 @@ func cmpErr(err, alt error) error {
 }
 
 // byCallerNumber recognises an enrolled GP's phone on callerid+pin lines.
-func (s *Script) byCallerNumber(c *call) (roster.Enrolment, bool, error) {
+func (s *Script) byCallerNumber(c *call) (oncall.Enrolment, bool, error) {
 	caller := c.caller
-	if c.territory.Policy != roster.PolicyCallerIDPIN || caller == "" {
-		return roster.Enrolment{}, false, nil
+	if c.territory.Policy != oncall.PolicyCallerIDPIN || caller == "" {
+		return oncall.Enrolment{}, false, nil
 	}
 	ctx, cancel := s.lookup(c)
-	enr, err := s.dir.RequerantByPhone(ctx, c.territory.ID, caller)
+	enr, err := s.roster.RequerantByPhone(ctx, c.territory.ID, caller)
 	cancel()
 	switch {
-	case errors.Is(err, roster.ErrNotFound):
-		return roster.Enrolment{}, false, nil
+	case errors.Is(err, oncall.ErrNotFound):
+		return oncall.Enrolment{}, false, nil
 	case err != nil:
-		return roster.Enrolment{}, false, fmt.Errorf("requérant by caller number: %w", err)
+		return oncall.Enrolment{}, false, fmt.Errorf("requérant by caller number: %w", err)
 	}
 	c.log.Info("caller number recognised", zap.String("rpps", enr.RPPS))
 	return enr, true, nil
@@ -122,25 +122,25 @@ func (s *Script) byCallerNumber(c *call) (roster.Enrolment, bool, error) {
 
 // enterRPPS asks for the RPPS until it is well formed, and returns it with
 // the enrolment when the GP is enrolled here (known).
-func (s *Script) enterRPPS(c *call) (string, roster.Enrolment, bool, error) {
+func (s *Script) enterRPPS(c *call) (string, oncall.Enrolment, bool, error) {
 	ask := []string{pEnterRPPS}
 	for try := 1; ; try++ {
 		if err := c.gp.Play(c.ctx, true, s.mediaOf(ask)...); err != nil {
-			return "", roster.Enrolment{}, false, fmt.Errorf("ask RPPS: %w", err)
+			return "", oncall.Enrolment{}, false, fmt.Errorf("ask RPPS: %w", err)
 		}
 		typed, err := readEntry(c.ctx, c.gp, rppsMaxKeys, s.keypad())
 		var bad *entryError
 		if err != nil && !errors.As(err, &bad) {
-			return "", roster.Enrolment{}, false, fmt.Errorf("read RPPS: %w", err)
+			return "", oncall.Enrolment{}, false, fmt.Errorf("read RPPS: %w", err)
 		}
 		if bad == nil && len(typed) == CallbackCodeLen && s.cbs != nil {
 			if cb, ok, err := s.callbackCode(c, typed); err != nil || ok {
-				return "", roster.Enrolment{}, false, cmpErr(err, &takeCallback{call: cb})
+				return "", oncall.Enrolment{}, false, cmpErr(err, &takeCallback{call: cb})
 			}
 		}
 		var rpps string
 		if bad == nil {
-			rpps, err = roster.NormalizeRPPS(typed)
+			rpps, err = oncall.NormalizeRPPS(typed)
 		}
 		if bad != nil || err != nil {
 			c.gp.FlushDigits() // what was typed on after a wrong entry is not the next entry
@@ -151,21 +151,21 @@ func (s *Script) enterRPPS(c *call) (string, roster.Enrolment, bool, error) {
 			c.log.Info("RPPS entry rejected", zap.String("reason", reason), zap.Int("try", try))
 			// What was typed is no RPPS (maybe a PIN typed too early): only
 			// its length is kept.
-			s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reason, RPPS: MaskTyped(typed)})
+			s.record(c, callevent.Event{Kind: callevent.IdentFailed, Reason: reason, RPPS: MaskTyped(typed)})
 			if try == s.opt.MaxTries {
-				return "", roster.Enrolment{}, false, s.refuse(c, reason, problem, pTooManyTries)
+				return "", oncall.Enrolment{}, false, s.refuse(c, reason, problem, pTooManyTries)
 			}
 			ask = []string{problem, pEnterRPPS}
 			continue
 		}
 		ctx, cancel := s.lookup(c)
-		enr, err := s.dir.Requerant(ctx, c.territory.ID, rpps)
+		enr, err := s.roster.Requerant(ctx, c.territory.ID, rpps)
 		cancel()
-		if errors.Is(err, roster.ErrNotFound) {
-			return rpps, roster.Enrolment{}, false, nil
+		if errors.Is(err, oncall.ErrNotFound) {
+			return rpps, oncall.Enrolment{}, false, nil
 		}
 		if err != nil {
-			return "", roster.Enrolment{}, false, fmt.Errorf("requérant %s: %w", rpps, err)
+			return "", oncall.Enrolment{}, false, fmt.Errorf("requérant %s: %w", rpps, err)
 		}
 		return rpps, enr, true, nil
 	}
@@ -180,7 +180,7 @@ func MaskTyped(typed string) string {
 // checkPIN asks for the PIN, and answers alike whether the RPPS is enrolled
 // with a PIN, enrolled without one or unknown (see identify). The PIN is
 // never logged nor recorded.
-func (s *Script) checkPIN(c *call, rpps string, enr roster.Enrolment, known bool) error {
+func (s *Script) checkPIN(c *call, rpps string, enr oncall.Enrolment, known bool) error {
 	checkable := known && enr.HasPIN
 	failReason := reasonWrongPIN
 	switch {
@@ -208,19 +208,19 @@ func (s *Script) checkPIN(c *call, rpps string, enr roster.Enrolment, known bool
 		default:
 			ctx, cancel := s.lookup(c)
 			if checkable {
-				err = s.dir.VerifyPIN(ctx, enr.ID, pin, c.caller, s.clock.Now())
+				err = s.roster.VerifyPIN(ctx, enr.ID, pin, c.caller, s.clock.Now())
 			} else {
-				err = s.dir.RefusePIN(ctx, c.territory.ID, rpps, pin, c.caller, s.clock.Now())
+				err = s.roster.RefusePIN(ctx, c.territory.ID, rpps, pin, c.caller, s.clock.Now())
 			}
 			cancel()
-			var wrong *roster.WrongPINError
+			var wrong *oncall.WrongPINError
 			isWrong := errors.As(err, &wrong)
 			switch {
 			case err == nil:
 				return nil
-			case errors.Is(err, roster.ErrLocked) || isWrong && wrong.Remaining <= 0:
+			case errors.Is(err, oncall.ErrLocked) || isWrong && wrong.Remaining <= 0:
 				c.log.Warn("caller number locked after failed identifications")
-				s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reasonLocked, RPPS: rpps})
+				s.record(c, callevent.Event{Kind: callevent.IdentFailed, Reason: reasonLocked, RPPS: rpps})
 				c.gp.FlushDigits()
 				return s.refuse(c, reasonLocked, pLocked)
 			case !isWrong:
@@ -229,7 +229,7 @@ func (s *Script) checkPIN(c *call, rpps string, enr roster.Enrolment, known bool
 		}
 		c.gp.FlushDigits()
 		c.log.Info("PIN rejected", zap.String("reason", reason), zap.Int("try", try))
-		s.record(c, calllog.Event{Kind: calllog.IdentFailed, Reason: reason, RPPS: rpps})
+		s.record(c, callevent.Event{Kind: callevent.IdentFailed, Reason: reason, RPPS: rpps})
 		if try == s.opt.MaxTries {
 			return s.refuse(c, reason, problem, pIdentImpossible)
 		}
@@ -282,9 +282,9 @@ func (s *Script) callerLocked(c *call) bool {
 	// A withheld number ("") is checked too: withheld callers share one
 	// bucket, or hiding the number would escape every limit.
 	ctx, cancel := s.lookup(c)
-	err := s.dir.CheckCaller(ctx, c.territory.ID, c.caller, s.clock.Now())
+	err := s.roster.CheckCaller(ctx, c.territory.ID, c.caller, s.clock.Now())
 	cancel()
-	if errors.Is(err, roster.ErrLocked) {
+	if errors.Is(err, oncall.ErrLocked) {
 		c.log.Info("caller number locked")
 		return true
 	}
@@ -298,9 +298,9 @@ func (s *Script) callerLocked(c *call) bool {
 // lock it may set takes effect from the next call.
 func (s *Script) countCallerFailure(c *call) {
 	ctx, cancel := s.lookup(c)
-	err := s.dir.CallerFailure(ctx, c.territory.ID, c.caller, s.clock.Now())
+	err := s.roster.CallerFailure(ctx, c.territory.ID, c.caller, s.clock.Now())
 	cancel()
-	if err != nil && !errors.Is(err, roster.ErrLocked) {
+	if err != nil && !errors.Is(err, oncall.ErrLocked) {
 		c.log.Warn("caller failure not counted", zap.Error(err))
 	}
 }

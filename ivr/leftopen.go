@@ -5,7 +5,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // LeftOpen is a call whose record has no end: its controller died and no
@@ -33,7 +33,7 @@ const closeSeq = 999_000
 func (s *Script) CloseLeftOpen(open []LeftOpen, now time.Time) int {
 	closed := 0
 	for _, o := range open {
-		if _, ours := s.running.Load(o.ID); ours {
+		if s.running.has(o.ID) {
 			continue
 		}
 		silentFor := s.opt.LeftOpenAfter
@@ -47,13 +47,13 @@ func (s *Script) CloseLeftOpen(open []LeftOpen, now time.Time) int {
 		seq := max(o.LastSeq+1, closeSeq)
 		log := s.log.With(zap.String("call_id", o.ID))
 		if o.GPRPPS != "" && o.SpecialtyID != 0 && !o.Bridged {
-			s.recordAt(log, calllog.Event{CallID: o.ID, Seq: seq, At: o.LastEventAt, Kind: calllog.CallbackRequested,
+			s.recordAt(log, callevent.Event{CallID: o.ID, Seq: seq, At: o.LastEventAt, Kind: callevent.CallbackRequested,
 				SpecialtyID: o.SpecialtyID, RPPS: o.GPRPPS})
 			seq++
 		}
-		s.recordAt(log, calllog.Event{CallID: o.ID, Seq: seq, At: o.LastEventAt, Kind: calllog.CallEnded,
-			Result: calllog.ResultInterrupted})
-		s.metrics.CallEnded(calllog.ResultInterrupted)
+		s.recordAt(log, callevent.Event{CallID: o.ID, Seq: seq, At: o.LastEventAt, Kind: callevent.CallEnded,
+			Result: callevent.ResultInterrupted})
+		s.metrics.CallEnded(callevent.ResultInterrupted)
 		log.Warn("call left open by a controller that stopped: closed as interrupted",
 			zap.Time("last_event", o.LastEventAt), zap.Bool("bridged", o.Bridged))
 		closed++
@@ -61,7 +61,7 @@ func (s *Script) CloseLeftOpen(open []LeftOpen, now time.Time) int {
 	return closed
 }
 
-func (s *Script) recordAt(log *zap.Logger, ev calllog.Event) {
+func (s *Script) recordAt(log *zap.Logger, ev callevent.Event) {
 	if err := s.rec.Record(ev); err != nil {
 		log.Error("event not recorded", zap.String("kind", string(ev.Kind)), zap.Error(err))
 	}

@@ -6,7 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // chooseSpecialty asks which specialty the GP wants an opinion in; a
@@ -69,5 +69,5 @@ func (s *Script) chose(c *call, i int) {
 	c.specialty = sp
 	c.log = c.log.With(zap.String("specialty", sp.Slug))
 	c.log.Info("specialty chosen")
-	s.record(c, calllog.Event{Kind: calllog.SpecialtyChosen, SpecialtyID: sp.ID, Specialty: sp.Slug})
+	s.record(c, callevent.Event{Kind: callevent.SpecialtyChosen, SpecialtyID: sp.ID, Specialty: sp.Slug})
 }

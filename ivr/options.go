@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -20,8 +19,8 @@ type Options struct {
 	EarlyTimeout      time.Duration // DialRequest.EarlyTimeout: no ringing at all by then (8 s)
 	HoldMessageEvery  time.Duration // "merci de patienter" while the hunt runs (30 s)
 	MaxConversation   time.Duration // a bridged conversation is ended after this (2 h)
-	LookupTimeout     time.Duration // each Directory call (5 s)
-	CleanupTimeout    time.Duration // hang-ups, the last record and notifications at the end (5 s)
+	LookupTimeout     time.Duration // each Roster call (5 s)
+	CleanupTimeout    time.Duration // hang-ups and the last record at the end (5 s)
 	// Used when a territory leaves its own timeouts at zero.
 	DefaultRingTimeout time.Duration // 25 s
 	DefaultHuntTimeout time.Duration // 120 s
@@ -92,18 +91,17 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Deps are the script's collaborators. Directory, Switch, Recorder, Notifier
-// and Prompts are required; Clock, Logger and Metrics default to the wall
+// Deps are the script's collaborators. Roster, Switch, Recorder and
+// Prompts are required; Clock, Logger and Metrics default to the wall
 // clock, a no-op logger and NopMetrics.
 type Deps struct {
-	Directory Directory
-	Switch    Switch
-	Recorder  Recorder
-	Notifier  Notifier
-	Clock     Clock
-	Logger    *zap.Logger
-	Prompts   *Prompts
-	Metrics   Metrics
+	Roster   Roster
+	Switch   Switch
+	Recorder Recorder
+	Clock    Clock
+	Logger   *zap.Logger
+	Prompts  *Prompts
+	Metrics  Metrics
 	// Callbacks, when set, lets a specialist type a callback code at the
 	// RPPS prompt (see callback.go); nil: codes are bad RPPS like any.
 	Callbacks Callbacks
@@ -115,16 +113,15 @@ type Deps struct {
 // Script runs calls. It is safe for concurrent use: Serve once per call.
 type Script struct {
 	opt     Options
-	dir     Directory
+	roster  Roster
 	sw      Switch
 	rec     Recorder
-	notify  Notifier
 	clock   Clock
 	log     *zap.Logger
 	prompts *Prompts
 	metrics Metrics
 	random  io.Reader
-	running sync.Map // id → struct{}: the calls this script drives now (CloseLeftOpen)
+	running inProgress
 	cbs     Callbacks
 }
 
@@ -135,17 +132,14 @@ func New(opt Options, deps Deps) (*Script, error) {
 		return nil, err
 	}
 	var missing []error
-	if deps.Directory == nil {
-		missing = append(missing, errors.New("ivr: Deps.Directory is nil"))
+	if deps.Roster == nil {
+		missing = append(missing, errors.New("ivr: Deps.Roster is nil"))
 	}
 	if deps.Switch == nil {
 		missing = append(missing, errors.New("ivr: Deps.Switch is nil"))
 	}
 	if deps.Recorder == nil {
 		missing = append(missing, errors.New("ivr: Deps.Recorder is nil"))
-	}
-	if deps.Notifier == nil {
-		missing = append(missing, errors.New("ivr: Deps.Notifier is nil"))
 	}
 	if deps.Prompts == nil {
 		missing = append(missing, errors.New("ivr: Deps.Prompts is nil (load asterisk-config/prompts.yaml)"))
@@ -156,7 +150,7 @@ func New(opt Options, deps Deps) (*Script, error) {
 		return nil, err
 	}
 	s := &Script{
-		opt: opt, dir: deps.Directory, sw: deps.Switch, rec: deps.Recorder, notify: deps.Notifier,
+		opt: opt, roster: deps.Roster, sw: deps.Switch, rec: deps.Recorder,
 		clock: deps.Clock, log: deps.Logger, prompts: deps.Prompts, metrics: deps.Metrics,
 		random: deps.Random, cbs: deps.Callbacks,
 	}

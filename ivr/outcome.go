@@ -7,23 +7,23 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // outcomeKeys are the specialist's keys after the conversation.
-var outcomeKeys = map[byte]calllog.Outcome{
-	'1': calllog.OutcomeTeleconsultation,
-	'2': calllog.OutcomeTeleexpertise,
-	'3': calllog.OutcomeVisit,
-	'4': calllog.OutcomeHospital,
-	'5': calllog.OutcomeAdvice,
+var outcomeKeys = map[byte]callevent.Outcome{
+	'1': callevent.OutcomeTeleconsultation,
+	'2': callevent.OutcomeTeleexpertise,
+	'3': callevent.OutcomeVisit,
+	'4': callevent.OutcomeHospital,
+	'5': callevent.OutcomeAdvice,
 }
 
 // delayKeys are the committed delays, in hours, of a téléexpertise or a visit.
 var delayKeys = map[byte]int{'1': 24, '2': 48, '3': 7 * 24}
 
-func needsDelay(o calllog.Outcome) bool {
-	return o == calllog.OutcomeTeleexpertise || o == calllog.OutcomeVisit
+func needsDelay(o callevent.Outcome) bool {
+	return o == callevent.OutcomeTeleexpertise || o == callevent.OutcomeVisit
 }
 
 // keyOutcome has the specialist, alone on the line, key what follows the
@@ -51,7 +51,7 @@ func (s *Script) keyOutcome(c *call, sp *specialist) {
 		}
 		hours = delayKeys[key]
 	}
-	s.record(c, calllog.Event{Kind: calllog.OutcomeKeyed, Outcome: outcome, DelayHours: hours, RPPS: sp.cand.RPPS})
+	s.record(c, callevent.Event{Kind: callevent.OutcomeKeyed, Outcome: outcome, DelayHours: hours, RPPS: sp.cand.RPPS})
 	s.metrics.OutcomeKeyed(outcome)
 	c.log.Info("outcome keyed", zap.String("outcome", string(outcome)), zap.Int("delay_hours", hours))
 	s.tellSpecialist(c, sp.leg, pOutcomeSaved)
@@ -95,18 +95,13 @@ func (s *Script) pendingAndTell(c *call, sp *specialist) {
 	}
 }
 
-// pending records that the outcome is still to be keyed, and says so to the
-// notifier (which sends the specialist a link to key it later).
+// pending records that the outcome is still to be keyed.
 func (s *Script) pending(c *call, sp *specialist) {
-	s.record(c, calllog.Event{Kind: calllog.OutcomePending, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
+	// The specialist's SMS with a link to key it later is not sent from
+	// here: when calllog applies this event, its apply hook (notify.Outbox.Hook,
+	// wired in wiring/sms.go) queues the SMS in the same transaction, to the
+	// phone of this attempt.
+	s.record(c, callevent.Event{Kind: callevent.OutcomePending, Attempt: sp.attempt, RPPS: sp.cand.RPPS})
 	s.metrics.OutcomePending()
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.CleanupTimeout)
-	defer cancel()
-	err := s.notify.OutcomePending(ctx, PendingOutcome{
-		CallID: c.id, At: s.clock.Now(), TerritoryID: c.territory.ID, SpecialtyID: c.specialty.ID,
-		SpecialistRPPS: sp.cand.RPPS, SpecialistPhone: sp.phone, RequerantRPPS: c.requerant.RPPS,
-	})
-	if err != nil {
-		c.log.Error("pending-outcome notification failed", zap.Error(err))
-	}
+	c.log.Info("outcome pending", zap.String("specialist", sp.cand.RPPS))
 }

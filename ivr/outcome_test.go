@@ -5,48 +5,48 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 func TestOutcome(t *testing.T) {
 	tests := []struct {
 		name       string
 		plan       func(p *dialPlan)
-		outcome    calllog.Outcome // "" when pending
+		outcome    callevent.Outcome // "" when pending
 		delay      int
 		specialist []string // after the whisper
 		gpTail     []string // what the GP hears after the hold music stops
 	}{{
 		name:       "téléconsultation, no delay asked",
 		plan:       func(p *dialPlan) { p.keys["outcome_menu"] = "1" },
-		outcome:    calllog.OutcomeTeleconsultation,
+		outcome:    callevent.OutcomeTeleconsultation,
 		specialist: ids("outcome_menu", "outcome_saved"),
 	}, {
 		name:       "visit within 7 days",
 		plan:       func(p *dialPlan) { p.keys["outcome_menu"] = "3"; p.keys["delay_menu"] = "3" },
-		outcome:    calllog.OutcomeVisit,
+		outcome:    callevent.OutcomeVisit,
 		delay:      168,
 		specialist: ids("outcome_menu", "delay_menu", "outcome_saved"),
 	}, {
 		name:       "téléexpertise within 48 h",
 		plan:       func(p *dialPlan) { p.keys["delay_menu"] = "2" },
-		outcome:    calllog.OutcomeTeleexpertise,
+		outcome:    callevent.OutcomeTeleexpertise,
 		delay:      48,
 		specialist: ids("outcome_menu", "delay_menu", "outcome_saved"),
 	}, {
 		name:       "hospital",
 		plan:       func(p *dialPlan) { p.keys["outcome_menu"] = "4" },
-		outcome:    calllog.OutcomeHospital,
+		outcome:    callevent.OutcomeHospital,
 		specialist: ids("outcome_menu", "outcome_saved"),
 	}, {
 		name:       "invalid key told, then advice only",
 		plan:       func(p *dialPlan) { p.keys["outcome_menu"] = "9"; p.keys["choice_invalid"] = "5" },
-		outcome:    calllog.OutcomeAdvice,
+		outcome:    callevent.OutcomeAdvice,
 		specialist: ids("outcome_menu", "choice_invalid", "outcome_saved"),
 	}, {
 		name:       "invalid delay told, then 24 h",
 		plan:       func(p *dialPlan) { p.keys["delay_menu"] = "8"; p.keys["choice_invalid"] = "1" },
-		outcome:    calllog.OutcomeTeleexpertise,
+		outcome:    callevent.OutcomeTeleexpertise,
 		delay:      24,
 		specialist: ids("outcome_menu", "delay_menu", "choice_invalid", "outcome_saved"),
 	}, {
@@ -75,12 +75,12 @@ func TestOutcome(t *testing.T) {
 			tc.plan(&p)
 			h.sw.plans[martinPhone] = []dialPlan{p}
 			h.run()
-			if got := h.result(); got != calllog.ResultBridged {
+			if got := h.result(); got != callevent.ResultBridged {
 				t.Errorf("result %s, want bridged", got)
 			}
 			expectSeq(t, "specialist heard", h.leg(1).Heard(), cat(whisperTo("cardiologie", false), tc.specialist))
 			expectSeq(t, "GP heard", h.gp.Heard(), cat(identified, ids("searching", "(hold)", "(/hold)"), tc.gpTail))
-			keyed, pending := h.events(calllog.OutcomeKeyed), h.events(calllog.OutcomePending)
+			keyed, pending := h.events(callevent.OutcomeKeyed), h.events(callevent.OutcomePending)
 			if tc.outcome != "" {
 				if len(keyed) != 1 || keyed[0].Outcome != tc.outcome || keyed[0].DelayHours != tc.delay || len(pending) != 0 {
 					t.Errorf("outcome_keyed %+v, outcome_pending %+v; want %s %d h", keyed, pending, tc.outcome, tc.delay)
@@ -90,12 +90,19 @@ func TestOutcome(t *testing.T) {
 			if len(keyed) != 0 || len(pending) != 1 || pending[0].RPPS != "10002000015" {
 				t.Errorf("outcome_keyed %+v, outcome_pending %+v; want pending", keyed, pending)
 			}
-			if len(h.notify.pendings) != 1 || h.metrics.pending != 1 {
-				t.Fatalf("%d pending notifications, %d in metrics", len(h.notify.pendings), h.metrics.pending)
+			if h.metrics.pending != 1 {
+				t.Fatalf("%d pending outcomes in metrics", h.metrics.pending)
 			}
-			n := h.notify.pendings[0]
-			if n.SpecialistRPPS != "10002000015" || n.SpecialistPhone != martinPhone || n.RequerantRPPS != marieRPPS || n.CallID != h.rec.all()[0].CallID {
-				t.Errorf("pending notification %+v", n)
+			// The link SMS goes, when the record is applied, to the phone of
+			// the attempt the pending outcome names.
+			var dialled []callevent.Event
+			for _, ev := range h.events(callevent.AttemptStarted) {
+				if ev.Attempt == pending[0].Attempt {
+					dialled = append(dialled, ev)
+				}
+			}
+			if len(dialled) != 1 || dialled[0].Phone != martinPhone || dialled[0].RPPS != "10002000015" {
+				t.Errorf("attempt %d of the pending outcome: %+v", pending[0].Attempt, dialled)
 			}
 		})
 	}
@@ -106,12 +113,12 @@ func TestSpecialistLeavesFirstIsRecorded(t *testing.T) {
 	h.happy()
 	h.sw.plans[martinPhone] = []dialPlan{accepts("specialist")}
 	h.run()
-	expectSeq(t, "events", h.kinds(), []calllog.Kind{
-		calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered, calllog.Identified,
-		calllog.SpecialtyChosen, calllog.AttemptStarted, calllog.AttemptRinging, calllog.AttemptAnswered, calllog.AttemptEnded,
-		calllog.Bridged, calllog.LegHungUp, calllog.OutcomePending, calllog.CallEnded,
+	expectSeq(t, "events", h.kinds(), []callevent.Kind{
+		callevent.CallStarted, callevent.TerritoryResolved, callevent.Answered, callevent.Identified,
+		callevent.SpecialtyChosen, callevent.AttemptStarted, callevent.AttemptRinging, callevent.AttemptAnswered, callevent.AttemptEnded,
+		callevent.Bridged, callevent.LegHungUp, callevent.OutcomePending, callevent.CallEnded,
 	})
-	if ev := h.events(calllog.LegHungUp)[0]; ev.Party != "specialist" {
+	if ev := h.events(callevent.LegHungUp)[0]; ev.Party != "specialist" {
 		t.Errorf("leg_hung_up %+v", ev)
 	}
 	if h.gp.hungUpBy != "script" {
@@ -136,7 +143,7 @@ func TestConversationTooLong(t *testing.T) {
 	<-done
 	expectSeq(t, "GP heard", h.gp.Heard(), cat(identified, ids("searching", "(hold)", "(/hold)", "conversation_too_long")))
 	expectSeq(t, "specialist heard", h.leg(1).Heard(), cat(whisperTo("cardiologie", false), ids("outcome_menu", "delay_menu", "outcome_saved")))
-	if h.result() != calllog.ResultBridged || len(h.events(calllog.OutcomeKeyed)) != 1 || len(h.events(calllog.LegHungUp)) != 0 {
+	if h.result() != callevent.ResultBridged || len(h.events(callevent.OutcomeKeyed)) != 1 || len(h.events(callevent.LegHungUp)) != 0 {
 		t.Errorf("result %s, events %v", h.result(), h.kinds())
 	}
 }
@@ -145,7 +152,7 @@ func TestConversationTooLong(t *testing.T) {
 func TestServerStopsTheCall(t *testing.T) {
 	h := newHarness(t)
 	h.happy()
-	s, err := New(h.opts, Deps{Directory: h.dir, Switch: h.sw, Recorder: h.rec, Notifier: h.notify,
+	s, err := New(h.opts, Deps{Roster: h.roster, Switch: h.sw, Recorder: h.rec,
 		Clock: h.clock, Logger: h.logger, Prompts: loadCatalogue(t), Metrics: h.metrics})
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +161,7 @@ func TestServerStopsTheCall(t *testing.T) {
 	cancel()
 	s.Serve(ctx, h.gp)
 	h.checkInvariants()
-	if h.result() != calllog.ResultFailed {
+	if h.result() != callevent.ResultFailed {
 		t.Errorf("result %s, want failed", h.result())
 	}
 	expectSeq(t, "GP heard", h.gp.Heard(), ids("technical_error"))

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 func TestHappyPath(t *testing.T) {
@@ -14,35 +14,35 @@ func TestHappyPath(t *testing.T) {
 	h.happy()
 	h.run()
 
-	if got := h.result(); got != calllog.ResultBridged {
+	if got := h.result(); got != callevent.ResultBridged {
 		t.Fatalf("result %s, want bridged", got)
 	}
 	expectSeq(t, "GP heard", h.gp.Heard(),
 		cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro", "searching", "(hold)", "(/hold)")))
 	expectSeq(t, "specialist heard", h.leg(1).Heard(),
 		cat(whisperTo("cardiologie", false), ids("outcome_menu", "delay_menu", "outcome_saved")))
-	expectSeq(t, "events", h.kinds(), []calllog.Kind{
-		calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered, calllog.Identified,
-		calllog.SpecialtyChosen, calllog.AttemptStarted, calllog.AttemptRinging, calllog.AttemptAnswered, calllog.AttemptEnded,
-		calllog.Bridged, calllog.LegHungUp, calllog.OutcomeKeyed, calllog.CallEnded,
+	expectSeq(t, "events", h.kinds(), []callevent.Kind{
+		callevent.CallStarted, callevent.TerritoryResolved, callevent.Answered, callevent.Identified,
+		callevent.SpecialtyChosen, callevent.AttemptStarted, callevent.AttemptRinging, callevent.AttemptAnswered, callevent.AttemptEnded,
+		callevent.Bridged, callevent.LegHungUp, callevent.OutcomeKeyed, callevent.CallEnded,
 	})
 	evs := h.rec.all()
 	if ev := evs[0]; ev.DID != did1 || ev.Caller != mariePhone {
 		t.Errorf("call_started %+v", ev)
 	}
-	if ev := h.events(calllog.Identified)[0]; ev.RPPS != marieRPPS || ev.Name != "Marie DUBOIS" {
+	if ev := h.events(callevent.Identified)[0]; ev.RPPS != marieRPPS || ev.Name != "Marie DUBOIS" {
 		t.Errorf("identified %+v", ev)
 	}
-	if ev := h.events(calllog.SpecialtyChosen)[0]; ev.SpecialtyID != 11 || ev.Specialty != "cardiologie" {
+	if ev := h.events(callevent.SpecialtyChosen)[0]; ev.SpecialtyID != 11 || ev.Specialty != "cardiologie" {
 		t.Errorf("specialty_chosen %+v", ev)
 	}
-	if ev := h.events(calllog.AttemptStarted)[0]; ev.Attempt != 1 || ev.Rank != 1 || ev.RPPS != "10002000015" || ev.Phone != martinPhone {
+	if ev := h.events(callevent.AttemptStarted)[0]; ev.Attempt != 1 || ev.Rank != 1 || ev.RPPS != "10002000015" || ev.Phone != martinPhone {
 		t.Errorf("attempt_started %+v", ev)
 	}
-	if ev := h.events(calllog.LegHungUp)[0]; ev.Party != "gp" || ev.Cause != 16 {
+	if ev := h.events(callevent.LegHungUp)[0]; ev.Party != "gp" || ev.Cause != 16 {
 		t.Errorf("leg_hung_up %+v", ev)
 	}
-	if ev := h.events(calllog.OutcomeKeyed)[0]; ev.Outcome != calllog.OutcomeTeleexpertise || ev.DelayHours != 24 {
+	if ev := h.events(callevent.OutcomeKeyed)[0]; ev.Outcome != callevent.OutcomeTeleexpertise || ev.DelayHours != 24 {
 		t.Errorf("outcome_keyed %+v", ev)
 	}
 	for i, ev := range evs[1:] {
@@ -67,13 +67,13 @@ func TestHappyPath(t *testing.T) {
 	if h.leg(1).hungUpBy != "script" {
 		t.Errorf("specialist leg ended by %s, want by the script after the outcome", h.leg(1).hungUpBy)
 	}
-	if len(h.dir.onDutyAt) != 1 || !h.dir.onDutyAt[0].Equal(evs[0].At) {
-		t.Errorf("OnDuty asked at %v, want the call's instant %s", h.dir.onDutyAt, evs[0].At)
+	if len(h.roster.onDutyAt) != 1 || !h.roster.onDutyAt[0].Equal(evs[0].At) {
+		t.Errorf("OnDuty asked at %v, want the call's instant %s", h.roster.onDutyAt, evs[0].At)
 	}
 	if len(h.metrics.toSpec) != 1 || h.metrics.toSpec[0] != 5*time.Second {
 		t.Errorf("time to specialist %v, want [5s] (the ring)", h.metrics.toSpec)
 	}
-	expectSeq(t, "outcome metrics", h.metrics.outcomes, []calllog.Outcome{calllog.OutcomeTeleexpertise})
+	expectSeq(t, "outcome metrics", h.metrics.outcomes, []callevent.Outcome{callevent.OutcomeTeleexpertise})
 }
 
 // The regulation number dialled is the caller id the specialist sees.
@@ -82,7 +82,7 @@ func TestSecondRegulationNumberIsPresented(t *testing.T) {
 	h.gp.did = did2
 	h.happy()
 	h.run()
-	if h.result() != calllog.ResultBridged || h.sw.dials[0].CallerID != did2 {
+	if h.result() != callevent.ResultBridged || h.sw.dials[0].CallerID != did2 {
 		t.Errorf("result %s, caller id %s", h.result(), h.sw.dials[0].CallerID)
 	}
 }
@@ -91,45 +91,45 @@ func TestArrivalPaths(t *testing.T) {
 	tests := []struct {
 		name   string
 		setup  func(h *harness)
-		result calllog.Result
+		result callevent.Result
 		heard  []string
-		kinds  []calllog.Kind
+		kinds  []callevent.Kind
 	}{{
 		name:   "unknown regulation number",
 		setup:  func(h *harness) { h.gp.did = "+33179000077" },
-		result: calllog.ResultUnknownDID,
+		result: callevent.ResultUnknownDID,
 		heard:  ids("unknown_number"),
-		kinds:  []calllog.Kind{calllog.CallStarted, calllog.TerritoryUnknown, calllog.CallEnded},
+		kinds:  []callevent.Kind{callevent.CallStarted, callevent.TerritoryUnknown, callevent.CallEnded},
 	}, {
 		name:   "Sunday",
 		setup:  func(h *harness) { h.clock.now = time.Date(2026, 3, 15, 10, 0, 0, 0, paris(h.t)) },
-		result: calllog.ResultOutOfHours,
+		result: callevent.ResultOutOfHours,
 		heard:  ids("closed"),
-		kinds:  []calllog.Kind{calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered, calllog.ClosedHours, calllog.CallEnded},
+		kinds:  []callevent.Kind{callevent.CallStarted, callevent.TerritoryResolved, callevent.Answered, callevent.ClosedHours, callevent.CallEnded},
 	}, {
 		name:   "1 May, a Friday",
 		setup:  func(h *harness) { h.clock.now = time.Date(2026, 5, 1, 10, 0, 0, 0, paris(h.t)) },
-		result: calllog.ResultOutOfHours,
+		result: callevent.ResultOutOfHours,
 		heard:  ids("closed"),
-		kinds:  []calllog.Kind{calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered, calllog.ClosedHours, calllog.CallEnded},
+		kinds:  []callevent.Kind{callevent.CallStarted, callevent.TerritoryResolved, callevent.Answered, callevent.ClosedHours, callevent.CallEnded},
 	}, {
 		name:   "Tuesday 20:00 sharp",
 		setup:  func(h *harness) { h.clock.now = time.Date(2026, 3, 10, 20, 0, 0, 0, paris(h.t)) },
-		result: calllog.ResultOutOfHours,
+		result: callevent.ResultOutOfHours,
 		heard:  ids("closed"),
-		kinds:  []calllog.Kind{calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered, calllog.ClosedHours, calllog.CallEnded},
+		kinds:  []callevent.Kind{callevent.CallStarted, callevent.TerritoryResolved, callevent.Answered, callevent.ClosedHours, callevent.CallEnded},
 	}, {
 		name:   "Saturday 11:59 is open",
 		setup:  func(h *harness) { h.clock.now = time.Date(2026, 3, 14, 11, 59, 0, 0, paris(h.t)); h.happy() },
-		result: calllog.ResultBridged,
+		result: callevent.ResultBridged,
 		heard:  cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro", "searching", "(hold)", "(/hold)")),
 	}, {
 		name:   "GP hangs up during the welcome",
 		setup:  func(h *harness) { h.gp.rules["emergency_15"] = "H" },
-		result: calllog.ResultAbandoned,
+		result: callevent.ResultAbandoned,
 		heard:  welcomed,
-		kinds: []calllog.Kind{calllog.CallStarted, calllog.TerritoryResolved, calllog.Answered,
-			calllog.LegHungUp, calllog.CallEnded},
+		kinds: []callevent.Kind{callevent.CallStarted, callevent.TerritoryResolved, callevent.Answered,
+			callevent.LegHungUp, callevent.CallEnded},
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,7 +143,7 @@ func TestArrivalPaths(t *testing.T) {
 			if tc.kinds != nil {
 				expectSeq(t, "events", h.kinds(), tc.kinds)
 			}
-			if tc.result == calllog.ResultUnknownDID && h.rec.all()[2].DID != "+33179000077" {
+			if tc.result == callevent.ResultUnknownDID && h.rec.all()[2].DID != "+33179000077" {
 				t.Errorf("call_ended %+v lacks the DID", h.rec.all()[2])
 			}
 		})
@@ -157,21 +157,21 @@ func TestOurFailuresApologise(t *testing.T) {
 		heard      []string
 		specialist []string
 	}{{
-		name:  "directory down at the first lookup",
-		setup: func(h *harness) { h.dir.errIn["TerritoryByDID"] = errors.New("connection refused") },
+		name:  "roster down at the first lookup",
+		setup: func(h *harness) { h.roster.errIn["TerritoryByDID"] = errors.New("connection refused") },
 		heard: ids("technical_error"),
 	}, {
-		name: "directory down after the RPPS",
+		name: "roster down after the RPPS",
 		setup: func(h *harness) {
 			h.happy()
-			h.dir.errIn["Requerant"] = errors.New("connection refused")
+			h.roster.errIn["Requerant"] = errors.New("connection refused")
 		},
 		heard: cat(welcomed, ids("enter_rpps", "technical_error")),
 	}, {
 		name: "a step panics",
 		setup: func(h *harness) {
 			h.happy()
-			h.dir.panicIn = "OnDuty"
+			h.roster.panicIn = "OnDuty"
 		},
 		heard: cat(welcomed, ids("enter_rpps", "enter_pin", "menu_intro", "technical_error")),
 	}, {
@@ -186,7 +186,7 @@ func TestOurFailuresApologise(t *testing.T) {
 		name: "a territory without any specialty",
 		setup: func(h *harness) {
 			h.happy()
-			h.territory(func(t *roster.Territory) { t.Specialties = nil })
+			h.territory(func(t *oncall.Territory) { t.Specialties = nil })
 		},
 		heard: cat(welcomed, ids("enter_rpps", "enter_pin", "technical_error")),
 	}}
@@ -195,7 +195,7 @@ func TestOurFailuresApologise(t *testing.T) {
 			h := newHarness(t)
 			tc.setup(h)
 			h.run()
-			if got := h.result(); got != calllog.ResultFailed {
+			if got := h.result(); got != callevent.ResultFailed {
 				t.Errorf("result %s, want failed", got)
 			}
 			expectSeq(t, "GP heard", h.gp.Heard(), tc.heard)
@@ -208,8 +208,8 @@ func TestOurFailuresApologise(t *testing.T) {
 
 func TestNewChecksOptionsAndDeps(t *testing.T) {
 	cat := loadCatalogue(t)
-	deps := Deps{Directory: &fakeDirectory{}, Switch: &fakeSwitch{}, Recorder: &captureRecorder{},
-		Notifier: &captureNotifier{}, Prompts: cat}
+	deps := Deps{Roster: &fakeRoster{}, Switch: &fakeSwitch{}, Recorder: &captureRecorder{},
+		Prompts: cat}
 	if _, err := New(Options{}, deps); err != nil {
 		t.Fatalf("defaults rejected: %v", err)
 	}

@@ -7,13 +7,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
 // TestReferenceBackfill: 0090 gives every existing call a reference, the
-// one calllog.DeriveReference gives, unique in its territory — also for two
+// one callevent.DeriveReference gives, unique in its territory — also for two
 // calls whose first derivation clashes.
 func TestReferenceBackfill(t *testing.T) {
 	ctx := context.Background()
@@ -31,7 +31,7 @@ func TestReferenceBackfill(t *testing.T) {
 	var clashA, clashB string
 	for i := 0; clashA == ""; i++ {
 		id := fmt.Sprintf("00000000-0000-7000-8000-%012d", i)
-		r := calllog.DeriveReference(id, 0)
+		r := callevent.DeriveReference(id, 0)
 		if prev, ok := byRef[r]; ok {
 			clashA, clashB = prev, id
 		}
@@ -68,10 +68,10 @@ func TestReferenceBackfill(t *testing.T) {
 		}
 		refs[r] = id
 	}
-	if r := calllog.DeriveReference(clashA, 0); refs[r] != clashA {
+	if r := callevent.DeriveReference(clashA, 0); refs[r] != clashA {
 		t.Errorf("the earlier call of the clash lost its reference %s", r)
 	}
-	if r := calllog.DeriveReference(clashB, 1); refs[r] != clashB {
+	if r := callevent.DeriveReference(clashB, 1); refs[r] != clashB {
 		t.Errorf("the later call of the clash does not have its next derivation %s", r)
 	}
 	var missing int

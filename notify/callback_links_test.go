@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 const callBack1 = "3f2a9d00-0000-4000-8000-000000000001"
@@ -33,24 +33,24 @@ func (e *env) links() map[string][2]string {
 func (e *env) callbackThroughLine(id, origin string, bridged bool) {
 	at := e.clock.Now()
 	sp := e.specialty("cardiologie")
-	evs := []calllog.Event{
-		{Kind: calllog.CallStarted, At: at, DID: "+33179000001", Reference: "CB2XYZ"},
-		{Kind: calllog.TerritoryResolved, At: at, TerritoryID: e.terr.ID, Reference: "CB2XYZ"},
-		{Kind: calllog.Identified, At: at, RPPS: "10003000014", Name: "Marie DUBOIS"},
-		{Kind: calllog.SpecialtyChosen, At: at, SpecialtyID: sp.ID, Specialty: sp.Slug},
-		{Kind: calllog.CallbackStarted, At: at, Origin: origin, RPPS: "10002000015"},
-		{Kind: calllog.AttemptStarted, At: at, Attempt: 1, RPPS: "10002000015", Phone: "+33612000015"},
-		{Kind: calllog.AttemptEnded, At: at, Attempt: 1, AttemptRes: calllog.AttemptAccepted},
+	evs := []callevent.Event{
+		{Kind: callevent.CallStarted, At: at, DID: "+33179000001", Reference: "CB2XYZ"},
+		{Kind: callevent.TerritoryResolved, At: at, TerritoryID: e.terr.ID, Reference: "CB2XYZ"},
+		{Kind: callevent.Identified, At: at, RPPS: "10003000014", Name: "Marie DUBOIS"},
+		{Kind: callevent.SpecialtyChosen, At: at, SpecialtyID: sp.ID, Specialty: sp.Slug},
+		{Kind: callevent.CallbackStarted, At: at, Origin: origin, RPPS: "10002000015"},
+		{Kind: callevent.AttemptStarted, At: at, Attempt: 1, RPPS: "10002000015", Phone: "+33612000015"},
+		{Kind: callevent.AttemptEnded, At: at, Attempt: 1, AttemptRes: callevent.AttemptAccepted},
 	}
 	if bridged {
-		evs = append(evs, calllog.Event{Kind: calllog.Bridged, At: at, Attempt: 1, RPPS: "10002000015"})
+		evs = append(evs, callevent.Event{Kind: callevent.Bridged, At: at, Attempt: 1, RPPS: "10002000015"})
 	} else {
-		evs = append(evs, calllog.Event{Kind: calllog.CallEnded, At: at, Result: calllog.ResultCallback})
+		evs = append(evs, callevent.Event{Kind: callevent.CallEnded, At: at, Result: callevent.ResultCallback})
 	}
 	e.apply(number(id, evs)...)
 }
 
-func number(id string, evs []calllog.Event) []calllog.Event {
+func number(id string, evs []callevent.Event) []callevent.Event {
 	for i := range evs {
 		evs[i].CallID, evs[i].Seq = id, i+1
 	}
@@ -149,9 +149,9 @@ func TestCallbackLinkExpires(t *testing.T) {
 	}
 }
 
-func (e *env) keyed(id string, o calllog.Outcome, hours int) {
+func (e *env) keyed(id string, o callevent.Outcome, hours int) {
 	e.pending(id)
-	e.apply(calllog.Event{CallID: id, Seq: 9, At: e.clock.Now(), Kind: calllog.OutcomeKeyed, Outcome: o, DelayHours: hours, RPPS: "10002000015"})
+	e.apply(callevent.Event{CallID: id, Seq: 9, At: e.clock.Now(), Kind: callevent.OutcomeKeyed, Outcome: o, DelayHours: hours, RPPS: "10002000015"})
 }
 
 func (e *env) traces() []row {
@@ -168,22 +168,22 @@ func (e *env) traces() []row {
 // territory turned it off; a téléconsultation's video room to both.
 func TestGPTrace(t *testing.T) {
 	e := newEnv(t)
-	e.keyed(callA, calllog.OutcomeTeleexpertise, 48)
-	e.apply(calllog.Event{CallID: callA, Seq: 9, At: e.clock.Now(), Kind: calllog.OutcomeKeyed, Outcome: calllog.OutcomeTeleexpertise, DelayHours: 48})
+	e.keyed(callA, callevent.OutcomeTeleexpertise, 48)
+	e.apply(callevent.Event{CallID: callA, Seq: 9, At: e.clock.Now(), Kind: callevent.OutcomeKeyed, Outcome: callevent.OutcomeTeleexpertise, DelayHours: 48})
 	tr := e.traces()
 	want := "CPTS des Coteaux : Dr Claire MARTIN (cardiologie) - téléexpertise, réponse sous 48 h. Réf. 3F2A9C"
 	if len(tr) != 1 || tr[0].To != "+33611000014" || tr[0].Body != want {
 		t.Fatalf("traces: %+v\nwant %q", tr, want)
 	}
 	for _, c := range []struct {
-		o     calllog.Outcome
+		o     callevent.Outcome
 		hours int
 		words string
 	}{
-		{calllog.OutcomeVisit, 168, "consultation en présentiel sous 7 jours"},
-		{calllog.OutcomeHospital, 0, "orientation hospitalière ou urgences"},
-		{calllog.OutcomeAdvice, 0, "avis donné par téléphone"},
-		{calllog.OutcomeTeleexpertise, 24, "téléexpertise, réponse sous 24 h"},
+		{callevent.OutcomeVisit, 168, "consultation en présentiel sous 7 jours"},
+		{callevent.OutcomeHospital, 0, "orientation hospitalière ou urgences"},
+		{callevent.OutcomeAdvice, 0, "avis donné par téléphone"},
+		{callevent.OutcomeTeleexpertise, 24, "téléexpertise, réponse sous 24 h"},
 	} {
 		body := gpTraceBody("CPTS des Coteaux", "Claire", "MARTIN", "cardiologie", string(c.o), c.hours, "", "3F2A9C")
 		if n, ok := GSM7(body); !ok || n > SegmentLength || body != "CPTS des Coteaux : Dr Claire MARTIN (cardiologie) - "+c.words+". Réf. 3F2A9C" {
@@ -195,7 +195,7 @@ func TestGPTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	callB := "4a2a9c10-0000-4000-8000-000000000001"
-	e.keyed(callB, calllog.OutcomeTeleconsultation, 0)
+	e.keyed(callB, callevent.OutcomeTeleconsultation, 0)
 	tr = e.traces()[1:]
 	if len(tr) != 2 || tr[0].Body != "CPTS des Coteaux : Dr Claire MARTIN (cardiologie) - téléconsultation. Visio : https://visio.example.org/4A2A9C Réf. 4A2A9C" ||
 		tr[1].To != "+33612000015" || tr[1].Body != "CPTS des Coteaux : téléconsultation avec le Dr Marie DUBOIS, visio : https://visio.example.org/4A2A9C Réf. 4A2A9C" {
@@ -205,7 +205,7 @@ func TestGPTrace(t *testing.T) {
 	if _, err := e.pool.Exec(context.Background(), `UPDATE territory SET gp_trace = false`); err != nil {
 		t.Fatal(err)
 	}
-	e.keyed("5a2a9c10-0000-4000-8000-000000000001", calllog.OutcomeAdvice, 0)
+	e.keyed("5a2a9c10-0000-4000-8000-000000000001", callevent.OutcomeAdvice, 0)
 	if n := len(e.traces()); n != 3 {
 		t.Errorf("%d traces after a call in a territory without them, want still 3", n)
 	}

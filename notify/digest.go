@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // DigestDays is how far ahead the coverage digest looks.
@@ -102,7 +103,7 @@ func (d *Digest) RunOnce(ctx context.Context) (int, error) {
 
 // queue computes the gaps and, when there are some, inserts the digest;
 // the dedupe key makes a second instance (or a restart) a no-op.
-func (d *Digest) queue(ctx context.Context, t roster.Territory, now time.Time, date string) (bool, error) {
+func (d *Digest) queue(ctx context.Context, t oncall.Territory, now time.Time, date string) (bool, error) {
 	gaps, err := d.o.Roster.Gaps(ctx, t.ID, now, DigestDays)
 	if err != nil {
 		return false, fmt.Errorf("coverage digest of %s: %w", t.Slug, err)
@@ -122,7 +123,7 @@ func (d *Digest) queue(ctx context.Context, t roster.Territory, now time.Time, d
 
 // digestBody: "CPTS des Coteaux : 3 créneaux sans garde d'ici le 30/11 :
 // cardiologie 1, dermatologie 2. Premier lun. 23/11 08:00. Détail dans la console."
-func digestBody(t roster.Territory, gaps []roster.Gap, now time.Time) string {
+func digestBody(t oncall.Territory, gaps []roster.Gap, now time.Time) string {
 	var order []string
 	count := map[string]int{}
 	first := gaps[0]

@@ -12,7 +12,9 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/sample"
 	"github.com/regul-sante/regul/testkit/testclock"
@@ -42,7 +44,7 @@ type env struct {
 	t      *testing.T
 	pool   *pgxpool.Pool
 	store  *roster.Store
-	terr   roster.Territory
+	terr   oncall.Territory
 	clock  *testClock
 	outbox *Outbox
 	calls  *calllog.Store
@@ -71,18 +73,18 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) specialty(slug string) roster.Specialty {
+func (e *env) specialty(slug string) oncall.Specialty {
 	for _, s := range e.terr.Specialties {
 		if s.Slug == slug {
 			return s
 		}
 	}
 	e.t.Fatalf("no specialty %s", slug)
-	return roster.Specialty{}
+	return oncall.Specialty{}
 }
 
 // apply writes events through the outbox's hook, as the spool applier does.
-func (e *env) apply(events ...calllog.Event) {
+func (e *env) apply(events ...callevent.Event) {
 	e.t.Helper()
 	if _, err := e.calls.ApplyEventsWith(context.Background(), events, e.outbox.Hook); err != nil {
 		e.t.Fatal(err)
@@ -91,21 +93,21 @@ func (e *env) apply(events ...calllog.Event) {
 
 // startCall returns the events of a call up to the specialty chosen by
 // Marie DUBOIS from her mobile.
-func (e *env) startCall(id, specialty string) []calllog.Event {
+func (e *env) startCall(id, specialty string) []callevent.Event {
 	sp := e.specialty(specialty)
 	at := e.clock.Now()
-	return []calllog.Event{
-		{CallID: id, Seq: 1, At: at, Kind: calllog.CallStarted, DID: "+33179000001", Caller: "+33611000014",
+	return []callevent.Event{
+		{CallID: id, Seq: 1, At: at, Kind: callevent.CallStarted, DID: "+33179000001", Caller: "+33611000014",
 			Reference: strings.ToUpper(id[:6])}, // as the script would draw it: "3F2A9C" for callA
-		{CallID: id, Seq: 2, At: at, Kind: calllog.TerritoryResolved, TerritoryID: e.terr.ID, Reference: strings.ToUpper(id[:6])},
-		{CallID: id, Seq: 3, At: at, Kind: calllog.Identified, RPPS: "10003000014", Name: "Marie DUBOIS"},
-		{CallID: id, Seq: 4, At: at, Kind: calllog.SpecialtyChosen, SpecialtyID: sp.ID, Specialty: sp.Slug},
+		{CallID: id, Seq: 2, At: at, Kind: callevent.TerritoryResolved, TerritoryID: e.terr.ID, Reference: strings.ToUpper(id[:6])},
+		{CallID: id, Seq: 3, At: at, Kind: callevent.Identified, RPPS: "10003000014", Name: "Marie DUBOIS"},
+		{CallID: id, Seq: 4, At: at, Kind: callevent.SpecialtyChosen, SpecialtyID: sp.ID, Specialty: sp.Slug},
 	}
 }
 
 func (e *env) callback(id, specialty string) {
 	evs := e.startCall(id, specialty)
-	evs = append(evs, calllog.Event{CallID: id, Seq: 5, At: e.clock.Now(), Kind: calllog.CallbackRequested,
+	evs = append(evs, callevent.Event{CallID: id, Seq: 5, At: e.clock.Now(), Kind: callevent.CallbackRequested,
 		SpecialtyID: e.specialty(specialty).ID, RPPS: "10003000014"})
 	e.apply(evs...)
 }
@@ -115,10 +117,10 @@ func (e *env) pending(id string) {
 	evs := e.startCall(id, "cardiologie")
 	at := e.clock.Now()
 	evs = append(evs,
-		calllog.Event{CallID: id, Seq: 5, At: at, Kind: calllog.AttemptStarted, Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
-		calllog.Event{CallID: id, Seq: 6, At: at, Kind: calllog.AttemptAnswered, Attempt: 1},
-		calllog.Event{CallID: id, Seq: 7, At: at, Kind: calllog.Bridged, Attempt: 1, RPPS: "10002000015"},
-		calllog.Event{CallID: id, Seq: 8, At: at, Kind: calllog.OutcomePending, Attempt: 1, RPPS: "10002000015"},
+		callevent.Event{CallID: id, Seq: 5, At: at, Kind: callevent.AttemptStarted, Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
+		callevent.Event{CallID: id, Seq: 6, At: at, Kind: callevent.AttemptAnswered, Attempt: 1},
+		callevent.Event{CallID: id, Seq: 7, At: at, Kind: callevent.Bridged, Attempt: 1, RPPS: "10002000015"},
+		callevent.Event{CallID: id, Seq: 8, At: at, Kind: callevent.OutcomePending, Attempt: 1, RPPS: "10002000015"},
 	)
 	e.apply(evs...)
 }

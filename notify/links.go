@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // LinkPath is where outcome links live under notify.public_url.
@@ -119,7 +120,7 @@ func FormKey(token string) string {
 
 // Use keys the call's outcome through the link and consumes the link, in
 // one transaction: a reused or expired link keys nothing.
-func (l *Links) Use(ctx context.Context, token string, outcome calllog.Outcome, delayHours int, now time.Time) error {
+func (l *Links) Use(ctx context.Context, token string, outcome callevent.Outcome, delayHours int, now time.Time) error {
 	return calllog.BeginRetry(ctx, l.pool, func(tx pgx.Tx) error {
 		var callID string
 		var expires time.Time

@@ -12,8 +12,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"go.uber.org/zap"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // OutboxOptions configure an Outbox.
@@ -64,8 +65,8 @@ func NewOutbox(o OutboxOptions) (*Outbox, error) {
 
 // HookKinds are the only events Hook acts on (calllog.Options.OnApplyKinds):
 // keep it equal to Hook's cases.
-var HookKinds = []calllog.Kind{calllog.CallbackRequested, calllog.OutcomePending, calllog.Bridged,
-	calllog.CallEnded, calllog.OutcomeKeyed}
+var HookKinds = []callevent.Kind{callevent.CallbackRequested, callevent.OutcomePending, callevent.Bridged,
+	callevent.CallEnded, callevent.OutcomeKeyed}
 
 // Hook is the calllog.ApplyHook that queues the SMS of a callback request,
 // of a pending outcome, of a callback through the line that reached the GP
@@ -74,22 +75,22 @@ var HookKinds = []calllog.Kind{calllog.CallbackRequested, calllog.OutcomePending
 // is logged and dropped rather than costing the call its record; only a lost
 // connection fails the batch (which the applier retries).
 
-func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev calllog.Event) error {
-	var derive func(context.Context, pgx.Tx, calllog.Event) ([]message, error)
+func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev callevent.Event) error {
+	var derive func(context.Context, pgx.Tx, callevent.Event) ([]message, error)
 	switch ev.Kind {
-	case calllog.CallbackRequested:
+	case callevent.CallbackRequested:
 		derive = o.callbackMessages
-	case calllog.OutcomePending:
+	case callevent.OutcomePending:
 		derive = o.outcomeLinkMessages
-	case calllog.Bridged:
+	case callevent.Bridged:
 		derive = o.callbackTakenMessages
-	case calllog.CallEnded:
-		if ev.Result != calllog.ResultBridged {
+	case callevent.CallEnded:
+		if ev.Result != callevent.ResultBridged {
 			return nil
 		}
 		derive = o.callbackTakenMessages // the same rows: the Bridged event may have been lost
-	case calllog.OutcomeKeyed:
-		derive = func(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
+	case callevent.OutcomeKeyed:
+		derive = func(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
 			return o.traceMessages(ctx, tx, ev.CallID, ev.Outcome, ev.DelayHours, ev.RPPS)
 		}
 	default:
@@ -230,7 +231,7 @@ func (c callContext) gpCallbackNumber() string {
 
 // callbackMessages: each on-duty specialist of the chain at the request's
 // instant, the GP, and the coordination.
-func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
+func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
 	c, err := loadCall(ctx, tx, ev.CallID)
 	if err != nil {
 		return nil, err
@@ -255,7 +256,7 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Eve
 		msgs = append(msgs, message{dedupe: ev.CallID + ":" + string(kind) + ":" + to,
 			territoryID: c.territoryID, callID: ev.CallID, kind: kind, to: to, body: body})
 	}
-	var first *roster.Candidate
+	var first *oncall.Candidate
 	for i, cand := range chain {
 		if cand.Fallback { // a hospital switchboard reads no SMS
 			continue
@@ -300,7 +301,7 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Eve
 }
 
 // outcomeLinkMessages: one link to the specialist who left the call.
-func (o *Outbox) outcomeLinkMessages(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
+func (o *Outbox) outcomeLinkMessages(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
 	c, err := loadCall(ctx, tx, ev.CallID)
 	if err != nil {
 		return nil, err

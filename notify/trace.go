@@ -9,12 +9,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // callbackTakenMessages: a callback through the line reached the GP. Every
 // link of the request stops working, and the other specialists texted
 // about it are told, once each.
-func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
+func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
 	origin, err := calllog.CallbackOf(ctx, tx, ev.CallID)
 	if err != nil || origin == "" {
 		return nil, err
@@ -56,11 +57,11 @@ func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev calllo
 // territory sends it: who answered, the outcome and the committed delay,
 // the reference; for a téléconsultation in a territory with a video room,
 // the room's address, which the specialist gets too.
-func (o *Outbox) traceMessages(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, rpps string) ([]message, error) {
+func (o *Outbox) traceMessages(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, rpps string) ([]message, error) {
 	return traceMessagesTx(ctx, tx, callID, outcome, delayHours, rpps)
 }
 
-func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, rpps string) ([]message, error) {
+func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, rpps string) ([]message, error) {
 	c, err := loadCall(ctx, tx, callID)
 	if err != nil || !c.gpTrace {
 		return nil, err
@@ -76,7 +77,7 @@ func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome call
 		return nil, fmt.Errorf("specialist %s of call %s: %w", rpps, callID, err)
 	}
 	video := ""
-	if outcome == calllog.OutcomeTeleconsultation && c.videoTemplate != "" && c.reference != "" {
+	if outcome == callevent.OutcomeTeleconsultation && c.videoTemplate != "" && c.reference != "" {
 		video = strings.ReplaceAll(c.videoTemplate, "{ref}", c.reference)
 	}
 	var msgs []message
@@ -96,7 +97,7 @@ func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome call
 
 // queueTrace queues the trace of an outcome keyed through a link, in the
 // transaction that keys it.
-func queueTrace(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, now time.Time) error {
+func queueTrace(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, now time.Time) error {
 	msgs, err := traceMessagesTx(ctx, tx, callID, outcome, delayHours, "")
 	if err != nil {
 		return err

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/twiliotest"
 )
 
@@ -33,7 +33,7 @@ func TestTwoCallbacksTwoReferences(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !calllog.ValidReference(rec.Reference) {
+		if !callevent.ValidReference(rec.Reference) {
 			t.Fatalf("call %s: reference %q", id, rec.Reference)
 		}
 		refs[id] = rec.Reference

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -99,7 +100,7 @@ func writeSyntheticDirectory(path string, lines int) (int64, error) {
 	person := 0
 	for written := 0; written < lines; person++ {
 		prefix := fmt.Sprintf("1%09d", 100000000+person)
-		rpps := prefix + string(LuhnKey(prefix))
+		rpps := prefix + string(oncall.LuhnKey(prefix))
 		p := professions[person%len(professions)]
 		dept := 1 + person%95
 		for a := 0; a <= person%3 && written < lines; a++ {

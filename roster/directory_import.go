@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 	"go.uber.org/zap"
 )
 
@@ -159,7 +160,7 @@ func (src *directorySource) Next() bool {
 			src.skipLine(SkipNotRPPS, l.number, false)
 			continue
 		}
-		rpps, err := NormalizeRPPS(l.rpps)
+		rpps, err := oncall.NormalizeRPPS(l.rpps)
 		if err != nil {
 			src.skipLine(SkipBadRPPS, l.number, true)
 			continue

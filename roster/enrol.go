@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // EnrolSpec adds or updates one enrolment.
 type EnrolSpec struct {
 	TerritoryID int64
 	RPPS        string
-	Role        Role
+	Role        oncall.Role
 	Specialty   string   // specialty slug; requis only
 	Phones      []string // replace the enrolment's phones when given (any format NormalizePhone reads)
 	// Names add the practitioner when the directory does not have them
@@ -36,17 +37,17 @@ func (e *EnrolError) Error() string { return fmt.Sprintf("enrol %s: %s", e.RPPS,
 
 // normalize checks what can be checked without the database.
 func (spec *EnrolSpec) normalize() error {
-	rpps, err := NormalizeRPPS(spec.RPPS)
+	rpps, err := oncall.NormalizeRPPS(spec.RPPS)
 	if err != nil {
 		return err
 	}
 	spec.RPPS = rpps
 	switch spec.Role {
-	case Requis:
+	case oncall.Requis:
 		if spec.Specialty == "" {
 			return &EnrolError{RPPS: rpps, Reason: "a requis needs a specialty"}
 		}
-	case Requerant:
+	case oncall.Requerant:
 		if spec.Specialty != "" {
 			return &EnrolError{RPPS: rpps, Reason: "a requérant has no specialty"}
 		}
@@ -91,7 +92,7 @@ func (s *Store) Enrol(ctx context.Context, spec EnrolSpec) (Change, error) {
 // import can report every bad line.
 func enrolTx(ctx context.Context, tx pgx.Tx, spec EnrolSpec) (Change, error) {
 	var specialtyID *int64
-	if spec.Role == Requis {
+	if spec.Role == oncall.Requis {
 		var id int64
 		err := tx.QueryRow(ctx, `SELECT id FROM specialty WHERE territory_id = $1 AND slug = $2`, spec.TerritoryID, spec.Specialty).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -124,9 +125,9 @@ func enrolTx(ctx context.Context, tx pgx.Tx, spec EnrolSpec) (Change, error) {
 		return "", fmt.Errorf("enrol %s: %w", spec.RPPS, err)
 	}
 	if spec.EnrolmentID != 0 && (isNew || id != spec.EnrolmentID) {
-		return "", fmt.Errorf("enrolment %d of %s: %w", spec.EnrolmentID, spec.RPPS, ErrNotFound)
+		return "", fmt.Errorf("enrolment %d of %s: %w", spec.EnrolmentID, spec.RPPS, oncall.ErrNotFound)
 	}
-	if spec.Role == Requis && len(spec.Phones) == 0 && len(phones) == 0 {
+	if spec.Role == oncall.Requis && len(spec.Phones) == 0 && len(phones) == 0 {
 		return "", &EnrolError{RPPS: spec.RPPS, Reason: "a requis needs at least one phone number (their mobile) to be rung"}
 	}
 
@@ -172,7 +173,7 @@ func enrolTx(ctx context.Context, tx pgx.Tx, spec EnrolSpec) (Change, error) {
 
 // Enrolments lists a territory's enrolments: requérants, then requis by
 // specialty digit, each by name.
-func (s *Store) Enrolments(ctx context.Context, territoryID int64) ([]Enrolment, error) {
+func (s *Store) Enrolments(ctx context.Context, territoryID int64) ([]oncall.Enrolment, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+enrolmentColumns+`
 		FROM enrolment e JOIN practitioner p ON p.rpps = e.rpps LEFT JOIN specialty s ON s.id = e.specialty_id
 		WHERE e.territory_id = $1
@@ -180,7 +181,7 @@ func (s *Store) Enrolments(ctx context.Context, territoryID int64) ([]Enrolment,
 	if err != nil {
 		return nil, fmt.Errorf("list enrolments: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Enrolment, error) { return scanEnrolment(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (oncall.Enrolment, error) { return scanEnrolment(r) })
 	if err != nil {
 		return nil, fmt.Errorf("list enrolments: %w", err)
 	}
@@ -190,7 +191,7 @@ func (s *Store) Enrolments(ctx context.Context, territoryID int64) ([]Enrolment,
 // SetNewPIN draws a new PIN for a GP's requérant enrolment, stores only its
 // hash, lifts any lockout and returns the PIN, to be handed to the GP once.
 func (s *Store) SetNewPIN(ctx context.Context, territoryID int64, rpps string) (string, error) {
-	norm, err := NormalizeRPPS(rpps)
+	norm, err := oncall.NormalizeRPPS(rpps)
 	if err != nil {
 		return "", err
 	}
@@ -209,7 +210,7 @@ func (s *Store) SetNewPIN(ctx context.Context, territoryID int64, rpps string) (
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("%s is not enrolled as requérant in this territory: %w", norm, ErrNotFound)
+			return fmt.Errorf("%s is not enrolled as requérant in this territory: %w", norm, oncall.ErrNotFound)
 		}
 		return audit(ctx, tx, territoryID, "enrolment.pin", map[string]any{"rpps": norm})
 	})

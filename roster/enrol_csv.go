@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // enrolmentCSVColumns is the header an enrolment CSV must have.
@@ -68,7 +69,7 @@ func ParseEnrolmentsCSV(name string, r io.Reader) ([]EnrolmentLine, error) {
 		}
 		spec := EnrolSpec{
 			RPPS:      rec[0],
-			Role:      Role(strings.TrimSpace(rec[1])),
+			Role:      oncall.Role(strings.TrimSpace(rec[1])),
 			Specialty: strings.TrimSpace(rec[2]),
 			LastName:  rec[3],
 			FirstName: rec[4],

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 const fixtureEnrolments = "../testdata/enrolments.csv"
@@ -48,7 +50,7 @@ func TestImportEnrolmentsFixture(t *testing.T) {
 	if err != nil || len(list) != 10 {
 		t.Fatalf("list: %d %v", len(list), err)
 	}
-	if list[0].Role != Requerant || list[0].LastName != "DUBOIS" || list[4].LastName != "BERNARD" || list[4].SpecialtyID != ter.Specialties[0].ID {
+	if list[0].Role != oncall.Requerant || list[0].LastName != "DUBOIS" || list[4].LastName != "BERNARD" || list[4].SpecialtyID != ter.Specialties[0].ID {
 		t.Fatalf("order: %+v / %+v", list[0], list[4])
 	}
 	gp, err := s.RequerantByPhone(ctx, ter.ID, "06 11 00 00 22")
@@ -95,7 +97,7 @@ func TestEnrol(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
 	ter := applyFixture(t, s)
-	spec := EnrolSpec{TerritoryID: ter.ID, RPPS: "10002000015", Role: Requis, Specialty: "cardiologie", Phones: []string{"06 12 00 00 15"}}
+	spec := EnrolSpec{TerritoryID: ter.ID, RPPS: "10002000015", Role: oncall.Requis, Specialty: "cardiologie", Phones: []string{"06 12 00 00 15"}}
 	if _, err := s.Enrol(ctx, spec); err == nil || !strings.Contains(err.Error(), "not in the directory") {
 		t.Fatalf("unknown practitioner without names: %v", err)
 	}
@@ -124,14 +126,14 @@ func TestEnrol(t *testing.T) {
 	// An edit of an enrolment removed meanwhile never brings it back.
 	edit := spec
 	edit.EnrolmentID = list[0].ID + 1000
-	if _, err := s.Enrol(ctx, edit); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Enrol(ctx, edit); !errors.Is(err, oncall.ErrNotFound) {
 		t.Fatalf("edit of another enrolment id: %v", err)
 	}
 	edit.EnrolmentID = list[0].ID
 	if got, err := s.Enrol(ctx, edit); err != nil || got != Unchanged {
 		t.Fatalf("edit of the enrolment itself: %s %v", got, err)
 	}
-	_, err := s.Enrol(ctx, EnrolSpec{TerritoryID: ter.ID, RPPS: "10002000023", Role: Requis, Specialty: "cardiologie", LastName: "BERNARD"})
+	_, err := s.Enrol(ctx, EnrolSpec{TerritoryID: ter.ID, RPPS: "10002000023", Role: oncall.Requis, Specialty: "cardiologie", LastName: "BERNARD"})
 	var ee *EnrolError
 	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "needs at least one phone") {
 		t.Fatalf("requis without phone: %v", err)

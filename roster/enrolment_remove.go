@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // ActionEnrolmentRemoved is the journal's name for a removed enrolment.
@@ -36,7 +37,7 @@ func (s *Store) RemoveEnrolment(ctx context.Context, scope Scope, e EnrolmentCar
 			WHERE id = $3 AND `+scope.where("territory_id", 1)+` FOR UPDATE`,
 			scope.Allowed, scope.Territory, e.ID).Scan(&specialtyID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
+			return oncall.ErrNotFound
 		}
 		if err != nil {
 			return err

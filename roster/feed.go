@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Journal actions of calendar subscriptions.
@@ -32,7 +33,7 @@ func (t FeedTarget) check() (FeedTarget, error) {
 		return t, errors.New("calendar feed: want a specialist's RPPS or a specialty, not both")
 	}
 	if t.RPPS != "" {
-		rpps, err := NormalizeRPPS(t.RPPS)
+		rpps, err := oncall.NormalizeRPPS(t.RPPS)
 		if err != nil {
 			return t, fmt.Errorf("calendar feed: %w", err)
 		}
@@ -84,9 +85,9 @@ func (s *Store) IssueFeed(ctx context.Context, territoryID int64, target FeedTar
 			return fmt.Errorf("calendar feed: %w", err)
 		}
 		if !ok {
-			return fmt.Errorf("calendar feed of %+v in territory %d: %w", target, territoryID, ErrNotFound)
+			return fmt.Errorf("calendar feed of %+v in territory %d: %w", target, territoryID, oncall.ErrNotFound)
 		}
-		if err := revokeFeed(ctx, tx, territoryID, target, now); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := revokeFeed(ctx, tx, territoryID, target, now); err != nil && !errors.Is(err, oncall.ErrNotFound) {
 			return err
 		}
 		var id int64
@@ -132,7 +133,7 @@ func revokeFeed(ctx context.Context, tx pgx.Tx, territoryID int64, target FeedTa
 		  AND rpps IS NOT DISTINCT FROM nullif($2, '') AND specialty_id IS NOT DISTINCT FROM nullif($3, 0::bigint)
 		RETURNING id`, territoryID, target.RPPS, target.SpecialtyID, now).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("calendar feed of %+v: %w", target, ErrNotFound)
+		return fmt.Errorf("calendar feed of %+v: %w", target, oncall.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("revoke calendar feed: %w", err)
@@ -158,7 +159,7 @@ func (s *Store) WriteFeed(ctx context.Context, w io.Writer, token string, now ti
 	err := s.pool.QueryRow(ctx, `SELECT territory_id, coalesce(rpps, ''), coalesce(specialty_id, 0)
 		FROM calendar_feed WHERE token_sha256 = $1 AND revoked_at IS NULL`, tokenHash(token)).Scan(&territoryID, &rpps, &specialtyID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("calendar feed: %w", ErrNotFound)
+		return fmt.Errorf("calendar feed: %w", oncall.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("calendar feed: %w", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // feedEvent is what a test reads back from a parsed feed.
@@ -132,19 +133,19 @@ func TestCalendarFeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.WriteFeed(f.ctx, &bytes.Buffer{}, claire, day2); !errors.Is(err, ErrNotFound) {
+	if err := f.store.WriteFeed(f.ctx, &bytes.Buffer{}, claire, day2); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("the replaced token still opens: %v", err)
 	}
 	if err := f.store.RevokeFeed(ctx, f.terr.ID, FeedTarget{RPPS: "10002000015"}, day2); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.WriteFeed(f.ctx, &bytes.Buffer{}, claire2, day2); !errors.Is(err, ErrNotFound) {
+	if err := f.store.WriteFeed(f.ctx, &bytes.Buffer{}, claire2, day2); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("the revoked token still opens: %v", err)
 	}
-	if err := f.store.RevokeFeed(ctx, f.terr.ID, FeedTarget{RPPS: "10002000015"}, day2); !errors.Is(err, ErrNotFound) {
+	if err := f.store.RevokeFeed(ctx, f.terr.ID, FeedTarget{RPPS: "10002000015"}, day2); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("revoking twice: %v", err)
 	}
-	if _, err := f.store.IssueFeed(ctx, f.terr.ID, FeedTarget{RPPS: "10003000014"}, day2); !errors.Is(err, ErrNotFound) {
+	if _, err := f.store.IssueFeed(ctx, f.terr.ID, FeedTarget{RPPS: "10003000014"}, day2); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("a GP's calendar: %v, want ErrNotFound", err)
 	}
 	live, err := f.store.LiveFeeds(f.ctx, f.terr.ID)

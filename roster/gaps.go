@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Gap is a span within opening hours when a specialty has no rank-1 cover
@@ -52,7 +53,7 @@ type interval struct{ start, end time.Time }
 
 // openIntervals turns the opening hours of each local day into instants,
 // clipped to start at from; spans that touch are merged.
-func openIntervals(terr Territory, from time.Time, days int) []interval {
+func openIntervals(terr oncall.Territory, from time.Time, days int) []interval {
 	fy, fm, fd := from.In(terr.Location).Date()
 	var out []interval
 	for i := 0; i < days; i++ {

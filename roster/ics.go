@@ -11,6 +11,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // ShiftCalendarUID is the iCalendar UID of a shift: stable for the life
@@ -117,7 +118,7 @@ func frDay(d time.Weekday) string {
 // keeps (a shift cut by an override comes in pieces; the first piece keeps
 // the shift's UID) and, when forHolder, the hours taken over, free, naming
 // who took them. label names the event ("Garde cardiologie (rang 1)").
-func shiftEvents(terr Territory, sh Shift, overrides []Override, label string, forHolder bool) []CalendarEvent {
+func shiftEvents(terr oncall.Territory, sh Shift, overrides []Override, label string, forHolder bool) []CalendarEvent {
 	over := takenOver(sh, overrides)
 	covers := make([]span, 0, len(over))
 	var notes []string
@@ -171,13 +172,13 @@ func minTime(a, b time.Time) time.Time {
 // hours someone else's override takes over, shown apart and free) and the
 // overrides that put them in a rank. shifts and overrides are the
 // territory's, so that both sides of a replacement are known.
-func PersonCalendarEvents(terr Territory, rpps string, shifts []Shift, overrides []Override) []CalendarEvent {
+func PersonCalendarEvents(terr oncall.Territory, rpps string, shifts []Shift, overrides []Override) []CalendarEvent {
 	var out []CalendarEvent
 	for _, sh := range shifts {
 		if sh.RPPS != rpps {
 			continue
 		}
-		label := fmt.Sprintf("Garde %s (rang %d) — %s", terr.specialtyByID(sh.SpecialtyID).Label, sh.Rank, terr.Name)
+		label := fmt.Sprintf("Garde %s (rang %d) — %s", terr.SpecialtyByID(sh.SpecialtyID).Label, sh.Rank, terr.Name)
 		out = append(out, shiftEvents(terr, sh, overrides, label, true)...)
 	}
 	for _, o := range overrides {
@@ -185,7 +186,7 @@ func PersonCalendarEvents(terr Territory, rpps string, shifts []Shift, overrides
 			continue
 		}
 		ev := CalendarEvent{UID: OverrideCalendarUID(terr.Slug, o.ID), Start: o.Start, End: o.End,
-			Summary: fmt.Sprintf("Garde %s (rang %d, remplacement) — %s", terr.specialtyByID(o.SpecialtyID).Label, o.Rank, terr.Name)}
+			Summary: fmt.Sprintf("Garde %s (rang %d, remplacement) — %s", terr.SpecialtyByID(o.SpecialtyID).Label, o.Rank, terr.Name)}
 		if who := replaced(o, shifts); who != "" {
 			ev.Description = "Remplace " + who
 		}
@@ -201,7 +202,7 @@ func PersonCalendarEvents(terr Territory, rpps string, shifts []Shift, overrides
 // SpecialtyCalendarEvents are one specialty's gardes for the whole
 // territory: every rank's holder, the hours overrides take over given to
 // the replacement.
-func SpecialtyCalendarEvents(terr Territory, specialtyID int64, shifts []Shift, overrides []Override) []CalendarEvent {
+func SpecialtyCalendarEvents(terr oncall.Territory, specialtyID int64, shifts []Shift, overrides []Override) []CalendarEvent {
 	var out []CalendarEvent
 	for _, sh := range shifts {
 		if sh.SpecialtyID != specialtyID {
@@ -239,7 +240,7 @@ func sortEvents(evs []CalendarEvent) {
 
 // BuildCalendar writes the events as an RFC 5545 calendar in UTC; now is
 // the DTSTAMP.
-func BuildCalendar(name string, terr Territory, events []CalendarEvent, now time.Time) *ics.Calendar {
+func BuildCalendar(name string, terr oncall.Territory, events []CalendarEvent, now time.Time) *ics.Calendar {
 	cal := ics.NewCalendarFor("regul")
 	cal.SetProductId("-//regul//planning de garde//FR")
 	cal.SetMethod(ics.MethodPublish)
@@ -319,19 +320,19 @@ func versionEvents(ctx context.Context, db querier, territoryID int64, view stri
 
 // calendarData reads what a territory's calendars are made of: the
 // territory, and its shifts and overrides from calendarPast ago on.
-func (s *Store) calendarData(ctx context.Context, territoryID int64, now time.Time) (Territory, []Shift, []Override, error) {
+func (s *Store) calendarData(ctx context.Context, territoryID int64, now time.Time) (oncall.Territory, []Shift, []Override, error) {
 	terr, err := s.shiftTerritoryByID(ctx, s.pool, territoryID)
 	if err != nil {
-		return Territory{}, nil, nil, err
+		return oncall.Territory{}, nil, nil, err
 	}
 	from := now.Add(-calendarPast)
 	shifts, err := listShifts(ctx, s.pool, territoryID, ShiftFilter{From: from})
 	if err != nil {
-		return Territory{}, nil, nil, err
+		return oncall.Territory{}, nil, nil, err
 	}
 	overrides, err := s.Overrides(ctx, territoryID, from, time.Time{})
 	if err != nil {
-		return Territory{}, nil, nil, err
+		return oncall.Territory{}, nil, nil, err
 	}
 	return terr, shifts, overrides, nil
 }
@@ -343,7 +344,7 @@ func (s *Store) calendarData(ctx context.Context, territoryID int64, now time.Ti
 // DTSTAMP. It returns the number of events; ErrNotFound when the territory
 // does not exist.
 func (s *Store) ExportCalendar(ctx context.Context, w io.Writer, territoryID int64, rpps string, now time.Time) (int, error) {
-	rpps, err := NormalizeRPPS(rpps)
+	rpps, err := oncall.NormalizeRPPS(rpps)
 	if err != nil {
 		return 0, fmt.Errorf("calendar: %w", err)
 	}
@@ -374,7 +375,7 @@ func (s *Store) writeSpecialtyCalendar(ctx context.Context, w io.Writer, territo
 	if err := versionEvents(ctx, s.pool, territoryID, fmt.Sprintf("s:%d", specialtyID), events, now); err != nil {
 		return 0, err
 	}
-	name := fmt.Sprintf("Gardes de %s — %s", terr.specialtyByID(specialtyID).Label, terr.Name)
+	name := fmt.Sprintf("Gardes de %s — %s", terr.SpecialtyByID(specialtyID).Label, terr.Name)
 	if err := BuildCalendar(name, terr, events, now).SerializeTo(w, ics.WithNewLine("\r\n")); err != nil {
 		return 0, fmt.Errorf("calendar of specialty %d: write: %w", specialtyID, err)
 	}

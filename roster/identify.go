@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // ErrNoPIN says the territory asks for a PIN but none was set for the GP
@@ -95,8 +96,8 @@ const enrolmentColumns = `
 	e.id, e.territory_id, p.rpps, p.last_name, p.first_name, p.profession_code, p.savoir_faire, p.phones,
 	e.role, coalesce(e.specialty_id, 0), e.phones, e.pin_hash IS NOT NULL, e.locked_until`
 
-func scanEnrolment(row pgx.Row) (Enrolment, error) {
-	var e Enrolment
+func scanEnrolment(row pgx.Row) (oncall.Enrolment, error) {
+	var e oncall.Enrolment
 	var locked *time.Time
 	err := row.Scan(&e.ID, &e.TerritoryID, &e.RPPS, &e.LastName, &e.FirstName, &e.Profession, &e.SavoirFaire,
 		&e.Practitioner.Phones, &e.Role, &e.SpecialtyID, &e.Phones, &e.HasPIN, &locked)
@@ -110,19 +111,19 @@ func scanEnrolment(row pgx.Row) (Enrolment, error) {
 // HasPIN and LockedUntil (a time in the past means an expired lock). The
 // RPPS may be in its 12-character national form. ErrNotFound (wrapped) when
 // the GP is not enrolled there.
-func (s *Store) Requerant(ctx context.Context, territoryID int64, rpps string) (Enrolment, error) {
-	norm, err := NormalizeRPPS(rpps)
+func (s *Store) Requerant(ctx context.Context, territoryID int64, rpps string) (oncall.Enrolment, error) {
+	norm, err := oncall.NormalizeRPPS(rpps)
 	if err != nil {
-		return Enrolment{}, fmt.Errorf("requérant: %w", err)
+		return oncall.Enrolment{}, fmt.Errorf("requérant: %w", err)
 	}
 	e, err := scanEnrolment(s.pool.QueryRow(ctx, `SELECT `+enrolmentColumns+`
 		FROM enrolment e JOIN practitioner p ON p.rpps = e.rpps
 		WHERE e.territory_id = $1 AND e.rpps = $2 AND e.role = 'requerant'`, territoryID, norm))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Enrolment{}, fmt.Errorf("requérant %s: %w", norm, ErrNotFound)
+		return oncall.Enrolment{}, fmt.Errorf("requérant %s: %w", norm, oncall.ErrNotFound)
 	}
 	if err != nil {
-		return Enrolment{}, fmt.Errorf("requérant %s: %w", norm, err)
+		return oncall.Enrolment{}, fmt.Errorf("requérant %s: %w", norm, err)
 	}
 	return e, nil
 }
@@ -130,28 +131,28 @@ func (s *Store) Requerant(ctx context.Context, territoryID int64, rpps string) (
 // RequerantByPhone returns the requérant enrolment whose phones include the
 // caller's number. ErrNotFound (wrapped) when no GP, or more than one (a
 // shared practice line identifies nobody), has that number.
-func (s *Store) RequerantByPhone(ctx context.Context, territoryID int64, phone string) (Enrolment, error) {
+func (s *Store) RequerantByPhone(ctx context.Context, territoryID int64, phone string) (oncall.Enrolment, error) {
 	e164, err := NormalizePhone(phone)
 	if err != nil {
-		return Enrolment{}, fmt.Errorf("requérant by phone: %w: %w", ErrNotFound, err)
+		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w: %w", oncall.ErrNotFound, err)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+enrolmentColumns+`
 		FROM enrolment e JOIN practitioner p ON p.rpps = e.rpps
 		WHERE e.territory_id = $1 AND e.role = 'requerant' AND e.phones @> ARRAY[$2::text] LIMIT 2`, territoryID, e164)
 	if err != nil {
-		return Enrolment{}, fmt.Errorf("requérant by phone: %w", err)
+		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w", err)
 	}
-	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Enrolment, error) { return scanEnrolment(r) })
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (oncall.Enrolment, error) { return scanEnrolment(r) })
 	if err != nil {
-		return Enrolment{}, fmt.Errorf("requérant by phone: %w", err)
+		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w", err)
 	}
 	switch len(found) {
 	case 0:
-		return Enrolment{}, fmt.Errorf("requérant by phone: %w", ErrNotFound)
+		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w", oncall.ErrNotFound)
 	case 1:
 		return found[0], nil
 	default:
-		return Enrolment{}, fmt.Errorf("requérant by phone: number shared by several GPs: %w", ErrNotFound)
+		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: number shared by several GPs: %w", oncall.ErrNotFound)
 	}
 }
 
@@ -171,7 +172,7 @@ func (s *Store) VerifyPIN(ctx context.Context, enrolmentID int64, pin, callerNum
 	err := s.pool.QueryRow(ctx, `SELECT territory_id, rpps, pin_hash, locked_until, phones FROM enrolment
 		WHERE id = $1 AND role = 'requerant'`, enrolmentID).Scan(&territoryID, &rpps, &hash, &locked, &phones)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, ErrNotFound)
+		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, oncall.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("verify PIN of enrolment %d: %w", enrolmentID, err)
@@ -234,7 +235,7 @@ func (s *Store) checkNumber(ctx context.Context, territoryID int64, rpps, caller
 		return fmt.Errorf("check identification locks: %w", err)
 	}
 	if until != nil && until.After(now) {
-		return &LockedError{Until: *until}
+		return &oncall.LockedError{Until: *until}
 	}
 	return nil
 }
@@ -267,9 +268,9 @@ func (s *Store) recordFailure(ctx context.Context, territoryID int64, rpps strin
 			until = callerUntil
 		}
 		if !until.IsZero() {
-			result = &LockedError{Until: until}
+			result = &oncall.LockedError{Until: until}
 		} else {
-			result = &WrongPINError{Remaining: min(pairLeft, callerLeft)}
+			result = &oncall.WrongPINError{Remaining: min(pairLeft, callerLeft)}
 		}
 		return nil
 	})
@@ -443,7 +444,7 @@ func (s *Store) CheckCaller(ctx context.Context, territoryID int64, callerNumber
 		return fmt.Errorf("check caller lock: %w", err)
 	}
 	if locked != nil && locked.After(now) {
-		return &LockedError{Until: *locked}
+		return &oncall.LockedError{Until: *locked}
 	}
 	return nil
 }
@@ -464,7 +465,7 @@ func (s *Store) RecordCallerFailure(ctx context.Context, territoryID int64, call
 		return err
 	}
 	if !lockedUntil.IsZero() {
-		return &LockedError{Until: lockedUntil}
+		return &oncall.LockedError{Until: lockedUntil}
 	}
 	return nil
 }

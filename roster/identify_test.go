@@ -8,11 +8,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // enrolledGP sets up the fixture territory and enrolments and gives Marie
 // DUBOIS a PIN.
-func enrolledGP(t *testing.T) (*Store, Territory, Enrolment, string) {
+func enrolledGP(t *testing.T) (*Store, oncall.Territory, oncall.Enrolment, string) {
 	t.Helper()
 	s := newTestStore(t)
 	s.SetLockoutPolicy(testPolicy)
@@ -44,22 +46,22 @@ func wrongPIN(pin string) string {
 func TestRequerant(t *testing.T) {
 	s, ter, gp, _ := enrolledGP(t)
 	ctx := context.Background()
-	if gp.RPPS != "10003000014" || gp.LastName != "DUBOIS" || gp.FirstName != "Marie" || !gp.HasPIN || gp.Role != Requerant ||
+	if gp.RPPS != "10003000014" || gp.LastName != "DUBOIS" || gp.FirstName != "Marie" || !gp.HasPIN || gp.Role != oncall.Requerant ||
 		!gp.LockedUntil.IsZero() || gp.TerritoryID != ter.ID {
 		t.Fatalf("requérant: %+v", gp)
 	}
-	if _, err := s.Requerant(ctx, ter.ID, "10002000015"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Requerant(ctx, ter.ID, "10002000015"); !errors.Is(err, oncall.ErrNotFound) {
 		t.Fatalf("a requis as requérant: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Requerant(ctx, ter.ID, "10001045367"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Requerant(ctx, ter.ID, "10001045367"); !errors.Is(err, oncall.ErrNotFound) {
 		t.Fatalf("not enrolled: %v, want ErrNotFound", err)
 	}
-	if _, err := s.RequerantByPhone(ctx, ter.ID, "+33612000015"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.RequerantByPhone(ctx, ter.ID, "+33612000015"); !errors.Is(err, oncall.ErrNotFound) {
 		t.Fatalf("a requis's phone: %v, want ErrNotFound", err)
 	}
 	// A practice line shared by two GPs identifies nobody.
-	_, _ = s.Enrol(ctx, EnrolSpec{TerritoryID: ter.ID, RPPS: "10003000022", Role: Requerant, Phones: []string{"+33611000014"}})
-	if _, err := s.RequerantByPhone(ctx, ter.ID, "+33611000014"); !errors.Is(err, ErrNotFound) {
+	_, _ = s.Enrol(ctx, EnrolSpec{TerritoryID: ter.ID, RPPS: "10003000022", Role: oncall.Requerant, Phones: []string{"+33611000014"}})
+	if _, err := s.RequerantByPhone(ctx, ter.ID, "+33611000014"); !errors.Is(err, oncall.ErrNotFound) {
 		t.Fatalf("shared phone: %v, want ErrNotFound", err)
 	}
 }
@@ -73,7 +75,7 @@ func TestVerifyPIN(t *testing.T) {
 	if err := s.VerifyPIN(ctx, gp.ID, pin, phone, now); err != nil {
 		t.Fatalf("right PIN: %v", err)
 	}
-	var wrong *WrongPINError
+	var wrong *oncall.WrongPINError
 	if err := s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), phone, now); !errors.As(err, &wrong) || wrong.Remaining != 2 {
 		t.Fatalf("wrong PIN: %v, want 2 tries left", err)
 	}
@@ -87,13 +89,13 @@ func TestVerifyPIN(t *testing.T) {
 			t.Fatalf("wrong #%d: %v, want %d left", i+1, err, want)
 		}
 	}
-	var locked *LockedError
-	if err := s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), other, now); !errors.As(err, &locked) || !errors.Is(err, ErrLocked) ||
+	var locked *oncall.LockedError
+	if err := s.VerifyPIN(ctx, gp.ID, wrongPIN(pin), other, now); !errors.As(err, &locked) || !errors.Is(err, oncall.ErrLocked) ||
 		!locked.Until.Equal(now.Add(30*time.Minute)) {
 		t.Fatalf("third wrong: %v, want the number locked until +30 min", err)
 	}
 	// That number is locked for this RPPS, even with the right PIN…
-	if err := s.VerifyPIN(ctx, gp.ID, pin, other, now.Add(10*time.Minute)); !errors.Is(err, ErrLocked) {
+	if err := s.VerifyPIN(ctx, gp.ID, pin, other, now.Add(10*time.Minute)); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("right PIN from the locked number: %v", err)
 	}
 	// …and the GP is not: the RPPS is far from its own limit.
@@ -135,13 +137,13 @@ func TestWithheldNumbersLimited(t *testing.T) {
 	if err := s.RecordCallerFailure(ctx, ter.ID, "", now); err != nil {
 		t.Fatalf("first unknown RPPS from a withheld number: %v", err)
 	}
-	if err := s.RefusePIN(ctx, ter.ID, "10001045367", "1234", "", now); !errors.Is(err, ErrLocked) {
+	if err := s.RefusePIN(ctx, ter.ID, "10001045367", "1234", "", now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("second failure from withheld numbers: %v, want locked", err)
 	}
-	if err := s.CheckCaller(ctx, ter.ID, "", now); !errors.Is(err, ErrLocked) {
+	if err := s.CheckCaller(ctx, ter.ID, "", now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("withheld bucket: %v, want locked", err)
 	}
-	if err := s.VerifyPIN(ctx, gp.ID, pin, "", now); !errors.Is(err, ErrLocked) {
+	if err := s.VerifyPIN(ctx, gp.ID, pin, "", now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("right PIN from a withheld number while the bucket is locked: %v", err)
 	}
 	// A presented number is not concerned.
@@ -169,7 +171,7 @@ func TestOtherNumbersNeverBlockTheGP(t *testing.T) {
 	if err := s.VerifyPIN(ctx, gp.ID, pin, "+33611000014", now); err != nil {
 		t.Fatalf("the GP from their enrolled phone with the right PIN: %v", err)
 	}
-	var wrong *WrongPINError
+	var wrong *oncall.WrongPINError
 	if err := s.VerifyPIN(ctx, gp.ID, pin, "+33611000099", now); !errors.As(err, &wrong) {
 		t.Fatalf("right PIN from an unenrolled number while the RPPS is locked: %v, want it refused as a wrong PIN", err)
 	}
@@ -206,10 +208,10 @@ func TestUnknownRPPSCountedAlike(t *testing.T) {
 	// The prober's number has 3 failures of its 5: two more on other RPPS
 	// numbers lock it for all.
 	_ = s.RefusePIN(ctx, ter.ID, "10000000014", "1234", prober, now)
-	if err := s.RefusePIN(ctx, ter.ID, "10000000022", "1234", prober, now); !errors.Is(err, ErrLocked) {
+	if err := s.RefusePIN(ctx, ter.ID, "10000000022", "1234", prober, now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("fifth failure of one number: %v, want locked", err)
 	}
-	if err := s.CheckCaller(ctx, ter.ID, prober, now); !errors.Is(err, ErrLocked) {
+	if err := s.CheckCaller(ctx, ter.ID, prober, now); !errors.Is(err, oncall.ErrLocked) {
 		t.Fatalf("CheckCaller: %v", err)
 	}
 }
@@ -228,9 +230,9 @@ func TestPINFailuresRaceSafe(t *testing.T) {
 	lockedCount := 0
 	seen := map[int]bool{}
 	for _, err := range errs {
-		var wrong *WrongPINError
+		var wrong *oncall.WrongPINError
 		switch {
-		case errors.Is(err, ErrLocked):
+		case errors.Is(err, oncall.ErrLocked):
 			lockedCount++
 		case errors.As(err, &wrong):
 			seen[wrong.Remaining] = true

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // handoverHorizon bounds the search for the next handover: a specialty
@@ -12,13 +14,13 @@ const handoverHorizon = 8 * 24 * time.Hour
 
 // DutyNow is one specialty's chain at an instant and its next change.
 type DutyNow struct {
-	Specialty Specialty
-	Chain     []Candidate // calling order, fallback line last
+	Specialty oncall.Specialty
+	Chain     []oncall.Candidate // calling order, fallback line last
 	// Handover is the next instant the chain changes (a shift or an
 	// override starts or ends), zero when none within 8 days; Next is the
 	// chain from then.
 	Handover time.Time
-	Next     []Candidate
+	Next     []oncall.Candidate
 }
 
 // DutyBoard returns, for each of the territory's specialties in menu

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // onDutySQL resolves the chain in one statement. For each rank held at the
@@ -45,7 +46,7 @@ ORDER BY 6, 1`
 //
 // Nobody on duty and no fallback gives an empty chain and a nil error:
 // callers check its length.
-func (s *Store) OnDuty(ctx context.Context, territoryID, specialtyID int64, at time.Time) ([]Candidate, error) {
+func (s *Store) OnDuty(ctx context.Context, territoryID, specialtyID int64, at time.Time) ([]oncall.Candidate, error) {
 	return OnDutyIn(ctx, s.pool, territoryID, specialtyID, at)
 }
 
@@ -56,16 +57,16 @@ type Querier interface {
 
 // OnDutyIn is OnDuty read through db, e.g. inside a transaction that writes
 // what follows from the chain (the SMS of a callback request).
-func OnDutyIn(ctx context.Context, db Querier, territoryID, specialtyID int64, at time.Time) ([]Candidate, error) {
+func OnDutyIn(ctx context.Context, db Querier, territoryID, specialtyID int64, at time.Time) ([]oncall.Candidate, error) {
 	rows, err := db.Query(ctx, onDutySQL, territoryID, specialtyID, at)
 	if err != nil {
 		return nil, fmt.Errorf("on duty for specialty %d at %s: %w", specialtyID, at.Format(time.RFC3339), err)
 	}
 	defer rows.Close()
-	chain := make([]Candidate, 0, 4)
+	chain := make([]oncall.Candidate, 0, 4)
 	seen := make(map[string]bool, 4)
 	for rows.Next() {
-		var c Candidate
+		var c oncall.Candidate
 		if err := rows.Scan(&c.Rank, &c.RPPS, &c.LastName, &c.FirstName, &c.Phones, &c.Fallback, &c.Label); err != nil {
 			return nil, fmt.Errorf("on duty for specialty %d: %w", specialtyID, err)
 		}

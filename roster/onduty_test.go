@@ -6,10 +6,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // chain renders a chain as "rank rpps phones" lines, "fallback label phone" last.
-func chain(cands []Candidate) []string {
+func chain(cands []oncall.Candidate) []string {
 	var out []string
 	for _, c := range cands {
 		if c.Fallback {
@@ -148,7 +150,7 @@ func TestOverridesReplaceARank(t *testing.T) {
 		{"overlapping override of the same rank", NewOverride{SpecialtyID: cardio, RPPS: "10002000015",
 			Start: f.at(t, "2026-11-23 13:00"), End: f.at(t, "2026-11-23 15:00")}, ErrOverlap},
 		{"not enrolled for the specialty", NewOverride{SpecialtyID: cardio, RPPS: "10002000049",
-			Start: f.at(t, "2026-11-24 13:00"), End: f.at(t, "2026-11-24 15:00")}, ErrNotFound},
+			Start: f.at(t, "2026-11-24 13:00"), End: f.at(t, "2026-11-24 15:00")}, oncall.ErrNotFound},
 		{"end before start", NewOverride{SpecialtyID: cardio, RPPS: "10002000015",
 			Start: f.at(t, "2026-11-24 15:00"), End: f.at(t, "2026-11-24 13:00")}, nil},
 		{"bad RPPS", NewOverride{SpecialtyID: cardio, RPPS: "10002000016",
@@ -168,7 +170,7 @@ func TestOverridesReplaceARank(t *testing.T) {
 	if err := f.store.DeleteOverride(f.ctx, f.terr.ID, o.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.DeleteOverride(f.ctx, f.terr.ID, o.ID); !errors.Is(err, ErrNotFound) {
+	if err := f.store.DeleteOverride(f.ctx, f.terr.ID, o.ID); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("second delete: %v; want ErrNotFound", err)
 	}
 	got, _ := f.store.OnDuty(f.ctx, f.terr.ID, cardio, f.at(t, "2026-11-23 10:00"))

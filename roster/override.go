@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Override puts a specialist in a rank for a span, in place of whoever the
@@ -40,7 +41,7 @@ func (s *Store) AddOverride(ctx context.Context, territoryID int64, in NewOverri
 	if in.Rank == 0 {
 		in.Rank = 1
 	}
-	rpps, err := NormalizeRPPS(in.RPPS)
+	rpps, err := oncall.NormalizeRPPS(in.RPPS)
 	if err != nil {
 		return Override{}, fmt.Errorf("override: %w", err)
 	}
@@ -72,7 +73,7 @@ func (s *Store) AddOverride(ctx context.Context, territoryID int64, in NewOverri
 		}
 		if !enrolled {
 			return fmt.Errorf("override: rpps %s is not enrolled as requis for specialty %d in territory %d: %w",
-				rpps, in.SpecialtyID, territoryID, ErrNotFound)
+				rpps, in.SpecialtyID, territoryID, oncall.ErrNotFound)
 		}
 		err = tx.QueryRow(ctx, `
 			INSERT INTO override (territory_id, specialty_id, rpps, during, rank, reason)
@@ -148,7 +149,7 @@ func (s *Store) DeleteOverride(ctx context.Context, territoryID, id int64) error
 			RETURNING rpps, specialty_id, rank, lower(during), upper(during)`, id, territoryID).
 			Scan(&rpps, &specialtyID, &rank, &start, &end)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("override %d: %w", id, ErrNotFound)
+			return fmt.Errorf("override %d: %w", id, oncall.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("delete override %d: %w", id, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // PersonRow is one enrolment as the coordinators' People list shows it.
@@ -75,7 +76,7 @@ type EnrolmentCard struct {
 	RPPS            string
 	LastName        string
 	FirstName       string
-	Role            Role
+	Role            oncall.Role
 	Specialty       string // slug; requis only
 	SpecialtyLabel  string
 	Phones          []string // the enrolment's own, rung or recognised in order
@@ -95,7 +96,7 @@ func (s *Store) EnrolmentIn(ctx context.Context, scope Scope, id int64) (Enrolme
 		scope.Allowed, scope.Territory, id).
 		Scan(&e.ID, &e.RPPS, &e.LastName, &e.FirstName, &e.Role, &e.Specialty, &e.SpecialtyLabel, &e.Phones, &e.DirectoryPhones)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return e, fmt.Errorf("enrolment %d: %w", id, ErrNotFound)
+		return e, fmt.Errorf("enrolment %d: %w", id, oncall.ErrNotFound)
 	}
 	if err != nil {
 		return e, fmt.Errorf("enrolment %d: %w", id, err)
@@ -108,7 +109,7 @@ func (s *Store) EnrolmentIn(ctx context.Context, scope Scope, id int64) (Enrolme
 func (s *Store) DirectoryName(ctx context.Context, rpps string) (last, first string, err error) {
 	err = s.pool.QueryRow(ctx, `SELECT last_name, first_name FROM practitioner WHERE rpps = $1`, rpps).Scan(&last, &first)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", fmt.Errorf("directory name of %s: %w", rpps, ErrNotFound)
+		return "", "", fmt.Errorf("directory name of %s: %w", rpps, oncall.ErrNotFound)
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("directory name of %s: %w", rpps, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Audit actions of planning changes (audit_log.action).
@@ -143,7 +144,7 @@ func (s *Store) DeleteShift(ctx context.Context, territoryID, id int64) (Shift, 
 
 // checkShiftForm runs the import's checks on one form, as line 1 of a file,
 // against the base without the shift ignore (0: none).
-func checkShiftForm(ctx context.Context, db querier, terr Territory, in ShiftForm, ignore int64) (Shift, error) {
+func checkShiftForm(ctx context.Context, db querier, terr oncall.Territory, in ShiftForm, ignore int64) (Shift, error) {
 	ie := &ImportError{File: "form"}
 	rec := []string{in.RPPS, in.Specialty, in.Start, in.End, in.Rank}
 	col := map[string]int{"rpps": 0, "specialty": 1, "start": 2, "end": 3, "rank": 4}
@@ -184,7 +185,7 @@ func shiftByID(ctx context.Context, db querier, territoryID, id int64, lock ...s
 		Scan(&sh.ID, &sh.TerritoryID, &sh.SpecialtyID, &sh.Specialty, &sh.RPPS,
 			&sh.LastName, &sh.FirstName, &sh.Start, &sh.End, &sh.Rank)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Shift{}, fmt.Errorf("shift %d: %w", id, ErrNotFound)
+		return Shift{}, fmt.Errorf("shift %d: %w", id, oncall.ErrNotFound)
 	}
 	if err != nil {
 		return Shift{}, fmt.Errorf("read shift %d: %w", id, err)
@@ -193,7 +194,7 @@ func shiftByID(ctx context.Context, db querier, territoryID, id int64, lock ...s
 }
 
 // shiftDetail is what the audit log keeps of a shift.
-func shiftDetail(sh Shift, terr Territory) map[string]any {
+func shiftDetail(sh Shift, terr oncall.Territory) map[string]any {
 	return map[string]any{
 		"shift":     sh.ID,
 		"rpps":      sh.RPPS,

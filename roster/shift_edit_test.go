@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 func (f *shiftFixture) auditActions(t *testing.T) []string {
@@ -116,17 +118,17 @@ func TestUpdateAndDeleteShift(t *testing.T) {
 	if err := f.pool.QueryRow(f.ctx, `INSERT INTO territory (slug, name) VALUES ('cpts-autre', 'Autre') RETURNING id`).Scan(&other); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.DeleteShift(f.ctx, other, day.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := f.store.DeleteShift(f.ctx, other, day.ID); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("delete from another territory: %v", err)
 	}
-	if _, err := f.store.UpdateShift(f.ctx, other, day.ID, ShiftForm{"10002000023", "cardiologie", "2026-10-25 08:00", "2026-10-25 20:00", "1"}); !errors.Is(err, ErrNotFound) {
+	if _, err := f.store.UpdateShift(f.ctx, other, day.ID, ShiftForm{"10002000023", "cardiologie", "2026-10-25 08:00", "2026-10-25 20:00", "1"}); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("update from another territory: %v", err)
 	}
 	del, err := f.store.DeleteShift(f.ctx, f.terr.ID, day.ID)
 	if err != nil || del.RPPS != "10002000023" {
 		t.Fatalf("delete: %+v %v", del, err)
 	}
-	if _, err := f.store.Shift(f.ctx, f.terr.ID, day.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := f.store.Shift(f.ctx, f.terr.ID, day.ID); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("deleted shift still read: %v", err)
 	}
 	want := ActionShiftImport + "," + ActionShiftUpdated + "," + ActionShiftDeleted
@@ -145,7 +147,7 @@ func TestOverrideChangesAreAudited(t *testing.T) {
 	if err := f.store.DeleteOverride(f.ctx, f.terr.ID, o.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.DeleteOverride(f.ctx, f.terr.ID, o.ID); !errors.Is(err, ErrNotFound) {
+	if err := f.store.DeleteOverride(f.ctx, f.terr.ID, o.ID); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
 	if got := f.auditActions(t); strings.Join(got, ",") != ActionOverrideAdded+","+ActionOverrideDelete {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -17,7 +18,7 @@ type shiftFixture struct {
 	ctx   context.Context
 	pool  *pgxpool.Pool
 	store *Store
-	terr  Territory
+	terr  oncall.Territory
 	paris *time.Location
 }
 

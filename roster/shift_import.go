@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // The columns of a roster file, all required, in any order.
@@ -146,7 +148,7 @@ func (s *Store) ImportShifts(ctx context.Context, territoryID int64, file string
 
 // parseShiftCSV reads the header and every line, recording the problems of
 // each field; lines whose fields all parse come back with ok set.
-func parseShiftCSV(r io.Reader, terr Territory, ie *ImportError) []*shiftLine {
+func parseShiftCSV(r io.Reader, terr oncall.Territory, ie *ImportError) []*shiftLine {
 	// A French spreadsheet saves CSV with ";": the header line says which.
 	br := bufio.NewReaderSize(r, 8192)
 	head, _ := br.Peek(8192)
@@ -242,7 +244,7 @@ func shiftHeader(header []string) (map[string]int, string) {
 	return col, ""
 }
 
-func parseShiftLine(n int, rec []string, col map[string]int, terr Territory, ie *ImportError) *shiftLine {
+func parseShiftLine(n int, rec []string, col map[string]int, terr oncall.Territory, ie *ImportError) *shiftLine {
 	sl := &shiftLine{line: n, shift: Shift{TerritoryID: terr.ID}}
 	bad := func(format string, a ...any) {
 		ie.Problems = append(ie.Problems, ImportProblem{Line: n, Msg: fmt.Sprintf(format, a...)})
@@ -251,8 +253,8 @@ func parseShiftLine(n int, rec []string, col map[string]int, terr Territory, ie 
 	before := len(ie.Problems)
 
 	rawRPPS := field("rpps")
-	if rpps, err := NormalizeRPPS(rawRPPS); err != nil {
-		var re *RPPSError
+	if rpps, err := oncall.NormalizeRPPS(rawRPPS); err != nil {
+		var re *oncall.RPPSError
 		if errors.As(err, &re) {
 			bad("rpps %s: %s", rawRPPS, re.Reason)
 		} else {
@@ -261,10 +263,10 @@ func parseShiftLine(n int, rec []string, col map[string]int, terr Territory, ie 
 	} else {
 		sl.shift.RPPS = rpps
 	}
-	if sp, ok := terr.specialtyBySlug(field("specialty")); ok {
+	if sp, ok := terr.SpecialtyNamed(field("specialty")); ok {
 		sl.shift.SpecialtyID, sl.shift.Specialty = sp.ID, sp.Slug
 	} else {
-		bad("unknown specialty %q (this territory has: %s)", field("specialty"), terr.specialtySlugs())
+		bad("unknown specialty %q (this territory has: %s)", field("specialty"), terr.SpecialtySlugs())
 	}
 	start, startErr := ParseLocal(field("start"), terr.Location)
 	if startErr != nil {

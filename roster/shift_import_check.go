@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // checkSpecialists looks up every RPPS of the file at once: it must be a
 // known practitioner enrolled as requis for the line's specialty here.
-func checkSpecialists(ctx context.Context, db querier, terr Territory, lines []*shiftLine, ie *ImportError) error {
+func checkSpecialists(ctx context.Context, db querier, terr oncall.Territory, lines []*shiftLine, ie *ImportError) error {
 	var rppsList []string
 	for _, l := range lines {
 		if l.shift.RPPS != "" {
@@ -74,7 +76,7 @@ func checkSpecialists(ctx context.Context, db querier, terr Territory, lines []*
 
 // checkFileOverlaps reports, on the later line, two lines of one specialty
 // and rank whose spans overlap.
-func checkFileOverlaps(terr Territory, lines []*shiftLine, ie *ImportError) {
+func checkFileOverlaps(terr oncall.Territory, lines []*shiftLine, ie *ImportError) {
 	var valid []*shiftLine
 	for _, l := range lines {
 		if l.ok {
@@ -108,7 +110,7 @@ func checkFileOverlaps(terr Territory, lines []*shiftLine, ie *ImportError) {
 // there, and reports lines that overlap a different existing shift. The
 // shift whose id is ignore (0: none) is left out of the base: it is the one
 // being edited.
-func compareWithBase(ctx context.Context, db querier, terr Territory, lines []*shiftLine, ie *ImportError, ignore int64) (added, unchanged []Shift, err error) {
+func compareWithBase(ctx context.Context, db querier, terr oncall.Territory, lines []*shiftLine, ie *ImportError, ignore int64) (added, unchanged []Shift, err error) {
 	var candidates []*shiftLine
 	for _, l := range lines {
 		if l.ok {
@@ -162,7 +164,7 @@ lines:
 
 // describeShift reads "cardiologie rank 1, 2026-11-23 20:00 → 2026-11-24 08:00",
 // with the specialist when who is set.
-func describeShift(sh Shift, terr Territory, who bool) string {
+func describeShift(sh Shift, terr oncall.Territory, who bool) string {
 	s := fmt.Sprintf("%s rank %d, ", sh.Specialty, sh.Rank)
 	if who {
 		s += fmt.Sprintf("%s %s %s, ", sh.RPPS, sh.FirstName, sh.LastName)

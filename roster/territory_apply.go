@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Change says what applying a spec did to a territory.
@@ -111,7 +112,7 @@ func (spec TerritorySpec) clone() TerritorySpec {
 
 // territoryFields renders the territory row's fields for comparison and for
 // the change list, in a stable order.
-func territoryFields(name, tz string, weekly, holiday []byte, holidaysOpen bool, policy Policy, ring, hunt time.Duration,
+func territoryFields(name, tz string, weekly, holiday []byte, holidaysOpen bool, policy oncall.Policy, ring, hunt time.Duration,
 	phone, email string, communes, departements []string) [][2]string {
 	return [][2]string{
 		{"name", name},
@@ -146,7 +147,7 @@ func applyTerritoryRow(ctx context.Context, tx pgx.Tx, spec TerritorySpec) (int6
 		name, tz, phone, mail string
 		dbWeekly, dbHoliday   []byte
 		holidaysOpen          bool
-		policy                Policy
+		policy                oncall.Policy
 		ring, hunt            int
 		communes, depts       []string
 		gpTrace               bool
@@ -182,7 +183,7 @@ func applyTerritoryRow(ctx context.Context, tx pgx.Tx, spec TerritorySpec) (int6
 	}
 	// Re-encode the stored hours the way the spec's are, so that jsonb's own
 	// formatting does not count as a change.
-	var stored OpeningHours
+	var stored oncall.OpeningHours
 	if err := decodeHours(dbWeekly, dbHoliday, &stored); err != nil {
 		return 0, nil, err
 	}

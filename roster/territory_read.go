@@ -8,36 +8,37 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // TerritoryByDID returns the territory whose regulation number is did
 // (E.164), with its specialties ordered by menu digit. An unknown number
 // gives an error wrapping ErrNotFound.
-func (s *Store) TerritoryByDID(ctx context.Context, did string) (Territory, error) {
+func (s *Store) TerritoryByDID(ctx context.Context, did string) (oncall.Territory, error) {
 	ts, err := s.loadTerritories(ctx, `WHERE t.id = (SELECT territory_id FROM regulation_number WHERE e164 = $1)`, did)
 	if err != nil {
-		return Territory{}, fmt.Errorf("territory by number %s: %w", did, err)
+		return oncall.Territory{}, fmt.Errorf("territory by number %s: %w", did, err)
 	}
 	if len(ts) == 0 {
-		return Territory{}, fmt.Errorf("territory by number %s: %w", did, ErrNotFound)
+		return oncall.Territory{}, fmt.Errorf("territory by number %s: %w", did, oncall.ErrNotFound)
 	}
 	return ts[0], nil
 }
 
 // TerritoryBySlug returns one territory; ErrNotFound (wrapped) when unknown.
-func (s *Store) TerritoryBySlug(ctx context.Context, slug string) (Territory, error) {
+func (s *Store) TerritoryBySlug(ctx context.Context, slug string) (oncall.Territory, error) {
 	ts, err := s.loadTerritories(ctx, `WHERE t.slug = $1`, slug)
 	if err != nil {
-		return Territory{}, fmt.Errorf("territory %s: %w", slug, err)
+		return oncall.Territory{}, fmt.Errorf("territory %s: %w", slug, err)
 	}
 	if len(ts) == 0 {
-		return Territory{}, fmt.Errorf("territory %s: %w", slug, ErrNotFound)
+		return oncall.Territory{}, fmt.Errorf("territory %s: %w", slug, oncall.ErrNotFound)
 	}
 	return ts[0], nil
 }
 
 // Territories returns every territory, ordered by slug.
-func (s *Store) Territories(ctx context.Context) ([]Territory, error) {
+func (s *Store) Territories(ctx context.Context) ([]oncall.Territory, error) {
 	ts, err := s.loadTerritories(ctx, ``)
 	if err != nil {
 		return nil, fmt.Errorf("list territories: %w", err)
@@ -45,24 +46,24 @@ func (s *Store) Territories(ctx context.Context) ([]Territory, error) {
 	return ts, nil
 }
 
-func (s *Store) loadTerritories(ctx context.Context, where string, args ...any) ([]Territory, error) {
+func (s *Store) loadTerritories(ctx context.Context, where string, args ...any) ([]oncall.Territory, error) {
 	return loadTerritories(ctx, s.pool, where, args...)
 }
 
 // loadTerritory loads one territory through a pool or a transaction;
 // ErrNotFound when none matches.
-func loadTerritory(ctx context.Context, db querier, where string, key any) (Territory, error) {
+func loadTerritory(ctx context.Context, db querier, where string, key any) (oncall.Territory, error) {
 	ts, err := loadTerritories(ctx, db, where, key)
 	if err != nil {
-		return Territory{}, fmt.Errorf("load territory %v: %w", key, err)
+		return oncall.Territory{}, fmt.Errorf("load territory %v: %w", key, err)
 	}
 	if len(ts) == 0 {
-		return Territory{}, fmt.Errorf("territory %v: %w", key, ErrNotFound)
+		return oncall.Territory{}, fmt.Errorf("territory %v: %w", key, oncall.ErrNotFound)
 	}
 	return ts[0], nil
 }
 
-func loadTerritories(ctx context.Context, db querier, where string, args ...any) ([]Territory, error) {
+func loadTerritories(ctx context.Context, db querier, where string, args ...any) ([]oncall.Territory, error) {
 	rows, err := db.Query(ctx, `
 		SELECT t.id, t.slug, t.name, t.timezone, t.opening_hours, t.holidays_open, t.holiday_hours,
 		       t.identification_policy, t.ring_timeout_s, t.hunt_timeout_s,
@@ -72,10 +73,10 @@ func loadTerritories(ctx context.Context, db querier, where string, args ...any)
 	if err != nil {
 		return nil, err
 	}
-	var out []Territory
+	var out []oncall.Territory
 	byID := map[int64]int{}
 	for rows.Next() {
-		var t Territory
+		var t oncall.Territory
 		var tz string
 		var weekly, holiday []byte
 		var ring, hunt int
@@ -115,7 +116,7 @@ func loadTerritories(ctx context.Context, db querier, where string, args ...any)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var sp Specialty
+		var sp oncall.Specialty
 		var tid int64
 		if err := rows.Scan(&sp.ID, &tid, &sp.Slug, &sp.Label, &sp.Digit, &sp.SavoirFaire, &sp.FallbackLabel, &sp.FallbackPhone); err != nil {
 			return nil, err
@@ -129,7 +130,7 @@ func loadTerritories(ctx context.Context, db querier, where string, args ...any)
 // Hours are stored as {"mon": [["08:00","20:00"]], ...} and [["08:00","12:00"]].
 type storedSpans [][2]string
 
-func encodeSpans(spans []Span) storedSpans {
+func encodeSpans(spans []oncall.Span) storedSpans {
 	out := storedSpans{}
 	for _, s := range spans {
 		str := s.String()
@@ -138,10 +139,10 @@ func encodeSpans(spans []Span) storedSpans {
 	return out
 }
 
-func decodeSpans(in storedSpans) ([]Span, error) {
-	var out []Span
+func decodeSpans(in storedSpans) ([]oncall.Span, error) {
+	var out []oncall.Span
 	for _, pair := range in {
-		s, err := ParseSpan(pair[0], pair[1])
+		s, err := oncall.ParseSpan(pair[0], pair[1])
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +151,7 @@ func decodeSpans(in storedSpans) ([]Span, error) {
 	return out, nil
 }
 
-func encodeHours(h OpeningHours) (weekly, holiday []byte, err error) {
+func encodeHours(h oncall.OpeningHours) (weekly, holiday []byte, err error) {
 	m := map[string]storedSpans{}
 	for wd, spans := range h.Weekly {
 		if len(spans) > 0 {
@@ -164,7 +165,7 @@ func encodeHours(h OpeningHours) (weekly, holiday []byte, err error) {
 	return weekly, holiday, err
 }
 
-func decodeHours(weekly, holiday []byte, h *OpeningHours) error {
+func decodeHours(weekly, holiday []byte, h *oncall.OpeningHours) error {
 	var m map[string]storedSpans
 	if err := json.Unmarshal(weekly, &m); err != nil {
 		return fmt.Errorf("opening_hours: %w", err)
@@ -202,7 +203,7 @@ func territoryIDBySlug(ctx context.Context, q pgx.Tx, slug string) (int64, error
 	var id int64
 	err := q.QueryRow(ctx, `SELECT id FROM territory WHERE slug = $1`, slug).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, fmt.Errorf("territory %s: %w", slug, ErrNotFound)
+		return 0, fmt.Errorf("territory %s: %w", slug, oncall.ErrNotFound)
 	}
 	return id, err
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // TerritorySpec is a territory as a coordinator declares it (see
@@ -16,8 +18,8 @@ type TerritorySpec struct {
 	Name             string
 	Timezone         string // IANA name; "" means Europe/Paris
 	Numbers          []string
-	Hours            OpeningHours
-	Policy           Policy // "" means rpps+pin
+	Hours            oncall.OpeningHours
+	Policy           oncall.Policy // "" means rpps+pin
 	RingTimeout      time.Duration
 	HuntTimeout      time.Duration
 	CoordinatorPhone string

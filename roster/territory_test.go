@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -18,7 +19,7 @@ func newTestStore(t *testing.T) *Store {
 	return NewStore(pgtest.New(t))
 }
 
-func applyFixture(t *testing.T, s *Store) Territory {
+func applyFixture(t *testing.T, s *Store) oncall.Territory {
 	t.Helper()
 	spec, err := LoadTerritorySpec(fixtureTerritory)
 	if err != nil {
@@ -68,7 +69,7 @@ func TestApplyTerritoryTwiceChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ter.Slug != "cpts-coteaux" || ter.Name != "CPTS des Coteaux" || ter.Location.String() != "Europe/Paris" ||
-		ter.Policy != PolicyRPPSPIN || ter.RingTimeout != 25*time.Second || ter.HuntTimeout != 120*time.Second ||
+		ter.Policy != oncall.PolicyRPPSPIN || ter.RingTimeout != 25*time.Second || ter.HuntTimeout != 120*time.Second ||
 		ter.CoordinatorPhone != "+33179000099" || ter.CoordinatorEmail != "coordination@cpts-coteaux.example" {
 		t.Fatalf("territory: %+v", ter)
 	}
@@ -95,7 +96,7 @@ func TestApplyTerritoryTwiceChangesNothing(t *testing.T) {
 	if ter.Hours.OpenAt(time.Date(2026, 5, 1, 9, 0, 0, 0, ter.Location), ter.Location) {
 		t.Fatal("open on 1 May, want closed on public holidays")
 	}
-	if _, err := s.TerritoryByDID(ctx, "+33100000000"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.TerritoryByDID(ctx, "+33100000000"); !errors.Is(err, oncall.ErrNotFound) {
 		t.Fatalf("unknown DID: %v, want ErrNotFound", err)
 	}
 	all, err := s.Territories(ctx)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 var (
@@ -67,8 +69,8 @@ func (spec *TerritorySpec) Validate() error {
 	spec.validateHours(errs)
 	switch spec.Policy {
 	case "":
-		spec.Policy = PolicyRPPSPIN
-	case PolicyRPPS, PolicyRPPSPIN, PolicyCallerIDPIN:
+		spec.Policy = oncall.PolicyRPPSPIN
+	case oncall.PolicyRPPS, oncall.PolicyRPPSPIN, oncall.PolicyCallerIDPIN:
 	default:
 		errs.add("identification", "%q is not rpps, rpps+pin or callerid+pin", spec.Policy)
 	}
@@ -142,9 +144,9 @@ func (spec *TerritorySpec) validateHours(errs *specErrors) {
 	}
 }
 
-func checkSpans(errs *specErrors, field string, spans []Span) {
+func checkSpans(errs *specErrors, field string, spans []oncall.Span) {
 	sorted := slices.Clone(spans)
-	slices.SortFunc(sorted, func(a, b Span) int { return a.Start - b.Start })
+	slices.SortFunc(sorted, func(a, b oncall.Span) int { return a.Start - b.Start })
 	for i := 1; i < len(sorted); i++ {
 		if sorted[i].Start < sorted[i-1].End {
 			errs.add(field, "%s overlaps %s", sorted[i], sorted[i-1])

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regul-sante/regul/roster/oncall"
 	"gopkg.in/yaml.v3"
 )
 
@@ -139,11 +140,11 @@ func (p *specParser) duration(n *yaml.Node, field string) time.Duration {
 	return d
 }
 
-func (p *specParser) spans(n *yaml.Node, field string) []Span {
-	var out []Span
+func (p *specParser) spans(n *yaml.Node, field string) []oncall.Span {
+	var out []oncall.Span
 	for i, s := range p.list(n, field) {
 		from, to, ok := strings.Cut(s, "-")
-		span, err := ParseSpan(strings.TrimSpace(from), strings.TrimSpace(to))
+		span, err := oncall.ParseSpan(strings.TrimSpace(from), strings.TrimSpace(to))
 		if !ok || err != nil {
 			p.errs.add(fmt.Sprintf("%s[%d]", field, i), "%q is not a span like 08:00-20:00", s)
 			continue
@@ -177,7 +178,7 @@ func (p *specParser) territory(n *yaml.Node, spec *TerritorySpec) {
 		case "holiday_hours":
 			spec.Hours.HolidayHours = p.spans(v, key)
 		case "identification":
-			spec.Policy = Policy(p.scalar(v, key))
+			spec.Policy = oncall.Policy(p.scalar(v, key))
 		case "ring_timeout":
 			spec.RingTimeout = p.duration(v, key)
 		case "hunt_timeout":

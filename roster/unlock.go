@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // ActionUnlocked is the journal's name for an unlock, from the console or
@@ -27,7 +28,7 @@ type UnlockRequest struct {
 type Unlocked struct {
 	EnrolmentID int64
 	RPPS        string
-	Role        Role
+	Role        oncall.Role
 }
 
 // Unlock lifts a lockout: the enrolment's count and lock, the locks of the
@@ -43,7 +44,7 @@ func (s *Store) Unlock(ctx context.Context, req UnlockRequest) (Unlocked, error)
 	// By id, or a requérant by RPPS (a requis has no PIN).
 	key, match := any(req.EnrolmentID), `e.id = $3`
 	if req.EnrolmentID == 0 {
-		norm, err := NormalizeRPPS(req.RPPS)
+		norm, err := oncall.NormalizeRPPS(req.RPPS)
 		if err != nil {
 			return Unlocked{}, fmt.Errorf("unlock: %w", err)
 		}
@@ -56,7 +57,7 @@ func (s *Store) Unlock(ctx context.Context, req UnlockRequest) (Unlocked, error)
 			WHERE `+match+` AND `+scope.where("e.territory_id", 1)+` RETURNING e.id, e.rpps, e.role, e.phones`,
 			scope.Allowed, scope.Territory, key, req.At).Scan(&u.EnrolmentID, &u.RPPS, &u.Role, &phones)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
+			return oncall.ErrNotFound
 		}
 		if err != nil {
 			return err

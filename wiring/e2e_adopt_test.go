@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
 
@@ -31,7 +32,7 @@ func (l *line) playWithCrash(sc *arisim.Scenario) *arisim.Report {
 	return l.waitScenario(rep)
 }
 
-func eventCount(rec calllog.CallRecord, k calllog.Kind) int {
+func eventCount(rec calllog.CallRecord, k callevent.Kind) int {
 	n := 0
 	for _, e := range rec.Events {
 		if e.Kind == k {
@@ -63,10 +64,10 @@ func TestCrashWhileBridgedKeepsTheConversation(t *testing.T) {
 		t.Errorf("the specialist was rung %d times", spec.Calls)
 	}
 	rec := l.record()
-	if rec.Result != calllog.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeTeleexpertise || rec.Outcome.DelayHours != 48 {
+	if rec.Result != callevent.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeTeleexpertise || rec.Outcome.DelayHours != 48 {
 		t.Errorf("record: result %s, outcome %+v", rec.Result, rec.Outcome)
 	}
-	if eventCount(rec, calllog.CallEnded) != 1 || eventCount(rec, calllog.CallAdopted) != 1 {
+	if eventCount(rec, callevent.CallEnded) != 1 || eventCount(rec, callevent.CallAdopted) != 1 {
 		t.Errorf("events %v: want one call_adopted and one call_ended", kinds(rec))
 	}
 }
@@ -97,13 +98,13 @@ func TestCrashDuringTheHuntResumesIt(t *testing.T) {
 		t.Errorf("martin's ringing leg ended %+v, want hung up by the line", martinPhone.Ended)
 	}
 	rec := l.record()
-	if rec.Result != calllog.ResultBridged || rec.SpecialistRPPS != "10002000023" {
+	if rec.Result != callevent.ResultBridged || rec.SpecialistRPPS != "10002000023" {
 		t.Errorf("record: result %s, specialist %s", rec.Result, rec.SpecialistRPPS)
 	}
-	if got := attemptResults(rec); !slices.Equal(got, []calllog.AttemptResult{calllog.AttemptCancelled, calllog.AttemptAccepted}) {
+	if got := attemptResults(rec); !slices.Equal(got, []callevent.AttemptResult{callevent.AttemptCancelled, callevent.AttemptAccepted}) {
 		t.Errorf("attempts %v", got)
 	}
-	if eventCount(rec, calllog.CallEnded) != 1 {
+	if eventCount(rec, callevent.CallEnded) != 1 {
 		t.Errorf("events %v", kinds(rec))
 	}
 }
@@ -120,7 +121,7 @@ func TestCrashDuringIdentificationStartsItOver(t *testing.T) {
 	})
 	heardInOrder(t, "GP", rep.Phone("gp").Heard(), "saisir-rpps", "reprise", "saisir-rpps", "saisir-code", "recherche")
 	rec := l.record()
-	if rec.Result != calllog.ResultBridged || rec.GPRPPS != gpRPPS {
+	if rec.Result != callevent.ResultBridged || rec.GPRPPS != gpRPPS {
 		t.Errorf("record: result %s, GP %s", rec.Result, rec.GPRPPS)
 	}
 }
@@ -144,7 +145,7 @@ func TestAsteriskRestartDuringTheHuntIsInterrupted(t *testing.T) {
 	l.sim.Restart()
 	l.waitScenario(rep)
 	rec := l.record()
-	if rec.Result != calllog.ResultInterrupted {
+	if rec.Result != callevent.ResultInterrupted {
 		t.Errorf("result %s, want interrupted", rec.Result)
 	}
 	if rec.Callback == nil {
@@ -230,10 +231,10 @@ func TestCallLeftOpenByADeadControllerIsClosed(t *testing.T) {
 		t.Fatalf("swept %d more: a call is closed once", n)
 	}
 	rec := l.record()
-	if rec.Result != calllog.ResultInterrupted || rec.Callback == nil {
+	if rec.Result != callevent.ResultInterrupted || rec.Callback == nil {
 		t.Errorf("record: result %s, callback %+v", rec.Result, rec.Callback)
 	}
-	if eventCount(rec, calllog.CallEnded) != 1 {
+	if eventCount(rec, callevent.CallEnded) != 1 {
 		t.Errorf("events %v", kinds(rec))
 	}
 	if last := rec.Events[len(rec.Events)-1].At; rec.EndedAt.After(last) {
@@ -255,10 +256,10 @@ func TestCrashDuringOutcomeKeyingAsksAgain(t *testing.T) {
 	})
 	heardInOrder(t, "specialist", rep.Phone("martin").Heard(), "suite-menu", "suite-menu", "suite-enregistree")
 	rec := l.record()
-	if rec.Result != calllog.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeHospital {
+	if rec.Result != callevent.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeHospital {
 		t.Errorf("record: result %s, outcome %+v", rec.Result, rec.Outcome)
 	}
-	if eventCount(rec, calllog.CallEnded) != 1 {
+	if eventCount(rec, callevent.CallEnded) != 1 {
 		t.Errorf("events %v", kinds(rec))
 	}
 }

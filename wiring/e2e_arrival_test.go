@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
 
@@ -32,8 +32,8 @@ func TestClosedLine(t *testing.T) {
 			endedBy(t, "GP", gp, "app")
 
 			rec := l.record()
-			wantResult(t, rec, calllog.ResultOutOfHours)
-			if !hasEvent(rec, calllog.ClosedHours) || rec.AnsweredAt.IsZero() {
+			wantResult(t, rec, callevent.ResultOutOfHours)
+			if !hasEvent(rec, callevent.ClosedHours) || rec.AnsweredAt.IsZero() {
 				t.Errorf("events %v, answered at %v", kinds(rec), rec.AnsweredAt)
 			}
 		})
@@ -50,11 +50,11 @@ func TestUnknownDID(t *testing.T) {
 	endedBy(t, "GP", gp, "app")
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultUnknownDID)
+	wantResult(t, rec, callevent.ResultUnknownDID)
 	if rec.DID != unknownDID || rec.TerritoryID != 0 {
 		t.Errorf("recorded DID %q, territory %d", rec.DID, rec.TerritoryID)
 	}
-	if !hasEvent(rec, calllog.TerritoryUnknown) {
+	if !hasEvent(rec, callevent.TerritoryUnknown) {
 		t.Errorf("events %v", kinds(rec))
 	}
 }
@@ -65,7 +65,7 @@ func TestSecondRegulationNumber(t *testing.T) {
 	gp := l.gpOnly(gpCall(gpNumber, "+33179000002", arisim.WaitForSound("saisir-rpps"), arisim.Hangup()))
 	heardInOrder(t, "GP", gp.Heard(), "bienvenue", "territoires/cpts-coteaux", "urgence-15", "saisir-rpps")
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultAbandoned)
+	wantResult(t, rec, callevent.ResultAbandoned)
 	if rec.TerritoryID != l.terr.ID {
 		t.Errorf("territory %d, want %d", rec.TerritoryID, l.terr.ID)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/arisim"
@@ -36,7 +37,7 @@ func (l *line) nobodyInCardiology(t *testing.T) calllog.CallRecord {
 			{Name: "bernard", Dial: bernard, Steps: arisim.IsBusy()}, {Name: "hospital", Dial: hospital, Steps: arisim.IsBusy()}},
 	})
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultCallback)
+	wantResult(t, rec, callevent.ResultCallback)
 	return rec
 }
 
@@ -163,9 +164,9 @@ func TestCallbackThroughTheLine(t *testing.T) {
 		"chuchotement-demande", "cardiologie", "rappel-taper-1", "rappel-appel-en-cours", "suite-menu", "suite-enregistree")
 	heardInOrder(t, "GP", gp.Heard(), "chuchotement-ligne", "territoires/cpts-coteaux", "chuchotement-docteur",
 		"noms/10002000015", "rappel-vous-rappelle", "cardiologie", "rappel-generaliste-taper-1")
-	if cb.ID == origin.ID || cb.CallbackOf != origin.ID || cb.Result != calllog.ResultBridged || cb.GPRPPS != gpRPPS ||
+	if cb.ID == origin.ID || cb.CallbackOf != origin.ID || cb.Result != callevent.ResultBridged || cb.GPRPPS != gpRPPS ||
 		cb.SpecialistRPPS != "10002000015" || cb.TerritoryID != l.terr.ID || cb.SpecialtyID == 0 ||
-		cb.Outcome == nil || cb.Outcome.Outcome != calllog.OutcomeAdvice || !calllog.ValidReference(cb.Reference) {
+		cb.Outcome == nil || cb.Outcome.Outcome != callevent.OutcomeAdvice || !callevent.ValidReference(cb.Reference) {
 		t.Fatalf("callback call: %+v (events %v)", cb, kinds(cb))
 	}
 	o, err := l.svc.Calls().Call(context.Background(), origin.ID)
@@ -218,17 +219,17 @@ func TestCallbackGPDoesNotAnswer(t *testing.T) {
 	}
 	cb := l.record()
 	l.waitScenario(rep)
-	wantResult(t, cb, calllog.ResultCallback)
+	wantResult(t, cb, callevent.ResultCallback)
 	if n := rep.Phone("gp").Snapshot().Calls; n != 2 {
 		t.Errorf("the GP was rung %d times, want 2", n)
 	}
-	var tries []calllog.AttemptResult
+	var tries []callevent.AttemptResult
 	for _, e := range cb.Events {
-		if e.Kind == calllog.CallbackGPEnded {
+		if e.Kind == callevent.CallbackGPEnded {
 			tries = append(tries, e.AttemptRes)
 		}
 	}
-	if len(tries) != 2 || tries[0] != calllog.AttemptNoAnswer || tries[1] != calllog.AttemptNoAnswer {
+	if len(tries) != 2 || tries[0] != callevent.AttemptNoAnswer || tries[1] != callevent.AttemptNoAnswer {
 		t.Errorf("GP tries %v, want two no_answer", tries)
 	}
 	o, err := l.svc.Calls().Call(context.Background(), origin.ID)
@@ -272,7 +273,7 @@ func TestCallbackTwoSpecialistsAtOnce(t *testing.T) {
 	}
 	cb := l.record()
 	l.waitScenario(rep)
-	wantResult(t, cb, calllog.ResultBridged)
+	wantResult(t, cb, callevent.ResultBridged)
 	m, b := rep.Phone("martin").Snapshot().Calls, rep.Phone("bernard").Snapshot().Calls
 	if m+b != 1 || rep.Phone("gp").Snapshot().Calls != 1 {
 		t.Errorf("MARTIN rung %d times, BERNARD %d, the GP %d: want one specialist and the GP once", m, b, rep.Phone("gp").Snapshot().Calls)
@@ -297,9 +298,9 @@ func TestCallbackByCode(t *testing.T) {
 		Outbound: []arisim.Endpoint{{Name: "gp", Dial: gpPhone, Steps: gpTakesCallback()}},
 	})
 	cb := l.record()
-	wantResult(t, cb, calllog.ResultBridged)
+	wantResult(t, cb, callevent.ResultBridged)
 	heardInOrder(t, "GP", rep.Phone("gp").Heard(), "noms/10002000015", "rappel-vous-rappelle", "cardiologie")
-	if cb.CallbackOf != origin.ID || cb.Outcome == nil || cb.Outcome.Outcome != calllog.OutcomeTeleexpertise || cb.SpecialistRPPS != "10002000015" {
+	if cb.CallbackOf != origin.ID || cb.Outcome == nil || cb.Outcome.Outcome != callevent.OutcomeTeleexpertise || cb.SpecialistRPPS != "10002000015" {
 		t.Fatalf("callback call: %+v (events %v)", cb, kinds(cb))
 	}
 	// The callback is a call like any: its acts are on the month's statement.
@@ -355,7 +356,7 @@ func TestGPTraceAfterOutcome(t *testing.T) {
 					arisim.WaitForSound("delai-menu"), arisim.Press("2", digitGap), arisim.Silent())}},
 			})
 			rec := l.record()
-			if rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeTeleexpertise {
+			if rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeTeleexpertise {
 				t.Fatalf("outcome %+v", rec.Outcome)
 			}
 			traces := l.traceRows(t) // queued with the outcome: final once the record is
@@ -407,8 +408,8 @@ func TestCrashWhileCallbackBridged(t *testing.T) {
 		t.Errorf("the GP's call ended %+v, want by the GP", gp.Ended)
 	}
 	heardInOrder(t, "MARTIN", rep.Phone("martin").Heard(), "rappel-taper-1", "suite-menu", "suite-enregistree")
-	if cb.CallbackOf != origin.ID || cb.Result != calllog.ResultBridged || cb.Outcome == nil ||
-		cb.Outcome.Outcome != calllog.OutcomeAdvice || eventCount(cb, calllog.CallAdopted) != 1 || eventCount(cb, calllog.CallEnded) != 1 {
+	if cb.CallbackOf != origin.ID || cb.Result != callevent.ResultBridged || cb.Outcome == nil ||
+		cb.Outcome.Outcome != callevent.OutcomeAdvice || eventCount(cb, callevent.CallAdopted) != 1 || eventCount(cb, callevent.CallEnded) != 1 {
 		t.Fatalf("callback call after the crash: result %s outcome %+v events %v", cb.Result, cb.Outcome, kinds(cb))
 	}
 	o, err := l.svc.Calls().Call(context.Background(), origin.ID)

@@ -11,7 +11,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/arisim"
@@ -60,7 +60,7 @@ func TestStartWhileTheDatabaseIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := l.record()
-	if rec.Result != calllog.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeHospital {
+	if rec.Result != callevent.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeHospital {
 		t.Fatalf("record after the outage: result %s, outcome %+v", rec.Result, rec.Outcome)
 	}
 	var events, distinct, maxSeq int

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/testkit/pgcluster"
@@ -76,7 +76,7 @@ func TestCallsConnectWhileTheDatabaseIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := l.record()
-	if rec.Result != calllog.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeHospital {
+	if rec.Result != callevent.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeHospital {
 		t.Fatalf("record after the outage: result %s, outcome %+v", rec.Result, rec.Outcome)
 	}
 	var events, distinct, maxSeq int

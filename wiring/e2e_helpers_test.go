@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
 
@@ -59,7 +60,7 @@ func count(heard []string, part string) int {
 }
 
 // reasons lists the Reason of each event of a kind, in order.
-func reasons(rec calllog.CallRecord, kind calllog.Kind) []string {
+func reasons(rec calllog.CallRecord, kind callevent.Kind) []string {
 	var out []string
 	for _, e := range rec.Events {
 		if e.Kind == kind {
@@ -69,12 +70,12 @@ func reasons(rec calllog.CallRecord, kind calllog.Kind) []string {
 	return out
 }
 
-func hasEvent(rec calllog.CallRecord, kind calllog.Kind) bool {
+func hasEvent(rec calllog.CallRecord, kind callevent.Kind) bool {
 	return slices.Contains(kinds(rec), kind)
 }
 
 // wantResult checks the call's result, naming its events when wrong.
-func wantResult(t *testing.T, rec calllog.CallRecord, want calllog.Result) {
+func wantResult(t *testing.T, rec calllog.CallRecord, want callevent.Result) {
 	t.Helper()
 	if rec.Result != want {
 		t.Errorf("call result %q, want %q; events %v", rec.Result, want, kinds(rec))
@@ -82,7 +83,7 @@ func wantResult(t *testing.T, rec calllog.CallRecord, want calllog.Result) {
 }
 
 // wantAttempts checks the attempts' results in order.
-func wantAttempts(t *testing.T, rec calllog.CallRecord, want ...calllog.AttemptResult) {
+func wantAttempts(t *testing.T, rec calllog.CallRecord, want ...callevent.AttemptResult) {
 	t.Helper()
 	if got := attemptResults(rec); !slices.Equal(got, want) {
 		t.Errorf("attempts %v, want %v", got, want)

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
 
@@ -44,7 +44,7 @@ func TestHuntIsNeverSilentWithoutHoldMusic(t *testing.T) {
 	if count(gp.Heard(), "tone:") == 0 {
 		t.Errorf("the GP never heard the fallback chime: %v", gp.Heard())
 	}
-	if rec := l.record(); rec.Result != calllog.ResultBridged {
+	if rec := l.record(); rec.Result != callevent.ResultBridged {
 		t.Errorf("result %s", rec.Result)
 	}
 	if p := l.svc.ari.HoldProblem(); p == "" {

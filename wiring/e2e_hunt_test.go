@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
@@ -32,16 +32,16 @@ func TestHuntGoesOnToRank2(t *testing.T) {
 	tests := []struct {
 		name    string
 		martin  []arisim.Step
-		result  calllog.AttemptResult
+		result  callevent.AttemptResult
 		endedBy string
 		heard   []string // by MARTIN, in order
 	}{
-		{"no answer", arisim.NoAnswer(), calllog.AttemptNoAnswer, "timeout", nil},
+		{"no answer", arisim.NoAnswer(), callevent.AttemptNoAnswer, "timeout", nil},
 		{"declines", []arisim.Step{arisim.Ring(ringBriefly), arisim.Answer(), arisim.WaitForSound("accepter-refuser"),
-			arisim.Press("2", digitGap), arisim.Silent()}, calllog.AttemptDeclined, "app", append(whisper, "refus-note")},
-		{"voicemail", arisim.Voicemail(ringBriefly), calllog.AttemptVoicemail, "app", whisper},
-		{"busy", arisim.IsBusy(), calllog.AttemptBusy, "phone", nil},
-		{"unreachable", arisim.Unreachable(), calllog.AttemptFailed, "phone", nil},
+			arisim.Press("2", digitGap), arisim.Silent()}, callevent.AttemptDeclined, "app", append(whisper, "refus-note")},
+		{"voicemail", arisim.Voicemail(ringBriefly), callevent.AttemptVoicemail, "app", whisper},
+		{"busy", arisim.IsBusy(), callevent.AttemptBusy, "phone", nil},
+		{"unreachable", arisim.Unreachable(), callevent.AttemptFailed, "phone", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,15 +62,15 @@ func TestHuntGoesOnToRank2(t *testing.T) {
 			heardInOrder(t, "BERNARD", b.Heard(), append(whisper, "suite-menu", "suite-enregistree")...)
 
 			rec := l.record()
-			wantResult(t, rec, calllog.ResultBridged)
-			wantAttempts(t, rec, tt.result, calllog.AttemptAccepted)
+			wantResult(t, rec, callevent.ResultBridged)
+			wantAttempts(t, rec, tt.result, callevent.AttemptAccepted)
 			if rec.SpecialistRPPS != bernardRPPS {
 				t.Errorf("bridged to %q, want BERNARD %s", rec.SpecialistRPPS, bernardRPPS)
 			}
 			if len(rec.Attempts) == 2 && (rec.Attempts[0].Rank != 1 || rec.Attempts[1].Rank != 2) {
 				t.Errorf("ranks rung: %d then %d", rec.Attempts[0].Rank, rec.Attempts[1].Rank)
 			}
-			if rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeAdvice {
+			if rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeAdvice {
 				t.Errorf("outcome %+v", rec.Outcome)
 			}
 		})
@@ -93,8 +93,8 @@ func TestHuntFallbackLine(t *testing.T) {
 	notHeard(t, "BERNARD", rep.Phone("bernard").Heard(), "chuchotement-recours")
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultBridged)
-	wantAttempts(t, rec, calllog.AttemptFailed, calllog.AttemptBusy, calllog.AttemptAccepted)
+	wantResult(t, rec, callevent.ResultBridged)
+	wantAttempts(t, rec, callevent.AttemptFailed, callevent.AttemptBusy, callevent.AttemptAccepted)
 	if len(rec.Attempts) == 3 {
 		if a := rec.Attempts[0]; a.Cause != 34 {
 			t.Errorf("unreachable MARTIN recorded with cause %d, want 34", a.Cause)
@@ -103,7 +103,7 @@ func TestHuntFallbackLine(t *testing.T) {
 			t.Errorf("fallback attempt rang %q", a.Phone)
 		}
 	}
-	if rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeHospital {
+	if rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeHospital {
 		t.Errorf("outcome %+v", rec.Outcome)
 	}
 }
@@ -128,8 +128,8 @@ func TestHuntTimeoutRegistersCallback(t *testing.T) {
 	}
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultCallback)
-	wantAttempts(t, rec, calllog.AttemptNoAnswer, calllog.AttemptCancelled)
+	wantResult(t, rec, callevent.ResultCallback)
+	wantAttempts(t, rec, callevent.AttemptNoAnswer, callevent.AttemptCancelled)
 	if rec.Callback == nil || rec.Callback.GPRPPS != gpRPPS || rec.Callback.SpecialtyID != rec.SpecialtyID {
 		t.Errorf("callback request %+v (call specialty %d)", rec.Callback, rec.SpecialtyID)
 	}
@@ -153,9 +153,9 @@ func TestNobodyOnDutyRegistersCallback(t *testing.T) {
 	}
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultCallback)
+	wantResult(t, rec, callevent.ResultCallback)
 	wantAttempts(t, rec)
-	if !hasEvent(rec, calllog.NobodyOnDuty) {
+	if !hasEvent(rec, callevent.NobodyOnDuty) {
 		t.Errorf("no nobody_on_duty event: %v", kinds(rec))
 	}
 	if rec.Callback == nil || rec.Callback.GPRPPS != gpRPPS {
@@ -187,9 +187,9 @@ func TestGPHangsUpDuringHunt(t *testing.T) {
 	}
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultAbandoned)
-	wantAttempts(t, rec, calllog.AttemptCancelled)
-	if !rec.BridgedAt.IsZero() || hasEvent(rec, calllog.Bridged) {
+	wantResult(t, rec, callevent.ResultAbandoned)
+	wantAttempts(t, rec, callevent.AttemptCancelled)
+	if !rec.BridgedAt.IsZero() || hasEvent(rec, callevent.Bridged) {
 		t.Errorf("abandoned call bridged: %v", kinds(rec))
 	}
 }
@@ -212,8 +212,8 @@ func TestGPHangsUpDuringWhisper(t *testing.T) {
 	endedBy(t, "MARTIN", m, "app")
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultAbandoned)
-	wantAttempts(t, rec, calllog.AttemptCancelled)
+	wantResult(t, rec, callevent.ResultAbandoned)
+	wantAttempts(t, rec, callevent.AttemptCancelled)
 }
 
 // Path 10: the specialist hangs up first: the GP is told so and hung up; the
@@ -232,13 +232,13 @@ func TestSpecialistHangsUpFirst(t *testing.T) {
 	notHeard(t, "MARTIN", m.Heard(), "suite-menu")
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultBridged)
+	wantResult(t, rec, callevent.ResultBridged)
 	if rec.Outcome == nil || rec.Outcome.Status != "pending" || rec.OutcomeStatus != "pending" {
 		t.Errorf("outcome %+v, status %q: want pending", rec.Outcome, rec.OutcomeStatus)
 	}
 	var parties []string
 	for _, e := range rec.Events {
-		if e.Kind == calllog.LegHungUp {
+		if e.Kind == callevent.LegHungUp {
 			parties = append(parties, e.Party)
 		}
 	}
@@ -262,7 +262,7 @@ func TestOutcomeInvalidKeyThenRight(t *testing.T) {
 	endedBy(t, "MARTIN", m, "app")
 
 	rec := l.record()
-	if rec.Outcome == nil || rec.Outcome.Status != "keyed" || rec.Outcome.Outcome != calllog.OutcomeTeleconsultation {
+	if rec.Outcome == nil || rec.Outcome.Status != "keyed" || rec.Outcome.Outcome != callevent.OutcomeTeleconsultation {
 		t.Errorf("outcome %+v, want téléconsultation keyed", rec.Outcome)
 	}
 }
@@ -282,7 +282,7 @@ func TestOutcomeNeverKeyed(t *testing.T) {
 	endedBy(t, "MARTIN", m, "app")
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultBridged)
+	wantResult(t, rec, callevent.ResultBridged)
 	if rec.Outcome == nil || rec.Outcome.Status != "pending" {
 		t.Errorf("outcome %+v, want pending", rec.Outcome)
 	}

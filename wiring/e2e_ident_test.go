@@ -6,8 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
 
@@ -90,21 +91,21 @@ func TestRPPSEntry(t *testing.T) {
 			gp := l.gpOnly(gpCall(gpNumber, did, tt.gp(l)...))
 			heardInOrder(t, "GP", gp.Heard(), tt.heard...)
 			rec := l.record()
-			if got := reasons(rec, calllog.IdentFailed); !slices.Equal(got, tt.failures) {
+			if got := reasons(rec, callevent.IdentFailed); !slices.Equal(got, tt.failures) {
 				t.Errorf("identification failures %q, want %q", got, tt.failures)
 			}
 			if tt.refused != "" {
 				endedBy(t, "GP", gp, "app")
-				wantResult(t, rec, calllog.ResultRefused)
-				if got := reasons(rec, calllog.Refused); !slices.Equal(got, []string{tt.refused}) {
+				wantResult(t, rec, callevent.ResultRefused)
+				if got := reasons(rec, callevent.Refused); !slices.Equal(got, []string{tt.refused}) {
 					t.Errorf("refusal reasons %q, want %q", got, tt.refused)
 				}
 				notHeard(t, "GP", gp.Heard(), "saisir-code", "menu-intro")
 				return
 			}
 			// Identified, then the GP left at the menu.
-			wantResult(t, rec, calllog.ResultAbandoned)
-			if rec.GPRPPS != gpRPPS || !hasEvent(rec, calllog.Identified) {
+			wantResult(t, rec, callevent.ResultAbandoned)
+			if rec.GPRPPS != gpRPPS || !hasEvent(rec, callevent.Identified) {
 				t.Errorf("GP not identified as %s: gp_rpps %q, events %v", gpRPPS, rec.GPRPPS, kinds(rec))
 			}
 		})
@@ -136,13 +137,13 @@ func TestRPPSNotEnrolled(t *testing.T) {
 	endedBy(t, "GP", unknown, "app")
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultRefused)
-	if got := reasons(rec, calllog.Refused); !slices.Equal(got, []string{"not_enrolled"}) {
+	wantResult(t, rec, callevent.ResultRefused)
+	if got := reasons(rec, callevent.Refused); !slices.Equal(got, []string{"not_enrolled"}) {
 		t.Errorf("refusal reasons %q", got)
 	}
 	var typed string
 	for _, e := range rec.Events {
-		if e.Kind == calllog.IdentFailed && e.Reason == "not_enrolled" {
+		if e.Kind == callevent.IdentFailed && e.Reason == "not_enrolled" {
 			typed = e.RPPS
 		}
 	}
@@ -200,11 +201,11 @@ func TestWrongPINLocksAtThirdTry(t *testing.T) {
 	notHeard(t, "attacker", attacker.Heard(), "identification-impossible", "menu-intro")
 	endedBy(t, "attacker", attacker, "app")
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultRefused)
-	if got := reasons(rec, calllog.IdentFailed); !slices.Equal(got, []string{"wrong_pin", "wrong_pin", "locked"}) {
+	wantResult(t, rec, callevent.ResultRefused)
+	if got := reasons(rec, callevent.IdentFailed); !slices.Equal(got, []string{"wrong_pin", "wrong_pin", "locked"}) {
 		t.Errorf("identification failures %q", got)
 	}
-	if got := reasons(rec, calllog.Refused); !slices.Equal(got, []string{"locked"}) {
+	if got := reasons(rec, callevent.Refused); !slices.Equal(got, []string{"locked"}) {
 		t.Errorf("refusal reasons %q", got)
 	}
 
@@ -212,7 +213,7 @@ func TestWrongPINLocksAtThirdTry(t *testing.T) {
 	gp := l.gpOnly(gpCall(gpNumber, did, steps(l.identifies(gpRPPS), []arisim.Step{arisim.WaitForSound("menu-intro"), arisim.Hangup()})...))
 	heardInOrder(t, "GP", gp.Heard(), "saisir-rpps", "saisir-code", "menu-intro")
 	notHeard(t, "GP", gp.Heard(), "acces-bloque", "code-incorrect")
-	if rec := l.record(); rec.GPRPPS != gpRPPS || !hasEvent(rec, calllog.Identified) {
+	if rec := l.record(); rec.GPRPPS != gpRPPS || !hasEvent(rec, callevent.Identified) {
 		t.Errorf("the GP was not identified after an attacker's failures: events %v", kinds(rec))
 	}
 
@@ -232,8 +233,8 @@ func TestWrongPINDefaultLockout(t *testing.T) {
 		"code-incorrect", "identification-impossible"}, coordinatorContact...)...)
 	notHeard(t, "GP", gp.Heard(), "acces-bloque")
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultRefused)
-	if got := reasons(rec, calllog.Refused); !slices.Equal(got, []string{"wrong_pin"}) {
+	wantResult(t, rec, callevent.ResultRefused)
+	if got := reasons(rec, callevent.Refused); !slices.Equal(got, []string{"wrong_pin"}) {
 		t.Errorf("refusal reasons %q", got)
 	}
 
@@ -241,14 +242,14 @@ func TestWrongPINDefaultLockout(t *testing.T) {
 	heardInOrder(t, "GP calling again", again.Heard(), append([]string{"saisir-code", "code-incorrect", "saisir-code",
 		"acces-bloque"}, coordinatorContact...)...)
 	rec = l.record()
-	if got := reasons(rec, calllog.IdentFailed); !slices.Equal(got, []string{"wrong_pin", "locked"}) {
+	if got := reasons(rec, callevent.IdentFailed); !slices.Equal(got, []string{"wrong_pin", "locked"}) {
 		t.Errorf("second call: identification failures %q", got)
 	}
 }
 
 // Path 5: the identification policies.
 func TestIdentificationPolicies(t *testing.T) {
-	callerID := withTerritory(func(s *roster.TerritorySpec) { s.Policy = roster.PolicyCallerIDPIN })
+	callerID := withTerritory(func(s *roster.TerritorySpec) { s.Policy = oncall.PolicyCallerIDPIN })
 	t.Run("callerid+pin, known number skips the RPPS", func(t *testing.T) {
 		l := newLine(t, callerID)
 		gp := l.gpOnly(gpCall(gpNumber, did, steps(l.identifiesPINOnly(gpRPPS), hangsUpAtMenu)...))
@@ -267,7 +268,7 @@ func TestIdentificationPolicies(t *testing.T) {
 		}
 	})
 	t.Run("rpps asks no PIN", func(t *testing.T) {
-		l := newLine(t, withTerritory(func(s *roster.TerritorySpec) { s.Policy = roster.PolicyRPPS }))
+		l := newLine(t, withTerritory(func(s *roster.TerritorySpec) { s.Policy = oncall.PolicyRPPS }))
 		gp := l.gpOnly(gpCall(gpNumber, did, steps([]arisim.Step{arisim.WaitForSound("saisir-rpps"),
 			arisim.Press(gpRPPS+"#", digitGap)}, hangsUpAtMenu)...))
 		heardInOrder(t, "GP", gp.Heard(), "saisir-rpps", "menu-intro")
@@ -293,10 +294,10 @@ func TestOneSpecialtySkipsMenu(t *testing.T) {
 	heardInOrder(t, "MARTIN", rep.Phone("martin").Heard(), "specialites/cpts-coteaux/cardiologie", "accepter-refuser")
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultBridged)
+	wantResult(t, rec, callevent.ResultBridged)
 	var chosen []string
 	for _, e := range rec.Events {
-		if e.Kind == calllog.SpecialtyChosen {
+		if e.Kind == callevent.SpecialtyChosen {
 			chosen = append(chosen, e.Specialty)
 		}
 	}
@@ -321,7 +322,7 @@ func TestMenuInvalidKey(t *testing.T) {
 	heardInOrder(t, "DURAND", rep.Phone("durand").Heard(), "specialites/cpts-coteaux/dermatologie", "accepter-refuser")
 
 	rec := l.record()
-	wantResult(t, rec, calllog.ResultBridged)
+	wantResult(t, rec, callevent.ResultBridged)
 	if rec.SpecialistRPPS != "10002000049" {
 		t.Errorf("bridged to %q, want DURAND", rec.SpecialistRPPS)
 	}
@@ -347,7 +348,7 @@ func TestProbingRPPSNumbersLocksTheCaller(t *testing.T) {
 	heard := rep.Phone("prober").Heard()
 	heardInOrder(t, "prober", heard, "bienvenue", "acces-bloque", "contact-coordination")
 	notHeard(t, "a locked number", heard, "saisir-rpps")
-	if rec := l.record(); rec.Result != calllog.ResultRefused {
+	if rec := l.record(); rec.Result != callevent.ResultRefused {
 		t.Fatalf("result %s", rec.Result)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
 
@@ -22,7 +22,7 @@ func TestLinkDropsMidBridge(t *testing.T) {
 	})
 	heardInOrder(t, "specialist", rep.Phone("martin").Heard(), "accepter-refuser", "suite-menu", "suite-enregistree")
 	rec := l.record()
-	if rec.Result != calllog.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeTeleconsultation {
+	if rec.Result != callevent.ResultBridged || rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeTeleconsultation {
 		t.Fatalf("after the drop: result %s, outcome %+v", rec.Result, rec.Outcome)
 	}
 	if st := l.svc.Bridge().Stats(); st.Reconnects < 1 || !st.LinkUp {
@@ -45,10 +45,10 @@ func TestGPLeavesWhileTheLinkIsDown(t *testing.T) {
 		t.Fatalf("the ringing specialist must be hung up by the line, not ring out: %+v", end)
 	}
 	rec := l.record()
-	if rec.Result != calllog.ResultAbandoned {
+	if rec.Result != callevent.ResultAbandoned {
 		t.Errorf("result %s, want abandoned", rec.Result)
 	}
-	if len(rec.Attempts) != 1 || rec.Attempts[0].Result != calllog.AttemptCancelled {
+	if len(rec.Attempts) != 1 || rec.Attempts[0].Result != callevent.AttemptCancelled {
 		t.Errorf("attempts %+v, want one cancelled", rec.Attempts)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/console"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/notify"
@@ -79,11 +80,11 @@ func TestSMSWhenNobodyAnswers(t *testing.T) {
 		Outbound: []arisim.Endpoint{{Name: "durand", Dial: durand, Steps: arisim.IsBusy()}},
 	})
 	rec := l.record()
-	if rec.Result != calllog.ResultCallback || rec.Callback == nil {
+	if rec.Result != callevent.ResultCallback || rec.Callback == nil {
 		t.Fatalf("call record: result %s, callback %+v", rec.Result, rec.Callback)
 	}
 	ref := rec.Reference
-	if !calllog.ValidReference(ref) {
+	if !callevent.ValidReference(ref) {
 		t.Fatalf("call reference %q", ref)
 	}
 	want := map[string]string{
@@ -157,7 +158,7 @@ func TestOutcomeKeyedThroughTheSMSLink(t *testing.T) {
 		t.Fatalf("keying through the link: %d", resp.StatusCode)
 	}
 	rec = l.record()
-	if o := rec.Outcome; o == nil || o.Status != "keyed" || o.Outcome != calllog.OutcomeTeleconsultation || o.KeyedVia != calllog.ViaLink {
+	if o := rec.Outcome; o == nil || o.Status != "keyed" || o.Outcome != callevent.OutcomeTeleconsultation || o.KeyedVia != calllog.ViaLink {
 		t.Fatalf("outcome: %+v", rec.Outcome)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
 
@@ -52,16 +53,16 @@ func heardInOrder(t *testing.T, who string, heard []string, want ...string) {
 	}
 }
 
-func attemptResults(rec calllog.CallRecord) []calllog.AttemptResult {
-	var out []calllog.AttemptResult
+func attemptResults(rec calllog.CallRecord) []callevent.AttemptResult {
+	var out []callevent.AttemptResult
 	for _, a := range rec.Attempts {
 		out = append(out, a.Result)
 	}
 	return out
 }
 
-func kinds(rec calllog.CallRecord) []calllog.Kind {
-	var out []calllog.Kind
+func kinds(rec calllog.CallRecord) []callevent.Kind {
+	var out []callevent.Kind
 	for _, e := range rec.Events {
 		out = append(out, e.Kind)
 	}
@@ -90,13 +91,13 @@ func TestHappyPath(t *testing.T) {
 	}
 
 	rec := l.record()
-	if rec.Result != calllog.ResultBridged || rec.GPRPPS != gpRPPS || rec.SpecialistRPPS != "10002000015" {
+	if rec.Result != callevent.ResultBridged || rec.GPRPPS != gpRPPS || rec.SpecialistRPPS != "10002000015" {
 		t.Errorf("call record: %+v", rec)
 	}
-	if !slices.Equal(attemptResults(rec), []calllog.AttemptResult{calllog.AttemptAccepted}) {
+	if !slices.Equal(attemptResults(rec), []callevent.AttemptResult{callevent.AttemptAccepted}) {
 		t.Errorf("attempts: %v", attemptResults(rec))
 	}
-	if rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeTeleexpertise || rec.Outcome.DelayHours != 24 {
+	if rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeTeleexpertise || rec.Outcome.DelayHours != 24 {
 		t.Errorf("outcome: %+v", rec.Outcome)
 	}
 	if rec.TimeToSpecialist <= 0 {

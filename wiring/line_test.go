@@ -16,6 +16,7 @@ import (
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/sample"
@@ -51,7 +52,7 @@ type line struct {
 	t     testing.TB
 	pool  *pgxpool.Pool
 	store *roster.Store
-	terr  roster.Territory
+	terr  oncall.Territory
 	sim   *arisim.Server
 	clock *arisim.ScaledClock
 	svc   *Service

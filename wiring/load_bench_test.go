@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/arisim"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkLoad(b *testing.B) {
 	const calls, perSecond, talk = 1000, 50, 40 * time.Second
 	for i := 0; i < b.N; i++ {
 		origs := newOriginates()
-		l := newLine(b, atSpeed(1), withTerritory(func(s *roster.TerritorySpec) { s.Policy = roster.PolicyRPPS }),
+		l := newLine(b, atSpeed(1), withTerritory(func(s *roster.TerritorySpec) { s.Policy = oncall.PolicyRPPS }),
 			withEmulator(func(o *arisim.Options) { o.OnRequest = origs.arrived }), onOriginateSent(origs.sent))
 		sc := &arisim.Scenario{DefaultSound: arisim.Duration(300 * time.Millisecond),
 			Outbound: []arisim.Endpoint{{Name: "martin", Dial: martin, Steps: []arisim.Step{
@@ -161,7 +162,7 @@ func lastKeyToOriginate(b *testing.B, l *line, rep *arisim.Report, o *originates
 		if err := rows.Scan(&id, &caller, &result); err != nil {
 			b.Fatal(err)
 		}
-		if calllog.Result(result) != calllog.ResultBridged {
+		if callevent.Result(result) != callevent.ResultBridged {
 			failed++
 		}
 		callOf[caller] = id

@@ -7,11 +7,12 @@ import (
 
 	"github.com/regul-sante/regul/bridge"
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/ivr"
 )
 
 // metrics implements ivr.Metrics with Prometheus collectors.
 type metrics struct {
-	inProgress       prometheus.Gauge
 	calls            *prometheus.CounterVec
 	attempts         *prometheus.CounterVec
 	timeToSpecialist prometheus.Histogram
@@ -21,8 +22,6 @@ type metrics struct {
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
-		inProgress: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "regul_calls_in_progress", Help: "Calls being handled by the script."}),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "regul_calls_total", Help: "Calls ended, by result."}, []string{"result"}),
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -36,27 +35,24 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		pending: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "regul_outcomes_pending_total", Help: "Bridged calls whose specialist left without keying the outcome."}),
 	}
-	reg.MustRegister(m.inProgress, m.calls, m.attempts, m.timeToSpecialist, m.outcomes, m.pending)
+	reg.MustRegister(m.calls, m.attempts, m.timeToSpecialist, m.outcomes, m.pending)
 	return m
 }
 
-func (m *metrics) CallStarted() { m.inProgress.Inc() }
+func (m *metrics) CallEnded(r callevent.Result) { m.calls.WithLabelValues(string(r)).Inc() }
 
-func (m *metrics) CallEnded(r calllog.Result) {
-	m.inProgress.Dec()
-	m.calls.WithLabelValues(string(r)).Inc()
+func (m *metrics) AttemptEnded(r callevent.AttemptResult) {
+	m.attempts.WithLabelValues(string(r)).Inc()
 }
-
-func (m *metrics) AttemptEnded(r calllog.AttemptResult) { m.attempts.WithLabelValues(string(r)).Inc() }
 
 func (m *metrics) TimeToSpecialist(d time.Duration) { m.timeToSpecialist.Observe(d.Seconds()) }
 
-func (m *metrics) OutcomeKeyed(o calllog.Outcome) { m.outcomes.WithLabelValues(string(o)).Inc() }
+func (m *metrics) OutcomeKeyed(o callevent.Outcome) { m.outcomes.WithLabelValues(string(o)).Inc() }
 
 func (m *metrics) OutcomePending() { m.pending.Inc() }
 
 // gauges exposes figures read on scrape from the parts that keep them.
-func registerGauges(reg prometheus.Registerer, ari *bridge.Server, spoolPending func() float64, databaseDown func() bool) {
+func registerGauges(reg prometheus.Registerer, ari *bridge.Server, script *ivr.Script, spoolPending func() float64, databaseDown func() bool) {
 	linkUp := ari.LinkUp
 	boolean := func(f func() bool) func() float64 {
 		return func() float64 {
@@ -67,6 +63,8 @@ func registerGauges(reg prometheus.Registerer, ari *bridge.Server, spoolPending 
 		}
 	}
 	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_calls_in_progress", Help: "Calls being handled by the script."},
+			func() float64 { return float64(script.CallsInProgress()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_ari_link_up", Help: "1 while the ARI events WebSocket is connected."}, boolean(linkUp)),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_spool_pending_events", Help: "Call events spooled on disk, not yet in PostgreSQL."}, spoolPending),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "regul_spool_database_down", Help: "1 while the spool cannot write to PostgreSQL."}, boolean(databaseDown)),

@@ -47,10 +47,6 @@ type Options struct {
 	// OnOriginateSent, when set, sees each originate request leave (see
 	// bridge.Options.OnOriginateSent): load benchmarks only.
 	OnOriginateSent func(channelID string, at time.Time)
-	// Notifier receives callback requests and pending outcomes; nil logs
-	// them. The SMS do not go through it: they derive from the call record
-	// (the outbox rows are written with the events, see notify).
-	Notifier ivr.Notifier
 	// Registry collects the metrics; nil makes a new one.
 	Registry *prometheus.Registry
 	// SpoolOpenFile opens the spool's files (nil: the disk); tests inject
@@ -62,7 +58,7 @@ type Options struct {
 type Service struct {
 	log      *zap.Logger
 	clock    ivr.Clock
-	dir      *roster.CallDirectory
+	lineView *roster.LineView
 	rec      *calllog.Recorder
 	calls    *calllog.Store
 	ari      *bridge.Server
@@ -121,9 +117,6 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		o.Registry = prometheus.NewRegistry()
 		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	if o.Notifier == nil {
-		o.Notifier = logNotifier{log: log.Named("notify")}
-	}
 	s := &Service{log: log, registry: o.Registry, bgDone: make(chan struct{}), callsIdle: make(chan struct{}), db: gate}
 	close(s.callsIdle)
 	s.hardStop, s.stopHardStop = context.WithCancel(context.Background())
@@ -138,7 +131,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		Duration: cfg.Ident.Lockout, MaxDuration: cfg.Ident.MaxLockout}
 	store := roster.NewStore(o.Pool)
 	store.SetLockoutPolicy(lockout)
-	s.dir = roster.NewCallDirectory(store, roster.CallDirectoryOptions{Lockout: lockout, SnapshotFile: roster.SnapshotFile(cfg.DataDir)},
+	s.lineView = roster.NewLineView(store, roster.LineViewOptions{Lockout: lockout, SnapshotFile: roster.SnapshotFile(cfg.DataDir)},
 		o.Clock.Now, log.Named("roster"))
 	if err := s.loadRoster(ctx, cfg); err != nil {
 		return nil, err
@@ -192,14 +185,14 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	}
 	s.clock = o.Clock
 	s.script, err = ivr.New(ivrOpts, ivr.Deps{
-		Directory: s.dir, Switch: s.ari, Recorder: s.rec, Notifier: o.Notifier,
+		Roster: s.lineView, Switch: s.ari, Recorder: s.rec,
 		Clock: o.Clock, Logger: perCall(log).Named("call"), Prompts: prompts, Metrics: newMetrics(o.Registry),
 		Callbacks: s.callbacks,
 	})
 	if err != nil {
 		return nil, err
 	}
-	registerGauges(o.Registry, s.ari,
+	registerGauges(o.Registry, s.ari, s.script,
 		func() float64 { return float64(s.rec.Stats().Pending) },
 		func() bool { return s.rec.Stats().DatabaseDown })
 	registerSpoolMetrics(o.Registry, s.rec)
@@ -219,14 +212,14 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		} else {
 			wg.Go(func() {
 				gate.waitForDatabase(bg, o.Pool, log.Named("database"), func() {
-					if err := s.dir.Refresh(bg); err != nil {
+					if err := s.lineView.Refresh(bg); err != nil {
 						log.Warn("roster not refreshed yet after the database came back", zap.Error(err))
 					}
 					startDatabaseWork()
 				})
 			})
 		}
-		s.dir.Run(bg)
+		s.lineView.Run(bg)
 		wg.Wait()
 	}()
 	return s, nil
@@ -235,14 +228,14 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 // loadRoster loads the roster from the database, else from the snapshot
 // the last refresh saved under data_dir.
 func (s *Service) loadRoster(ctx context.Context, cfg *config.Config) error {
-	dbErr := s.dir.Refresh(ctx)
+	dbErr := s.lineView.Refresh(ctx)
 	if dbErr == nil {
 		return nil
 	}
 	if s.db.isOpen() || ctx.Err() != nil {
 		return dbErr // the database answers: a roster it cannot give is a real problem
 	}
-	err := s.dir.LoadSnapshotFile(cfg.Roster.SnapshotMaxAge)
+	err := s.lineView.LoadSnapshotFile(cfg.Roster.SnapshotMaxAge)
 	var stale *roster.StaleSnapshotError
 	switch {
 	case err == nil:
@@ -281,7 +274,7 @@ func (s *Service) startHTTP(addr string, pool *pgxpool.Pool) error {
 		"database": func(ctx context.Context) error {
 			if err := pool.Ping(ctx); err != nil {
 				return fmt.Errorf("unreachable (%w): calls go on from the roster snapshot loaded at %s, their records wait in the spool",
-					err, s.dir.LoadedAt().Format(time.RFC3339))
+					err, s.lineView.LoadedAt().Format(time.RFC3339))
 			}
 			if err := s.db.problem(); err != nil && !s.db.isOpen() {
 				return err
@@ -502,9 +495,6 @@ func (s *Service) Calls() *calllog.Store { return s.calls }
 
 // Bridge exposes the ARI link's counters.
 func (s *Service) Bridge() *bridge.Server { return s.ari }
-
-// Directory is the roster snapshot the calls read.
-func (s *Service) Directory() *roster.CallDirectory { return s.dir }
 
 // perCall is the logger for what makes a logger per call and per channel
 // (the script, the bridge): With there keeps its fields instead of encoding

@@ -27,6 +27,7 @@ import (
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/testkit/sample"
@@ -130,7 +131,7 @@ func newSideEnv(b *testing.B) *sideEnv {
 	}
 	b.Cleanup(env.pool.Close)
 	if _, err := sample.Load(ctx, roster.NewStore(env.pool), filepath.Join("..", "testdata"),
-		sample.Options{Territory: func(s *roster.TerritorySpec) { s.Policy = roster.PolicyRPPS }}); err != nil {
+		sample.Options{Territory: func(s *roster.TerritorySpec) { s.Policy = oncall.PolicyRPPS }}); err != nil {
 		b.Fatal(err)
 	}
 	env.sim = arisim.New(arisim.Options{Username: "regul", Password: "secret", Logger: zap.NewNop(),

@@ -17,6 +17,7 @@ import (
 	"github.com/regul-sante/regul/internal/sounds"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/testkit/sample"
@@ -228,7 +229,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 
 // demoSample is the sample line the demo loaded.
 type demoSample struct {
-	territory roster.Territory
+	territory oncall.Territory
 	pins      map[string]string
 	names     map[string]string // RPPS → "Dr Marie DUBOIS"
 }

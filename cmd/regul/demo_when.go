@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // demoSampleDay is the Monday of the sample roster's week
@@ -22,7 +23,7 @@ const demoLead = 20 * time.Minute
 // looks like a normal day: demoLead before now when the line is open for
 // the calls' quarter of an hour, else 10:00 on the latest day (today first)
 // the line is open at 10:00 and that is already past.
-func demoMoment(now time.Time, hours roster.OpeningHours, loc *time.Location) time.Time {
+func demoMoment(now time.Time, hours oncall.OpeningHours, loc *time.Location) time.Time {
 	now = now.In(loc)
 	open := func(t time.Time) bool { return hours.OpenAt(t, loc) && hours.OpenAt(t.Add(15*time.Minute), loc) }
 	if t := now.Add(-demoLead).Truncate(time.Minute); open(t) {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 func newEnrolCmd(a *app) *cobra.Command {
@@ -28,7 +29,7 @@ func newEnrolCmd(a *app) *cobra.Command {
 				return err
 			}
 			spec.TerritoryID = t.ID
-			spec.Role = roster.Role(role)
+			spec.Role = oncall.Role(role)
 			change, err := s.Enrol(cliContext(cmd), spec)
 			if err != nil {
 				return err
@@ -52,14 +53,14 @@ func newEnrolCmd(a *app) *cobra.Command {
 }
 
 // territoryStore opens the store and resolves --territory.
-func (a *app) territoryStore(cmd *cobra.Command, slug string) (*roster.Store, roster.Territory, error) {
+func (a *app) territoryStore(cmd *cobra.Command, slug string) (*roster.Store, oncall.Territory, error) {
 	s, err := a.store(cmd.Context())
 	if err != nil {
-		return nil, roster.Territory{}, err
+		return nil, oncall.Territory{}, err
 	}
 	t, err := s.TerritoryBySlug(cmd.Context(), slug)
 	if err != nil {
-		return nil, roster.Territory{}, fmt.Errorf("--territory: %w", err)
+		return nil, oncall.Territory{}, fmt.Errorf("--territory: %w", err)
 	}
 	return s, t, nil
 }
@@ -88,7 +89,7 @@ func newEnrolListCmd(a *app) *cobra.Command {
 			fmt.Fprintln(w, "RPPS\tNAME\tROLE\tSPECIALTY\tPHONES\tPIN\tLOCK")
 			for _, e := range list {
 				pin, lock := "-", "-" // a requis keys no PIN
-				if e.Role == roster.Requerant {
+				if e.Role == oncall.Requerant {
 					pin = map[bool]string{true: "yes", false: "no"}[e.HasPIN]
 				}
 				if e.LockedUntil.After(now) {

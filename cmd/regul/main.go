@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
 	// Territories' time zones (Europe/Paris, overseas ones) load on a host
 	// without the tzdata package too.
 	_ "time/tzdata"

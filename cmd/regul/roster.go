@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // exitNobodyOnDuty is the exit code of `roster show` when no specialist
@@ -49,21 +50,21 @@ skipped when clocks go forward does not exist and is refused.`,
 }
 
 // open returns the store and the territory named by --territory.
-func (r *rosterCLI) open(ctx context.Context) (*roster.Store, roster.Territory, error) {
+func (r *rosterCLI) open(ctx context.Context) (*roster.Store, oncall.Territory, error) {
 	if r.territory == "" {
-		return nil, roster.Territory{}, errors.New("--territory is required (the territory's slug, e.g. cpts-coteaux)")
+		return nil, oncall.Territory{}, errors.New("--territory is required (the territory's slug, e.g. cpts-coteaux)")
 	}
 	pool, err := r.a.db(ctx)
 	if err != nil {
-		return nil, roster.Territory{}, err
+		return nil, oncall.Territory{}, err
 	}
 	store := roster.NewStore(pool)
 	terr, err := store.TerritoryBySlug(ctx, r.territory)
-	if errors.Is(err, roster.ErrNotFound) {
-		return nil, roster.Territory{}, fmt.Errorf("--territory %s: no such territory (apply its YAML first)", r.territory)
+	if errors.Is(err, oncall.ErrNotFound) {
+		return nil, oncall.Territory{}, fmt.Errorf("--territory %s: no such territory (apply its YAML first)", r.territory)
 	}
 	if err != nil {
-		return nil, roster.Territory{}, err
+		return nil, oncall.Territory{}, err
 	}
 	return store, terr, nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regul-sante/regul/billing"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // newTariffCmd lists and enters the billing acts' tariffs, national and
@@ -135,17 +135,17 @@ func tariffChangeOf(code, role, amount, from string) (billing.TariffChange, erro
 
 // actRole reads --role, or takes the act's role when the rules give it
 // only one (every act today).
-func actRole(code, role string) (roster.Role, error) {
+func actRole(code, role string) (oncall.Role, error) {
 	switch role {
 	case "requis":
-		return roster.Requis, nil
+		return oncall.Requis, nil
 	case "requerant", "requérant":
-		return roster.Requerant, nil
+		return oncall.Requerant, nil
 	case "":
 	default:
 		return "", fmt.Errorf("--role %q: want requis or requerant", role)
 	}
-	var roles []roster.Role
+	var roles []oncall.Role
 	for _, r := range billing.Rules() {
 		if r.Code == code {
 			roles = append(roles, r.Role)

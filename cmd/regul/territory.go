@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // store opens the roster store, with the identification limits from the
@@ -115,7 +116,7 @@ func newTerritoryCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func printTerritory(w io.Writer, t roster.Territory, enrolments []roster.Enrolment, now time.Time) {
+func printTerritory(w io.Writer, t oncall.Territory, enrolments []oncall.Enrolment, now time.Time) {
 	fmt.Fprintf(w, "%s (%s)\n", t.Name, t.Slug)
 	row := func(label, value string) { fmt.Fprintf(w, "  %-16s %s\n", label, value) }
 	row("time zone", t.Location.String())
@@ -141,7 +142,7 @@ func printTerritory(w io.Writer, t roster.Territory, enrolments []roster.Enrolme
 	requis := map[int64]int{}
 	requerants, locked := 0, 0
 	for _, e := range enrolments {
-		if e.Role == roster.Requis {
+		if e.Role == oncall.Requis {
 			requis[e.SpecialtyID]++
 		} else {
 			requerants++
@@ -160,7 +161,7 @@ func printTerritory(w io.Writer, t roster.Territory, enrolments []roster.Enrolme
 	row("requérants", fmt.Sprintf("%d enrolled, %d locked", requerants, locked))
 }
 
-func joinSpans(spans []roster.Span) string {
+func joinSpans(spans []oncall.Span) string {
 	parts := make([]string, len(spans))
 	for i, s := range spans {
 		parts[i] = s.String()

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Options shape the sample before it is loaded.
@@ -42,7 +43,7 @@ type RosterMove struct {
 
 // Loaded is what was loaded.
 type Loaded struct {
-	Territory  roster.Territory
+	Territory  oncall.Territory
 	Enrolments int
 	Shifts     int
 	Directory  *roster.DirectoryImportResult
@@ -123,7 +124,7 @@ func enrol(ctx context.Context, store *roster.Store, dir string, territoryID int
 	}
 	if only != "" {
 		lines = slices.DeleteFunc(lines, func(l roster.EnrolmentLine) bool {
-			return l.Spec.Role == roster.Requis && l.Spec.Specialty != only
+			return l.Spec.Role == oncall.Requis && l.Spec.Specialty != only
 		})
 	}
 	if _, err := store.ImportEnrolments(ctx, territoryID, "enrolments.csv", lines); err != nil {

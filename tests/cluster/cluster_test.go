@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 )
@@ -325,10 +326,10 @@ func TestTwoNodeLineSurvivesLosingAControllerANodeAndThePrimary(t *testing.T) {
 		}
 		switch {
 		case r.ID == rows[1].ID: // g2, the second call made
-			if rec.Result != calllog.ResultInterrupted || rec.Callback == nil {
+			if rec.Result != callevent.ResultInterrupted || rec.Callback == nil {
 				t.Errorf("the dead node's call: result %q, callback %+v; want interrupted with a callback for the GP", rec.Result, rec.Callback)
 			}
-		case rec.Result != calllog.ResultAbandoned:
+		case rec.Result != callevent.ResultAbandoned:
 			t.Errorf("call %s ended %q, want abandoned (the caller hung up)", r.ID, rec.Result)
 		}
 	}
@@ -394,7 +395,7 @@ func TestTwoNodeLineSurvivesLosingAControllerANodeAndThePrimary(t *testing.T) {
 			t.Errorf("call %d changed across the failover: %+v, was %+v", i, after[i], b)
 		}
 	}
-	if last := after[len(after)-1]; last.Result != string(calllog.ResultAbandoned) || last.Reference == "" {
+	if last := after[len(after)-1]; last.Result != string(callevent.ResultAbandoned) || last.Reference == "" {
 		t.Errorf("the call made during the outage: %+v; want abandoned, with a reference", last)
 	}
 	refs := map[string]bool{}

@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Arrival and identification paths, one line, calls one after the other.
@@ -28,7 +29,7 @@ func TestArrivalAndIdentification(t *testing.T) {
 		}
 		heardInOrder(t, "GP", g.heard(), "saisir-rpps", "rpps-invalide", "saisir-rpps", "saisir-code")
 		rec := r.record()
-		wantResult(t, rec, calllog.ResultAbandoned)
+		wantResult(t, rec, callevent.ResultAbandoned)
 	})
 	t.Run("unknown DID", func(t *testing.T) {
 		r.t = t
@@ -37,7 +38,7 @@ func TestArrivalAndIdentification(t *testing.T) {
 		g.ended(ctx)
 		notHeard(t, "GP", g.heard(), "bienvenue", "fermee")
 		rec := r.record()
-		wantResult(t, rec, calllog.ResultUnknownDID)
+		wantResult(t, rec, callevent.ResultUnknownDID)
 		if rec.DID != "+33179999999" {
 			t.Errorf("recorded DID %q", rec.DID)
 		}
@@ -71,7 +72,7 @@ func TestClosedHours(t *testing.T) {
 	if h := g.heard(); len(h) == 0 || h[0] != "regul/fermee" {
 		t.Errorf("GP should hear the closed message first; heard %q", h)
 	}
-	wantResult(t, r.record(), calllog.ResultOutOfHours)
+	wantResult(t, r.record(), callevent.ResultOutOfHours)
 }
 
 // Three wrong PINs lock the RPPS (identification.max_attempts = 3): the
@@ -95,7 +96,7 @@ func TestLockout(t *testing.T) {
 	g.hears(ctx, "acces-bloque")
 	g.ended(ctx)
 	heardInOrder(t, "caller", g.heard(), "code-incorrect", "code-incorrect", "acces-bloque", "contact-coordination", "au-revoir")
-	wantResult(t, r.record(), calllog.ResultRefused)
+	wantResult(t, r.record(), callevent.ResultRefused)
 
 	// That number stays locked for that RPPS, even with the right PIN.
 	again := r.dial(ctx, did, other)
@@ -108,7 +109,7 @@ func TestLockout(t *testing.T) {
 	}
 	again.ended(ctx)
 	notHeard(t, "same number again", again.heard(), "menu-intro")
-	wantResult(t, r.record(), calllog.ResultRefused)
+	wantResult(t, r.record(), callevent.ResultRefused)
 
 	// The lock is no weapon: the GP, from their own phone with the right
 	// PIN, gets through.
@@ -124,7 +125,7 @@ func TestLockout(t *testing.T) {
 // callerid+pin: an enrolled caller number skips the RPPS and is asked the PIN.
 func TestCallerIDPIN(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, withTerritory(func(s *roster.TerritorySpec) { s.Policy = roster.PolicyCallerIDPIN }))
+	r := newRig(t, withTerritory(func(s *roster.TerritorySpec) { s.Policy = oncall.PolicyCallerIDPIN }))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	g := r.dial(ctx, did, gpNumber)

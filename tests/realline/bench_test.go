@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/tests/bench/bareari"
 )
@@ -31,7 +32,7 @@ const (
 // program that originates on the first key, and the plain dialplan (Read,
 // Read, Dial). Printed, never asserted. b.N is ignored: 20 calls each.
 func BenchmarkPostSelectionDelay(b *testing.B) {
-	r := newRig(b, withTerritory(func(s *roster.TerritorySpec) { s.Policy = roster.PolicyRPPS }), only("cardiologie"),
+	r := newRig(b, withTerritory(func(s *roster.TerritorySpec) { s.Policy = oncall.PolicyRPPS }), only("cardiologie"),
 		withDialplan(plainDialplan))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()

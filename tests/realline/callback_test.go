@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 var callbackCodeRe = regexp.MustCompile(`code ([0-9]{8})`)
@@ -37,7 +37,7 @@ func TestCallbackThroughTheLine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	origin := r.nobodyAnswers(ctx)
-	wantResult(t, origin, calllog.ResultCallback)
+	wantResult(t, origin, callevent.ResultCallback)
 
 	code := r.callbackCode(ctx, martin)
 	opFrom := r.pair.Phones.Events.Len()
@@ -60,8 +60,8 @@ func TestCallbackThroughTheLine(t *testing.T) {
 	spec.hears(ctx, "suite-enregistree")
 
 	back := r.record()
-	wantResult(t, back, calllog.ResultBridged)
-	if back.CallbackOf != origin.ID || back.Outcome == nil || back.Outcome.Outcome != calllog.OutcomeAdvice {
+	wantResult(t, back, callevent.ResultBridged)
+	if back.CallbackOf != origin.ID || back.Outcome == nil || back.Outcome.Outcome != callevent.OutcomeAdvice {
 		t.Errorf("callback call: of %q (want %q), outcome %+v", back.CallbackOf, origin.ID, back.Outcome)
 	}
 	if o, err := r.svc.Calls().Call(ctx, origin.ID); err != nil || o.Callback == nil || o.Callback.CallbackCallID != back.ID {

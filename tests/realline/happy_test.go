@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // Happy path on the real Asterisk: the GP identifies, picks cardiologie,
@@ -40,10 +40,10 @@ func TestHappyPath(t *testing.T) {
 		"noms/"+gpRPPS, "chuchotement-demande", "specialites/cpts-coteaux/cardiologie", "accepter-refuser",
 		"suite-menu", "delai-menu", "suite-enregistree")
 	rec := r.record()
-	if rec.Result != calllog.ResultBridged || rec.GPRPPS != gpRPPS || rec.SpecialistRPPS != "10002000015" {
+	if rec.Result != callevent.ResultBridged || rec.GPRPPS != gpRPPS || rec.SpecialistRPPS != "10002000015" {
 		t.Errorf("call record: result %q, GP %q, specialist %q", rec.Result, rec.GPRPPS, rec.SpecialistRPPS)
 	}
-	if rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeTeleexpertise || rec.Outcome.DelayHours != 24 {
+	if rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeTeleexpertise || rec.Outcome.DelayHours != 24 {
 		t.Errorf("outcome: %+v", rec.Outcome)
 	}
 }

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
 )
 
-func wantAttempts(t *testing.T, rec calllog.CallRecord, want ...calllog.AttemptResult) {
+func wantAttempts(t *testing.T, rec calllog.CallRecord, want ...callevent.AttemptResult) {
 	t.Helper()
-	var got []calllog.AttemptResult
+	var got []callevent.AttemptResult
 	for _, a := range rec.Attempts {
 		got = append(got, a.Result)
 	}
@@ -21,10 +22,10 @@ func wantAttempts(t *testing.T, rec calllog.CallRecord, want ...calllog.AttemptR
 	}
 }
 
-func wantResult(t *testing.T, rec calllog.CallRecord, want calllog.Result) {
+func wantResult(t *testing.T, rec calllog.CallRecord, want callevent.Result) {
 	t.Helper()
 	if rec.Result != want {
-		var kinds []calllog.Kind
+		var kinds []callevent.Kind
 		for _, e := range rec.Events {
 			kinds = append(kinds, e.Kind)
 		}
@@ -60,12 +61,12 @@ func TestRank2TakesTheCall(t *testing.T) {
 
 	notHeard(t, "GP", g.heard(), "chuchotement", "personne-joint")
 	rec := r.record()
-	wantResult(t, rec, calllog.ResultBridged)
-	wantAttempts(t, rec, calllog.AttemptBusy, calllog.AttemptAccepted)
+	wantResult(t, rec, callevent.ResultBridged)
+	wantAttempts(t, rec, callevent.AttemptBusy, callevent.AttemptAccepted)
 	if rec.SpecialistRPPS != "10002000023" {
 		t.Errorf("bridged to %q, want BERNARD", rec.SpecialistRPPS)
 	}
-	if rec.Outcome == nil || rec.Outcome.Outcome != calllog.OutcomeAdvice {
+	if rec.Outcome == nil || rec.Outcome.Outcome != callevent.OutcomeAdvice {
 		t.Errorf("outcome %+v", rec.Outcome)
 	}
 }
@@ -78,8 +79,8 @@ func TestNobodyAnswersRegistersCallback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rec := r.nobodyAnswers(ctx)
-	wantResult(t, rec, calllog.ResultCallback)
-	wantAttempts(t, rec, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer, calllog.AttemptNoAnswer)
+	wantResult(t, rec, callevent.ResultCallback)
+	wantAttempts(t, rec, callevent.AttemptNoAnswer, callevent.AttemptNoAnswer, callevent.AttemptNoAnswer)
 	if rec.Callback == nil || rec.Callback.GPRPPS != gpRPPS {
 		t.Errorf("callback request %+v", rec.Callback)
 	}
@@ -128,8 +129,8 @@ func TestGPHangsUpDuringHunt(t *testing.T) {
 		t.Errorf("MARTIN's phone rang %v after the GP hung up", d)
 	}
 	rec := r.record()
-	wantResult(t, rec, calllog.ResultAbandoned)
-	wantAttempts(t, rec, calllog.AttemptCancelled)
+	wantResult(t, rec, callevent.ResultAbandoned)
+	wantAttempts(t, rec, callevent.AttemptCancelled)
 	for _, e := range r.pair.Phones.Events.All() {
 		if e.Type == "StasisStart" && len(e.Args) == 2 && e.Args[1] == bernard {
 			t.Errorf("BERNARD was rung after the GP hung up")
@@ -158,7 +159,7 @@ func TestSpecialistHangsUpFirst(t *testing.T) {
 
 	notHeard(t, "MARTIN", m.heard(), "suite-menu")
 	rec := r.record()
-	wantResult(t, rec, calllog.ResultBridged)
+	wantResult(t, rec, callevent.ResultBridged)
 	if rec.OutcomeStatus != "pending" {
 		t.Errorf("outcome status %q, want pending", rec.OutcomeStatus)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 )
 
@@ -34,7 +35,7 @@ func TestOutcomeMenuAfterGPHangsUp50Times(t *testing.T) {
 		t.Run(fmt.Sprintf("lane %d", lane), func(t *testing.T) {
 			defer wg.Done()
 			t.Parallel()
-			r := newRig(t, withTerritory(func(s *roster.TerritorySpec) { s.Policy = roster.PolicyRPPS }), only("cardiologie"))
+			r := newRig(t, withTerritory(func(s *roster.TerritorySpec) { s.Policy = oncall.PolicyRPPS }), only("cardiologie"))
 			for i := range outcomeCalls / outcomeLanes {
 				ok, why := r.bridgedCallGPHangsUpFirst()
 				mu.Lock()

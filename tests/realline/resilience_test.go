@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 )
 
@@ -110,7 +110,7 @@ func TestAsteriskRestartWithRegulRunning(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := r.record()
-	wantResult(t, rec, calllog.ResultAbandoned)
+	wantResult(t, rec, callevent.ResultAbandoned)
 	if rec.GPRPPS != gpRPPS {
 		t.Errorf("GP %q after the restart, want %s", rec.GPRPPS, gpRPPS)
 	}

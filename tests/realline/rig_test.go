@@ -14,6 +14,7 @@ import (
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/roster/oncall"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/sample"
@@ -52,7 +53,7 @@ type rig struct {
 	pair  *asterisktest.Pair
 	pool  *pgxpool.Pool
 	store *roster.Store
-	terr  roster.Territory
+	terr  oncall.Territory
 	pins  map[string]string
 	cfg   *config.Config
 	setup rigSetup

@@ -13,7 +13,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// A directory that cannot reach the database at start serves the snapshot
+// A line view that cannot reach the database at start serves the snapshot
 // the last refresh saved, exactly as the database would answer; a snapshot
 // older than allowed is refused and says how old it is.
 func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
@@ -22,7 +22,7 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "data", "roster-snapshot.json")
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, ter.Location)
 	clock := func() time.Time { return now }
-	saved := NewCallDirectory(s, CallDirectoryOptions{SnapshotFile: file}, clock, zap.NewNop())
+	saved := NewLineView(s, LineViewOptions{SnapshotFile: file}, clock, zap.NewNop())
 	if err := saved.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 
 	// A new process, five hours later, without the database.
 	now = now.Add(5 * time.Hour)
-	restarted := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file}, clock, zap.NewNop())
+	restarted := NewLineView(nil, LineViewOptions{SnapshotFile: file}, clock, zap.NewNop())
 	if err := restarted.LoadSnapshotFile(24 * time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +67,11 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 
 	now = now.Add(20 * time.Hour) // 25 h after it was saved
 	var stale *StaleSnapshotError
-	if err := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file}, clock, zap.NewNop()).
+	if err := NewLineView(nil, LineViewOptions{SnapshotFile: file}, clock, zap.NewNop()).
 		LoadSnapshotFile(24 * time.Hour); !errors.As(err, &stale) || stale.Age != 25*time.Hour {
 		t.Errorf("a 25 h old snapshot: %v", err)
 	}
-	if err := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file + ".none"}, clock, zap.NewNop()).
+	if err := NewLineView(nil, LineViewOptions{SnapshotFile: file + ".none"}, clock, zap.NewNop()).
 		LoadSnapshotFile(24 * time.Hour); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("no snapshot file: %v", err)
 	}

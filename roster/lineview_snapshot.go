@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/regul-sante/regul/roster/oncall"
 	"go.uber.org/zap"
 )
 
@@ -24,16 +25,16 @@ const snapshotFileVersion = 1
 // snapshotFile is the file's JSON. Territories are kept with their time
 // zone's name (a *time.Location does not marshal).
 type snapshotFile struct {
-	Version     int                   `json:"version"`
-	SavedAt     time.Time             `json:"saved_at"` // when it was loaded from the database
-	Territories []territoryFile       `json:"territories"`
-	Enrolments  map[int64][]Enrolment `json:"enrolments"`
-	Spans       []snapshotSpan        `json:"spans"`
-	PINHashes   map[int64]string      `json:"pin_hashes"`
+	Version     int                          `json:"version"`
+	SavedAt     time.Time                    `json:"saved_at"` // when it was loaded from the database
+	Territories []territoryFile              `json:"territories"`
+	Enrolments  map[int64][]oncall.Enrolment `json:"enrolments"`
+	Spans       []snapshotSpan               `json:"spans"`
+	PINHashes   map[int64]string             `json:"pin_hashes"`
 }
 
 type territoryFile struct {
-	Territory
+	oncall.Territory
 	Location string // shadows Territory.Location: its IANA name
 }
 
@@ -50,7 +51,7 @@ func (e *StaleSnapshotError) Error() string {
 		e.File, e.Age.Round(time.Second), e.SavedAt.Format(time.RFC3339), e.MaxAge)
 }
 
-// SnapshotFile is where a CallDirectory keeps its snapshot under data_dir.
+// SnapshotFile is where a LineView keeps its snapshot under data_dir.
 func SnapshotFile(dataDir string) string { return filepath.Join(dataDir, "roster-snapshot.json") }
 
 func writeSnapshotFile(path string, data *snapshotData, savedAt time.Time) error {
@@ -126,11 +127,11 @@ func readSnapshotFile(path string) (*snapshotData, time.Time, error) {
 }
 
 // LoadSnapshotFile serves the snapshot last saved in file (see
-// CallDirectoryOptions.SnapshotFile) when the database cannot be reached at
+// LineViewOptions.SnapshotFile) when the database cannot be reached at
 // start. A snapshot saved more than maxAge ago is refused with a
 // *StaleSnapshotError; a missing file wraps os.ErrNotExist.
-func (d *CallDirectory) LoadSnapshotFile(maxAge time.Duration) error {
-	path := d.opts.SnapshotFile
+func (v *LineView) LoadSnapshotFile(maxAge time.Duration) error {
+	path := v.opts.SnapshotFile
 	if path == "" {
 		return errors.New("no roster snapshot file configured")
 	}
@@ -138,13 +139,13 @@ func (d *CallDirectory) LoadSnapshotFile(maxAge time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if age := d.now().Sub(savedAt); age > maxAge {
+	if age := v.now().Sub(savedAt); age > maxAge {
 		return &StaleSnapshotError{File: path, SavedAt: savedAt, Age: age, MaxAge: maxAge}
 	}
-	d.mu.Lock()
-	d.snap, d.loadedAt = data.build(), savedAt
-	d.mu.Unlock()
-	d.log.Warn("serving the roster snapshot saved on disk: the database is unavailable",
+	v.mu.Lock()
+	v.snap, v.loadedAt = data.build(), savedAt
+	v.mu.Unlock()
+	v.log.Warn("serving the roster snapshot saved on disk: the database is unavailable",
 		zap.String("file", path), zap.Time("saved_at", savedAt))
 	return nil
 }

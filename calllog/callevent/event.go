@@ -1,11 +1,15 @@
-// Package calllog owns the call records: the append-only events of each call,
-// the call row with its result, the attempts to reach specialists, outcomes,
-// and callback requests. The call's path never waits on PostgreSQL: events go
-// through a durable local spool and are applied in order, idempotently on
-// (call_id, seq), as soon as the database answers.
-package calllog
+// Package callevent is the vocabulary of a call's record: the kinds of
+// event a call goes through, the event itself, how a call, an attempt and
+// a conversation end, and the call's reference. It holds values only, so
+// that the call script (ivr) records a call without depending on how
+// calllog spools and stores it. Package calllog owns the records.
+package callevent
 
-import "time"
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
 
 // Kind is the closed set of things that happen in a call.
 type Kind string
@@ -119,4 +123,19 @@ type Event struct {
 	// Origin is, on a CallbackStarted, the call whose callback request
 	// this call answers.
 	Origin string `json:"origin,omitempty"`
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// Validate says what is wrong with an event that could never be stored.
+func (ev Event) Validate() error {
+	switch {
+	case !uuidPattern.MatchString(ev.CallID):
+		return fmt.Errorf("call id %q is not a UUID", ev.CallID)
+	case ev.Seq < 1:
+		return fmt.Errorf("call %s: seq %d is not positive", ev.CallID, ev.Seq)
+	case ev.Kind == "":
+		return fmt.Errorf("call %s seq %d: no kind", ev.CallID, ev.Seq)
+	}
+	return nil
 }

@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // snapshotData is what the call path needs, as read from the database: the
 // snapshot is built from it, and it is what the snapshot file keeps.
 type snapshotData struct {
-	Territories []Territory
-	Enrolments  map[int64][]Enrolment // by territory
-	Spans       []snapshotSpan        // shifts and overrides overlapping the window
-	PINHashes   map[int64]string      // by requérant enrolment id
+	Territories []oncall.Territory
+	Enrolments  map[int64][]oncall.Enrolment // by territory
+	Spans       []snapshotSpan               // shifts and overrides overlapping the window
+	PINHashes   map[int64]string             // by requérant enrolment id
 }
 
 // snapshotSpan is a shift or an override of the snapshot's window.
@@ -28,23 +30,23 @@ type snapshotSpan struct {
 
 // load reads everything the call path needs, with shifts and overrides
 // overlapping [from, to).
-func (d *CallDirectory) load(ctx context.Context, from, to time.Time) (*snapshotData, error) {
-	terrs, err := d.store.Territories(ctx)
+func (v *LineView) load(ctx context.Context, from, to time.Time) (*snapshotData, error) {
+	terrs, err := v.store.Territories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	data := &snapshotData{Territories: terrs, Enrolments: map[int64][]Enrolment{}, PINHashes: map[int64]string{}}
+	data := &snapshotData{Territories: terrs, Enrolments: map[int64][]oncall.Enrolment{}, PINHashes: map[int64]string{}}
 	for _, t := range terrs {
-		es, err := d.store.Enrolments(ctx, t.ID)
+		es, err := v.store.Enrolments(ctx, t.ID)
 		if err != nil {
 			return nil, err
 		}
 		data.Enrolments[t.ID] = es
-		if err := d.loadShifts(ctx, data, t.ID, from, to); err != nil {
+		if err := v.loadShifts(ctx, data, t.ID, from, to); err != nil {
 			return nil, err
 		}
 	}
-	rows, err := d.store.pool.Query(ctx, `SELECT id, pin_hash FROM enrolment WHERE role = 'requerant' AND pin_hash IS NOT NULL`)
+	rows, err := v.store.pool.Query(ctx, `SELECT id, pin_hash FROM enrolment WHERE role = 'requerant' AND pin_hash IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("PIN hashes: %w", err)
 	}
@@ -60,8 +62,8 @@ func (d *CallDirectory) load(ctx context.Context, from, to time.Time) (*snapshot
 	return data, rows.Err()
 }
 
-func (d *CallDirectory) loadShifts(ctx context.Context, data *snapshotData, territoryID int64, from, to time.Time) error {
-	shifts, err := d.store.Shifts(ctx, territoryID, ShiftFilter{From: from, To: to})
+func (v *LineView) loadShifts(ctx context.Context, data *snapshotData, territoryID int64, from, to time.Time) error {
+	shifts, err := v.store.Shifts(ctx, territoryID, ShiftFilter{From: from, To: to})
 	if err != nil {
 		return err
 	}
@@ -69,7 +71,7 @@ func (d *CallDirectory) loadShifts(ctx context.Context, data *snapshotData, terr
 		data.Spans = append(data.Spans, snapshotSpan{SpecialtyID: sh.SpecialtyID,
 			Start: sh.Start, End: sh.End, Rank: sh.Rank, RPPS: sh.RPPS, LastName: sh.LastName, FirstName: sh.FirstName})
 	}
-	overrides, err := d.store.Overrides(ctx, territoryID, from, to)
+	overrides, err := v.store.Overrides(ctx, territoryID, from, to)
 	if err != nil {
 		return err
 	}
@@ -83,14 +85,14 @@ func (d *CallDirectory) loadShifts(ctx context.Context, data *snapshotData, terr
 // build indexes the data for the call path's lookups.
 func (data *snapshotData) build() *snapshot {
 	s := &snapshot{
-		byDID:      map[string]*Territory{},
-		requerants: map[int64]map[string]Enrolment{},
-		byPhone:    map[int64]map[string][]Enrolment{},
-		byID:       map[int64]Enrolment{},
+		byDID:      map[string]*oncall.Territory{},
+		requerants: map[int64]map[string]oncall.Enrolment{},
+		byPhone:    map[int64]map[string][]oncall.Enrolment{},
+		byID:       map[int64]oncall.Enrolment{},
 		pinHash:    data.PINHashes,
-		requis:     map[requisKey]Enrolment{},
+		requis:     map[requisKey]oncall.Enrolment{},
 		shifts:     map[int64][]heldSpan{},
-		specialty:  map[int64]Specialty{},
+		specialty:  map[int64]oncall.Specialty{},
 	}
 	if s.pinHash == nil {
 		s.pinHash = map[int64]string{}
@@ -103,10 +105,10 @@ func (data *snapshotData) build() *snapshot {
 		for _, sp := range t.Specialties {
 			s.specialty[sp.ID] = sp
 		}
-		s.requerants[t.ID] = map[string]Enrolment{}
-		s.byPhone[t.ID] = map[string][]Enrolment{}
+		s.requerants[t.ID] = map[string]oncall.Enrolment{}
+		s.byPhone[t.ID] = map[string][]oncall.Enrolment{}
 		for _, e := range data.Enrolments[t.ID] {
-			if e.Role == Requis {
+			if e.Role == oncall.Requis {
 				s.requis[requisKey{t.ID, e.SpecialtyID, e.RPPS}] = e
 				continue
 			}
