@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // Options tune the script. A zero field takes its default (see DefaultOptions);
@@ -100,7 +102,7 @@ type Deps struct {
 	Switch    Switch
 	Recorder  Recorder
 	Notifier  Notifier
-	Clock     Clock
+	Clock     clock.Clock // opening hours, on-duty instant, hunt deadline, hold messages; digit waits are the leg's own
 	Logger    *zap.Logger
 	Prompts   *Prompts
 	Metrics   Metrics
@@ -119,7 +121,7 @@ type Script struct {
 	sw      Switch
 	rec     Recorder
 	notify  Notifier
-	clock   Clock
+	clock   clock.Clock
 	log     *zap.Logger
 	prompts *Prompts
 	metrics Metrics
@@ -161,7 +163,7 @@ func New(opt Options, deps Deps) (*Script, error) {
 		random: deps.Random, cbs: deps.Callbacks,
 	}
 	if s.clock == nil {
-		s.clock = SystemClock()
+		s.clock = clock.System()
 	}
 	if s.log == nil {
 		s.log = zap.NewNop()

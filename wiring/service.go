@@ -25,6 +25,7 @@ import (
 	"github.com/regul-sante/regul/bridge"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/console"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/internal/lease"
 	"github.com/regul-sante/regul/internal/lightlog"
@@ -40,7 +41,7 @@ type Options struct {
 	Logger *zap.Logger
 	// Clock drives the script's time rules and the roster snapshot; nil is
 	// the wall clock. Tests and the demo run an accelerated one.
-	Clock ivr.Clock
+	Clock clock.Clock
 	// IVR overrides the script's timeouts; zero fields take the defaults
 	// (EarlyTimeout comes from dial.early_timeout).
 	IVR ivr.Options
@@ -61,7 +62,7 @@ type Options struct {
 // Service is a running controller.
 type Service struct {
 	log      *zap.Logger
-	clock    ivr.Clock
+	clock    clock.Clock
 	dir      *roster.CallDirectory
 	rec      *calllog.Recorder
 	calls    *calllog.Store
@@ -115,7 +116,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		log.Warn("database unavailable at start: starting from the roster snapshot saved under data_dir", zap.Error(err))
 	}
 	if o.Clock == nil {
-		o.Clock = ivr.SystemClock()
+		o.Clock = clock.System()
 	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
