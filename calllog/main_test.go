@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/regul-sante/regul/testkit/pgtest"
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -82,7 +83,7 @@ func observed() (*zap.Logger, *observer.ObservedLogs) {
 
 func openRecorder(t *testing.T, store *Store, dir string, log *zap.Logger, tune ...func(*Options)) *Recorder {
 	t.Helper()
-	opts := Options{Dir: dir, Log: log, Now: func() time.Time { return t0 }, MaxBackoff: 100 * time.Millisecond}
+	opts := Options{Dir: dir, Log: log, Clock: testclock.New(t0), MaxBackoff: 100 * time.Millisecond}
 	for _, f := range tune {
 		f(&opts)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/notify"
 )
 
@@ -45,22 +46,22 @@ type rappelPage struct {
 // the credential; it shows who asked, for what, and one button.
 type callbackPage struct {
 	links CallbackLinks
-	now   func() time.Time
+	clock clock.Clock
 	log   *zap.Logger
 	tmpl  *template.Template
 }
 
-func newCallbackPage(links CallbackLinks, now func() time.Time, log *zap.Logger) (*callbackPage, error) {
+func newCallbackPage(links CallbackLinks, clk clock.Clock, log *zap.Logger) (*callbackPage, error) {
 	t, err := template.New("page.html").Funcs(templateFuncs()).ParseFS(rappelFS, "rappel/page.html")
 	if err != nil {
 		return nil, err
 	}
-	return &callbackPage{links: links, now: now, log: log, tmpl: t}, nil
+	return &callbackPage{links: links, clock: clk, log: log, tmpl: t}, nil
 }
 
 func (p *callbackPage) show(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	v, err := p.links.View(r.Context(), token, p.now())
+	v, err := p.links.View(r.Context(), token, p.clock.Now())
 	if err != nil {
 		p.refuse(w, err)
 		return
@@ -75,7 +76,7 @@ func (p *callbackPage) submit(w http.ResponseWriter, r *http.Request) {
 			Message: "Ce formulaire n'a pas été envoyé depuis la page du lien. Rouvrez le lien reçu par SMS."})
 		return
 	}
-	err := p.links.Start(r.Context(), token, p.now())
+	err := p.links.Start(r.Context(), token, p.clock.Now())
 	switch {
 	case err == nil:
 		p.write(w, http.StatusOK, rappelPage{Title: "Appel en cours",

@@ -86,7 +86,7 @@ func smsKindLabel(k string) string {
 func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	ctx := r.Context()
-	now := c.now()
+	now := c.clock.Now()
 	store := calllog.NewStore(c.pool)
 	open, err := store.OpenCallbacks(ctx, c.callScope(r), 200)
 	if err != nil {
@@ -180,7 +180,7 @@ func (c *console) callbackDone(w http.ResponseWriter, r *http.Request) {
 func (c *console) closeCallback(r *http.Request, ref calllog.CallbackRef) (calllog.Callback, error) {
 	v := visitOf(r)
 	note := r.PostFormValue("note")
-	return calllog.NewStore(c.pool).CloseCallback(r.Context(), c.callScope(r), ref, v.sess.Account.Email, note, c.now(),
+	return calllog.NewStore(c.pool).CloseCallback(r.Context(), c.callScope(r), ref, v.sess.Account.Email, note, c.clock.Now(),
 		func(ctx context.Context, tx pgx.Tx, ref string) error {
 			detail := map[string]any{"reference": ref}
 			if n := strings.TrimSpace(note); n != "" {
@@ -204,7 +204,7 @@ func (c *console) callbackReopen(w http.ResponseWriter, r *http.Request) {
 	if call := r.PostFormValue("appel"); call != "" {
 		back = "/t/" + v.current.Slug + "/appels/" + url.PathEscape(call)
 	}
-	_, err = calllog.NewStore(c.pool).ReopenCallback(r.Context(), c.callScope(r), calllog.CallbackRef{ID: id}, c.now(),
+	_, err = calllog.NewStore(c.pool).ReopenCallback(r.Context(), c.callScope(r), calllog.CallbackRef{ID: id}, c.clock.Now(),
 		func(ctx context.Context, tx pgx.Tx, ref string) error {
 			return c.accounts.AuditTx(ctx, tx, accounts.AuditEntry{
 				Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: actionCallbackReopened,
@@ -307,7 +307,7 @@ func (c *console) smsHandled(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if _, err := tx.Exec(r.Context(), `UPDATE sms_outbox SET handled_at = $2, handled_by = $3 WHERE id = $1`,
-			id, c.now(), v.sess.Account.Email); err != nil {
+			id, c.clock.Now(), v.sess.Account.Email); err != nil {
 			return err
 		}
 		// The row id and the kind say which message; neither its text nor

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -27,8 +28,8 @@ var staticFS embed.FS
 type ConsoleOptions struct {
 	Pool   *pgxpool.Pool // required
 	Logger *zap.Logger   // required
-	// Now is the clock (sessions, TOTP, lock states); defaults to time.Now.
-	Now func() time.Time
+	// Clock times sessions, TOTP and lock states; defaults to clock.System().
+	Clock clock.Clock
 	// SecureCookies marks cookies Secure even on plain HTTP (TLS ends at a
 	// proxy); requests that arrive over TLS always get Secure cookies.
 	SecureCookies bool
@@ -72,7 +73,7 @@ type SpoolQuarantine interface {
 type console struct {
 	pool          *pgxpool.Pool
 	log           *zap.Logger
-	now           func() time.Time
+	clock         clock.Clock
 	accounts      *accounts.Store
 	secureCookies bool
 	issuer        string
@@ -96,7 +97,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 	c := &console{
 		pool:          opts.Pool,
 		log:           opts.Logger,
-		now:           opts.Now,
+		clock:         opts.Clock,
 		secureCookies: opts.SecureCookies,
 		issuer:        opts.Issuer,
 		spool:         opts.Spool,
@@ -106,8 +107,8 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		publicURL:      opts.PublicURL,
 		smsOff:         opts.SMSOff,
 	}
-	if c.now == nil {
-		c.now = time.Now
+	if c.clock == nil {
+		c.clock = clock.System()
 	}
 	if c.issuer == "" {
 		c.issuer = "regul"
@@ -122,7 +123,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 	if opts.SessionMax > 0 {
 		policy.SessionMax = opts.SessionMax
 	}
-	accounts, err := accounts.NewStore(opts.Pool, accounts.Options{Now: c.now, TOTPKey: opts.TOTPKey, Policy: policy})
+	accounts, err := accounts.NewStore(opts.Pool, accounts.Options{Clock: c.clock, TOTPKey: opts.TOTPKey, Policy: policy})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
@@ -131,12 +132,12 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		return nil, fmt.Errorf("console templates: %w", err)
 	}
 	if opts.Links != nil {
-		if c.outcome, err = newOutcomePage(opts.Links, c.now, c.log); err != nil {
+		if c.outcome, err = newOutcomePage(opts.Links, c.clock, c.log); err != nil {
 			return nil, fmt.Errorf("outcome page template: %w", err)
 		}
 	}
 	if opts.Callbacks != nil {
-		if c.callback, err = newCallbackPage(opts.Callbacks, c.now, c.log); err != nil {
+		if c.callback, err = newCallbackPage(opts.Callbacks, c.clock, c.log); err != nil {
 			return nil, fmt.Errorf("callback page template: %w", err)
 		}
 	}

@@ -39,7 +39,7 @@ func newConsoleEnv(t *testing.T, opts ...func(*ConsoleOptions)) (*consoleEnv, *t
 	// Monday 2 March 2026, 10:00 in Paris.
 	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fx := seed(t, pool, clock.Now().Add(20*time.Minute))
-	o := ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Now: clock.Now}
+	o := ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Clock: clock}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -49,7 +49,7 @@ func newConsoleEnv(t *testing.T, opts ...func(*ConsoleOptions)) (*consoleEnv, *t
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	store, err := accounts.NewStore(pool, accounts.Options{Now: clock.Now, PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	store, err := accounts.NewStore(pool, accounts.Options{Clock: clock, PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

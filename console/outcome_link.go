@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/notify"
 )
 
@@ -64,22 +65,22 @@ var delayChoices = []struct {
 // the specialty.
 type outcomePage struct {
 	links OutcomeLinks
-	now   func() time.Time
+	clock clock.Clock
 	log   *zap.Logger
 	tmpl  *template.Template
 }
 
-func newOutcomePage(links OutcomeLinks, now func() time.Time, log *zap.Logger) (*outcomePage, error) {
+func newOutcomePage(links OutcomeLinks, clk clock.Clock, log *zap.Logger) (*outcomePage, error) {
 	t, err := template.New("page.html").Funcs(templateFuncs()).ParseFS(suiteFS, "suite/page.html")
 	if err != nil {
 		return nil, err
 	}
-	return &outcomePage{links: links, now: now, log: log, tmpl: t}, nil
+	return &outcomePage{links: links, clock: clk, log: log, tmpl: t}, nil
 }
 
 func (p *outcomePage) show(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	v, err := p.links.View(r.Context(), token, p.now())
+	v, err := p.links.View(r.Context(), token, p.clock.Now())
 	if err != nil {
 		p.refuse(w, r, err)
 		return
@@ -89,7 +90,7 @@ func (p *outcomePage) show(w http.ResponseWriter, r *http.Request) {
 
 func (p *outcomePage) submit(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	now := p.now()
+	now := p.clock.Now()
 	v, err := p.links.View(r.Context(), token, now)
 	if err != nil {
 		p.refuse(w, r, err)

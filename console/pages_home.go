@@ -71,7 +71,7 @@ type homeCounts struct {
 
 func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
-	now := c.now()
+	now := c.clock.Now()
 	var d dashboardData
 	var n homeCounts
 	// An outcome is pending from the end of the call; started_at bounds it

@@ -46,7 +46,7 @@ type peopleData struct {
 // territory in SQL.
 func (c *console) peoplePage(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
-	now := c.now()
+	now := c.clock.Now()
 	role := r.URL.Query().Get("role")
 	if role != "requerant" && role != "requis" {
 		role = ""
@@ -125,7 +125,7 @@ func (c *console) unlockEnrolment(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	now := c.now()
+	now := c.clock.Now()
 	err = pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
 		var rpps, role string
 		err := tx.QueryRow(r.Context(), `UPDATE enrolment SET failed_pin_attempts = 0, locked_until = NULL, updated_at = $4

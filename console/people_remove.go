@@ -44,7 +44,7 @@ func (c *console) removeEnrolment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := visitOf(r)
-	now := c.now()
+	now := c.clock.Now()
 	err := pgx.BeginFunc(r.Context(), c.pool, func(tx pgx.Tx) error {
 		var specialtyID *int64
 		err := tx.QueryRow(r.Context(), `SELECT specialty_id FROM enrolment

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // CallDirectory serves the call script's lookups (territory by DID, the
@@ -24,7 +26,7 @@ import (
 type CallDirectory struct {
 	store    *Store
 	log      *zap.Logger
-	now      func() time.Time
+	clock    clock.Clock
 	opts     CallDirectoryOptions
 	mu       sync.RWMutex
 	snap     *snapshot
@@ -106,7 +108,7 @@ type heldSpan struct {
 
 // NewCallDirectory returns a directory; call Refresh once before use, then
 // Run in the background.
-func NewCallDirectory(store *Store, opts CallDirectoryOptions, now func() time.Time, log *zap.Logger) *CallDirectory {
+func NewCallDirectory(store *Store, opts CallDirectoryOptions, clk clock.Clock, log *zap.Logger) *CallDirectory {
 	if opts.Refresh <= 0 {
 		opts.Refresh = 15 * time.Second
 	}
@@ -120,10 +122,10 @@ func NewCallDirectory(store *Store, opts CallDirectoryOptions, now func() time.T
 		opts.PINTimeout = 2 * time.Second
 	}
 	opts.Lockout = opts.Lockout.withDefaults()
-	if now == nil {
-		now = time.Now
+	if clk == nil {
+		clk = clock.System()
 	}
-	return &CallDirectory{store: store, log: log, now: now, opts: opts,
+	return &CallDirectory{store: store, log: log, clock: clk, opts: opts,
 		failures: map[int64]*memFailures{}, callers: map[callerKey]*memFailures{}, pairs: map[pairKey]*memFailures{}}
 }
 
@@ -159,7 +161,7 @@ func (d *CallDirectory) LoadedAt() time.Time {
 
 // Refresh reloads the snapshot from the database.
 func (d *CallDirectory) Refresh(ctx context.Context) error {
-	now := d.now()
+	now := d.clock.Now()
 	data, err := d.load(ctx, now.Add(-d.opts.Behind), now.Add(d.opts.Ahead))
 	if err != nil {
 		return fmt.Errorf("load roster snapshot: %w", err)

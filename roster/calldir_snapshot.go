@@ -138,7 +138,7 @@ func (d *CallDirectory) LoadSnapshotFile(maxAge time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if age := d.now().Sub(savedAt); age > maxAge {
+	if age := d.clock.Now().Sub(savedAt); age > maxAge {
 		return &StaleSnapshotError{File: path, SavedAt: savedAt, Age: age, MaxAge: maxAge}
 	}
 	d.mu.Lock()

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 // A directory that cannot reach the database at start serves the snapshot
@@ -21,8 +23,8 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "data", "roster-snapshot.json")
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, ter.Location)
-	clock := func() time.Time { return now }
-	saved := NewCallDirectory(s, CallDirectoryOptions{SnapshotFile: file}, clock, zap.NewNop())
+	clk := testclock.New(now)
+	saved := NewCallDirectory(s, CallDirectoryOptions{SnapshotFile: file}, clk, zap.NewNop())
 	if err := saved.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,8 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 
 	// A new process, five hours later, without the database.
 	now = now.Add(5 * time.Hour)
-	restarted := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file}, clock, zap.NewNop())
+	clk.AdvanceTo(now)
+	restarted := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file}, clk, zap.NewNop())
 	if err := restarted.LoadSnapshotFile(24 * time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +69,13 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 	}
 
 	now = now.Add(20 * time.Hour) // 25 h after it was saved
+	clk.AdvanceTo(now)
 	var stale *StaleSnapshotError
-	if err := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file}, clock, zap.NewNop()).
+	if err := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file}, clk, zap.NewNop()).
 		LoadSnapshotFile(24 * time.Hour); !errors.As(err, &stale) || stale.Age != 25*time.Hour {
 		t.Errorf("a 25 h old snapshot: %v", err)
 	}
-	if err := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file + ".none"}, clock, zap.NewNop()).
+	if err := NewCallDirectory(nil, CallDirectoryOptions{SnapshotFile: file + ".none"}, clk, zap.NewNop()).
 		LoadSnapshotFile(24 * time.Hour); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("no snapshot file: %v", err)
 	}

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 // sampleLine loads the sample territory, its enrolments and roster, with an
@@ -42,7 +45,7 @@ func TestCallDirectoryAgreesWithStore(t *testing.T) {
 	ctx := context.Background()
 	from := time.Date(2026, 11, 22, 0, 0, 0, 0, ter.Location)
 	now := from.Add(24 * time.Hour)
-	dir := NewCallDirectory(s, CallDirectoryOptions{Behind: 48 * time.Hour, Ahead: 8 * 24 * time.Hour}, func() time.Time { return now }, zap.NewNop())
+	dir := NewCallDirectory(s, CallDirectoryOptions{Behind: 48 * time.Hour, Ahead: 8 * 24 * time.Hour}, testclock.New(now), zap.NewNop())
 	if err := dir.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +76,7 @@ func TestCallDirectoryAgreesWithStore(t *testing.T) {
 func TestCallDirectoryLookups(t *testing.T) {
 	s, ter := sampleLine(t)
 	ctx := context.Background()
-	dir := NewCallDirectory(s, CallDirectoryOptions{}, time.Now, zap.NewNop())
+	dir := NewCallDirectory(s, CallDirectoryOptions{}, clock.System(), zap.NewNop())
 	if _, err := dir.TerritoryByDID(ctx, "+33179000001"); err == nil {
 		t.Fatal("lookups before the first refresh must fail, not answer empty")
 	}
@@ -111,7 +114,7 @@ func TestCallDirectoryWithoutDatabase(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, ter.Location)
 	dir := NewCallDirectory(s, CallDirectoryOptions{Lockout: LockoutPolicy{MaxAttempts: 3, CallerAttempts: 5, RPPSAttempts: 4,
-		Duration: time.Hour}}, func() time.Time { return now }, zap.NewNop())
+		Duration: time.Hour}}, testclock.New(now), zap.NewNop())
 	if err := dir.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +178,7 @@ func TestCallDirectoryLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, ter.Location)
-	dir := NewCallDirectory(s, CallDirectoryOptions{Lockout: policy}, func() time.Time { return now }, zap.NewNop())
+	dir := NewCallDirectory(s, CallDirectoryOptions{Lockout: policy}, testclock.New(now), zap.NewNop())
 	if err := dir.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func TestOutcomeKeyedThroughTheSMSLink(t *testing.T) {
 		t.Fatalf("link SMS: %q", msgs[0].Body)
 	}
 
-	console, err := console.NewConsole(console.ConsoleOptions{Pool: l.pool, Logger: zap.NewNop(), Now: l.clock.Now,
+	console, err := console.NewConsole(console.ConsoleOptions{Pool: l.pool, Logger: zap.NewNop(), Clock: l.clock,
 		Links: notify.NewLinks(l.pool)})
 	if err != nil {
 		t.Fatal(err)

@@ -140,18 +140,18 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	store := roster.NewStore(o.Pool)
 	store.SetLockoutPolicy(lockout)
 	s.dir = roster.NewCallDirectory(store, roster.CallDirectoryOptions{Lockout: lockout, SnapshotFile: roster.SnapshotFile(cfg.DataDir)},
-		o.Clock.Now, log.Named("roster"))
+		o.Clock, log.Named("roster"))
 	if err := s.loadRoster(ctx, cfg); err != nil {
 		return nil, err
 	}
 
-	outbox, sms, digest, err := newSMS(cfg, o.Pool, store, o.Clock.Now, log.Named("sms"))
+	outbox, sms, digest, err := newSMS(cfg, o.Pool, store, o.Clock, log.Named("sms"))
 	if err != nil {
 		return nil, err
 	}
 	s.calls = calllog.NewStore(o.Pool)
 	s.rec, err = calllog.OpenRecorder(s.calls, calllog.Options{Dir: calllog.SpoolDir(cfg.DataDir), Log: log.Named("calllog"),
-		Now: o.Clock.Now, OnApply: outbox.Hook, OnApplyKinds: notify.HookKinds, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
+		Clock: o.Clock, OnApply: outbox.Hook, OnApplyKinds: notify.HookKinds, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
 	if err != nil {
 		return nil, fmt.Errorf("open the call-record spool under data_dir %s: %w", cfg.DataDir, err)
 	}
@@ -167,7 +167,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
 		return nil, err
 	}
-	s.callbacks = &callbacks{links: notify.NewCallbackLinks(o.Pool), svc: s, log: log.Named("callback"), now: o.Clock.Now}
+	s.callbacks = &callbacks{links: notify.NewCallbackLinks(o.Pool), svc: s, log: log.Named("callback"), clock: o.Clock}
 	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console"), s.rec, s.callbacks); err != nil {
 		return nil, err
 	}
