@@ -54,7 +54,7 @@ func (s *Store) Create(ctx context.Context, actor string, n NewAccount) (Account
 	if err != nil {
 		return Account{}, err
 	}
-	now := s.now()
+	now := s.clock.Now()
 	var acc Account
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO coordinator (email, password_hash, admin, created_at, updated_at)
@@ -177,7 +177,7 @@ func (s *Store) change(ctx context.Context, actor, email, action, update string)
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.clock.Now()
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, update, a.ID, now); err != nil {
 			return err

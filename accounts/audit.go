@@ -37,13 +37,13 @@ type execer interface {
 
 // Audit writes one audit row. Detail must never hold a secret.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return writeAudit(ctx, s.pool, s.now(), e)
+	return writeAudit(ctx, s.pool, s.clock.Now(), e)
 }
 
 // AuditTx writes one audit row inside the caller's transaction, so the
 // change and its trace are committed together.
 func (s *Store) AuditTx(ctx context.Context, tx pgx.Tx, e AuditEntry) error {
-	return writeAudit(ctx, tx, s.now(), e)
+	return writeAudit(ctx, tx, s.clock.Now(), e)
 }
 
 func writeAudit(ctx context.Context, db execer, at time.Time, e AuditEntry) error {

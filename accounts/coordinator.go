@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // Account is a coordinator as the console and the CLI see it. It never
@@ -97,7 +99,7 @@ func DefaultPolicy() Policy {
 
 // Options configure a Store.
 type Options struct {
-	Now func() time.Time // defaults to time.Now
+	Clock clock.Clock // defaults to clock.System()
 	// TOTPKey (32 bytes) seals the TOTP secrets at rest with AES-256-GCM;
 	// nil stores them unsealed.
 	TOTPKey []byte
@@ -109,7 +111,7 @@ type Options struct {
 // Store reads and writes accounts, sessions and login attempts.
 type Store struct {
 	pool   *pgxpool.Pool
-	now    func() time.Time
+	clock  clock.Clock
 	seal   sealer
 	policy Policy
 	pw     PasswordParams
@@ -123,9 +125,9 @@ type Store struct {
 
 // NewStore returns a store on an open pool.
 func NewStore(pool *pgxpool.Pool, opts Options) (*Store, error) {
-	s := &Store{pool: pool, now: opts.Now, policy: opts.Policy, pw: opts.PasswordParams}
-	if s.now == nil {
-		s.now = time.Now
+	s := &Store{pool: pool, clock: opts.Clock, policy: opts.Policy, pw: opts.PasswordParams}
+	if s.clock == nil {
+		s.clock = clock.System()
 	}
 	if s.policy == (Policy{}) {
 		s.policy = DefaultPolicy()

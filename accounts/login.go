@@ -21,7 +21,7 @@ import (
 // count (and lock) moves only for a wrong password on an unlocked account;
 // ErrDisabled is told only to whoever typed the right password.
 func (s *Store) Login(ctx context.Context, email, password string, c ClientInfo) (string, error) {
-	now := s.now()
+	now := s.clock.Now()
 	norm, err := NormalizeEmail(email)
 	if err != nil {
 		norm = email // still counted, still refused
@@ -100,7 +100,7 @@ func (s *Store) checkRateLimits(ctx context.Context, email, ip string, now time.
 // an audit row; it returns result, or a *LockedError when this failure
 // locked the account.
 func (s *Store) recordFailure(ctx context.Context, accountID int64, email string, c ClientInfo, reason string, result error) error {
-	now := s.now()
+	now := s.clock.Now()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO login_attempt (at, email, remote_ip, success) VALUES ($1, $2, $3, false)`,
 			now, email, c.RemoteIP); err != nil {
@@ -156,7 +156,7 @@ func (s *Store) EnrolmentSecret(ctx context.Context, sess Session) (string, erro
 	}
 	// Two tabs racing: the first secret written wins and both show it.
 	if _, err := s.pool.Exec(ctx, `UPDATE coordinator SET totp_secret = $2, updated_at = $3
-		WHERE id = $1 AND totp_secret IS NULL`, id, sealed, s.now()); err != nil {
+		WHERE id = $1 AND totp_secret IS NULL`, id, sealed, s.clock.Now()); err != nil {
 		return "", fmt.Errorf("store TOTP secret of %s: %w", sess.Account.Email, err)
 	}
 	if err := s.pool.QueryRow(ctx, `SELECT totp_secret FROM coordinator WHERE id = $1`, id).Scan(&stored); err != nil || stored == nil {
@@ -172,7 +172,7 @@ func (s *Store) EnrolmentSecret(ctx context.Context, sess Session) (string, erro
 // opens nothing). A code already accepted is refused (ErrCodeReused).
 func (s *Store) CompleteLogin(ctx context.Context, sess Session, code string, c ClientInfo) (string, error) {
 	a := sess.Account
-	now := s.now()
+	now := s.clock.Now()
 	var stored *string
 	var enrolled bool
 	var lastStep int64

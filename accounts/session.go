@@ -53,7 +53,7 @@ func (s *Store) createSession(ctx context.Context, db execer, accountID int64, m
 	if err != nil {
 		return "", err
 	}
-	now := s.now()
+	now := s.clock.Now()
 	life := s.policy.SessionMax
 	if !mfaDone {
 		life = s.policy.PendingMFAMax
@@ -93,7 +93,7 @@ func (s *Store) Session(ctx context.Context, token string) (Session, error) {
 	if err != nil {
 		return Session{}, fmt.Errorf("load session: %w", err)
 	}
-	now := s.now()
+	now := s.clock.Now()
 	idleOver := sess.MFADone && !now.Before(lastSeen.Add(s.policy.SessionIdle))
 	if disabled || !now.Before(sess.ExpiresAt) || idleOver {
 		if _, err := s.pool.Exec(ctx, `DELETE FROM console_session WHERE token_hash = $1`, th); err != nil {
@@ -118,14 +118,14 @@ func (s *Store) Logout(ctx context.Context, sess Session) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM console_session WHERE token_hash = $1`, sess.tokenHash); err != nil {
 			return fmt.Errorf("logout: %w", err)
 		}
-		return writeAudit(ctx, tx, s.now(), AuditEntry{Actor: sess.Account.Email, Action: ActionLogout})
+		return writeAudit(ctx, tx, s.clock.Now(), AuditEntry{Actor: sess.Account.Email, Action: ActionLogout})
 	})
 }
 
 // Purge removes ended sessions and login attempts older than a day (they
 // only matter within the rate-limit window).
 func (s *Store) Purge(ctx context.Context) error {
-	now := s.now()
+	now := s.clock.Now()
 	if _, err := s.pool.Exec(ctx, `DELETE FROM console_session WHERE expires_at <= $1 OR (mfa_done AND last_seen_at <= $2)`,
 		now, now.Add(-s.policy.SessionIdle)); err != nil {
 		return fmt.Errorf("purge sessions: %w", err)

@@ -9,19 +9,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/testkit/pgtest"
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) Now() time.Time          { return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
-
 // cheap argon2 parameters: the tests check the rules, not the cost.
 var testParams = PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
 
-func newTestStore(t *testing.T) (*Store, *fakeClock, *pgxpool.Pool) {
+func newTestStore(t *testing.T) (*Store, *testclock.Clock, *pgxpool.Pool) {
 	t.Helper()
 	pool := pgtest.New(t)
 	ctx := context.Background()
@@ -30,9 +26,9 @@ func newTestStore(t *testing.T) (*Store, *fakeClock, *pgxpool.Pool) {
 			t.Fatal(err)
 		}
 	}
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	key := make([]byte, 32)
-	s, err := NewStore(pool, Options{Now: clock.Now, TOTPKey: key, PasswordParams: testParams})
+	s, err := NewStore(pool, Options{Clock: clock, TOTPKey: key, PasswordParams: testParams})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +47,7 @@ func mustCreate(t *testing.T, s *Store, email string, territories ...string) Acc
 }
 
 // signIn does password then code and returns the full session's token.
-func signIn(t *testing.T, s *Store, clock *fakeClock, email string) string {
+func signIn(t *testing.T, s *Store, clock *testclock.Clock, email string) string {
 	t.Helper()
 	ctx := context.Background()
 	c := ClientInfo{RemoteIP: "192.0.2.1"}
@@ -289,7 +285,7 @@ func TestWrongCodesLockToo(t *testing.T) {
 	if !errors.As(err, &le) {
 		t.Fatalf("after %d wrong codes: %v", s.Policy().MaxFailures, err)
 	}
-	code, _ := TOTPCode(secret, s.now())
+	code, _ := TOTPCode(secret, s.clock.Now())
 	if _, err := s.CompleteLogin(ctx, sess, code, c); !errors.As(err, &le) {
 		t.Fatalf("right code while locked: %v", err)
 	}
@@ -352,7 +348,7 @@ func TestSessionExpiry(t *testing.T) {
 			t.Fatalf("busy session at %s: %v", clock.Now().Sub(start), err)
 		}
 	}
-	clock.t = start.Add(p.SessionMax)
+	clock.AdvanceTo(start.Add(p.SessionMax))
 	if _, err := s.Session(ctx, token); !errors.Is(err, ErrSessionExpired) {
 		t.Fatalf("past the absolute limit: %v", err)
 	}

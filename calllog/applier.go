@@ -147,7 +147,7 @@ func (r *Recorder) applyBatch(ctx context.Context, batch []spooled) bool {
 		}
 		r.update(func(st *Stats) {
 			st.DatabaseDown, st.FailedTries = true, st.FailedTries+1
-			st.LastError, st.LastErrorAt = err.Error(), r.opts.Now()
+			st.LastError, st.LastErrorAt = err.Error(), r.opts.Clock.Now()
 		})
 		if !r.wait(ctx, backoff) {
 			return false

@@ -13,6 +13,7 @@ import (
 
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/pgtest"
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -83,7 +84,7 @@ func observed() (*zap.Logger, *observer.ObservedLogs) {
 
 func openRecorder(t *testing.T, store *Store, dir string, log *zap.Logger, tune ...func(*Options)) *Recorder {
 	t.Helper()
-	opts := Options{Dir: dir, Log: log, Now: func() time.Time { return t0 }, MaxBackoff: 100 * time.Millisecond}
+	opts := Options{Dir: dir, Log: log, Clock: testclock.New(t0), MaxBackoff: 100 * time.Millisecond}
 	for _, f := range tune {
 		f(&opts)
 	}

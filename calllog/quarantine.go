@@ -41,7 +41,7 @@ func (r *Recorder) quarantine(batch []spooled) error {
 		if s.bad == nil {
 			continue
 		}
-		q := quarantined{At: r.opts.Now(), Segment: segmentName(s.end.Segment), End: s.end.Offset, Reason: s.bad.Error(), Line: s.raw}
+		q := quarantined{At: r.opts.Clock.Now(), Segment: segmentName(s.end.Segment), End: s.end.Offset, Reason: s.bad.Error(), Line: s.raw}
 		if m := callIDInLine.FindSubmatch(s.raw); m != nil {
 			q.CallID = string(m[1])
 		}

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/regul-sante/regul/calllog/callevent"
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // SpoolDir is where a Recorder keeps its spool under regul's data_dir.
@@ -19,10 +21,10 @@ func SpoolDir(dataDir string) string { return filepath.Join(dataDir, "spool") }
 
 // Options tune a Recorder. Dir and Log are required; the rest has defaults.
 type Options struct {
-	Dir       string           // the spool directory, e.g. <data_dir>/spool
-	Log       *zap.Logger      // no call data beyond ids is logged
-	Now       func() time.Time // stamps events recorded without a time
-	BatchSize int              // events per transaction (default 256)
+	Dir       string      // the spool directory, e.g. <data_dir>/spool
+	Log       *zap.Logger // no call data beyond ids is logged
+	Clock     clock.Clock // stamps events recorded without a time; default clock.System()
+	BatchSize int         // events per transaction (default 256)
 	// ApplyInterval is the shortest time between two transactions of the
 	// applier unless the last one was full (default 50 ms; negative: none):
 	// events wait at most that long in the spool, and PostgreSQL commits
@@ -110,8 +112,8 @@ func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
 	if store == nil || opts.Dir == "" || opts.Log == nil {
 		return nil, errors.New("calllog: a store, Options.Dir and Options.Log are required")
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = clock.System()
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 256
@@ -201,7 +203,7 @@ func (r *Recorder) open() error {
 // error says the event could not even be spooled; it is also counted.
 func (r *Recorder) Record(ev callevent.Event) error {
 	if ev.At.IsZero() {
-		ev.At = r.opts.Now()
+		ev.At = r.opts.Clock.Now()
 	}
 	if err := ev.Validate(); err != nil {
 		r.fail("invalid call event dropped", err, func(s *Stats) { s.Dropped++ })
@@ -312,7 +314,7 @@ func (r *Recorder) fail(msg string, err error, f func(*Stats), fields ...zap.Fie
 		if f != nil {
 			f(s)
 		}
-		s.LastError, s.LastErrorAt = err.Error(), r.opts.Now()
+		s.LastError, s.LastErrorAt = err.Error(), r.opts.Clock.Now()
 	})
 }
 

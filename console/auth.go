@@ -97,7 +97,7 @@ func (c *console) loginRefusal(err error) (msg string, status int, ok bool) {
 		return "Ce code a déjà servi. Attendez le code suivant (il change toutes les 30 secondes).", http.StatusUnauthorized, true
 	case errors.As(err, &locked):
 		return fmt.Sprintf("Compte verrouillé après plusieurs échecs, jusqu'à %s. Réessayez ensuite, ou demandez à un administrateur de vérifier votre compte.",
-			frUntil(locked.Until, c.now(), parisOrUTC())), http.StatusLocked, true
+			frUntil(locked.Until, c.clock.Now(), parisOrUTC())), http.StatusLocked, true
 	case errors.As(err, &limited):
 		minutes := int(math.Ceil(limited.RetryAfter.Minutes()))
 		return fmt.Sprintf("Trop de tentatives de connexion. Réessayez dans %s.", frCount(minutes, "minute", "minutes")),

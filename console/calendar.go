@@ -33,7 +33,7 @@ type calendarFeeds interface {
 func (c *console) feedFile(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSuffix(r.PathValue("token"), ".ics")
 	var buf bytes.Buffer
-	err := c.feeds.WriteFeed(r.Context(), &buf, token, c.now())
+	err := c.feeds.WriteFeed(r.Context(), &buf, token, c.clock.Now())
 	if errors.Is(err, oncall.ErrNotFound) {
 		http.Error(w, "agenda introuvable ou révoqué", http.StatusNotFound)
 		return
@@ -111,7 +111,7 @@ func (c *console) feedIssue(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	token, err := c.feeds.IssueFeed(r.Context(), v.current.ID, target, c.now())
+	token, err := c.feeds.IssueFeed(r.Context(), v.current.ID, target, c.clock.Now())
 	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r)
 		return
@@ -133,7 +133,7 @@ func (c *console) feedRevoke(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	err := c.feeds.RevokeFeed(r.Context(), v.current.ID, target, c.now())
+	err := c.feeds.RevokeFeed(r.Context(), v.current.ID, target, c.clock.Now())
 	if err != nil && !errors.Is(err, oncall.ErrNotFound) {
 		c.serverError(w, r, "revoke calendar feed", err)
 		return

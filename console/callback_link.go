@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/notify"
 )
 
@@ -41,15 +42,15 @@ type rappelPage struct {
 type callbackPage struct {
 	linkPage
 	links CallbackLinks
-	now   func() time.Time
+	clock clock.Clock
 }
 
-func newCallbackPage(links CallbackLinks, now func() time.Time, log *zap.Logger) (*callbackPage, error) {
+func newCallbackPage(links CallbackLinks, clk clock.Clock, log *zap.Logger) (*callbackPage, error) {
 	page, err := newLinkPage("callback link", "rappel/page.html", log)
 	if err != nil {
 		return nil, err
 	}
-	return &callbackPage{linkPage: page, links: links, now: now}, nil
+	return &callbackPage{linkPage: page, links: links, clock: clk}, nil
 }
 
 // callbackRefusals are the callback page's words for a link that may not
@@ -64,7 +65,7 @@ var callbackRefusals = linkRefusals{
 
 func (p *callbackPage) show(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	v, err := p.links.View(r.Context(), token, p.now())
+	v, err := p.links.View(r.Context(), token, p.clock.Now())
 	if err != nil {
 		p.refuse(w, err, callbackRefusals)
 		return
@@ -78,7 +79,7 @@ func (p *callbackPage) submit(w http.ResponseWriter, r *http.Request) {
 		p.refuseForm(w)
 		return
 	}
-	err := p.links.Start(r.Context(), token, p.now())
+	err := p.links.Start(r.Context(), token, p.clock.Now())
 	switch {
 	case err == nil:
 		p.write(w, http.StatusOK, linkNote{Title: "Appel en cours",

@@ -74,7 +74,7 @@ func smsKindLabel(k string) string {
 func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	ctx := r.Context()
-	now := c.now()
+	now := c.clock.Now()
 	store := c.callbackBook
 	open, err := store.OpenCallbacks(ctx, c.callScope(r), 200)
 	if err != nil {
@@ -162,7 +162,7 @@ type callbackClose struct {
 func (c *console) closeCallback(w http.ResponseWriter, r *http.Request, cl callbackClose) {
 	v := visitOf(r)
 	by := v.sess.Account.Email
-	cb, err := c.callbackBook.CloseCallbackJournaled(r.Context(), c.callScope(r), cl.ref, by, r.PostFormValue("note"), c.now(),
+	cb, err := c.callbackBook.CloseCallbackJournaled(r.Context(), c.callScope(r), cl.ref, by, r.PostFormValue("note"), c.clock.Now(),
 		c.accounts.JournalRow(by, v.current.ID, actionCallbackDone))
 	switch {
 	case errors.Is(err, calllog.ErrNotFound):
@@ -188,7 +188,7 @@ func (c *console) callbackReopen(w http.ResponseWriter, r *http.Request) {
 	if call := r.PostFormValue("appel"); call != "" {
 		back = "/t/" + v.current.Slug + "/appels/" + url.PathEscape(call)
 	}
-	_, err = c.callbackBook.ReopenCallbackJournaled(r.Context(), c.callScope(r), calllog.CallbackRef{ID: id}, c.now(),
+	_, err = c.callbackBook.ReopenCallbackJournaled(r.Context(), c.callScope(r), calllog.CallbackRef{ID: id}, c.clock.Now(),
 		c.accounts.JournalRow(v.sess.Account.Email, v.current.ID, actionCallbackReopened))
 	switch {
 	case errors.Is(err, calllog.ErrNotFound):
@@ -280,7 +280,7 @@ func (c *console) smsHandled(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	by := v.sess.Account.Email
-	err = c.sms.MarkHandled(r.Context(), c.smsScope(r), id, by, c.now(), c.accounts.JournalRow(by, v.current.ID, actionSMSHandled))
+	err = c.sms.MarkHandled(r.Context(), c.smsScope(r), id, by, c.clock.Now(), c.accounts.JournalRow(by, v.current.ID, actionSMSHandled))
 	if errors.Is(err, notify.ErrNoSuchProblem) {
 		c.notFound(w, r)
 		return

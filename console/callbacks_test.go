@@ -28,7 +28,7 @@ func TestCallbacksPage(t *testing.T) {
 	if err := env.pool.QueryRow(ctx, `SELECT id FROM specialty WHERE territory_id = $1 AND slug = 'dermatologie'`, fx.coteaux).Scan(&derma); err != nil {
 		t.Fatal(err)
 	}
-	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Now: clock.Now, PublicURL: "https://regul.example"})
+	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Clock: clock, PublicURL: "https://regul.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestSMSHandled(t *testing.T) {
 	// The worker sends what is queued and never takes a handled problem back.
 	queued := insert(fx.coteaux, callID, "callback_coordinator", "queued", clock.Now())
 	sender := &recordingSender{}
-	worker, err := notify.NewWorker(notify.WorkerOptions{Pool: env.pool, Log: zap.NewNop(), Sender: sender, Now: clock.Now})
+	worker, err := notify.NewWorker(notify.WorkerOptions{Pool: env.pool, Log: zap.NewNop(), Sender: sender, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func BenchmarkCallsPage(b *testing.B) {
 	}
 	b.Logf("1,000,000 calls generated in %s", time.Since(start).Round(time.Second))
 
-	handler, err := NewConsole(ConsoleOptions{Deps: realDeps(b, pool, accounts.Options{Now: clock.Now}), Pool: pool, Logger: zap.NewNop(), Now: clock.Now})
+	handler, err := NewConsole(ConsoleOptions{Deps: realDeps(b, pool, accounts.Options{Clock: clock}), Pool: pool, Logger: zap.NewNop(), Clock: clock})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func BenchmarkCallsPage(b *testing.B) {
 func benchSession(b *testing.B, pool *pgxpool.Pool, clock *testClock) string {
 	b.Helper()
 	ctx := context.Background()
-	store, err := accounts.NewStore(pool, accounts.Options{Now: clock.Now,
+	store, err := accounts.NewStore(pool, accounts.Options{Clock: clock,
 		PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		b.Fatal(err)

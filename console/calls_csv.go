@@ -53,7 +53,7 @@ func (c *console) callsCSV(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, "calls csv: audit", err)
 		return
 	}
-	name := fmt.Sprintf("appels-%s-%s.csv", v.current.Slug, c.now().In(v.current.Location).Format("2006-01-02"))
+	name := fmt.Sprintf("appels-%s-%s.csv", v.current.Slug, c.clock.Now().In(v.current.Location).Format("2006-01-02"))
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")

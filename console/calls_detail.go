@@ -109,7 +109,7 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 			c.serverError(w, r, "call detail: callback", err)
 			return
 		}
-		cv := c.callbackViewOf(r, cb, c.now())
+		cv := c.callbackViewOf(r, cb, c.clock.Now())
 		d.Callback = &cv
 	}
 	if d.Billing, err = c.callActs(r, rec); err != nil {

@@ -8,9 +8,9 @@ import (
 	"io/fs"
 	"net/http"
 	"net/netip"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/regul-sante/regul/internal/clock"
 	"go.uber.org/zap"
 )
 
@@ -27,9 +27,9 @@ type ConsoleOptions struct {
 	// Pool serves only the queries of the statistics, the ARS export and
 	// the journal page, until they too ask the tables' owners.
 	Pool *pgxpool.Pool
-	// Now is the pages' clock (lock states, journal times, callbacks' ages);
-	// defaults to time.Now. Sessions and TOTP run on the accounts store's.
-	Now func() time.Time
+	// Clock is the pages' clock (lock states, journal times, callbacks' ages);
+	// defaults to clock.System(). Sessions and TOTP run on the accounts store's.
+	Clock clock.Clock
 	// SecureCookies marks cookies Secure even on plain HTTP (TLS ends at a
 	// proxy); requests that arrive over TLS always get Secure cookies.
 	SecureCookies bool
@@ -66,7 +66,7 @@ type SpoolQuarantine interface {
 type console struct {
 	pool          *pgxpool.Pool // statistics, ARS export and journal only
 	log           *zap.Logger
-	now           func() time.Time
+	clock         clock.Clock
 	accounts      accountsDesk
 	people        peopleBook
 	planning      planningBook
@@ -108,7 +108,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		sms:           d.SMS,
 		billing:       d.Billing,
 		log:           opts.Logger,
-		now:           opts.Now,
+		clock:         opts.Clock,
 		secureCookies: opts.SecureCookies,
 		issuer:        opts.Issuer,
 		spool:         opts.Spool,
@@ -118,8 +118,8 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		publicURL:      opts.PublicURL,
 		smsOff:         opts.SMSOff,
 	}
-	if c.now == nil {
-		c.now = time.Now
+	if c.clock == nil {
+		c.clock = clock.System()
 	}
 	if c.issuer == "" {
 		c.issuer = "regul"
@@ -129,12 +129,12 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		return nil, fmt.Errorf("console templates: %w", err)
 	}
 	if opts.Links != nil {
-		if c.outcome, err = newOutcomePage(opts.Links, c.now, c.log); err != nil {
+		if c.outcome, err = newOutcomePage(opts.Links, c.clock, c.log); err != nil {
 			return nil, fmt.Errorf("outcome page template: %w", err)
 		}
 	}
 	if opts.Callbacks != nil {
-		if c.callback, err = newCallbackPage(opts.Callbacks, c.now, c.log); err != nil {
+		if c.callback, err = newCallbackPage(opts.Callbacks, c.clock, c.log); err != nil {
 			return nil, fmt.Errorf("callback page template: %w", err)
 		}
 	}

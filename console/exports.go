@@ -65,7 +65,7 @@ func (d exportsData) Total() string { return billing.Euros(d.TotalCents) + " €
 // tariffs the statement uses.
 func (c *console) exportsPage(w http.ResponseWriter, r *http.Request) {
 	pg := page{Title: "Exports", Section: "exports", Flash: tariffFlash(r.URL.Query().Get("ok"))}
-	month := billing.MonthOf(c.now(), visitOf(r).current.Location).Previous()
+	month := billing.MonthOf(c.clock.Now(), visitOf(r).current.Location).Previous()
 	if s := r.URL.Query().Get("mois"); s != "" {
 		m, err := billing.ParseMonth(s)
 		if err != nil {
@@ -91,7 +91,7 @@ func (c *console) exportsPage(w http.ResponseWriter, r *http.Request) {
 func (c *console) exportsData(r *http.Request, month billing.Month) (exportsData, error) {
 	v := visitOf(r)
 	loc := v.current.Location
-	now := c.now()
+	now := c.clock.Now()
 	store := c.billing.WithinTerritories(v.scope.ids())
 	st, err := store.Statement(r.Context(), v.current.ID, month)
 	if err != nil {

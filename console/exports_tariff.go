@@ -55,7 +55,7 @@ func (c *console) tariffSet(w http.ResponseWriter, r *http.Request) {
 	}
 	ch, problem := tariffChangeOf(in)
 	if problem == "" {
-		ch.JournalTerritoryID, ch.At = v.current.ID, c.now()
+		ch.JournalTerritoryID, ch.At = v.current.ID, c.clock.Now()
 		res, err := c.billing.SetTariff(actorContext(r).Context(), ch)
 		if refusal, ok := errors.AsType[*billing.TariffRefusal](err); ok {
 			problem = refusal.Reason
@@ -71,7 +71,7 @@ func (c *console) tariffSet(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	d, err := c.exportsData(r, billing.MonthOf(c.now(), v.current.Location).Previous())
+	d, err := c.exportsData(r, billing.MonthOf(c.clock.Now(), v.current.Location).Previous())
 	if err != nil {
 		c.serverError(w, r, "exports page", err)
 		return

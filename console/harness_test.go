@@ -39,7 +39,7 @@ func newConsoleEnv(t *testing.T, opts ...func(*envOptions)) (*consoleEnv, *testC
 	// Monday 2 March 2026, 10:00 in Paris.
 	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fx := seed(t, pool, clock.Now().Add(20*time.Minute))
-	o := envOptions{ConsoleOptions: ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Now: clock.Now}}
+	o := envOptions{ConsoleOptions: ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Clock: clock}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -50,14 +50,14 @@ func newConsoleEnv(t *testing.T, opts ...func(*envOptions)) (*consoleEnv, *testC
 	if o.SessionIdle > 0 {
 		policy.SessionIdle = o.SessionIdle
 	}
-	o.Deps = realDeps(t, pool, accounts.Options{Now: clock.Now, Policy: policy})
+	o.Deps = realDeps(t, pool, accounts.Options{Clock: clock, Policy: policy})
 	h, err := NewConsole(o.ConsoleOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	store, err := accounts.NewStore(pool, accounts.Options{Now: clock.Now, PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	store, err := accounts.NewStore(pool, accounts.Options{Clock: clock, PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

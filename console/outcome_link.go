@@ -12,6 +12,7 @@ import (
 
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/notify"
 )
 
@@ -61,20 +62,20 @@ var delayChoices = []struct {
 type outcomePage struct {
 	linkPage
 	links OutcomeLinks
-	now   func() time.Time
+	clock clock.Clock
 }
 
-func newOutcomePage(links OutcomeLinks, now func() time.Time, log *zap.Logger) (*outcomePage, error) {
+func newOutcomePage(links OutcomeLinks, clk clock.Clock, log *zap.Logger) (*outcomePage, error) {
 	page, err := newLinkPage("outcome link", "suite/page.html", log)
 	if err != nil {
 		return nil, err
 	}
-	return &outcomePage{linkPage: page, links: links, now: now}, nil
+	return &outcomePage{linkPage: page, links: links, clock: clk}, nil
 }
 
 func (p *outcomePage) show(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	v, err := p.links.View(r.Context(), token, p.now())
+	v, err := p.links.View(r.Context(), token, p.clock.Now())
 	if err != nil {
 		p.refuseOutcome(w, err)
 		return
@@ -84,7 +85,7 @@ func (p *outcomePage) show(w http.ResponseWriter, r *http.Request) {
 
 func (p *outcomePage) submit(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	now := p.now()
+	now := p.clock.Now()
 	v, err := p.links.View(r.Context(), token, now)
 	if err != nil {
 		p.refuseOutcome(w, err)

@@ -27,7 +27,7 @@ func pendingCall(t *testing.T, env *consoleEnv, callID string) string {
 	if err := env.pool.QueryRow(ctx, `SELECT id FROM specialty WHERE territory_id = $1 AND slug = 'cardiologie'`, env.fx.coteaux).Scan(&cardio); err != nil {
 		t.Fatal(err)
 	}
-	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Now: env.clock.Now, PublicURL: "https://regul.example"})
+	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Clock: env.clock, PublicURL: "https://regul.example"})
 	if err != nil {
 		t.Fatal(err)
 	}

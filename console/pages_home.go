@@ -72,7 +72,7 @@ type homeCounts struct {
 
 func (c *console) dashboard(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
-	now := c.now()
+	now := c.clock.Now()
 	var d dashboardData
 	var n homeCounts
 	// v.current comes from the coordinator's scope (inTerritory), and each

@@ -40,7 +40,7 @@ type peopleData struct {
 // territory in SQL.
 func (c *console) peoplePage(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
-	now := c.now()
+	now := c.clock.Now()
 	role := r.URL.Query().Get("role")
 	if role != "requerant" && role != "requis" {
 		role = ""
@@ -97,7 +97,7 @@ func (c *console) unlockEnrolment(w http.ResponseWriter, r *http.Request) {
 		c.notFound(w, r)
 		return
 	}
-	_, err = c.people.Unlock(actorContext(r).Context(), roster.UnlockRequest{Scope: c.rosterScope(r), EnrolmentID: id, At: c.now()})
+	_, err = c.people.Unlock(actorContext(r).Context(), roster.UnlockRequest{Scope: c.rosterScope(r), EnrolmentID: id, At: c.clock.Now()})
 	if errors.Is(err, oncall.ErrNotFound) {
 		c.notFound(w, r)
 		return

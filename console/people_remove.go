@@ -32,7 +32,7 @@ func (c *console) removeEnrolment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := c.people.RemoveEnrolment(r.Context(), c.rosterScope(r), roster.EnrolmentCard(e), c.now())
+	err := c.people.RemoveEnrolment(r.Context(), c.rosterScope(r), roster.EnrolmentCard(e), c.clock.Now())
 	var busy *roster.StillOnDutyError
 	switch {
 	case err == nil:

@@ -91,7 +91,7 @@ func (c *console) planningView(ctx context.Context, r *http.Request) (planningVi
 	if err != nil {
 		return planningView{}, "", fmt.Errorf("load territory %s: %w", v.current.Slug, err)
 	}
-	pv := planningView{terr: terr, monday: mondayOf(civilOf(c.now(), terr.Location))}
+	pv := planningView{terr: terr, monday: mondayOf(civilOf(c.clock.Now(), terr.Location))}
 	var problem string
 	if day := r.FormValue("jour"); day != "" {
 		if t, err := time.ParseInLocation("2006-01-02", day, terr.Location); err == nil {
@@ -150,7 +150,7 @@ func (c *console) planningData(ctx context.Context, r *http.Request, pv planning
 		Week:      pv.monday.isoWeek(),
 		Prev:      pv.monday.addDays(-7).isoWeek(),
 		Next:      pv.monday.addDays(7).isoWeek(),
-		ThisWeek:  mondayOf(civilOf(c.now(), loc)).isoWeek(),
+		ThisWeek:  mondayOf(civilOf(c.clock.Now(), loc)).isoWeek(),
 		Heading:   weekHeading(pv.monday, sunday),
 		Monday:    fmt.Sprintf("%04d-%02d-%02d", pv.monday.Y, int(pv.monday.M), pv.monday.D),
 		TimeZone:  zoneLabel(loc),
@@ -188,7 +188,7 @@ func (c *console) planningData(ctx context.Context, r *http.Request, pv planning
 			d.Overrides = append(d.Overrides, o)
 		}
 	}
-	d.Grid = buildWeekGrid(pv.terr, pv.monday, c.now(), shifts, d.Overrides, mine)
+	d.Grid = buildWeekGrid(pv.terr, pv.monday, c.clock.Now(), shifts, d.Overrides, mine)
 	enrolments, err := store.Enrolments(ctx, pv.terr.ID)
 	if err != nil {
 		return d, err

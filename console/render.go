@@ -129,7 +129,7 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if p.Visit == nil {
 		p.Visit = visitOf(r)
 	}
-	p.Now = c.now()
+	p.Now = c.clock.Now()
 	if p.Loc == nil {
 		p.Loc = p.Current().Location
 	}

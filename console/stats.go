@@ -150,12 +150,12 @@ func (c *console) statsPage(w http.ResponseWriter, r *http.Request) {
 	loc := v.current.Location
 	q := r.URL.Query()
 	pg := page{Title: "Statistiques", Section: "statistiques"}
-	p, err := parsePeriod(q.Get("du"), q.Get("au"), c.now(), loc)
+	p, err := parsePeriod(q.Get("du"), q.Get("au"), c.clock.Now(), loc)
 	if err != nil {
 		pg.Error = err.Error()
-		p, _ = parsePeriod("", "", c.now(), loc)
+		p, _ = parsePeriod("", "", c.clock.Now(), loc)
 	}
-	d := statsData{Period: p, Du: p.From.Format("2006-01-02"), Au: p.Last().Format("2006-01-02"), Quick: quickPeriods(c.now(), loc)}
+	d := statsData{Period: p, Du: p.From.Format("2006-01-02"), Au: p.Last().Format("2006-01-02"), Quick: quickPeriods(c.clock.Now(), loc)}
 	sq := statsQuery{pool: c.pool, scope: v.scope, territory: v.current.ID, loc: loc}
 	series, outcomes, hours, err := sq.all(r.Context(), p)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
@@ -282,7 +283,7 @@ func (s *Script) lookup(c *call) (context.Context, context.CancelFunc) {
 var errLookupTimeout = errors.New("roster lookup timed out")
 
 // withClockTimeout is context.WithTimeout on the injected clock.
-func withClockTimeout(parent context.Context, clk Clock, d time.Duration, cause error) (context.Context, context.CancelFunc) {
+func withClockTimeout(parent context.Context, clk clock.Clock, d time.Duration, cause error) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(parent)
 	t := clk.AfterFunc(d, func() { cancel(cause) })
 	return ctx, func() {

@@ -57,32 +57,6 @@ type Recorder interface {
 	Record(ev callevent.Event) error
 }
 
-// Clock is the time the script's rules use (opening hours, on-duty instant,
-// hunt deadline, periodic hold messages). Digit waits are the leg's own.
-type Clock interface {
-	Now() time.Time
-	// AfterFunc calls f once d has passed, in a goroutine of its own, as
-	// time.AfterFunc does: f may block for as long as a prompt plays (the
-	// hold loop's messages), so a clock that also drives the far end's time
-	// (the ARI emulator's) must not run it on the goroutine that advances
-	// time. A test clock whose legs answer at once may call f inline.
-	AfterFunc(d time.Duration, f func()) Timer
-}
-
-// Timer is a pending AfterFunc.
-type Timer interface {
-	// Stop prevents the call if it has not started; false when too late.
-	Stop() bool
-}
-
-// SystemClock is the wall clock.
-func SystemClock() Clock { return systemClock{} }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time                            { return time.Now() }
-func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
-
 // Metrics are the counters and timings the script reports; the calls in
 // progress are not among them, they are read (Script.CallsInProgress).
 // Implementations must be safe for concurrent use and must not block.

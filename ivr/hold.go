@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // holdLoop keeps the GP on hold music during the hunt, with a short
@@ -19,7 +21,7 @@ type holdLoop struct {
 
 	mu      sync.Mutex // held while a message plays, so stop waits for it
 	stopped bool
-	timer   Timer
+	timer   clock.Timer
 }
 
 // startHold starts the loop with the "nous recherchons" message, at once

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // Options tune the script. A zero field takes its default (see DefaultOptions);
@@ -98,7 +100,7 @@ type Deps struct {
 	Roster   Roster
 	Switch   Switch
 	Recorder Recorder
-	Clock    Clock
+	Clock    clock.Clock
 	Logger   *zap.Logger
 	Prompts  *Prompts
 	Metrics  Metrics
@@ -116,7 +118,7 @@ type Script struct {
 	roster  Roster
 	sw      Switch
 	rec     Recorder
-	clock   Clock
+	clock   clock.Clock
 	log     *zap.Logger
 	prompts *Prompts
 	metrics Metrics
@@ -155,7 +157,7 @@ func New(opt Options, deps Deps) (*Script, error) {
 		random: deps.Random, cbs: deps.Callbacks,
 	}
 	if s.clock == nil {
-		s.clock = SystemClock()
+		s.clock = clock.System()
 	}
 	if s.log == nil {
 		s.log = zap.NewNop()

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
 )
@@ -23,7 +24,7 @@ type DigestOptions struct {
 	Pool   *pgxpool.Pool // required
 	Roster *roster.Store // required: territories and the gap finder
 	Log    *zap.Logger   // required
-	Now    func() time.Time
+	Clock  clock.Clock   // default clock.System()
 	// At is the territory-local time of day (HH:MM) from which the day's
 	// digest is due; default 07:30.
 	At string
@@ -43,8 +44,8 @@ func NewDigest(o DigestOptions) (*Digest, error) {
 	if o.Pool == nil || o.Roster == nil || o.Log == nil {
 		return nil, errors.New("notify: DigestOptions.Pool, Roster and Log are required")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.System()
 	}
 	if o.At == "" {
 		o.At = "07:30"
@@ -78,7 +79,7 @@ func (d *Digest) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("coverage digest: %w", err)
 	}
-	now := d.o.Now()
+	now := d.o.Clock.Now()
 	queued := 0
 	var errs []error
 	for _, t := range terrs {

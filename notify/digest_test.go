@@ -13,7 +13,7 @@ func TestCoverageDigest(t *testing.T) {
 	e := newEnv(t)
 	e.clock.Advance(-3 * time.Hour) // Monday 07:00 in Paris
 	newDigest := func() *Digest {
-		d, err := NewDigest(DigestOptions{Pool: e.pool, Roster: e.store, Log: e.log, Now: e.clock.Now, At: "07:30"})
+		d, err := NewDigest(DigestOptions{Pool: e.pool, Roster: e.store, Log: e.log, Clock: e.clock, At: "07:30"})
 		if err != nil {
 			t.Fatal(err)
 		}

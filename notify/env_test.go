@@ -62,13 +62,13 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.terr = loaded.Territory
-	e.outbox, err = NewOutbox(OutboxOptions{Log: e.log, Now: e.clock.Now, PublicURL: "http://127.0.0.1:8091"})
+	e.outbox, err = NewOutbox(OutboxOptions{Log: e.log, Clock: e.clock, PublicURL: "http://127.0.0.1:8091"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.calls = calllog.NewStore(e.pool)
 	e.twilio = twiliotest.New()
-	e.twilio.SetClock(e.clock.Now)
+	e.twilio.SetClock(e.clock)
 	t.Cleanup(e.twilio.Close)
 	return e
 }
@@ -132,7 +132,7 @@ func (e *env) worker(id string, opts ...func(*WorkerOptions)) *Worker {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	o := WorkerOptions{Pool: e.pool, Log: e.log, Sender: sender, Now: e.clock.Now, ID: id,
+	o := WorkerOptions{Pool: e.pool, Log: e.log, Sender: sender, Clock: e.clock, ID: id,
 		BaseBackoff: 10 * time.Second, Lease: time.Minute}
 	for _, f := range opts {
 		f(&o)

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
 )
@@ -20,9 +21,9 @@ import (
 // OutboxOptions configure an Outbox.
 type OutboxOptions struct {
 	Log *zap.Logger // required
-	// Now stamps the rows (they are due at once); defaults to time.Now. It
+	// Clock stamps the rows (they are due at once); defaults to clock.System(). It
 	// must be the clock the Worker runs on.
-	Now func() time.Time
+	Clock clock.Clock
 	// PublicURL is where outcome links point: <PublicURL>/suite/<token>.
 	PublicURL string
 	// LinkTTL is how long an outcome link stays valid (default 72 h).
@@ -36,7 +37,7 @@ type OutboxOptions struct {
 // projects the event.
 type Outbox struct {
 	log       *zap.Logger
-	now       func() time.Time
+	clock     clock.Clock
 	publicURL string
 	linkTTL   time.Duration
 	cbTTL     time.Duration
@@ -50,8 +51,8 @@ func NewOutbox(o OutboxOptions) (*Outbox, error) {
 	if o.PublicURL == "" {
 		return nil, errors.New("notify: OutboxOptions.PublicURL is required (notify.public_url)")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.System()
 	}
 	if o.LinkTTL <= 0 {
 		o.LinkTTL = 72 * time.Hour
@@ -59,7 +60,7 @@ func NewOutbox(o OutboxOptions) (*Outbox, error) {
 	if o.CallbackLinkTTL <= 0 {
 		o.CallbackLinkTTL = 24 * time.Hour
 	}
-	return &Outbox{log: o.Log, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), linkTTL: o.LinkTTL,
+	return &Outbox{log: o.Log, clock: o.Clock, publicURL: strings.TrimSuffix(o.PublicURL, "/"), linkTTL: o.LinkTTL,
 		cbTTL: o.CallbackLinkTTL}, nil
 }
 
@@ -105,7 +106,7 @@ func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev callevent.Event) error 
 		if err != nil {
 			return err
 		}
-		return insertMessages(ctx, sp, o.now(), msgs)
+		return insertMessages(ctx, sp, o.clock.Now(), msgs)
 	}()
 	if err == nil {
 		return sp.Commit(ctx)
@@ -273,7 +274,7 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev callevent.E
 			add(KindCallbackSpecialist, to, info) // no line to call back through
 			continue
 		}
-		link, err := newCallbackLink(ctx, tx, c.territoryID, ev.CallID, cand.RPPS, to, o.now(), o.cbTTL)
+		link, err := newCallbackLink(ctx, tx, c.territoryID, ev.CallID, cand.RPPS, to, o.clock.Now(), o.cbTTL)
 		if err != nil {
 			return nil, err
 		}
@@ -320,7 +321,7 @@ func (o *Outbox) outcomeLinkMessages(ctx context.Context, tx pgx.Tx, ev calleven
 		o.log.Warn("outcome link not sent: the specialist has no mobile number", zap.String("call_id", ev.CallID))
 		return nil, nil
 	}
-	token, err := newLinkToken(ctx, tx, ev.CallID, ev.RPPS, o.now(), o.linkTTL)
+	token, err := newLinkToken(ctx, tx, ev.CallID, ev.RPPS, o.clock.Now(), o.linkTTL)
 	if err != nil {
 		return nil, err
 	}

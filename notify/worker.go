@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // WorkerOptions configure a Worker.
@@ -21,7 +23,7 @@ type WorkerOptions struct {
 	// Sender is nil when no credentials are configured: the worker then
 	// sends nothing and the outbox keeps filling.
 	Sender Sender
-	Now    func() time.Time // default time.Now
+	Clock  clock.Clock // default clock.System()
 	// ID names this worker in leases; default host:pid:random.
 	ID           string
 	PollInterval time.Duration // default 2 s
@@ -44,8 +46,8 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Pool == nil || o.Log == nil {
 		return nil, errors.New("notify: WorkerOptions.Pool and Log are required")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.System()
 	}
 	if o.ID == "" {
 		host, _ := os.Hostname()
@@ -127,7 +129,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 // whose lease expired (their worker died: the try may have gone out, so
 // maybe_sent is set and Twilio will be asked first).
 func (w *Worker) lease(ctx context.Context) ([]leased, error) {
-	now := w.o.Now()
+	now := w.o.Clock.Now()
 	rows, err := w.o.Pool.Query(ctx, `
 		WITH due AS (
 		    SELECT id FROM sms_outbox
@@ -210,13 +212,13 @@ func (w *Worker) handle(ctx context.Context, r leased) {
 		delay := w.backoff(r.attempts)
 		log.Warn("Twilio unavailable: SMS retried later", zap.Int("status", transient.Status), zap.Duration("in", delay))
 		w.mark(ctx, log, r, `status = 'queued', next_try_at = $3, error_code = $4, error_message = $5`,
-			w.o.Now().Add(delay), transient.Code, transient.Message)
+			w.o.Clock.Now().Add(delay), transient.Code, transient.Message)
 	default:
 		// A timeout or a cut connection: Twilio may have taken it.
 		delay := w.backoff(r.attempts)
 		log.Warn("SMS try ended without an answer: Twilio will be asked before the next try", zap.Error(err), zap.Duration("in", delay))
 		w.mark(ctx, log, r, `status = 'queued', maybe_sent = true, next_try_at = $3, error_message = $4`,
-			w.o.Now().Add(delay), err.Error())
+			w.o.Clock.Now().Add(delay), err.Error())
 	}
 }
 
@@ -256,7 +258,7 @@ func (w *Worker) mark(ctx context.Context, log *zap.Logger, r leased, set string
 	defer cancel()
 	full := `UPDATE sms_outbox SET ` + set + `, lease_owner = NULL, lease_until = NULL, updated_at = $2
 		WHERE id = $1 AND status = 'sending' AND lease_owner = $` + fmt.Sprint(len(args)+3)
-	tag, err := w.o.Pool.Exec(ctx, full, append(append([]any{r.id, w.o.Now()}, args...), w.o.ID)...)
+	tag, err := w.o.Pool.Exec(ctx, full, append(append([]any{r.id, w.o.Clock.Now()}, args...), w.o.ID)...)
 	if err != nil {
 		log.Error("cannot record the SMS result: the row's lease will expire and Twilio be asked", zap.Error(err))
 		return

@@ -228,7 +228,7 @@ func TestTwoWorkersNeverSendTwice(t *testing.T) {
 func TestNoCredentials(t *testing.T) {
 	e := newEnv(t)
 	e.callback(callA, "dermatologie")
-	w, err := NewWorker(WorkerOptions{Pool: e.pool, Log: e.log, Now: e.clock.Now})
+	w, err := NewWorker(WorkerOptions{Pool: e.pool, Log: e.log, Clock: e.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/regul-sante/regul/roster/oncall"
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // LineView is the roster as the regulation line reads it during calls: it
@@ -26,7 +28,7 @@ import (
 type LineView struct {
 	store    *Store
 	log      *zap.Logger
-	now      func() time.Time
+	clock    clock.Clock
 	opts     LineViewOptions
 	mu       sync.RWMutex
 	snap     *snapshot
@@ -108,7 +110,7 @@ type heldSpan struct {
 
 // NewLineView returns a view with no snapshot yet; call Refresh once before
 // use, then Run in the background.
-func NewLineView(store *Store, opts LineViewOptions, now func() time.Time, log *zap.Logger) *LineView {
+func NewLineView(store *Store, opts LineViewOptions, clk clock.Clock, log *zap.Logger) *LineView {
 	if opts.Refresh <= 0 {
 		opts.Refresh = 15 * time.Second
 	}
@@ -122,10 +124,10 @@ func NewLineView(store *Store, opts LineViewOptions, now func() time.Time, log *
 		opts.PINTimeout = 2 * time.Second
 	}
 	opts.Lockout = opts.Lockout.withDefaults()
-	if now == nil {
-		now = time.Now
+	if clk == nil {
+		clk = clock.System()
 	}
-	return &LineView{store: store, log: log, now: now, opts: opts,
+	return &LineView{store: store, log: log, clock: clk, opts: opts,
 		failures: map[int64]*memFailures{}, callers: map[callerKey]*memFailures{}, pairs: map[pairKey]*memFailures{}}
 }
 
@@ -161,7 +163,7 @@ func (v *LineView) LoadedAt() time.Time {
 
 // Refresh reloads the snapshot from the database.
 func (v *LineView) Refresh(ctx context.Context) error {
-	now := v.now()
+	now := v.clock.Now()
 	data, err := v.load(ctx, now.Add(-v.opts.Behind), now.Add(v.opts.Ahead))
 	if err != nil {
 		return fmt.Errorf("load roster snapshot: %w", err)

@@ -139,7 +139,7 @@ func (v *LineView) LoadSnapshotFile(maxAge time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if age := v.now().Sub(savedAt); age > maxAge {
+	if age := v.clock.Now().Sub(savedAt); age > maxAge {
 		return &StaleSnapshotError{File: path, SavedAt: savedAt, Age: age, MaxAge: maxAge}
 	}
 	v.mu.Lock()

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
-// A line view that cannot reach the database at start serves the snapshot
+// A directory that cannot reach the database at start serves the snapshot
 // the last refresh saved, exactly as the database would answer; a snapshot
 // older than allowed is refused and says how old it is.
 func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
@@ -21,8 +23,8 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "data", "roster-snapshot.json")
 	now := time.Date(2026, 11, 24, 8, 0, 0, 0, ter.Location)
-	clock := func() time.Time { return now }
-	saved := NewLineView(s, LineViewOptions{SnapshotFile: file}, clock, zap.NewNop())
+	clk := testclock.New(now)
+	saved := NewLineView(s, LineViewOptions{SnapshotFile: file}, clk, zap.NewNop())
 	if err := saved.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,8 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 
 	// A new process, five hours later, without the database.
 	now = now.Add(5 * time.Hour)
-	restarted := NewLineView(nil, LineViewOptions{SnapshotFile: file}, clock, zap.NewNop())
+	clk.AdvanceTo(now)
+	restarted := NewLineView(nil, LineViewOptions{SnapshotFile: file}, clk, zap.NewNop())
 	if err := restarted.LoadSnapshotFile(24 * time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +69,13 @@ func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {
 	}
 
 	now = now.Add(20 * time.Hour) // 25 h after it was saved
+	clk.AdvanceTo(now)
 	var stale *StaleSnapshotError
-	if err := NewLineView(nil, LineViewOptions{SnapshotFile: file}, clock, zap.NewNop()).
+	if err := NewLineView(nil, LineViewOptions{SnapshotFile: file}, clk, zap.NewNop()).
 		LoadSnapshotFile(24 * time.Hour); !errors.As(err, &stale) || stale.Age != 25*time.Hour {
 		t.Errorf("a 25 h old snapshot: %v", err)
 	}
-	if err := NewLineView(nil, LineViewOptions{SnapshotFile: file + ".none"}, clock, zap.NewNop()).
+	if err := NewLineView(nil, LineViewOptions{SnapshotFile: file + ".none"}, clk, zap.NewNop()).
 		LoadSnapshotFile(24 * time.Hour); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("no snapshot file: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/console"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/notify"
 )
@@ -24,17 +25,17 @@ type callbacks struct {
 	links *notify.CallbackLinks
 	svc   *Service
 	log   *zap.Logger
-	now   func() time.Time
+	clock clock.Clock
 }
 
 // View is what a callback link's page shows; it claims nothing.
 func (cb *callbacks) View(ctx context.Context, token string, _ time.Time) (notify.CallbackView, error) {
-	return cb.links.View(ctx, token, cb.now())
+	return cb.links.View(ctx, token, cb.clock.Now())
 }
 
 // Start claims the link's request and places the callback.
 func (cb *callbacks) Start(ctx context.Context, token string, _ time.Time) error {
-	now := cb.now()
+	now := cb.clock.Now()
 	if !cb.svc.canPlaceCalls() {
 		return console.ErrLineUnavailable
 	}

@@ -94,7 +94,7 @@ func TestStaleSnapshotRefusedNamingTheKey(t *testing.T) {
 	cfg.HTTP.Listen, cfg.Console.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Roster.SnapshotMaxAge = time.Nanosecond // any snapshot saved is older
 	_, err = Start(ctx, Options{Config: cfg, Pool: pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel)),
-		Clock: EmulatorClock(first.clock)})
+		Clock: first.clock.ForScripts()})
 	if err == nil || !strings.Contains(err.Error(), "roster.snapshot_max_age") || !strings.Contains(err.Error(), "database is unavailable") {
 		t.Fatalf("start with a stale snapshot: %v", err)
 	}

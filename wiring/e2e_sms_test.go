@@ -133,11 +133,11 @@ func TestOutcomeKeyedThroughTheSMSLink(t *testing.T) {
 		t.Fatalf("link SMS: %q", msgs[0].Body)
 	}
 
-	deps, err := ConsoleDeps(l.pool, accounts.Options{Now: l.clock.Now})
+	deps, err := ConsoleDeps(l.pool, accounts.Options{Clock: l.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	console, err := console.NewConsole(console.ConsoleOptions{Deps: deps, Pool: l.pool, Logger: zap.NewNop(), Now: l.clock.Now,
+	console, err := console.NewConsole(console.ConsoleOptions{Deps: deps, Pool: l.pool, Logger: zap.NewNop(), Clock: l.clock,
 		Links: notify.NewLinks(l.pool)})
 	if err != nil {
 		t.Fatal(err)

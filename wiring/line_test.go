@@ -182,7 +182,7 @@ func newLine(t testing.TB, opts ...lineOption) *line {
 		cfg.Ident.MaxAttempts = setup.maxPINAttempts
 	}
 	l.opts = Options{Config: cfg, Pool: l.pool, Logger: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
-		Clock: EmulatorClock(l.clock), IVR: setup.ivr, OnOriginateSent: setup.originateSent}
+		Clock: l.clock.ForScripts(), IVR: setup.ivr, OnOriginateSent: setup.originateSent}
 	l.start()
 	t.Cleanup(l.close)
 	return l

@@ -25,6 +25,7 @@ import (
 	"github.com/regul-sante/regul/bridge"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/console"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/internal/lease"
 	"github.com/regul-sante/regul/internal/lightlog"
@@ -40,7 +41,7 @@ type Options struct {
 	Logger *zap.Logger
 	// Clock drives the script's time rules and the roster snapshot; nil is
 	// the wall clock. Tests and the demo run an accelerated one.
-	Clock ivr.Clock
+	Clock clock.Clock
 	// IVR overrides the script's timeouts; zero fields take the defaults
 	// (EarlyTimeout comes from dial.early_timeout).
 	IVR ivr.Options
@@ -57,7 +58,7 @@ type Options struct {
 // Service is a running controller.
 type Service struct {
 	log      *zap.Logger
-	clock    ivr.Clock
+	clock    clock.Clock
 	lineView *roster.LineView
 	rec      *calllog.Recorder
 	calls    *calllog.Store
@@ -111,7 +112,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 		log.Warn("database unavailable at start: starting from the roster snapshot saved under data_dir", zap.Error(err))
 	}
 	if o.Clock == nil {
-		o.Clock = ivr.SystemClock()
+		o.Clock = clock.System()
 	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
@@ -132,18 +133,18 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	store := roster.NewStore(o.Pool)
 	store.SetLockoutPolicy(lockout)
 	s.lineView = roster.NewLineView(store, roster.LineViewOptions{Lockout: lockout, SnapshotFile: roster.SnapshotFile(cfg.DataDir)},
-		o.Clock.Now, log.Named("roster"))
+		o.Clock, log.Named("roster"))
 	if err := s.loadRoster(ctx, cfg); err != nil {
 		return nil, err
 	}
 
-	outbox, sms, digest, err := newSMS(cfg, o.Pool, store, o.Clock.Now, log.Named("sms"))
+	outbox, sms, digest, err := newSMS(cfg, o.Pool, store, o.Clock, log.Named("sms"))
 	if err != nil {
 		return nil, err
 	}
 	s.calls = calllog.NewStore(o.Pool)
 	s.rec, err = calllog.OpenRecorder(s.calls, calllog.Options{Dir: calllog.SpoolDir(cfg.DataDir), Log: log.Named("calllog"),
-		Now: o.Clock.Now, OnApply: outbox.Hook, OnApplyKinds: notify.HookKinds, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
+		Clock: o.Clock, OnApply: outbox.Hook, OnApplyKinds: notify.HookKinds, Ready: gate.ready, OpenFile: o.SpoolOpenFile})
 	if err != nil {
 		return nil, fmt.Errorf("open the call-record spool under data_dir %s: %w", cfg.DataDir, err)
 	}
@@ -159,7 +160,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
 		return nil, err
 	}
-	s.callbacks = &callbacks{links: notify.NewCallbackLinks(o.Pool), svc: s, log: log.Named("callback"), now: o.Clock.Now}
+	s.callbacks = &callbacks{links: notify.NewCallbackLinks(o.Pool), svc: s, log: log.Named("callback"), clock: o.Clock}
 	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console"), s.rec, s.callbacks); err != nil {
 		return nil, err
 	}

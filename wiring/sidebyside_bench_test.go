@@ -23,8 +23,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
-	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
@@ -545,7 +545,7 @@ type shiftedClock struct{ offset time.Duration }
 
 func (c shiftedClock) Now() time.Time { return time.Now().Add(c.offset) }
 
-func (c shiftedClock) AfterFunc(d time.Duration, f func()) ivr.Timer { return time.AfterFunc(d, f) }
+func (c shiftedClock) AfterFunc(d time.Duration, f func()) clock.Timer { return time.AfterFunc(d, f) }
 
 // runRegulChild is the controller process of BenchmarkSideBySide: regul's
 // service (what `regul serve` runs) on the database and emulator the

@@ -2,11 +2,11 @@ package wiring
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/notify"
 	"github.com/regul-sante/regul/roster"
@@ -16,8 +16,8 @@ import (
 // the daily coverage digest.
 // Without Twilio credentials the worker sends nothing and says so once; the
 // outbox keeps filling until they are configured.
-func newSMS(cfg *config.Config, pool *pgxpool.Pool, store *roster.Store, now func() time.Time, log *zap.Logger) (*notify.Outbox, *notify.Worker, *notify.Digest, error) {
-	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: log, Now: now, PublicURL: cfg.Notify.PublicURL, LinkTTL: cfg.Notify.LinkTTL,
+func newSMS(cfg *config.Config, pool *pgxpool.Pool, store *roster.Store, clk clock.Clock, log *zap.Logger) (*notify.Outbox, *notify.Worker, *notify.Digest, error) {
+	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: log, Clock: clk, PublicURL: cfg.Notify.PublicURL, LinkTTL: cfg.Notify.LinkTTL,
 		CallbackLinkTTL: cfg.Notify.CallbackLinkTTL})
 	if err != nil {
 		return nil, nil, nil, err
@@ -32,13 +32,13 @@ func newSMS(cfg *config.Config, pool *pgxpool.Pool, store *roster.Store, now fun
 		sender = tw
 		log.Info("SMS sending on", zap.String("account_sid", cfg.Twilio.AccountSID), zap.String("api_url", cfg.Twilio.APIURL))
 	}
-	worker, err := notify.NewWorker(notify.WorkerOptions{Pool: pool, Log: log, Sender: sender, Now: now,
+	worker, err := notify.NewWorker(notify.WorkerOptions{Pool: pool, Log: log, Sender: sender, Clock: clk,
 		PollInterval: cfg.Notify.PollInterval, Lease: cfg.Notify.Lease, MaxBackoff: cfg.Notify.MaxBackoff,
 		MaxAttempts: cfg.Notify.MaxAttempts})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	digest, err := notify.NewDigest(notify.DigestOptions{Pool: pool, Roster: store, Log: log, Now: now, At: cfg.Notify.DigestAt})
+	digest, err := notify.NewDigest(notify.DigestOptions{Pool: pool, Roster: store, Log: log, Clock: clk, At: cfg.Notify.DigestAt})
 	if err != nil {
 		return nil, nil, nil, err
 	}

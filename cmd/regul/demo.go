@@ -149,7 +149,7 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 	cfg.Twilio = config.Twilio{AccountSID: twiliotest.AccountSID, AuthToken: twiliotest.AuthToken,
 		From: twiliotest.From, APIURL: fakeSMS.URL(), Timeout: 5 * time.Second}
 	defer os.RemoveAll(cfg.DataDir)
-	svc, err := wiring.Start(ctx, wiring.Options{Config: cfg, Pool: pool, Logger: log, Clock: wiring.EmulatorClock(clock)})
+	svc, err := wiring.Start(ctx, wiring.Options{Config: cfg, Pool: pool, Logger: log, Clock: clock.ForScripts()})
 	if err != nil {
 		return err
 	}

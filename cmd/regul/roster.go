@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
 )
@@ -22,20 +23,20 @@ import (
 // holds a rank at the instant (scripts and monitoring test it).
 const exitNobodyOnDuty = 3
 
-// rosterCLI holds what the roster commands share; now is the clock for
+// rosterCLI holds what the roster commands share; clock is the clock for
 // the defaults of --at and --from and for calendar stamps.
 type rosterCLI struct {
 	a         *app
-	now       func() time.Time
+	clock     clock.Clock
 	territory string
 }
 
 func newRosterCmd(a *app) *cobra.Command {
-	return rosterCommands(a, time.Now)
+	return rosterCommands(a, clock.System())
 }
 
-func rosterCommands(a *app, now func() time.Time) *cobra.Command {
-	r := &rosterCLI{a: a, now: now}
+func rosterCommands(a *app, clk clock.Clock) *cobra.Command {
+	r := &rosterCLI{a: a, clock: clk}
 	cmd := &cobra.Command{
 		Use:   "roster",
 		Short: "Planning de garde: import shifts, overrides, who is on duty, gaps, calendars",
@@ -139,7 +140,7 @@ duty (the fallback line, if any, is still printed).`,
 			if err != nil {
 				return fmt.Errorf("--specialty: %w", err)
 			}
-			instant := r.now()
+			instant := r.clock.Now()
 			if at != "" {
 				if instant, err = roster.ParseLocal(at, terr.Location); err != nil {
 					return fmt.Errorf("--at: %w", err)
@@ -196,7 +197,7 @@ func (r *rosterCLI) gapsCmd() *cobra.Command {
 			if days < 1 || days > 366 {
 				return fmt.Errorf("--days %d: want 1 to 366", days)
 			}
-			start := r.now()
+			start := r.clock.Now()
 			if from != "" {
 				if start, err = parseDateOrTime(from, terr.Location); err != nil {
 					return fmt.Errorf("--from: %w", err)
@@ -236,11 +237,11 @@ func (r *rosterCLI) icsCmd() *cobra.Command {
 				return err
 			}
 			if out == "" || out == "-" {
-				_, err := store.ExportCalendar(cmd.Context(), cmd.OutOrStdout(), terr.ID, rpps, r.now())
+				_, err := store.ExportCalendar(cmd.Context(), cmd.OutOrStdout(), terr.ID, rpps, r.clock.Now())
 				return err
 			}
 			n, err := writeFileAtomically(out, func(w io.Writer) (int, error) {
-				return store.ExportCalendar(cmd.Context(), w, terr.ID, rpps, r.now())
+				return store.ExportCalendar(cmd.Context(), w, terr.ID, rpps, r.clock.Now())
 			})
 			if err != nil {
 				return err

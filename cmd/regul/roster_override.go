@@ -74,7 +74,7 @@ func (r *rosterCLI) overrideListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			y, m, d := r.now().In(terr.Location).Date()
+			y, m, d := r.clock.Now().In(terr.Location).Date()
 			start := roster.LocalDate(y, m, d, terr.Location)
 			if from != "" {
 				if start, err = parseDateOrTime(from, terr.Location); err != nil {

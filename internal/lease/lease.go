@@ -38,16 +38,18 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // Options configure an Elector. Pool, Node and Log are required.
 type Options struct {
 	Pool          *pgxpool.Pool
-	Node          string           // the Asterisk node (config ha.node)
-	ID            string           // this process (config ha.id; default host name and pid)
-	RenewInterval time.Duration    // default 1 s
-	TTL           time.Duration    // default 3 s
-	Now           func() time.Time // default time.Now
+	Node          string        // the Asterisk node (config ha.node)
+	ID            string        // this process (config ha.id; default host name and pid)
+	RenewInterval time.Duration // default 1 s
+	TTL           time.Duration // default 3 s
+	Clock         clock.Clock   // default clock.System()
 	Log           *zap.Logger
 	// Witness, when set, lets a holder outlive a database outage and
 	// keeps standbys from taking over a node still driven (see the
@@ -96,8 +98,8 @@ func New(o Options) (*Elector, error) {
 	if o.TTL <= 0 {
 		o.TTL = 3 * time.Second
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.System()
 	}
 	return &Elector{o: o}, nil
 }
@@ -158,7 +160,7 @@ func (t *Term) Degraded() bool {
 func (e *Elector) Active() (bool, int64, string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.current != nil && e.current.ctx.Err() == nil && e.o.Now().Before(e.current.ValidUntil()) {
+	if e.current != nil && e.current.ctx.Err() == nil && e.o.Clock.Now().Before(e.current.ValidUntil()) {
 		return true, e.current.Token, e.o.ID
 	}
 	return false, 0, e.holder
@@ -177,7 +179,7 @@ func (e *Elector) Degraded() bool {
 // and still valid: then it renews it, same token). It returns nil, nil when
 // another process holds it.
 func (e *Elector) TryAcquire(ctx context.Context) (*Term, error) {
-	sent := e.o.Now()
+	sent := e.o.Clock.Now()
 	expired, err := e.expiredHolder(ctx, sent)
 	if err != nil || (expired != nil && expired.alive) {
 		return nil, err
@@ -288,7 +290,7 @@ func (t *Term) Renew(ctx context.Context) error {
 	if err := t.Check(); err != nil {
 		return err
 	}
-	sent := t.e.o.Now()
+	sent := t.e.o.Clock.Now()
 	token, held, holder, err := t.e.write(ctx, sent, t.Token, nil)
 	if err == nil && (!held || token != t.Token) {
 		return t.lose(fmt.Errorf("%w: node %s now held by %s", ErrLost, t.e.o.Node, holder))
@@ -324,7 +326,7 @@ func (t *Term) Beat(ctx context.Context) error {
 	if err := t.Check(); err != nil {
 		return err
 	}
-	sent := t.e.o.Now()
+	sent := t.e.o.Clock.Now()
 	if err := w.Beat(ctx, t.e.o.ID, t.Token, sent); err != nil {
 		return fmt.Errorf("tell node %s that this controller drives it: %w", t.e.o.Node, err)
 	}
@@ -341,7 +343,7 @@ func (t *Term) Check() error {
 	if err := context.Cause(t.ctx); err != nil {
 		return err
 	}
-	if now := t.e.o.Now(); !now.Before(t.ValidUntil()) {
+	if now := t.e.o.Clock.Now(); !now.Before(t.ValidUntil()) {
 		return t.lose(fmt.Errorf("%w: not renewed before it expired at %s", ErrLost, t.ValidUntil().Format(time.RFC3339Nano)))
 	}
 	return nil
@@ -377,7 +379,7 @@ func (t *Term) Release(ctx context.Context) error {
 	t.cancel(fmt.Errorf("%w: released", ErrLost))
 	// The row first: Asterisk may be the part that is gone.
 	_, err := t.e.o.Pool.Exec(ctx, `UPDATE controller_lease SET expires_at = $3 WHERE node = $1 AND token = $2`,
-		t.e.o.Node, t.Token, t.e.o.Now())
+		t.e.o.Node, t.Token, t.e.o.Clock.Now())
 	if w := t.e.o.Witness; w != nil {
 		if err := w.Resign(ctx, t.e.o.ID, t.Token); err != nil {
 			t.e.o.Log.Warn("controller lease: Asterisk not told of the release; a standby waits for the last beat to age",
@@ -425,7 +427,7 @@ func (t *Term) keep(ctx context.Context) {
 	defer tick.Stop()
 	// Fires at the term's expiry even when no tick came (a paused process
 	// resumes with the timer due): the term ends before anything else runs.
-	expiry := time.NewTimer(t.ValidUntil().Sub(t.e.o.Now()))
+	expiry := time.NewTimer(t.ValidUntil().Sub(t.e.o.Clock.Now()))
 	defer expiry.Stop()
 	for {
 		select {
@@ -433,7 +435,7 @@ func (t *Term) keep(ctx context.Context) {
 			if errors.Is(t.Check(), ErrLost) {
 				return
 			}
-			expiry.Reset(t.ValidUntil().Sub(t.e.o.Now()))
+			expiry.Reset(t.ValidUntil().Sub(t.e.o.Clock.Now()))
 			continue
 		case <-ctx.Done():
 			rctx, cancel := context.WithTimeout(context.Background(), t.e.o.RenewInterval)
@@ -448,7 +450,7 @@ func (t *Term) keep(ctx context.Context) {
 		// the beat goes alongside, so that a database that hangs does not
 		// hold it up.
 		deadline := t.ValidUntil()
-		if d := t.e.o.Now().Add(t.e.o.RenewInterval); d.Before(deadline) {
+		if d := t.e.o.Clock.Now().Add(t.e.o.RenewInterval); d.Before(deadline) {
 			deadline = d
 		}
 		rctx, cancel := context.WithDeadline(ctx, deadline)
@@ -470,6 +472,6 @@ func (t *Term) keep(ctx context.Context) {
 			default:
 			}
 		}
-		expiry.Reset(t.ValidUntil().Sub(t.e.o.Now()))
+		expiry.Reset(t.ValidUntil().Sub(t.e.o.Clock.Now()))
 	}
 }

@@ -24,7 +24,7 @@ func TestStandbyTakesOverAfterExpiryAndTheOldHolderIsFenced(t *testing.T) {
 	clock := testclock.New(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
 	elector := func(id string) *Elector {
 		e, err := New(Options{Pool: pool, Node: "asterisk-a", ID: id, RenewInterval: time.Second, TTL: 3 * time.Second,
-			Now: clock.Now, Log: zap.NewNop()})
+			Clock: clock, Log: zap.NewNop()})
 		if err != nil {
 			t.Fatal(err)
 		}

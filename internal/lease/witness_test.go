@@ -103,7 +103,7 @@ func newPair(t *testing.T) *pair {
 	bPool, _ = flakyPool(t, url)
 	mk := func(pool *pgxpool.Pool, id string) *Elector {
 		e, err := New(Options{Pool: pool, Node: "asterisk-a", ID: id, RenewInterval: time.Second, TTL: 3 * time.Second,
-			Now: p.clock.Now, Log: zap.NewNop(), Witness: p.node})
+			Clock: p.clock, Log: zap.NewNop(), Witness: p.node})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +293,7 @@ func TestWithoutWitnessADatabaseOutageStopsTheActiveAtExpiry(t *testing.T) {
 	url := pgtest.URL(t)
 	pool, down := flakyPool(t, url)
 	clock := testclock.New(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
-	e, _ := New(Options{Pool: pool, Node: "asterisk-a", ID: "regul-a", TTL: 3 * time.Second, Now: clock.Now, Log: zap.NewNop()})
+	e, _ := New(Options{Pool: pool, Node: "asterisk-a", ID: "regul-a", TTL: 3 * time.Second, Clock: clock, Log: zap.NewNop()})
 	ta, err := e.TryAcquire(context.Background())
 	if err != nil || ta == nil {
 		t.Fatal(ta, err)

@@ -13,13 +13,15 @@ import (
 	"github.com/CyCoreSystems/ari/v5"
 	"github.com/CyCoreSystems/ari/v5/client/native"
 	"github.com/gorilla/websocket"
+
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
-// startManual starts an emulator on a ManualClock: emulated time moves only
+// startManual starts an emulator on a testclock.Clock: emulated time moves only
 // when the test advances it, so phones act exactly when the test says.
-func startManual(t *testing.T) (*Server, *ManualClock) {
+func startManual(t *testing.T) (*Server, *testclock.Clock) {
 	t.Helper()
-	clk := NewManualClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	clk := testclock.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	s := New(Options{Clock: clk})
 	if err := s.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)

@@ -3,13 +3,15 @@ package arisim
 import (
 	"strings"
 	"time"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 type playback struct {
 	id, media, target, lang, state string
 	ch                             *channel
 	br                             *bridge
-	timer                          Stopper
+	timer                          clock.Timer
 }
 
 func (p *playback) subs() map[string]bool {

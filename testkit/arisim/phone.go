@@ -3,6 +3,8 @@ package arisim
 import (
 	"strings"
 	"time"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // Step is one action of a scripted phone. Exactly one field is set; YAML
@@ -56,7 +58,7 @@ type phone struct {
 	own   *channel // the other half of a Local pair, nil for PJSIP
 	steps []Step
 	pc    int
-	timer Stopper
+	timer clock.Timer
 	// wait_for_sound: finished sounds are counted from mark, so a prompt that
 	// ended before the step began still counts (no race with the controller).
 	finished []string

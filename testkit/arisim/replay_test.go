@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 // traceDir holds traces recorded from a real Asterisk 22.10.1 (format:
@@ -196,7 +198,7 @@ func replay(t *testing.T, path, name string) {
 		lines = append(lines, l)
 	}
 	start := time.Date(2026, 11, 23, 8, 10, 0, 0, time.UTC)
-	clk := NewManualClock(start)
+	clk := testclock.New(start)
 	s := New(Options{Clock: clk, PJSIPNotLoaded: true, LocalStasisApp: "regline"})
 	if err := s.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)

@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // Options configure a Server. Zero values take the defaults shown.
 type Options struct {
 	Username, Password string      // "ari" / "ari"
-	Clock              Clock       // NewScaledClock(1): real time
+	Clock              clock.Clock // NewScaledClock(1): real time; its timers must fire one at a time (clock.go)
 	Logger             *zap.Logger // zap.NewNop()
 	Language           string      // "fr"
 	EntityID           string      // asterisk_id, "02:fc:00:00:00:01"
@@ -98,7 +100,7 @@ func (o *Options) defaults() {
 // order they happened.
 type Server struct {
 	opts  Options
-	clock Clock
+	clock clock.Clock
 	log   *zap.Logger
 
 	mu        sync.Mutex

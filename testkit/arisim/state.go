@@ -3,6 +3,8 @@ package arisim
 import (
 	"fmt"
 	"time"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // Party is a caller or connected-line identity.
@@ -35,7 +37,7 @@ type channel struct {
 	dialString string
 	originApp  string
 	originArgs []string
-	ringTimer  Stopper
+	ringTimer  clock.Timer
 	moh        bool
 	playing    *playback
 	queue      []*playback

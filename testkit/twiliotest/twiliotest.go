@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/regul-sante/regul/internal/clock"
 )
 
 // Credentials the fake accepts.
@@ -58,12 +60,12 @@ type Server struct {
 	msgs     []Message
 	reqs     []Request
 	changed  chan struct{}
-	now      func() time.Time
+	clock    clock.Clock
 }
 
 // New starts the fake on a loopback port; Close it when done.
 func New() *Server {
-	s := &Server{changed: make(chan struct{}), now: time.Now}
+	s := &Server{changed: make(chan struct{}), clock: clock.System()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -75,11 +77,11 @@ func (s *Server) URL() string { return s.srv.URL }
 func (s *Server) Close() { s.srv.Close() }
 
 // SetClock makes the fake stamp the messages it takes (date_created) with
-// now, e.g. the test's clock; default time.Now.
-func (s *Server) SetClock(now func() time.Time) {
+// c, e.g. the test's clock; default clock.System().
+func (s *Server) SetClock(c clock.Clock) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.now = now
+	s.clock = c
 }
 
 // Seed adds a message the account sent earlier (by another process, or
@@ -166,7 +168,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	var m Message
 	switch answer {
 	case Created, Slow:
-		m = Message{SID: fmt.Sprintf("SM%032d", len(s.msgs)+1), To: to, From: from, Body: body, At: s.now()}
+		m = Message{SID: fmt.Sprintf("SM%032d", len(s.msgs)+1), To: to, From: from, Body: body, At: s.clock.Now()}
 		s.msgs = append(s.msgs, m)
 		req.Answered = http.StatusCreated
 	case Invalid:

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/migrations"
@@ -269,12 +270,12 @@ func loadRoster(t *testing.T, ctx context.Context, pool *pgxpool.Pool) map[strin
 }
 
 // shiftedClock reads real time moved to start at `at`.
-func shiftedClock(at time.Time) ivr.Clock { return shifted{offset: time.Until(at)} }
+func shiftedClock(at time.Time) clock.Clock { return shifted{offset: time.Until(at)} }
 
 type shifted struct{ offset time.Duration }
 
 func (s shifted) Now() time.Time { return time.Now().Add(s.offset) }
-func (s shifted) AfterFunc(d time.Duration, f func()) ivr.Timer {
+func (s shifted) AfterFunc(d time.Duration, f func()) clock.Timer {
 	return time.AfterFunc(d, f)
 }
 

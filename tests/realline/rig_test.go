@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/roster"
@@ -189,11 +190,11 @@ func (r *rig) record() calllog.CallRecord {
 
 // shiftedClock reads real time moved to start at `at`: the roster's week
 // and opening hours apply, and timers run in real time, as Asterisk does.
-func shiftedClock(at time.Time) ivr.Clock { return shifted{offset: time.Until(at)} }
+func shiftedClock(at time.Time) clock.Clock { return shifted{offset: time.Until(at)} }
 
 type shifted struct{ offset time.Duration }
 
 func (s shifted) Now() time.Time { return time.Now().Add(s.offset) }
-func (s shifted) AfterFunc(d time.Duration, f func()) ivr.Timer {
+func (s shifted) AfterFunc(d time.Duration, f func()) clock.Timer {
 	return time.AfterFunc(d, f)
 }
