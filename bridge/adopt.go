@@ -98,6 +98,11 @@ func (s *Server) adoptChannels(ids []string, bridgeIDs []string) {
 	}
 	for id, ad := range calls {
 		ad.a.Connection = s.adoptBridge(id, ad) // a call's bridge is named by the call id
+		for i, l := range ad.spec {
+			l.mu.Lock()
+			ad.a.Specialists[i].Mixed = l.bridge == id
+			l.mu.Unlock()
+		}
 	}
 	for _, id := range bridgeIDs {
 		if calls[id] == nil {

@@ -55,6 +55,10 @@ type AdoptedLeg struct {
 	Leg     OutboundLeg
 	Attempt int
 	Memory  map[string]string
+	// Mixed says the leg is in the call's bridge with the GP: the
+	// specialist had accepted, even if the controller died before their
+	// acceptance reached the channel's memory.
+	Mixed bool
 }
 
 // Resume takes up an adopted call where it was: a bridged call goes on
@@ -181,7 +185,7 @@ func (s *Script) settleSpecialists(c *call, a Adoption) *specialist {
 	var accepted *specialist
 	for _, l := range a.Specialists {
 		c.legs = append(c.legs, l.Leg)
-		if rpps := l.Memory[memAccepted]; rpps != "" && accepted == nil {
+		if rpps := l.Memory[memAccepted]; (rpps != "" || l.Mixed) && accepted == nil {
 			accepted = &specialist{leg: l.Leg, attempt: l.Attempt, phone: l.Memory[memPhone],
 				cand: oncall.Candidate{RPPS: rpps}}
 			continue
