@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/roster"
 )
@@ -43,7 +44,7 @@ func versionsOf(t *testing.T, store *Store, code string) []string {
 func journalRows(t *testing.T, w *world) []string {
 	t.Helper()
 	rows, err := w.pool.Query(context.Background(), `SELECT actor || ' ' || action || ' ' || detail::text
-		FROM audit_log WHERE action = $1 ORDER BY id`, ActionTariffSet)
+		FROM audit_log WHERE action = $1 ORDER BY id`, journal.ActionTariffSet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestSetTariffFromMarch(t *testing.T) {
 	}
 	var at time.Time
 	var territory int64
-	if err := w.pool.QueryRow(ctx, `SELECT at, territory_id FROM audit_log WHERE action = $1`, ActionTariffSet).Scan(&at, &territory); err != nil {
+	if err := w.pool.QueryRow(ctx, `SELECT at, territory_id FROM audit_log WHERE action = $1`, journal.ActionTariffSet).Scan(&at, &territory); err != nil {
 		t.Fatal(err)
 	}
 	if !at.Equal(change.At) || territory != w.coteaux {

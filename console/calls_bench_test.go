@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/fakecalls"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/testclock"
@@ -93,7 +94,7 @@ func BenchmarkCallsPage(b *testing.B) {
 func benchSession(b *testing.B, pool *pgxpool.Pool, clock *testClock) string {
 	b.Helper()
 	ctx := context.Background()
-	store, err := accounts.NewStore(pool, accounts.Options{Now: clock.Now,
+	store, err := accounts.NewStore(pool, accounts.Options{Now: clock.Now, Territories: roster.NewStore(pool),
 		PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		b.Fatal(err)

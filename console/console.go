@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -83,6 +84,7 @@ type console struct {
 	// trustedProxies: see clientInfo.
 	trustedProxies []netip.Prefix
 	feeds          calendarFeeds
+	journal        journalReader
 	publicURL      string
 	smsOff         bool
 }
@@ -103,6 +105,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 
 		trustedProxies: opts.TrustedProxies,
 		feeds:          roster.NewStore(opts.Pool),
+		journal:        journal.NewStore(opts.Pool),
 		publicURL:      opts.PublicURL,
 		smsOff:         opts.SMSOff,
 	}
@@ -122,7 +125,8 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 	if opts.SessionMax > 0 {
 		policy.SessionMax = opts.SessionMax
 	}
-	accounts, err := accounts.NewStore(opts.Pool, accounts.Options{Now: c.now, TOTPKey: opts.TOTPKey, Policy: policy})
+	accounts, err := accounts.NewStore(opts.Pool, accounts.Options{Now: c.now, TOTPKey: opts.TOTPKey, Policy: policy,
+		Territories: roster.NewStore(opts.Pool)})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}

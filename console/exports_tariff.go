@@ -8,13 +8,14 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/roster"
 )
 
 // actionTariffSet journals a tariff entered from the console or the
 // command line.
-const actionTariffSet = billing.ActionTariffSet
+const actionTariffSet = journal.ActionTariffSet
 
 // tariffForm is the « Nouveau tarif » form, as typed when refused.
 type tariffForm struct {

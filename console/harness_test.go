@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/testclock"
 )
@@ -49,7 +50,7 @@ func newConsoleEnv(t *testing.T, opts ...func(*ConsoleOptions)) (*consoleEnv, *t
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	store, err := accounts.NewStore(pool, accounts.Options{Now: clock.Now, PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	store, err := accounts.NewStore(pool, accounts.Options{Now: clock.Now, Territories: roster.NewStore(pool), PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -135,7 +136,7 @@ func (c *console) unlockEnrolment(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		return c.accounts.AuditTx(r.Context(), tx, accounts.AuditEntry{
-			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: accounts.ActionUnlock,
+			Actor: v.sess.Account.Email, TerritoryID: v.current.ID, Action: journal.ActionEnrolmentUnlocked,
 			Detail: map[string]any{"rpps": rpps, "role": role, "enrolment": id},
 		})
 	})

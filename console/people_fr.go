@@ -4,16 +4,17 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster"
 )
 
 // Audit actions of enrolment changes. roster.Enrol and roster.SetNewPIN
 // write the first three; the console writes the removal.
 const (
-	actionEnrolmentCreated = "enrolment.created"
-	actionEnrolmentUpdated = "enrolment.updated"
-	actionEnrolmentPIN     = "enrolment.pin"
-	actionEnrolmentRemoved = "enrolment.removed"
+	actionEnrolmentCreated = journal.ActionEnrolmentCreated
+	actionEnrolmentUpdated = journal.ActionEnrolmentUpdated
+	actionEnrolmentPIN     = journal.ActionEnrolmentPIN
+	actionEnrolmentRemoved = journal.ActionEnrolmentRemoved
 )
 
 // peopleAuditLabel is the journal's French label of an enrolment change.

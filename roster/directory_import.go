@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"go.uber.org/zap"
 )
 
@@ -101,7 +102,7 @@ func (s *Store) ImportDirectory(ctx context.Context, r io.Reader, opts Directory
 				return err
 			}
 		}
-		return audit(ctx, tx, opts.TerritoryID, "directory.import", map[string]any{
+		return audit(ctx, tx, opts.TerritoryID, journal.ActionDirectoryImport, map[string]any{
 			"file": opts.Name, "lines": res.Lines, "medecins": res.Medecins, "created": res.Created,
 			"updated": res.Updated, "gps_enrolled": res.GPsEnrolled})
 	})

@@ -11,12 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-)
-
-// Journal actions of calendar subscriptions.
-const (
-	ActionFeedIssued  = "calendar.issued"
-	ActionFeedRevoked = "calendar.revoked"
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 // FeedTarget is what a calendar subscription shows: one specialist's
@@ -95,7 +90,7 @@ func (s *Store) IssueFeed(ctx context.Context, territoryID int64, target FeedTar
 			territoryID, target.RPPS, target.SpecialtyID, tokenHash(token), now, ActorFrom(ctx)).Scan(&id); err != nil {
 			return fmt.Errorf("calendar feed: %w", err)
 		}
-		return audit(ctx, tx, territoryID, ActionFeedIssued, feedDetail(id, target))
+		return audit(ctx, tx, territoryID, journal.ActionFeedIssued, feedDetail(id, target))
 	})
 	if err != nil {
 		return "", err
@@ -137,7 +132,7 @@ func revokeFeed(ctx context.Context, tx pgx.Tx, territoryID int64, target FeedTa
 	if err != nil {
 		return fmt.Errorf("revoke calendar feed: %w", err)
 	}
-	return audit(ctx, tx, territoryID, ActionFeedRevoked, feedDetail(id, target))
+	return audit(ctx, tx, territoryID, journal.ActionFeedRevoked, feedDetail(id, target))
 }
 
 // LiveFeeds lists a territory's live subscriptions.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 // ErrNoPIN says the territory asks for a PIN but none was set for the GP
@@ -332,9 +333,9 @@ func countFailure(ctx context.Context, tx pgx.Tx, c counter, territoryID int64, 
 		return 0, time.Time{}, fmt.Errorf("lock after failures: %w", err)
 	}
 	detail := map[string]any{"caller": callerLabel(callerNumber), "until": until, "lock": locks + 1}
-	action := "identification.caller_locked"
+	action := journal.ActionIdentCallerLocked
 	if c == counterPair {
-		action, detail["rpps"] = "identification.number_locked", rpps
+		action, detail["rpps"] = journal.ActionIdentNumberLocked, rpps
 	}
 	if err := audit(ctx, tx, territoryID, action, detail); err != nil {
 		return 0, time.Time{}, err
@@ -376,7 +377,7 @@ func countRPPSFailure(ctx context.Context, tx pgx.Tx, territoryID, enrolmentID i
 	for i, l := range sources {
 		numbers[i] = callerLabel(l.Caller)
 	}
-	return audit(ctx, tx, territoryID, "identification.locked", map[string]any{"rpps": rpps, "until": *locked, "sources": numbers})
+	return audit(ctx, tx, territoryID, journal.ActionIdentLocked, map[string]any{"rpps": rpps, "until": *locked, "sources": numbers})
 }
 
 // LockSource is one number that failed identifications on an RPPS.
@@ -492,7 +493,7 @@ func (s *Store) Unlock(ctx context.Context, territoryID int64, rpps string) erro
 		if _, err := tx.Exec(ctx, `DELETE FROM ident_pair_failure WHERE territory_id = $1 AND rpps = $2`, territoryID, norm); err != nil {
 			return fmt.Errorf("unlock %s: %w", norm, err)
 		}
-		return audit(ctx, tx, territoryID, "identification.unlock", map[string]any{"rpps": norm})
+		return audit(ctx, tx, territoryID, journal.ActionEnrolmentUnlocked, map[string]any{"rpps": norm})
 	})
 }
 

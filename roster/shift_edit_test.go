@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 func (f *shiftFixture) auditActions(t *testing.T) []string {
@@ -78,7 +80,7 @@ func TestAddShiftChecksAsTheImportDoes(t *testing.T) {
 			t.Errorf("gap still open: %s", FormatSpan(g.Start, g.End, f.paris))
 		}
 	}
-	if got := f.auditActions(t); strings.Join(got, ",") != ActionShiftImport+","+ActionShiftAdded {
+	if got := f.auditActions(t); strings.Join(got, ",") != journal.ActionShiftImport+","+journal.ActionShiftAdded {
 		t.Errorf("audit %v", got)
 	}
 }
@@ -129,7 +131,7 @@ func TestUpdateAndDeleteShift(t *testing.T) {
 	if _, err := f.store.Shift(f.ctx, f.terr.ID, day.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("deleted shift still read: %v", err)
 	}
-	want := ActionShiftImport + "," + ActionShiftUpdated + "," + ActionShiftDeleted
+	want := journal.ActionShiftImport + "," + journal.ActionShiftUpdated + "," + journal.ActionShiftDeleted
 	if got := f.auditActions(t); strings.Join(got, ",") != want {
 		t.Errorf("audit %v, want %s", got, want)
 	}
@@ -148,7 +150,7 @@ func TestOverrideChangesAreAudited(t *testing.T) {
 	if err := f.store.DeleteOverride(f.ctx, f.terr.ID, o.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
-	if got := f.auditActions(t); strings.Join(got, ",") != ActionOverrideAdded+","+ActionOverrideDelete {
+	if got := f.auditActions(t); strings.Join(got, ",") != journal.ActionOverrideAdded+","+journal.ActionOverrideDeleted {
 		t.Errorf("audit %v", got)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 // The columns of a roster file, all required, in any order.
@@ -130,7 +132,7 @@ func (s *Store) ImportShifts(ctx context.Context, territoryID int64, file string
 		report.Added[i].ID = ids[i]
 	}
 	if len(ids) > 0 {
-		if err := audit(ctx, tx, territoryID, ActionShiftImport, map[string]any{
+		if err := audit(ctx, tx, territoryID, journal.ActionShiftImport, map[string]any{
 			"file": file, "added": len(ids), "unchanged": len(unchanged)}); err != nil {
 			return ImportReport{DryRun: dryRun}, fmt.Errorf("import %s: %w", file, err)
 		}

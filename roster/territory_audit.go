@@ -2,10 +2,10 @@ package roster
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 type actorKey struct{}
@@ -24,20 +24,8 @@ func ActorFrom(ctx context.Context) string {
 	return "system"
 }
 
-// audit appends to audit_log in the caller's transaction, so that a change
-// and its record commit together.
-func audit(ctx context.Context, tx pgx.Tx, territoryID int64, action string, detail any) error {
-	b, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	var tid *int64
-	if territoryID != 0 {
-		tid = &territoryID
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, territory_id, action, detail) VALUES ($1, $2, $3, $4)`,
-		ActorFrom(ctx), tid, action, b); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
+// audit appends to the journal in the caller's transaction, so that a
+// change and its record commit together.
+func audit(ctx context.Context, tx pgx.Tx, territoryID int64, action string, detail map[string]any) error {
+	return journal.Write(ctx, tx, journal.Entry{Actor: ActorFrom(ctx), TerritoryID: territoryID, Action: action, Detail: detail})
 }

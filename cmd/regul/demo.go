@@ -203,7 +203,7 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 const demoEmail, demoPassword = "demo@regul.example", "demo-regul-2026"
 
 func serveDemoConsole(ctx context.Context, out io.Writer, pool *pgxpool.Pool, url, territory string) error {
-	store, err := accounts.NewStore(pool, accounts.Options{})
+	store, err := accounts.NewStore(pool, accounts.Options{Territories: roster.NewStore(pool)})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/roster"
 )
@@ -49,7 +50,7 @@ func newExportCmd(a *app) *cobra.Command {
 				return err
 			}
 			ctx := cliContext(cmd)
-			if err := store.JournalExport(ctx, time.Now(), roster.ActorFrom(ctx), id, billing.ActionExportBilling,
+			if err := store.JournalExport(ctx, time.Now(), roster.ActorFrom(ctx), id, journal.ActionExportBilling,
 				map[string]any{"mois": m.String(), "actes": len(st.Lines), "fichier": out}); err != nil {
 				return err
 			}
