@@ -15,20 +15,22 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
+	"github.com/regul-sante/regul/roster"
 )
 
 // actionCallbackDone is the journal's action when a coordinator closes a
 // callback request.
-const actionCallbackDone = "callback.done"
+const actionCallbackDone = journal.ActionCallbackDone
 
 // actionSMSHandled is the journal's action when a coordinator says they
 // followed up a refused or uncertain SMS.
-const actionSMSHandled = "sms.handled"
+const actionSMSHandled = journal.ActionSMSHandled
 
 // actionCallbackReopened is the journal's action when a close is undone.
-const actionCallbackReopened = "callback.reopened"
+const actionCallbackReopened = journal.ActionCallbackReopened
 
 type smsProblem struct {
 	ID      int64
@@ -87,7 +89,7 @@ func (c *console) callbacksPage(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	ctx := r.Context()
 	now := c.now()
-	store := calllog.NewStore(c.pool)
+	store := calllog.NewStore(c.pool).WithNames(roster.NewStore(c.pool))
 	open, err := store.OpenCallbacks(ctx, c.callScope(r), 200)
 	if err != nil {
 		c.serverError(w, r, "callbacks", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
 )
 
 type timelineRow struct {
@@ -106,7 +107,7 @@ func (c *console) callDetail(w http.ResponseWriter, r *http.Request) {
 		d.OutcomeLabel, d.DelayLabel = outcomeLabel(o.Outcome), delayLabel(o.DelayHours)
 	}
 	if rec.Callback != nil {
-		cb, err := calllog.NewStore(c.pool).CallbackOf(r.Context(), c.callScope(r), rec.ID)
+		cb, err := calllog.NewStore(c.pool).WithNames(roster.NewStore(c.pool)).CallbackOf(r.Context(), c.callScope(r), rec.ID)
 		if err != nil {
 			c.serverError(w, r, "call detail: callback", err)
 			return
