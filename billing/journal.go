@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/accounts/journal"
+	"github.com/regul-sante/regul/roster"
 )
 
 // JournalExport writes an export to the journal: who, when, what. Detail
@@ -16,11 +17,9 @@ func (s *Store) JournalExport(ctx context.Context, at time.Time, actor string, t
 
 // TerritoryBySlug finds a territory's id, within the store's scope.
 func (s *Store) TerritoryBySlug(ctx context.Context, slug string) (int64, error) {
-	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM territory WHERE slug = $1 AND ($2::bigint[] IS NULL OR id = ANY($2::bigint[]))`,
-		slug, s.scope).Scan(&id)
+	t, err := s.territory(ctx, func(t roster.TerritoryName) bool { return t.Slug == slug })
 	if err != nil {
 		return 0, fmt.Errorf("territory %s: %w", slug, ErrNotFound)
 	}
-	return id, nil
+	return t.ID, nil
 }

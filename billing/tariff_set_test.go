@@ -66,7 +66,7 @@ func journalRows(t *testing.T, w *world) []string {
 func TestSetTariffFromMarch(t *testing.T) {
 	w := newWorld(t)
 	ctx := roster.WithActor(context.Background(), "cli:claire")
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 	w.call(t, w.coteaux, "2026-02-28 23:30", dubois, bernard, calllog.OutcomeTeleconsultation, 0)
 	w.call(t, w.coteaux, "2026-03-01 00:30", dubois, bernard, calllog.OutcomeTeleconsultation, 0)
 
@@ -146,7 +146,7 @@ func TestSetTariffFromMarch(t *testing.T) {
 func TestSetTariffRefusals(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 	before := versionsOf(t, store, "TE2")
 	for name, c := range map[string]struct {
 		change      TariffChange
@@ -195,7 +195,7 @@ func TestSetTariffRefusals(t *testing.T) {
 func TestSetTariffKeepsLaterEnd(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 	if _, err := w.pool.Exec(ctx, `UPDATE act_tariff SET valid_to = '2026-12-31' WHERE code = 'APC'`); err != nil {
 		t.Fatal(err)
 	}

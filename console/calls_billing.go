@@ -46,7 +46,7 @@ func (c *console) callActs(r *http.Request, rec calllog.CallRecord) (callBilling
 	if b.None = noActReason(rec); b.None != "" {
 		return b, nil
 	}
-	lines, err := billing.NewStore(c.pool).WithinTerritories(v.scope.ids()).CallActs(r.Context(), rec)
+	lines, err := c.billingStore(v.scope.ids()).CallActs(r.Context(), rec)
 	if err != nil {
 		return b, err
 	}

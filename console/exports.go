@@ -93,7 +93,7 @@ func (c *console) exportsData(r *http.Request, month billing.Month) (exportsData
 	v := visitOf(r)
 	loc := v.current.Location
 	now := c.now()
-	store := billing.NewStore(c.pool).WithinTerritories(v.scope.ids())
+	store := c.billingStore(v.scope.ids())
 	st, err := store.Statement(r.Context(), v.current.ID, month)
 	if err != nil {
 		return exportsData{}, fmt.Errorf("billing statement preview: %w", err)
@@ -191,7 +191,7 @@ func (c *console) billingCSV(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("Le mois « %s » est invalide : attendu AAAA-MM, par exemple 2026-03.", r.URL.Query().Get("mois")))
 		return
 	}
-	st, err := billing.NewStore(c.pool).WithinTerritories(v.scope.ids()).Statement(r.Context(), v.current.ID, month)
+	st, err := c.billingStore(v.scope.ids()).Statement(r.Context(), v.current.ID, month)
 	if errors.Is(err, billing.ErrNotFound) {
 		c.notFound(w, r)
 		return

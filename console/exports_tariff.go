@@ -57,7 +57,7 @@ func (c *console) tariffSet(w http.ResponseWriter, r *http.Request) {
 	ch, problem := tariffChangeOf(in)
 	if problem == "" {
 		ch.JournalTerritoryID, ch.At = v.current.ID, c.now()
-		res, err := billing.NewStore(c.pool).SetTariff(actorContext(r).Context(), ch)
+		res, err := c.billingStore(v.scope.ids()).SetTariff(actorContext(r).Context(), ch)
 		if refusal, ok := errors.AsType[*billing.TariffRefusal](err); ok {
 			problem = refusal.Reason
 		} else if err != nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/billing"
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/fakecalls"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
@@ -62,7 +64,7 @@ func BenchmarkExportsAndStats1M(b *testing.B) {
 
 	scope := newTerritoryScope([]accounts.Territory{{ID: territory, Slug: "cpts-coteaux", Location: paris}})
 	q := statsQuery{pool: pool, scope: scope, territory: territory, loc: paris}
-	store := billing.NewStore(pool).WithinTerritories(scope.ids())
+	store := billing.NewStore(pool, billing.Sources{Calls: calllog.NewStore(pool), Directory: roster.NewStore(pool)}).WithinTerritories(scope.ids())
 
 	measure := func(b *testing.B, run func() error) {
 		var times []time.Duration

@@ -77,3 +77,27 @@ func SpecialtyLabelsIn(ctx context.Context, db Querier, ids []int64) (map[int64]
 func (s *Store) SpecialtyLabels(ctx context.Context, ids []int64) (map[int64]string, error) {
 	return SpecialtyLabelsIn(ctx, s.pool, ids)
 }
+
+// PractitionersByName returns the practitioners of these RPPS found in the
+// directory ordered by last name, first name and RPPS, in the database's
+// collation: the order a billing statement lists them in.
+func (s *Store) PractitionersByName(ctx context.Context, rpps []string) ([]Practitioner, error) {
+	rows, err := s.pool.Query(ctx, `SELECT rpps, first_name, last_name FROM practitioner WHERE rpps = ANY($1)
+		ORDER BY last_name, first_name, rpps`, rpps)
+	if err != nil {
+		return nil, fmt.Errorf("practitioners by name: %w", err)
+	}
+	defer rows.Close()
+	var out []Practitioner
+	for rows.Next() {
+		var p Practitioner
+		if err := rows.Scan(&p.RPPS, &p.FirstName, &p.LastName); err != nil {
+			return nil, fmt.Errorf("practitioners by name: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("practitioners by name: %w", err)
+	}
+	return out, nil
+}

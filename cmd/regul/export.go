@@ -12,6 +12,7 @@ import (
 	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/wiring"
 )
 
 func newExportCmd(a *app) *cobra.Command {
@@ -36,7 +37,7 @@ func newExportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			store := billing.NewStore(pool)
+			store := wiring.BillingStore(pool)
 			id, err := store.TerritoryBySlug(cmd.Context(), territory)
 			if err != nil {
 				return err

@@ -1,0 +1,15 @@
+package wiring
+
+import (
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regul-sante/regul/billing"
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
+)
+
+// BillingStore is the billing store on a pool, reading the calls from
+// calllog and the territories and practitioners from roster.
+func BillingStore(pool *pgxpool.Pool) *billing.Store {
+	return billing.NewStore(pool, billing.Sources{Calls: calllog.NewStore(pool), Directory: roster.NewStore(pool)})
+}
