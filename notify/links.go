@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
 )
 
 // LinkPath is where outcome links live under notify.public_url.
@@ -68,20 +69,19 @@ type LinkView struct {
 // or ErrLinkExpired when it may not be used.
 func (l *Links) View(ctx context.Context, token string, now time.Time) (LinkView, error) {
 	var v LinkView
-	var first, last, tz string
+	var callID string
 	var expires time.Time
 	var used *time.Time
-	err := l.pool.QueryRow(ctx, `
-		SELECT k.expires_at, k.used_at, c.started_at, coalesce(p.first_name, ''), coalesce(p.last_name, ''),
-		       coalesce(s.label, ''), coalesce(t.name, ''), coalesce(t.timezone, 'Europe/Paris')
-		  FROM outcome_link k
-		  JOIN call c ON c.id = k.call_id
-		  LEFT JOIN territory t ON t.id = c.territory_id
-		  LEFT JOIN specialty s ON s.id = c.specialty_id
-		  LEFT JOIN practitioner p ON p.rpps = c.gp_rpps
-		 WHERE k.token_hash = $1`, hashToken(token)).
-		Scan(&expires, &used, &v.CallAt, &first, &last, &v.Specialty, &v.Territory, &tz)
+	err := l.pool.QueryRow(ctx, `SELECT call_id::text, expires_at, used_at FROM outcome_link WHERE token_hash = $1`,
+		hashToken(token)).Scan(&callID, &expires, &used)
 	if errors.Is(err, pgx.ErrNoRows) {
+		return LinkView{}, ErrLinkUnknown
+	}
+	if err != nil {
+		return LinkView{}, fmt.Errorf("read outcome link: %w", err)
+	}
+	call, err := calllog.CallBriefIn(ctx, l.pool, callID)
+	if errors.Is(err, calllog.ErrNotFound) {
 		return LinkView{}, ErrLinkUnknown
 	}
 	if err != nil {
@@ -90,9 +90,12 @@ func (l *Links) View(ctx context.Context, token string, now time.Time) (LinkView
 	if err := usable(expires, used, now); err != nil {
 		return LinkView{}, err
 	}
-	if loc, err := time.LoadLocation(tz); err == nil {
-		v.CallAt = v.CallAt.In(loc)
+	set, err := roster.CallSettingIn(ctx, l.pool, call.TerritoryID, call.SpecialtyID, call.GPRPPS)
+	if err != nil {
+		return LinkView{}, fmt.Errorf("read outcome link: %w", err)
 	}
+	v.CallAt, v.Specialty, v.Territory = call.StartedAt.In(set.Location), set.Specialty, set.Territory
+	first, last := set.GPFirst, set.GPLast
 	v.GPName = doctor(first, last)
 	v.FormKey = FormKey(token)
 	return v, nil

@@ -187,33 +187,31 @@ type callContext struct {
 	specialistRPPS   string
 }
 
-// loadCall reads the call, its territory, specialty and GP, as projected so far.
+// loadCall reads the call as projected so far (calllog), its territory,
+// specialty and GP (roster), through the caller's transaction.
 func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error) {
-	var c callContext
-	var tz string
-	err := tx.QueryRow(ctx, `
-		SELECT t.id, t.name, coalesce(c.reference, ''), coalesce(t.coordinator_phone, ''), t.timezone,
-		       coalesce(c.specialty_id, 0), coalesce(s.label, ''), c.started_at, c.caller,
-		       coalesce(p.first_name, ''), coalesce(p.last_name, ''), coalesce(e.phones, '{}'),
-		       c.did, t.gp_trace, coalesce(t.video_url_template, ''), coalesce(c.specialist_rpps, '')
-		  FROM call c
-		  JOIN territory t ON t.id = c.territory_id
-		  LEFT JOIN specialty s ON s.id = c.specialty_id
-		  LEFT JOIN practitioner p ON p.rpps = c.gp_rpps
-		  LEFT JOIN enrolment e ON e.territory_id = c.territory_id AND e.rpps = c.gp_rpps AND e.role = 'requerant'
-		 WHERE c.id = $1`, callID).
-		Scan(&c.territoryID, &c.territory, &c.reference, &c.coordinatorPhone, &tz, &c.specialtyID, &c.specialty, &c.startedAt,
-			&c.caller, &c.gpFirst, &c.gpLast, &c.gpPhones, &c.did, &c.gpTrace, &c.videoTemplate, &c.specialistRPPS)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
+	call, err := calllog.CallBriefIn(ctx, tx, callID)
+	if errors.Is(err, calllog.ErrNotFound) {
+		return callContext{}, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
 	}
 	if err != nil {
-		return c, fmt.Errorf("load call %s: %w", callID, err)
+		return callContext{}, fmt.Errorf("load call %s: %w", callID, err)
 	}
-	if c.loc, err = time.LoadLocation(tz); err != nil {
-		c.loc = time.UTC
+	if call.TerritoryID == 0 {
+		return callContext{}, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
 	}
-	return c, nil
+	set, err := roster.CallSettingIn(ctx, tx, call.TerritoryID, call.SpecialtyID, call.GPRPPS)
+	if err != nil {
+		return callContext{}, fmt.Errorf("load call %s: %w", callID, err)
+	}
+	if !set.TerritoryFound {
+		return callContext{}, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
+	}
+	return callContext{territoryID: call.TerritoryID, territory: set.Territory, reference: call.Reference,
+		coordinatorPhone: set.CoordinatorPhone, specialtyID: call.SpecialtyID, specialty: set.Specialty,
+		startedAt: call.StartedAt, loc: set.Location, caller: call.Caller, gpFirst: set.GPFirst, gpLast: set.GPLast,
+		gpPhones: set.GPPhones, did: call.DID, gpTrace: set.GPTrace, videoTemplate: set.VideoURLTemplate,
+		specialistRPPS: call.SpecialistRPPS}, nil
 }
 
 // gpCallbackNumber is the number a specialist should call the GP back on:
@@ -237,9 +235,15 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Eve
 	}
 	if ev.SpecialtyID != 0 && ev.SpecialtyID != c.specialtyID {
 		c.specialtyID = ev.SpecialtyID
-		if err := tx.QueryRow(ctx, `SELECT label FROM specialty WHERE id = $1`, c.specialtyID).Scan(&c.specialty); err != nil {
-			return nil, fmt.Errorf("specialty %d: %w", c.specialtyID, err)
+		labels, err := roster.SpecialtyLabelsIn(ctx, tx, []int64{c.specialtyID})
+		if err != nil {
+			return nil, err
 		}
+		label, ok := labels[c.specialtyID]
+		if !ok {
+			return nil, fmt.Errorf("specialty %d: %w", c.specialtyID, roster.ErrNotFound)
+		}
+		c.specialty = label
 	}
 	chain, err := roster.OnDutyIn(ctx, tx, c.territoryID, c.specialtyID, ev.At)
 	if err != nil {
@@ -305,15 +309,19 @@ func (o *Outbox) outcomeLinkMessages(ctx context.Context, tx pgx.Tx, ev calllog.
 	if err != nil {
 		return nil, err
 	}
-	var phones []string
-	if err := tx.QueryRow(ctx, `
-		SELECT array_remove(array_prepend(
-		         (SELECT nullif(phone, '') FROM call_attempt WHERE call_id = $1 AND attempt = $2),
-		         coalesce((SELECT phones FROM enrolment WHERE territory_id = $3 AND rpps = $4 AND role = 'requis'
-		                    AND specialty_id = $5), '{}')), NULL)`,
-		ev.CallID, ev.Attempt, c.territoryID, ev.RPPS, c.specialtyID).Scan(&phones); err != nil {
+	rung, err := calllog.AttemptPhoneIn(ctx, tx, ev.CallID, ev.Attempt)
+	if err != nil {
 		return nil, fmt.Errorf("specialist's phones: %w", err)
 	}
+	enrolled, err := roster.EnrolledPhonesIn(ctx, tx, c.territoryID, ev.RPPS, roster.Requis, c.specialtyID)
+	if err != nil {
+		return nil, fmt.Errorf("specialist's phones: %w", err)
+	}
+	var phones []string
+	if rung != "" {
+		phones = append(phones, rung)
+	}
+	phones = append(phones, enrolled...)
 	to := pickMobile(phones)
 	if to == "" {
 		o.log.Warn("outcome link not sent: the specialist has no mobile number", zap.String("call_id", ev.CallID))

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
 )
 
 // callbackTakenMessages: a callback through the line reached the GP. Every
@@ -28,12 +30,16 @@ func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev calllo
 		return nil, err
 	}
 	// Who called back: the call's specialist (a CallEnded names nobody).
-	var by, byFirst, byLast string
-	if err := tx.QueryRow(ctx, `SELECT coalesce(c.specialist_rpps, $2), coalesce(p.first_name, ''), coalesce(p.last_name, '')
-		FROM call c LEFT JOIN practitioner p ON p.rpps = coalesce(c.specialist_rpps, $2) WHERE c.id = $1`,
-		ev.CallID, ev.RPPS).Scan(&by, &byFirst, &byLast); err != nil {
+	call, err := calllog.CallBriefIn(ctx, tx, ev.CallID)
+	if err != nil {
 		return nil, fmt.Errorf("specialist of call %s: %w", ev.CallID, err)
 	}
+	by := cmp.Or(call.SpecialistRPPS, ev.RPPS)
+	names, err := roster.PractitionerNamesIn(ctx, tx, []string{by})
+	if err != nil {
+		return nil, fmt.Errorf("specialist of call %s: %w", ev.CallID, err)
+	}
+	byFirst, byLast := names[by].FirstName, names[by].LastName
 	rows, err := tx.Query(ctx, `SELECT DISTINCT phone FROM callback_link WHERE call_id = $1 AND specialist_rpps <> $2
 		ORDER BY phone`, origin, by)
 	if err != nil {
@@ -68,11 +74,13 @@ func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome call
 	if rpps == "" {
 		rpps = c.specialistRPPS
 	}
-	var spFirst, spLast, spPhone string
-	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT first_name FROM practitioner WHERE rpps = $2), ''),
-		       coalesce((SELECT last_name FROM practitioner WHERE rpps = $2), ''),
-		       coalesce((SELECT phone FROM call_attempt WHERE call_id = $1 AND rpps = $2 AND phone <> ''
-		                  ORDER BY attempt DESC LIMIT 1), '')`, callID, rpps).Scan(&spFirst, &spLast, &spPhone); err != nil {
+	names, err := roster.PractitionerNamesIn(ctx, tx, []string{rpps})
+	if err != nil {
+		return nil, fmt.Errorf("specialist %s of call %s: %w", rpps, callID, err)
+	}
+	spFirst, spLast := names[rpps].FirstName, names[rpps].LastName
+	spPhone, err := calllog.LastPhoneRungIn(ctx, tx, callID, rpps)
+	if err != nil {
 		return nil, fmt.Errorf("specialist %s of call %s: %w", rpps, callID, err)
 	}
 	video := ""
