@@ -15,6 +15,7 @@ import (
 
 	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/accounts/journal"
+	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -85,6 +86,7 @@ type console struct {
 	trustedProxies []netip.Prefix
 	feeds          calendarFeeds
 	journal        journalReader
+	stats          statsSource
 	publicURL      string
 	smsOff         bool
 }
@@ -106,6 +108,7 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 		trustedProxies: opts.TrustedProxies,
 		feeds:          roster.NewStore(opts.Pool),
 		journal:        journal.NewStore(opts.Pool),
+		stats:          calllog.NewStore(opts.Pool),
 		publicURL:      opts.PublicURL,
 		smsOff:         opts.SMSOff,
 	}
