@@ -9,41 +9,20 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// BulkCall is a finished call as a bulk load writes it: the projected rows
-// only (the call, its attempts, its outcome, its callback request), no
-// events.
-type BulkCall struct {
-	ID               string // a UUID
-	TerritoryID      int64
-	DID              string
-	Caller           string
-	GPRPPS           string
-	SpecialtyID      int64
-	StartedAt        time.Time
-	AnsweredAt       time.Time
-	BridgedAt        time.Time
-	EndedAt          time.Time
-	Result           Result
-	SpecialistRPPS   string
-	TimeToSpecialist time.Duration // 0: none
-	Attempts         []Attempt
-	Outcome          *OutcomeRecord
-	Callback         *CallbackRequest // CreatedAt, DoneAt and DoneBy are written
-}
-
 // BulkLoad writes n finished calls in one transaction, through COPY: call(i)
 // is the i-th call, asked once per table, so it must give the same call each
-// time. The statistics of the territories loaded are recounted once at the
+// time. Only the projected rows are written (the call, its attempts, its
+// outcome, its callback request's CreatedAt, DoneAt and DoneBy), no events. The statistics of the territories loaded are recounted once at the
 // end rather than by a trigger per row, and the tables analysed.
-func (s *Store) BulkLoad(ctx context.Context, n int, call func(i int) BulkCall) error {
+func (s *Store) BulkLoad(ctx context.Context, n int, call func(i int) CallRecord) error {
 	copies := []struct {
 		table   string
 		columns []string
-		rows    func(c BulkCall, ids pgtype.UUID, emit func(row ...any))
+		rows    func(c CallRecord, id pgtype.UUID, emit func(row ...any))
 	}{
 		{"call", []string{"id", "territory_id", "did", "caller", "gp_rpps", "specialty_id", "started_at", "answered_at",
 			"bridged_at", "ended_at", "result", "specialist_rpps", "attempts", "time_to_specialist_ms", "outcome_status"},
-			func(c BulkCall, id pgtype.UUID, emit func(row ...any)) {
+			func(c CallRecord, id pgtype.UUID, emit func(row ...any)) {
 				var ms, status any
 				if c.TimeToSpecialist > 0 {
 					ms = int32(c.TimeToSpecialist.Milliseconds())
@@ -57,14 +36,14 @@ func (s *Store) BulkLoad(ctx context.Context, n int, call func(i int) BulkCall) 
 			}},
 		{"call_attempt", []string{"call_id", "attempt", "rank", "rpps", "phone", "started_at", "ringing_at", "answered_at",
 			"ended_at", "result", "cause"},
-			func(c BulkCall, id pgtype.UUID, emit func(row ...any)) {
+			func(c CallRecord, id pgtype.UUID, emit func(row ...any)) {
 				for _, a := range c.Attempts {
 					emit(id, int32(a.Attempt), int32(a.Rank), a.RPPS, a.Phone, a.StartedAt, nullTime(a.RingingAt),
 						nullTime(a.AnsweredAt), nullTime(a.EndedAt), string(a.Result), int32(a.Cause))
 				}
 			}},
 		{"outcome", []string{"call_id", "status", "outcome", "delay_hours", "keyed_at", "keyed_via"},
-			func(c BulkCall, id pgtype.UUID, emit func(row ...any)) {
+			func(c CallRecord, id pgtype.UUID, emit func(row ...any)) {
 				if o := c.Outcome; o != nil {
 					var delay any
 					if o.DelayHours > 0 {
@@ -74,7 +53,7 @@ func (s *Store) BulkLoad(ctx context.Context, n int, call func(i int) BulkCall) 
 				}
 			}},
 		{"callback_request", []string{"call_id", "territory_id", "specialty_id", "gp_rpps", "created_at", "done_at", "done_by"},
-			func(c BulkCall, id pgtype.UUID, emit func(row ...any)) {
+			func(c CallRecord, id pgtype.UUID, emit func(row ...any)) {
 				if cb := c.Callback; cb != nil {
 					emit(id, c.TerritoryID, c.SpecialtyID, nullText(c.GPRPPS), cb.CreatedAt, nullTime(cb.DoneAt), nullText(cb.DoneBy))
 				}

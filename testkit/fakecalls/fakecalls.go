@@ -47,7 +47,7 @@ var outcomes = []calllog.Outcome{calllog.OutcomeTeleconsultation, calllog.Outcom
 
 // call draws the i-th call from its own generator, so that it is the same
 // each time the bulk load asks for it.
-func (s Spec) call(i int) calllog.BulkCall {
+func (s Spec) call(i int) calllog.CallRecord {
 	rng := rand.New(rand.NewPCG(math.Float64bits(s.Seed), uint64(i)))
 	var id [16]byte
 	for k := range id {
@@ -58,7 +58,7 @@ func (s Spec) call(i int) calllog.BulkCall {
 	r, o, tts := rng.Float64(), rng.Float64(), int(math.Round(rng.Float64()*240))
 	sec := func(n int) time.Time { return t.Add(time.Duration(n) * time.Second) }
 	n := i + 1 // the calls count from 1, as generate_series did
-	c := calllog.BulkCall{
+	c := calllog.CallRecord{
 		ID:          fmt.Sprintf("%x-%x-%x-%x-%x", id[0:4], id[4:6], id[6:8], id[8:10], id[10:]),
 		TerritoryID: s.TerritoryID, DID: s.DID, Caller: fmt.Sprintf("+336110%05d", n%100000),
 		GPRPPS: s.GPs[n%len(s.GPs)], SpecialtyID: s.SpecialtyIDs[n%len(s.SpecialtyIDs)],
