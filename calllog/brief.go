@@ -28,9 +28,10 @@ type CallBrief struct {
 	SpecialistRPPS string
 }
 
-// CallBriefIn reads a call as projected so far, through db; ErrNotFound
+// CallBriefIn reads a call as projected so far, through db (the store's
+// own pool, or the caller's transaction); ErrNotFound
 // when there is no such call.
-func CallBriefIn(ctx context.Context, db Querier, callID string) (CallBrief, error) {
+func (s *Store) CallBriefIn(ctx context.Context, db Querier, callID string) (CallBrief, error) {
 	rows, err := db.Query(ctx, `SELECT id::text, coalesce(reference, ''), coalesce(territory_id, 0), coalesce(specialty_id, 0),
 		started_at, caller, did, coalesce(gp_rpps, ''), coalesce(specialist_rpps, '') FROM call WHERE id = $1`, callID)
 	if err != nil {
@@ -52,13 +53,13 @@ func CallBriefIn(ctx context.Context, db Querier, callID string) (CallBrief, err
 
 // AttemptPhoneIn is the phone an attempt of the call rang, through db; ""
 // when none.
-func AttemptPhoneIn(ctx context.Context, db Querier, callID string, attempt int) (string, error) {
+func (s *Store) AttemptPhoneIn(ctx context.Context, db Querier, callID string, attempt int) (string, error) {
 	return onePhone(ctx, db, `SELECT phone FROM call_attempt WHERE call_id = $1 AND attempt = $2 AND phone <> ''`, callID, attempt)
 }
 
 // LastPhoneRungIn is the phone the call last rang a specialist on, through
 // db; "" when none.
-func LastPhoneRungIn(ctx context.Context, db Querier, callID, rpps string) (string, error) {
+func (s *Store) LastPhoneRungIn(ctx context.Context, db Querier, callID, rpps string) (string, error) {
 	return onePhone(ctx, db, `SELECT phone FROM call_attempt WHERE call_id = $1 AND rpps = $2 AND phone <> ''
 		ORDER BY attempt DESC LIMIT 1`, callID, rpps)
 }
@@ -86,7 +87,7 @@ type CallbackState struct {
 
 // CallbackStateIn reads the callback request of a call at now, through db;
 // ErrNotFound when the call has none.
-func CallbackStateIn(ctx context.Context, db Querier, callID string, now time.Time) (CallbackState, error) {
+func (s *Store) CallbackStateIn(ctx context.Context, db Querier, callID string, now time.Time) (CallbackState, error) {
 	rows, err := db.Query(ctx, `SELECT done_at, (claim_call_id IS NOT NULL AND claim_until > $2)
 		FROM callback_request WHERE call_id = $1`, callID, now)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
+	"github.com/regul-sante/regul/roster"
 )
 
 // TestCallbacksPage: an open callback request shows until a coordinator of
@@ -27,7 +28,8 @@ func TestCallbacksPage(t *testing.T) {
 	if err := env.pool.QueryRow(ctx, `SELECT id FROM specialty WHERE territory_id = $1 AND slug = 'dermatologie'`, fx.coteaux).Scan(&derma); err != nil {
 		t.Fatal(err)
 	}
-	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Now: clock.Now, PublicURL: "https://regul.example"})
+	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Now: clock.Now, PublicURL: "https://regul.example",
+		Owners: notify.Owners{Calls: calllog.NewStore(env.pool), Roster: roster.NewStore(env.pool)}})
 	if err != nil {
 		t.Fatal(err)
 	}

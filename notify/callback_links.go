@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
 )
 
 // CallbackPath is where callback links live under notify.public_url.
@@ -73,14 +72,16 @@ func hashCode(territoryID int64, code string) []byte {
 
 // CallbackLinks reads callback links and claims their requests.
 type CallbackLinks struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	owners Owners
 	// claimFor bounds a claim whose call never ends (its controller died).
 	claimFor time.Duration
 }
 
-// NewCallbackLinks returns the store on an open pool.
-func NewCallbackLinks(pool *pgxpool.Pool) *CallbackLinks {
-	return &CallbackLinks{pool: pool, claimFor: 15 * time.Minute}
+// NewCallbackLinks returns the store on an open pool, reading the calls
+// and the roster through owners.
+func NewCallbackLinks(pool *pgxpool.Pool, owners Owners) *CallbackLinks {
+	return &CallbackLinks{pool: pool, owners: owners, claimFor: 15 * time.Minute}
 }
 
 // CallbackView is all a callback page may show: who asked, for what, when,
@@ -129,7 +130,7 @@ type linkRow struct {
 // readLink reads a link (query is callbackLinkQuery and its condition),
 // then, through the same db, its request and call (calllog) and the names
 // around them (roster). A link whose request or call is gone is unknown.
-func readLink(ctx context.Context, db calllog.Querier, now time.Time, query string, args ...any) (linkRow, error) {
+func (o Owners) readLink(ctx context.Context, db calllog.Querier, now time.Time, query string, args ...any) (linkRow, error) {
 	var l linkRow
 	rows, err := db.Query(ctx, query, args...)
 	if err != nil {
@@ -147,25 +148,25 @@ func readLink(ctx context.Context, db calllog.Querier, now time.Time, query stri
 	if err != nil {
 		return l, fmt.Errorf("read callback link: %w", err)
 	}
-	state, err := calllog.CallbackStateIn(ctx, db, l.target.RequestCallID, now)
+	state, err := o.Calls.CallbackStateIn(ctx, db, l.target.RequestCallID, now)
 	if errors.Is(err, calllog.ErrNotFound) {
 		return l, ErrLinkUnknown
 	}
 	if err != nil {
 		return l, fmt.Errorf("read callback link: %w", err)
 	}
-	call, err := calllog.CallBriefIn(ctx, db, l.target.RequestCallID)
+	call, err := o.Calls.CallBriefIn(ctx, db, l.target.RequestCallID)
 	if errors.Is(err, calllog.ErrNotFound) {
 		return l, ErrLinkUnknown
 	}
 	if err != nil {
 		return l, fmt.Errorf("read callback link: %w", err)
 	}
-	set, err := roster.CallSettingIn(ctx, db, l.target.TerritoryID, call.SpecialtyID, call.GPRPPS)
+	set, err := o.Roster.CallSettingIn(ctx, db, l.target.TerritoryID, call.SpecialtyID, call.GPRPPS)
 	if err != nil {
 		return l, fmt.Errorf("read callback link: %w", err)
 	}
-	names, err := roster.PractitionerNamesIn(ctx, db, []string{l.target.SpecialistRPPS})
+	names, err := o.Roster.PractitionerNamesIn(ctx, db, []string{l.target.SpecialistRPPS})
 	if err != nil {
 		return l, fmt.Errorf("read callback link: %w", err)
 	}
@@ -202,7 +203,7 @@ func (l linkRow) usable(now time.Time) error {
 // when the link may not be used. Reading never claims anything: SMS
 // previewers fetch links.
 func (l *CallbackLinks) View(ctx context.Context, token string, now time.Time) (CallbackView, error) {
-	row, err := readLink(ctx, l.pool, now, callbackLinkQuery+` WHERE k.token_hash = $1`, hashToken(token))
+	row, err := l.owners.readLink(ctx, l.pool, now, callbackLinkQuery+` WHERE k.token_hash = $1`, hashToken(token))
 	if err != nil {
 		return CallbackView{}, err
 	}
@@ -232,7 +233,7 @@ func (l *CallbackLinks) ClaimByCode(ctx context.Context, territoryID int64, code
 func (l *CallbackLinks) claim(ctx context.Context, query string, key []byte, callID string, now time.Time, more ...any) (CallbackTarget, error) {
 	var target CallbackTarget
 	err := calllog.BeginRetry(ctx, l.pool, func(tx pgx.Tx) error {
-		row, err := readLink(ctx, tx, now, query, append([]any{key}, more...)...)
+		row, err := l.owners.readLink(ctx, tx, now, query, append([]any{key}, more...)...)
 		if err != nil {
 			return err
 		}

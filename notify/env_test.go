@@ -46,6 +46,7 @@ type env struct {
 	clock  *testClock
 	outbox *Outbox
 	calls  *calllog.Store
+	owners Owners
 	twilio *twiliotest.Server
 	log    *zap.Logger
 }
@@ -60,7 +61,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.terr = loaded.Territory
-	e.outbox, err = NewOutbox(OutboxOptions{Log: e.log, Now: e.clock.Now, PublicURL: "http://127.0.0.1:8091"})
+	e.owners = Owners{Calls: calllog.NewStore(e.pool), Roster: e.store}
+	e.outbox, err = NewOutbox(OutboxOptions{Log: e.log, Now: e.clock.Now, PublicURL: "http://127.0.0.1:8091", Owners: e.owners})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
 )
 
 // LinkPath is where outcome links live under notify.public_url.
@@ -48,11 +47,13 @@ func hashToken(token string) []byte {
 
 // Links reads and consumes outcome links.
 type Links struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	owners Owners
 }
 
-// NewLinks returns the link store on an open pool.
-func NewLinks(pool *pgxpool.Pool) *Links { return &Links{pool: pool} }
+// NewLinks returns the link store on an open pool, reading the calls and
+// the roster through owners.
+func NewLinks(pool *pgxpool.Pool, owners Owners) *Links { return &Links{pool: pool, owners: owners} }
 
 // LinkView is all an outcome page may show: the call's time (in the
 // territory's zone), the GP's name and the specialty.
@@ -80,7 +81,7 @@ func (l *Links) View(ctx context.Context, token string, now time.Time) (LinkView
 	if err != nil {
 		return LinkView{}, fmt.Errorf("read outcome link: %w", err)
 	}
-	call, err := calllog.CallBriefIn(ctx, l.pool, callID)
+	call, err := l.owners.Calls.CallBriefIn(ctx, l.pool, callID)
 	if errors.Is(err, calllog.ErrNotFound) {
 		return LinkView{}, ErrLinkUnknown
 	}
@@ -90,7 +91,7 @@ func (l *Links) View(ctx context.Context, token string, now time.Time) (LinkView
 	if err := usable(expires, used, now); err != nil {
 		return LinkView{}, err
 	}
-	set, err := roster.CallSettingIn(ctx, l.pool, call.TerritoryID, call.SpecialtyID, call.GPRPPS)
+	set, err := l.owners.Roster.CallSettingIn(ctx, l.pool, call.TerritoryID, call.SpecialtyID, call.GPRPPS)
 	if err != nil {
 		return LinkView{}, fmt.Errorf("read outcome link: %w", err)
 	}
@@ -143,7 +144,7 @@ func (l *Links) Use(ctx context.Context, token string, outcome calllog.Outcome, 
 		}
 		// The GP's written trace, queued with the outcome (its dedupe key
 		// keeps it to one).
-		if err := queueTrace(ctx, tx, callID, outcome, delayHours, now); err != nil {
+		if err := l.owners.queueTrace(ctx, tx, callID, outcome, delayHours, now); err != nil {
 			return fmt.Errorf("queue the GP's trace: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE outcome_link SET used_at = $2 WHERE call_id = $1 AND used_at IS NULL`,

@@ -29,6 +29,9 @@ type OutboxOptions struct {
 	// CallbackLinkTTL is how long a callback link and its code work
 	// (default 24 h).
 	CallbackLinkTTL time.Duration
+	// Owners read the calls and the roster the messages are made of
+	// (required).
+	Owners Owners
 }
 
 // Outbox turns call events into sms_outbox rows, inside the transaction that
@@ -39,12 +42,16 @@ type Outbox struct {
 	publicURL string
 	linkTTL   time.Duration
 	cbTTL     time.Duration
+	owners    Owners
 }
 
 // NewOutbox checks the options.
 func NewOutbox(o OutboxOptions) (*Outbox, error) {
 	if o.Log == nil {
 		return nil, errors.New("notify: OutboxOptions.Log is required")
+	}
+	if err := o.Owners.check(); err != nil {
+		return nil, err
 	}
 	if o.PublicURL == "" {
 		return nil, errors.New("notify: OutboxOptions.PublicURL is required (notify.public_url)")
@@ -59,7 +66,7 @@ func NewOutbox(o OutboxOptions) (*Outbox, error) {
 		o.CallbackLinkTTL = 24 * time.Hour
 	}
 	return &Outbox{log: o.Log, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), linkTTL: o.LinkTTL,
-		cbTTL: o.CallbackLinkTTL}, nil
+		cbTTL: o.CallbackLinkTTL, owners: o.Owners}, nil
 }
 
 // HookKinds are the only events Hook acts on (calllog.Options.OnApplyKinds):
@@ -90,7 +97,7 @@ func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev calllog.Event) error {
 		derive = o.callbackTakenMessages // the same rows: the Bridged event may have been lost
 	case calllog.OutcomeKeyed:
 		derive = func(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
-			return o.traceMessages(ctx, tx, ev.CallID, ev.Outcome, ev.DelayHours, ev.RPPS)
+			return o.owners.traceMessages(ctx, tx, ev.CallID, ev.Outcome, ev.DelayHours, ev.RPPS)
 		}
 	default:
 		return nil
@@ -189,8 +196,8 @@ type callContext struct {
 
 // loadCall reads the call as projected so far (calllog), its territory,
 // specialty and GP (roster), through the caller's transaction.
-func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error) {
-	call, err := calllog.CallBriefIn(ctx, tx, callID)
+func (o Owners) loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error) {
+	call, err := o.Calls.CallBriefIn(ctx, tx, callID)
 	if errors.Is(err, calllog.ErrNotFound) {
 		return callContext{}, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
 	}
@@ -200,7 +207,7 @@ func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error
 	if call.TerritoryID == 0 {
 		return callContext{}, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
 	}
-	set, err := roster.CallSettingIn(ctx, tx, call.TerritoryID, call.SpecialtyID, call.GPRPPS)
+	set, err := o.Roster.CallSettingIn(ctx, tx, call.TerritoryID, call.SpecialtyID, call.GPRPPS)
 	if err != nil {
 		return callContext{}, fmt.Errorf("load call %s: %w", callID, err)
 	}
@@ -229,13 +236,13 @@ func (c callContext) gpCallbackNumber() string {
 // callbackMessages: each on-duty specialist of the chain at the request's
 // instant, the GP, and the coordination.
 func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
-	c, err := loadCall(ctx, tx, ev.CallID)
+	c, err := o.owners.loadCall(ctx, tx, ev.CallID)
 	if err != nil {
 		return nil, err
 	}
 	if ev.SpecialtyID != 0 && ev.SpecialtyID != c.specialtyID {
 		c.specialtyID = ev.SpecialtyID
-		labels, err := roster.SpecialtyLabelsIn(ctx, tx, []int64{c.specialtyID})
+		labels, err := o.owners.Roster.SpecialtyLabelsIn(ctx, tx, []int64{c.specialtyID})
 		if err != nil {
 			return nil, err
 		}
@@ -305,15 +312,15 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev calllog.Eve
 
 // outcomeLinkMessages: one link to the specialist who left the call.
 func (o *Outbox) outcomeLinkMessages(ctx context.Context, tx pgx.Tx, ev calllog.Event) ([]message, error) {
-	c, err := loadCall(ctx, tx, ev.CallID)
+	c, err := o.owners.loadCall(ctx, tx, ev.CallID)
 	if err != nil {
 		return nil, err
 	}
-	rung, err := calllog.AttemptPhoneIn(ctx, tx, ev.CallID, ev.Attempt)
+	rung, err := o.owners.Calls.AttemptPhoneIn(ctx, tx, ev.CallID, ev.Attempt)
 	if err != nil {
 		return nil, fmt.Errorf("specialist's phones: %w", err)
 	}
-	enrolled, err := roster.EnrolledPhonesIn(ctx, tx, c.territoryID, ev.RPPS, roster.Requis, c.specialtyID)
+	enrolled, err := o.owners.Roster.EnrolledPhonesIn(ctx, tx, c.territoryID, ev.RPPS, roster.Requis, c.specialtyID)
 	if err != nil {
 		return nil, fmt.Errorf("specialist's phones: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/roster"
 )
 
 // callbackTakenMessages: a callback through the line reached the GP. Every
@@ -25,17 +24,17 @@ func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev calllo
 		origin, ev.At); err != nil {
 		return nil, fmt.Errorf("spend the callback links of call %s: %w", origin, err)
 	}
-	c, err := loadCall(ctx, tx, origin)
+	c, err := o.owners.loadCall(ctx, tx, origin)
 	if err != nil {
 		return nil, err
 	}
 	// Who called back: the call's specialist (a CallEnded names nobody).
-	call, err := calllog.CallBriefIn(ctx, tx, ev.CallID)
+	call, err := o.owners.Calls.CallBriefIn(ctx, tx, ev.CallID)
 	if err != nil {
 		return nil, fmt.Errorf("specialist of call %s: %w", ev.CallID, err)
 	}
 	by := cmp.Or(call.SpecialistRPPS, ev.RPPS)
-	names, err := roster.PractitionerNamesIn(ctx, tx, []string{by})
+	names, err := o.owners.Roster.PractitionerNamesIn(ctx, tx, []string{by})
 	if err != nil {
 		return nil, fmt.Errorf("specialist of call %s: %w", ev.CallID, err)
 	}
@@ -62,24 +61,20 @@ func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev calllo
 // territory sends it: who answered, the outcome and the committed delay,
 // the reference; for a téléconsultation in a territory with a video room,
 // the room's address, which the specialist gets too.
-func (o *Outbox) traceMessages(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, rpps string) ([]message, error) {
-	return traceMessagesTx(ctx, tx, callID, outcome, delayHours, rpps)
-}
-
-func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, rpps string) ([]message, error) {
-	c, err := loadCall(ctx, tx, callID)
+func (o Owners) traceMessages(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, rpps string) ([]message, error) {
+	c, err := o.loadCall(ctx, tx, callID)
 	if err != nil || !c.gpTrace {
 		return nil, err
 	}
 	if rpps == "" {
 		rpps = c.specialistRPPS
 	}
-	names, err := roster.PractitionerNamesIn(ctx, tx, []string{rpps})
+	names, err := o.Roster.PractitionerNamesIn(ctx, tx, []string{rpps})
 	if err != nil {
 		return nil, fmt.Errorf("specialist %s of call %s: %w", rpps, callID, err)
 	}
 	spFirst, spLast := names[rpps].FirstName, names[rpps].LastName
-	spPhone, err := calllog.LastPhoneRungIn(ctx, tx, callID, rpps)
+	spPhone, err := o.Calls.LastPhoneRungIn(ctx, tx, callID, rpps)
 	if err != nil {
 		return nil, fmt.Errorf("specialist %s of call %s: %w", rpps, callID, err)
 	}
@@ -104,8 +99,8 @@ func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome call
 
 // queueTrace queues the trace of an outcome keyed through a link, in the
 // transaction that keys it.
-func queueTrace(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, now time.Time) error {
-	msgs, err := traceMessagesTx(ctx, tx, callID, outcome, delayHours, "")
+func (o Owners) queueTrace(ctx context.Context, tx pgx.Tx, callID string, outcome calllog.Outcome, delayHours int, now time.Time) error {
+	msgs, err := o.traceMessages(ctx, tx, callID, outcome, delayHours, "")
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,9 @@ type CallSetting struct {
 	GPPhones         []string // the GP's enrolled phones in the territory
 }
 
-// CallSettingIn reads a call's setting through db (a pool, or the
-// transaction that projects the call's events), in one query.
-func CallSettingIn(ctx context.Context, db Querier, territoryID, specialtyID int64, gpRPPS string) (CallSetting, error) {
+// CallSettingIn reads a call's setting through db (the store's own pool,
+// or the transaction that projects the call's events), in one query.
+func (s *Store) CallSettingIn(ctx context.Context, db Querier, territoryID, specialtyID int64, gpRPPS string) (CallSetting, error) {
 	rows, err := db.Query(ctx, `
 		SELECT t.id IS NOT NULL, coalesce(t.name, ''), coalesce(t.coordinator_phone, ''), coalesce(t.timezone, 'Europe/Paris'),
 		       coalesce(t.gp_trace, false), coalesce(t.video_url_template, ''),
@@ -39,25 +39,25 @@ func CallSettingIn(ctx context.Context, db Querier, territoryID, specialtyID int
 		return CallSetting{}, fmt.Errorf("setting of a call of territory %d: %w", territoryID, err)
 	}
 	var tz string
-	s, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (CallSetting, error) {
-		var s CallSetting
-		err := row.Scan(&s.TerritoryFound, &s.Territory, &s.CoordinatorPhone, &tz, &s.GPTrace, &s.VideoURLTemplate,
-			&s.Specialty, &s.GPFirst, &s.GPLast, &s.GPPhones)
-		return s, err
+	set, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (CallSetting, error) {
+		var c CallSetting
+		err := row.Scan(&c.TerritoryFound, &c.Territory, &c.CoordinatorPhone, &tz, &c.GPTrace, &c.VideoURLTemplate,
+			&c.Specialty, &c.GPFirst, &c.GPLast, &c.GPPhones)
+		return c, err
 	})
 	if err != nil {
 		return CallSetting{}, fmt.Errorf("setting of a call of territory %d: %w", territoryID, err)
 	}
-	if s.Location, err = time.LoadLocation(tz); err != nil {
-		s.Location = time.UTC
+	if set.Location, err = time.LoadLocation(tz); err != nil {
+		set.Location = time.UTC
 	}
-	return s, nil
+	return set, nil
 }
 
 // EnrolledPhonesIn reads the phones of a practitioner's enrolment in a
 // territory, in a role (and, for a specialist, in a specialty), through
 // db; none when not enrolled.
-func EnrolledPhonesIn(ctx context.Context, db Querier, territoryID int64, rpps string, role Role, specialtyID int64) ([]string, error) {
+func (s *Store) EnrolledPhonesIn(ctx context.Context, db Querier, territoryID int64, rpps string, role Role, specialtyID int64) ([]string, error) {
 	rows, err := db.Query(ctx, `SELECT phones FROM enrolment WHERE territory_id = $1 AND rpps = $2 AND role = $3
 		AND ($3 = 'requerant' OR specialty_id = $4)`, territoryID, rpps, string(role), specialtyID)
 	if err != nil {

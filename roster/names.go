@@ -11,7 +11,7 @@ import (
 // PractitionerNamesIn reads the first and last names of these practitioners
 // through db (a pool, or the caller's transaction); an RPPS not in the
 // directory is absent from the map.
-func PractitionerNamesIn(ctx context.Context, db Querier, rpps []string) (map[string]Practitioner, error) {
+func (s *Store) PractitionerNamesIn(ctx context.Context, db Querier, rpps []string) (map[string]Practitioner, error) {
 	out := make(map[string]Practitioner, len(rpps))
 	if len(rpps) == 0 {
 		return out, nil
@@ -36,7 +36,7 @@ func PractitionerNamesIn(ctx context.Context, db Querier, rpps []string) (map[st
 
 // PractitionerFullNames is "First Last" per RPPS found in the directory.
 func (s *Store) PractitionerFullNames(ctx context.Context, rpps []string) (map[string]string, error) {
-	found, err := PractitionerNamesIn(ctx, s.pool, rpps)
+	found, err := s.PractitionerNamesIn(ctx, s.pool, rpps)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Store) PractitionerFullNames(ctx context.Context, rpps []string) (map[s
 
 // SpecialtyLabelsIn reads the labels of these specialties through db; an
 // unknown id is absent from the map.
-func SpecialtyLabelsIn(ctx context.Context, db Querier, ids []int64) (map[int64]string, error) {
+func (s *Store) SpecialtyLabelsIn(ctx context.Context, db Querier, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -75,7 +75,7 @@ func SpecialtyLabelsIn(ctx context.Context, db Querier, ids []int64) (map[int64]
 
 // SpecialtyLabels is SpecialtyLabelsIn on the store's pool.
 func (s *Store) SpecialtyLabels(ctx context.Context, ids []int64) (map[int64]string, error) {
-	return SpecialtyLabelsIn(ctx, s.pool, ids)
+	return s.SpecialtyLabelsIn(ctx, s.pool, ids)
 }
 
 // PractitionersByName returns the practitioners of these RPPS found in the

@@ -46,7 +46,7 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool
 	h, err := console.NewConsole(console.ConsoleOptions{
 		Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies, TrustedProxies: proxies,
 		SessionIdle: cfg.Console.SessionIdle, SessionMax: cfg.Console.SessionMax, TOTPKey: key,
-		Links: notify.NewLinks(pool), Spool: spool, PublicURL: cfg.Notify.PublicURL, SMSOff: !cfg.Twilio.Enabled(),
+		Links: notify.NewLinks(pool, NotifyOwners(pool)), Spool: spool, PublicURL: cfg.Notify.PublicURL, SMSOff: !cfg.Twilio.Enabled(),
 		Callbacks: callbacks,
 	})
 	if err != nil {

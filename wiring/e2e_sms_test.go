@@ -132,7 +132,7 @@ func TestOutcomeKeyedThroughTheSMSLink(t *testing.T) {
 	}
 
 	console, err := console.NewConsole(console.ConsoleOptions{Pool: l.pool, Logger: zap.NewNop(), Now: l.clock.Now,
-		Links: notify.NewLinks(l.pool)})
+		Links: notify.NewLinks(l.pool, NotifyOwners(l.pool))})
 	if err != nil {
 		t.Fatal(err)
 	}
