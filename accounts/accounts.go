@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/regul-sante/regul/accounts/journal"
+	"github.com/regul-sante/regul/roster"
 )
 
 // NewAccount is what `regul user add` asks for.
@@ -54,6 +58,12 @@ func (s *Store) Create(ctx context.Context, actor string, n NewAccount) (Account
 	if err != nil {
 		return Account{}, err
 	}
+	var names []roster.TerritoryName
+	if len(n.Territories) > 0 {
+		if names, err = s.territories.TerritoryNames(ctx); err != nil {
+			return Account{}, fmt.Errorf("add coordinator %s: %w", email, err)
+		}
+	}
 	now := s.clock.Now()
 	var acc Account
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -68,13 +78,9 @@ func (s *Store) Create(ctx context.Context, actor string, n NewAccount) (Account
 		}
 		var ids []int64
 		for _, slug := range n.Territories {
-			var id int64
-			err := tx.QueryRow(ctx, `SELECT id FROM territory WHERE slug = $1`, slug).Scan(&id)
-			if errors.Is(err, pgx.ErrNoRows) {
+			id, ok := territoryID(names, slug)
+			if !ok {
 				return &UnknownTerritoryError{Slug: slug}
-			}
-			if err != nil {
-				return fmt.Errorf("territory %s: %w", slug, err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO coordinator_territory (coordinator_id, territory_id)
 				VALUES ($1, $2) ON CONFLICT DO NOTHING`, acc.ID, id); err != nil {
@@ -84,10 +90,10 @@ func (s *Store) Create(ctx context.Context, actor string, n NewAccount) (Account
 		}
 		detail := map[string]any{"email": email, "admin": n.Admin}
 		if len(ids) == 0 {
-			return writeAudit(ctx, tx, now, AuditEntry{Actor: actor, Action: ActionCoordAdded, Detail: detail})
+			return writeAudit(ctx, tx, now, AuditEntry{Actor: actor, Action: journal.ActionCoordAdded, Detail: detail})
 		}
 		for _, id := range ids {
-			if err := writeAudit(ctx, tx, now, AuditEntry{Actor: actor, TerritoryID: id, Action: ActionCoordAdded, Detail: detail}); err != nil {
+			if err := writeAudit(ctx, tx, now, AuditEntry{Actor: actor, TerritoryID: id, Action: journal.ActionCoordAdded, Detail: detail}); err != nil {
 				return err
 			}
 		}
@@ -101,21 +107,36 @@ func (s *Store) Create(ctx context.Context, actor string, n NewAccount) (Account
 
 const accountColumns = `c.id, c.email, c.admin, c.disabled, c.totp_enrolled, c.failed_logins,
 	c.locked_until, c.created_at,
-	coalesce((SELECT array_agg(t.slug ORDER BY t.slug) FROM coordinator_territory ct
-	          JOIN territory t ON t.id = ct.territory_id WHERE ct.coordinator_id = c.id), '{}')`
+	coalesce((SELECT array_agg(ct.territory_id) FROM coordinator_territory ct WHERE ct.coordinator_id = c.id), '{}')`
 
-func scanAccount(row pgx.Row) (Account, error) {
+// scanAccount reads an account and the ids of its territories, which
+// withSlugs names.
+func scanAccount(row pgx.Row) (Account, []int64, error) {
 	var a Account
 	var locked *time.Time
+	var ids []int64
 	err := row.Scan(&a.ID, &a.Email, &a.Admin, &a.Disabled, &a.TOTPEnrolled, &a.FailedLogins,
-		&locked, &a.CreatedAt, &a.Territories)
+		&locked, &a.CreatedAt, &ids)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Account{}, ErrNotFound
+		return Account{}, nil, ErrNotFound
 	}
 	if locked != nil {
 		a.LockedUntil = *locked
 	}
-	return a, err
+	return a, ids, err
+}
+
+// oneAccount reads one account and names its territories.
+func (s *Store) oneAccount(ctx context.Context, row pgx.Row) (Account, error) {
+	a, ids, err := scanAccount(row)
+	if err != nil {
+		return Account{}, err
+	}
+	accs := []Account{a}
+	if err := s.withSlugs(ctx, accs, [][]int64{ids}); err != nil {
+		return Account{}, err
+	}
+	return accs[0], nil
 }
 
 // ByEmail returns one account.
@@ -124,7 +145,7 @@ func (s *Store) ByEmail(ctx context.Context, email string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM coordinator c WHERE c.email = $1`, e))
+	a, err := s.oneAccount(ctx, s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM coordinator c WHERE c.email = $1`, e))
 	if err != nil {
 		return Account{}, fmt.Errorf("coordinator %s: %w", e, err)
 	}
@@ -133,7 +154,7 @@ func (s *Store) ByEmail(ctx context.Context, email string) (Account, error) {
 
 // ByID returns one account.
 func (s *Store) ByID(ctx context.Context, id int64) (Account, error) {
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM coordinator c WHERE c.id = $1`, id))
+	a, err := s.oneAccount(ctx, s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM coordinator c WHERE c.id = $1`, id))
 	if err != nil {
 		return Account{}, fmt.Errorf("coordinator #%d: %w", id, err)
 	}
@@ -148,25 +169,29 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 	}
 	defer rows.Close()
 	var out []Account
+	var ids [][]int64
 	for rows.Next() {
-		a, err := scanAccount(rows)
+		a, territories, err := scanAccount(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list coordinators: %w", err)
 		}
-		out = append(out, a)
+		out, ids = append(out, a), append(ids, territories)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list coordinators: %w", err)
+	}
+	return out, s.withSlugs(ctx, out, ids)
 }
 
 // Disable stops an account from signing in and ends its sessions.
 func (s *Store) Disable(ctx context.Context, actor, email string) error {
-	return s.change(ctx, actor, email, ActionCoordDisabled, `UPDATE coordinator SET disabled = true, updated_at = $2 WHERE id = $1`)
+	return s.change(ctx, actor, email, journal.ActionCoordDisabled, `UPDATE coordinator SET disabled = true, updated_at = $2 WHERE id = $1`)
 }
 
 // ResetTOTP forgets the second factor: the next login enrols a new one. Its
 // sessions end, since they were opened with the old factor.
 func (s *Store) ResetTOTP(ctx context.Context, actor, email string) error {
-	return s.change(ctx, actor, email, ActionTOTPReset, `UPDATE coordinator
+	return s.change(ctx, actor, email, journal.ActionTOTPReset, `UPDATE coordinator
 		SET totp_secret = NULL, totp_enrolled = false, totp_last_step = 0, updated_at = $2 WHERE id = $1`)
 }
 
@@ -223,26 +248,15 @@ func (s *Store) Territories(ctx context.Context, a Account) ([]Territory, error)
 	if a.Disabled {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT t.id, t.slug, t.name, t.timezone FROM territory t
-		WHERE $2 OR t.id IN (SELECT territory_id FROM coordinator_territory WHERE coordinator_id = $1)
-		ORDER BY t.name, t.slug`, a.ID, a.Admin)
+	names, err := s.territories.TerritoryNames(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("territories of %s: %w", a.Email, err)
 	}
-	defer rows.Close()
 	var out []Territory
-	for rows.Next() {
-		var t Territory
-		var tz string
-		if err := rows.Scan(&t.ID, &t.Slug, &t.Name, &tz); err != nil {
-			return nil, fmt.Errorf("territories of %s: %w", a.Email, err)
+	for _, t := range names {
+		if a.Admin || slices.Contains(a.Territories, t.Slug) {
+			out = append(out, Territory{ID: t.ID, Slug: t.Slug, Name: t.Name, Location: t.Location})
 		}
-		loc, err := time.LoadLocation(tz)
-		if err != nil {
-			return nil, fmt.Errorf("territory %s: time zone %q: %w", t.Slug, tz, err)
-		}
-		t.Location = loc
-		out = append(out, t)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -106,6 +106,8 @@ type Options struct {
 	Policy  Policy // zero value: DefaultPolicy
 	// PasswordParams tunes argon2id; zero value: DefaultPasswordParams.
 	PasswordParams PasswordParams
+	// Territories is the territories' owner (roster.Store); required.
+	Territories TerritoryNames
 }
 
 // Store reads and writes accounts, sessions and login attempts.
@@ -115,6 +117,8 @@ type Store struct {
 	seal   sealer
 	policy Policy
 	pw     PasswordParams
+	// territories names the accounts' territories.
+	territories TerritoryNames
 	// dummy is a hash with the store's parameters, checked when the email
 	// is unknown so that the answer costs what a real account's does.
 	dummy string
@@ -125,7 +129,10 @@ type Store struct {
 
 // NewStore returns a store on an open pool.
 func NewStore(pool *pgxpool.Pool, opts Options) (*Store, error) {
-	s := &Store{pool: pool, clock: opts.Clock, policy: opts.Policy, pw: opts.PasswordParams}
+	if opts.Territories == nil {
+		return nil, errors.New("accounts: Options.Territories is required")
+	}
+	s := &Store{pool: pool, clock: opts.Clock, policy: opts.Policy, pw: opts.PasswordParams, territories: opts.Territories}
 	if s.clock == nil {
 		s.clock = clock.System()
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 // Login checks an email and password and opens a session waiting for the
@@ -122,7 +123,7 @@ func (s *Store) recordFailure(ctx context.Context, accountID int64, email string
 				result = &LockedError{Until: *locked}
 			}
 		}
-		return writeAudit(ctx, tx, now, AuditEntry{Actor: email, Action: ActionLoginFailed,
+		return writeAudit(ctx, tx, now, AuditEntry{Actor: email, Action: journal.ActionLoginFailed,
 			Detail: map[string]any{"reason": reason, "ip": c.RemoteIP}})
 	})
 	if err != nil {
@@ -220,11 +221,11 @@ func (s *Store) CompleteLogin(ctx context.Context, sess Session, code string, c 
 			return err
 		}
 		if !enrolled {
-			if err := writeAudit(ctx, tx, now, AuditEntry{Actor: a.Email, Action: ActionTOTPEnrolled}); err != nil {
+			if err := writeAudit(ctx, tx, now, AuditEntry{Actor: a.Email, Action: journal.ActionTOTPEnrolled}); err != nil {
 				return err
 			}
 		}
-		if err := writeAudit(ctx, tx, now, AuditEntry{Actor: a.Email, Action: ActionLogin,
+		if err := writeAudit(ctx, tx, now, AuditEntry{Actor: a.Email, Action: journal.ActionLogin,
 			Detail: map[string]any{"ip": c.RemoteIP}}); err != nil {
 			return err
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 // Session is a signed-in browser. Its token lives only in the cookie; the
@@ -41,6 +43,11 @@ func hashToken(token string) []byte {
 type ClientInfo struct {
 	RemoteIP  string
 	UserAgent string
+}
+
+// execer is a pool or the caller's transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
 // createSession inserts a session and returns its token.
@@ -118,7 +125,7 @@ func (s *Store) Logout(ctx context.Context, sess Session) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM console_session WHERE token_hash = $1`, sess.tokenHash); err != nil {
 			return fmt.Errorf("logout: %w", err)
 		}
-		return writeAudit(ctx, tx, s.clock.Now(), AuditEntry{Actor: sess.Account.Email, Action: ActionLogout})
+		return writeAudit(ctx, tx, s.clock.Now(), AuditEntry{Actor: sess.Account.Email, Action: journal.ActionLogout})
 	})
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/regul-sante/regul/accounts/journal"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/testclock"
 )
@@ -28,7 +30,7 @@ func newTestStore(t *testing.T) (*Store, *testclock.Clock, *pgxpool.Pool) {
 	}
 	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	key := make([]byte, 32)
-	s, err := NewStore(pool, Options{Clock: clock, TOTPKey: key, PasswordParams: testParams})
+	s, err := NewStore(pool, Options{Clock: clock, TOTPKey: key, PasswordParams: testParams, Territories: roster.NewStore(pool)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestCreateAndList(t *testing.T) {
 		t.Fatalf("coordinator sees %+v", ts)
 	}
 	var audits int
-	_ = pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = $1`, ActionCoordAdded).Scan(&audits)
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = $1`, journal.ActionCoordAdded).Scan(&audits)
 	if audits != 2 {
 		t.Fatalf("%d audit rows for additions", audits)
 	}
@@ -263,7 +265,7 @@ func TestLoginRefusalsAlike(t *testing.T) {
 		}
 		var n int
 		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = $1 AND actor = $2 AND detail->>'reason' = $3`,
-			ActionLoginFailed, tc.email, tc.reason).Scan(&n); err != nil || n != 1 {
+			journal.ActionLoginFailed, tc.email, tc.reason).Scan(&n); err != nil || n != 1 {
 			t.Errorf("%s: journal rows %d (%v)", tc.name, n, err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regul-sante/regul/roster"
 )
 
 // RFC 6238 appendix B, SHA-1 column (the secret is ASCII "1234567890" ×2).
@@ -98,7 +100,7 @@ func TestPasswordHash(t *testing.T) {
 	}
 	// The dummy hash must be well formed and use the store's parameters,
 	// or unknown emails would answer faster than known ones.
-	s, err := NewStore(nil, Options{PasswordParams: DefaultPasswordParams()})
+	s, err := NewStore(nil, Options{PasswordParams: DefaultPasswordParams(), Territories: roster.NewStore(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

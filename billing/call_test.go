@@ -18,7 +18,7 @@ import (
 func TestCallActsAgreeWithStatement(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 	w.call(t, w.coteaux, "2025-12-31 23:30", dubois, martin, callevent.OutcomeTeleexpertise, 168)
 	w.call(t, w.coteaux, "2026-01-01 00:30", lambert, martin, callevent.OutcomeTeleexpertise, 24)
 	w.call(t, w.coteaux, "2026-01-08 10:00", dubois, bernard, callevent.OutcomeHospital, 0)

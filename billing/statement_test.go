@@ -119,7 +119,7 @@ func summary(st Statement) []string {
 func TestStatementRulesAndTariffs(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 
 	// The tariff changes on 1 January 2026 at midnight, Paris time: 23:30
 	// on 31 December is 20 €, 00:30 on 1 January (still 2025 in UTC) 23 €.
@@ -195,7 +195,7 @@ func TestStatementRulesAndTariffs(t *testing.T) {
 func TestSNPWeeklyCap(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 	// Week of Monday 26 January 2026: 5 visits in January, 17 on Sunday 1
 	// February; Martin has one in the same week, uncapped by Bernard's.
 	for i := range 5 {
@@ -283,7 +283,7 @@ func TestParseMonth(t *testing.T) {
 
 func TestTariffsSeeded(t *testing.T) {
 	w := newWorld(t)
-	tariffs, err := NewStore(w.pool).Tariffs(context.Background())
+	tariffs, err := newStore(w.pool).Tariffs(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,11 +54,18 @@ func (s *Store) Tariffs(ctx context.Context) ([]Tariff, error) {
 // AmountOn finds the amount of an act on the day t falls on in loc; ok is
 // false when no version applies.
 func AmountOn(tariffs []Tariff, code string, role oncall.Role, t time.Time, loc *time.Location) (cents int, ok bool) {
+	tf, ok := tariffOn(tariffs, code, role, t, loc)
+	return tf.AmountCents, ok
+}
+
+// tariffOn finds the version of an act in force on the day t falls on in
+// loc.
+func tariffOn(tariffs []Tariff, code string, role oncall.Role, t time.Time, loc *time.Location) (Tariff, bool) {
 	local := t.In(loc)
 	for _, tf := range tariffs {
 		if tf.Code == code && tf.Role == role && tf.ValidOn(local.Year(), local.Month(), local.Day()) {
-			return tf.AmountCents, true
+			return tf, true
 		}
 	}
-	return 0, false
+	return Tariff{}, false
 }

@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,13 +11,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
 )
-
-// ActionTariffSet is the journal's action for a tariff entered or
-// corrected, from the console or the command line.
-const ActionTariffSet = "tariff.set"
 
 // pendingMarker ends the label of an act whose amount is still to enter
 // (the seed's TC): a kept label drops it once an amount is given, or the
@@ -197,24 +193,8 @@ func lockVersions(ctx context.Context, tx pgx.Tx, code string, role oncall.Role)
 }
 
 func journalTariff(ctx context.Context, tx pgx.Tx, ch TariffChange, detail map[string]any) error {
-	raw, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("journal %s: %w", ActionTariffSet, err)
-	}
-	var territory *int64
-	if ch.JournalTerritoryID != 0 {
-		territory = &ch.JournalTerritoryID
-	}
-	var at *time.Time
-	if !ch.At.IsZero() {
-		at = &ch.At
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_log (at, actor, territory_id, action, detail)
-		VALUES (coalesce($1, now()), $2, $3, $4, $5)`,
-		at, roster.ActorFrom(ctx), territory, ActionTariffSet, raw); err != nil {
-		return fmt.Errorf("journal %s: %w", ActionTariffSet, err)
-	}
-	return nil
+	return journal.Write(ctx, tx, journal.Entry{At: ch.At, Actor: roster.ActorFrom(ctx), TerritoryID: ch.JournalTerritoryID,
+		Action: journal.ActionTariffSet, Detail: detail})
 }
 
 // knownAct tells whether the rules name this act: the only ones a

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
@@ -44,7 +45,7 @@ func versionsOf(t *testing.T, store *Store, code string) []string {
 func journalRows(t *testing.T, w *world) []string {
 	t.Helper()
 	rows, err := w.pool.Query(context.Background(), `SELECT actor || ' ' || action || ' ' || detail::text
-		FROM audit_log WHERE action = $1 ORDER BY id`, ActionTariffSet)
+		FROM audit_log WHERE action = $1 ORDER BY id`, journal.ActionTariffSet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func journalRows(t *testing.T, w *world) []string {
 func TestSetTariffFromMarch(t *testing.T) {
 	w := newWorld(t)
 	ctx := roster.WithActor(context.Background(), "cli:claire")
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 	w.call(t, w.coteaux, "2026-02-28 23:30", dubois, bernard, callevent.OutcomeTeleconsultation, 0)
 	w.call(t, w.coteaux, "2026-03-01 00:30", dubois, bernard, callevent.OutcomeTeleconsultation, 0)
 
@@ -102,7 +103,7 @@ func TestSetTariffFromMarch(t *testing.T) {
 	}
 	var at time.Time
 	var territory int64
-	if err := w.pool.QueryRow(ctx, `SELECT at, territory_id FROM audit_log WHERE action = $1`, ActionTariffSet).Scan(&at, &territory); err != nil {
+	if err := w.pool.QueryRow(ctx, `SELECT at, territory_id FROM audit_log WHERE action = $1`, journal.ActionTariffSet).Scan(&at, &territory); err != nil {
 		t.Fatal(err)
 	}
 	if !at.Equal(change.At) || territory != w.coteaux {
@@ -146,7 +147,7 @@ func TestSetTariffFromMarch(t *testing.T) {
 func TestSetTariffRefusals(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 	before := versionsOf(t, store, "TE2")
 	for name, c := range map[string]struct {
 		change      TariffChange
@@ -195,7 +196,7 @@ func TestSetTariffRefusals(t *testing.T) {
 func TestSetTariffKeepsLaterEnd(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	store := NewStore(w.pool)
+	store := newStore(w.pool)
 	if _, err := w.pool.Exec(ctx, `UPDATE act_tariff SET valid_to = '2026-12-31' WHERE code = 'APC'`); err != nil {
 		t.Fatal(err)
 	}

@@ -66,23 +66,20 @@ func (s *Store) ClosedCallbacks(ctx context.Context, scope Scope, since time.Tim
 }
 
 func (s *Store) callbacks(ctx context.Context, scope Scope, where, order string, limit int, args ...any) ([]Callback, error) {
+	if s.names == nil {
+		return nil, errors.New("callbacks: the store has no names (WithNames)")
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT cb.id, cb.call_id::text, coalesce(cl.reference, ''), cb.created_at, coalesce(cb.gp_rpps, ''),
-		       coalesce(p.first_name || ' ' || p.last_name, ''), coalesce(cl.caller, ''),
-		       coalesce(cb.specialty_id, 0), coalesce(s.label, ''),
+		       coalesce(cl.caller, ''), coalesce(cb.specialty_id, 0),
 		       cb.done_at, coalesce(cb.done_by, ''), coalesce(cb.done_note, ''),
-		       coalesce(cp.first_name || ' ' || cp.last_name, cb.claim_rpps, ''), cb.claimed_at,
+		       coalesce(cb.claim_rpps, ''), cb.claimed_at,
 		       coalesce(cb.claim_call_id::text, ''), cb.tries,
 		       coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'rank', a.rank, 'rpps', a.rpps,
-		                   'name', coalesce(ap.first_name || ' ' || ap.last_name, ''), 'phone', a.phone,
-		                   'result', coalesce(a.result, '')) ORDER BY a.attempt)
-		                   FROM call_attempt a LEFT JOIN practitioner ap ON ap.rpps = nullif(a.rpps, '')
-		                  WHERE a.call_id = cb.call_id), '[]')
+		                   'phone', a.phone, 'result', coalesce(a.result, '')) ORDER BY a.attempt)
+		                   FROM call_attempt a WHERE a.call_id = cb.call_id), '[]')
 		  FROM callback_request cb
 		  JOIN call cl ON cl.id = cb.call_id
-		  LEFT JOIN practitioner p ON p.rpps = cb.gp_rpps
-		  LEFT JOIN practitioner cp ON cp.rpps = cb.claim_rpps
-		  LEFT JOIN specialty s ON s.id = cb.specialty_id
 		 WHERE cb.territory_id = ANY($1::bigint[]) AND cb.territory_id = $2 AND `+where+`
 		 ORDER BY `+order+` LIMIT `+fmt.Sprint(limit), append([]any{scope.Allowed, scope.Territory}, args...)...)
 	if err != nil {
@@ -95,11 +92,10 @@ func (s *Store) callbacks(ctx context.Context, scope Scope, where, order string,
 			Attempt int    `json:"attempt"`
 			Rank    int    `json:"rank"`
 			RPPS    string `json:"rpps"`
-			Name    string `json:"name"`
 			Phone   string `json:"phone"`
 			Result  string `json:"result"`
 		}
-		err := row.Scan(&c.ID, &c.CallID, &c.Reference, &c.CreatedAt, &c.GPRPPS, &c.GPName, &c.Caller, &c.SpecialtyID, &c.Specialty,
+		err := row.Scan(&c.ID, &c.CallID, &c.Reference, &c.CreatedAt, &c.GPRPPS, &c.Caller, &c.SpecialtyID,
 			&done, &c.DoneBy, &c.Note, &c.ClaimBy, &claimed, &c.ClaimCallID, &c.Tries, &chain)
 		if done != nil {
 			c.DoneAt = *done
@@ -108,12 +104,15 @@ func (s *Store) callbacks(ctx context.Context, scope Scope, where, order string,
 			c.ClaimedAt = *claimed
 		}
 		for _, l := range chain {
-			c.Chain = append(c.Chain, ChainLink{Attempt: l.Attempt, Rank: l.Rank, RPPS: l.RPPS, Name: l.Name,
+			c.Chain = append(c.Chain, ChainLink{Attempt: l.Attempt, Rank: l.Rank, RPPS: l.RPPS,
 				Phone: l.Phone, Result: callevent.AttemptResult(l.Result)})
 		}
 		return c, err
 	})
 	if err != nil {
+		return nil, fmt.Errorf("callbacks: %w", err)
+	}
+	if err := s.nameCallbacks(ctx, out); err != nil {
 		return nil, fmt.Errorf("callbacks: %w", err)
 	}
 	return out, nil

@@ -20,7 +20,7 @@ import (
 // rolls the close back.
 func TestCallbacksWorkflow(t *testing.T) {
 	ctx := context.Background()
-	store := NewStore(pgtest.New(t))
+	store := NewStore(pgtest.New(t)).WithNames(noNames{})
 	id, other := newCallID(), newCallID()
 	for _, evs := range [][]callevent.Event{callbackCall(id, t0), inTerritory(callbackCall(other, t0), 2)} {
 		if _, err := store.ApplyEvents(ctx, evs); err != nil {
@@ -81,4 +81,15 @@ func TestCallbacksWorkflow(t *testing.T) {
 	if _, err := store.ReopenCallback(ctx, mine, CallbackRef{ID: cb.ID}, closedAt.Add(CallbackUndo+time.Second), audit); !errors.Is(err, ErrUndoTooLate) {
 		t.Errorf("undo after the delay: %v", err)
 	}
+}
+
+// noNames is a directory that knows nobody: the requests list RPPS only.
+type noNames struct{}
+
+func (noNames) PractitionerFullNames(context.Context, []string) (map[string]string, error) {
+	return map[string]string{}, nil
+}
+
+func (noNames) SpecialtyLabels(context.Context, []int64) (map[int64]string, error) {
+	return map[int64]string{}, nil
 }

@@ -20,6 +20,8 @@ import (
 // itself serves the readers: end-to-end tests and the console.
 type Store struct {
 	pool *pgxpool.Pool
+	// names, when set (WithNames), names the people of the callback lists.
+	names CallbackNames
 }
 
 // NewStore returns a store on an open pool.

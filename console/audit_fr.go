@@ -12,8 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regul-sante/regul/accounts"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
@@ -23,49 +22,49 @@ import (
 // auditLabel is the French label of an audit action.
 func auditLabel(action string) string {
 	switch action {
-	case accounts.ActionLogin:
+	case journal.ActionLogin:
 		return "Connexion"
-	case accounts.ActionLoginFailed:
+	case journal.ActionLoginFailed:
 		return "Échec de connexion"
-	case accounts.ActionLogout:
+	case journal.ActionLogout:
 		return "Déconnexion"
-	case accounts.ActionTOTPEnrolled:
+	case journal.ActionTOTPEnrolled:
 		return "Double authentification activée"
-	case accounts.ActionCoordAdded:
+	case journal.ActionCoordAdded:
 		return "Compte coordinateur créé"
-	case accounts.ActionCoordDisabled:
+	case journal.ActionCoordDisabled:
 		return "Compte coordinateur désactivé"
-	case accounts.ActionTOTPReset:
+	case journal.ActionTOTPReset:
 		return "Double authentification réinitialisée"
-	case roster.ActionUnlocked:
+	case journal.ActionEnrolmentUnlocked, "identification.unlock": // the latter: rows written before the rename
 		return "Médecin déverrouillé"
-	case "identification.locked":
+	case journal.ActionIdentLocked:
 		return "Médecin verrouillé après des codes erronés"
-	case "identification.caller_locked":
+	case journal.ActionIdentCallerLocked:
 		return "Numéro appelant verrouillé après des codes erronés"
-	case "identification.number_locked":
+	case journal.ActionIdentNumberLocked:
 		return "Numéro appelant verrouillé pour un médecin après des codes erronés"
-	case "territory.apply":
+	case journal.ActionTerritoryApply:
 		return "Territoire configuré"
-	case "directory.import":
+	case journal.ActionDirectoryImport:
 		return "Annuaire importé"
-	case actionCallbackDone:
+	case journal.ActionCallbackDone:
 		return "Demande de rappel close"
-	case actionCallbackReopened:
+	case journal.ActionCallbackReopened:
 		return "Demande de rappel rouverte"
-	case actionSMSHandled:
+	case journal.ActionSMSHandled:
 		return "SMS refusé ou incertain marqué traité"
-	case actionExportBilling:
+	case journal.ActionExportBilling:
 		return "Export du relevé des actes"
-	case actionExportARS:
+	case journal.ActionExportARS:
 		return "Export des statistiques ARS"
-	case actionCallsExported:
+	case journal.ActionCallsExported:
 		return "Export de la liste des appels"
-	case actionTariffSet:
+	case journal.ActionTariffSet:
 		return "Tarif modifié"
-	case roster.ActionFeedIssued:
+	case journal.ActionFeedIssued:
 		return "Adresse d'agenda créée"
-	case roster.ActionFeedRevoked:
+	case journal.ActionFeedRevoked:
 		return "Adresse d'agenda révoquée"
 	}
 	if label, ok := planningAuditLabel(action); ok {

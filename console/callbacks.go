@@ -10,20 +10,21 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
 )
 
 // actionCallbackDone is the journal's action when a coordinator closes a
 // callback request.
-const actionCallbackDone = "callback.done"
+const actionCallbackDone = journal.ActionCallbackDone
 
 // actionSMSHandled is the journal's action when a coordinator says they
 // followed up a refused or uncertain SMS.
-const actionSMSHandled = "sms.handled"
+const actionSMSHandled = journal.ActionSMSHandled
 
 // actionCallbackReopened is the journal's action when a close is undone.
-const actionCallbackReopened = "callback.reopened"
+const actionCallbackReopened = journal.ActionCallbackReopened
 
 // smsProblem is a refused or uncertain SMS, as the Rappels page lists it.
 type smsProblem = notify.Problem

@@ -16,6 +16,7 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/notify"
+	"github.com/regul-sante/regul/roster"
 )
 
 // TestCallbacksPage: an open callback request shows until a coordinator of
@@ -28,7 +29,8 @@ func TestCallbacksPage(t *testing.T) {
 	if err := env.pool.QueryRow(ctx, `SELECT id FROM specialty WHERE territory_id = $1 AND slug = 'dermatologie'`, fx.coteaux).Scan(&derma); err != nil {
 		t.Fatal(err)
 	}
-	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Clock: clock, PublicURL: "https://regul.example"})
+	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Clock: clock, PublicURL: "https://regul.example",
+		Owners: notify.Owners{Calls: calllog.NewStore(env.pool), Roster: roster.NewStore(env.pool)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/fakecalls"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/testclock"
@@ -49,7 +50,7 @@ func BenchmarkCallsPage(b *testing.B) {
 	}
 	b.Logf("1,000,000 calls generated in %s", time.Since(start).Round(time.Second))
 
-	handler, err := NewConsole(ConsoleOptions{Deps: realDeps(b, pool, accounts.Options{Clock: clock}), Pool: pool, Logger: zap.NewNop(), Clock: clock})
+	handler, err := NewConsole(ConsoleOptions{Deps: realDeps(b, pool, accounts.Options{Clock: clock}), Logger: zap.NewNop(), Clock: clock})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func BenchmarkCallsPage(b *testing.B) {
 func benchSession(b *testing.B, pool *pgxpool.Pool, clock *testClock) string {
 	b.Helper()
 	ctx := context.Background()
-	store, err := accounts.NewStore(pool, accounts.Options{Clock: clock,
+	store, err := accounts.NewStore(pool, accounts.Options{Clock: clock, Territories: roster.NewStore(pool),
 		PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		b.Fatal(err)

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/billing"
+	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/calllog/callevent"
+	"github.com/regul-sante/regul/roster"
 )
 
 var callActRe = regexp.MustCompile(`(?s)<tr data-rpps="(\d+)" data-code="(\w+)">.*?<td class="num nowrap">(.*?)</td>`)
@@ -52,7 +54,7 @@ func TestCallDetailBillingActs(t *testing.T) {
 	recordEvents(t, env, visit, keyedAs(bridgedEvents(morning(7), fx.coteaux, cardio, "10003000022", true), callevent.OutcomeVisit, 48))
 	recordEvents(t, env, advice, keyedAs(bridgedEvents(morning(5), fx.coteaux, cardio, "10003000022", true), callevent.OutcomeAdvice, 0))
 
-	st, err := billing.NewStore(env.pool).Statement(context.Background(), fx.coteaux, billing.Month{Year: 2026, Month: time.March})
+	st, err := billing.NewStore(env.pool, billing.Sources{Calls: calllog.NewStore(env.pool), Directory: roster.NewStore(env.pool)}).Statement(context.Background(), fx.coteaux, billing.Month{Year: 2026, Month: time.March})
 	if err != nil {
 		t.Fatal(err)
 	}

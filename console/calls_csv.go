@@ -9,12 +9,13 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/internal/csvout"
 )
 
 // actionCallsExported is the journal's action for the call list export.
-const actionCallsExported = "calls.exported"
+const actionCallsExported = journal.ActionCallsExported
 
 // callsCSVHeader names the export's columns. The file is UTF-8 with a byte
 // order mark and ';' between fields, CRLF line ends: what a French-locale

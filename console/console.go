@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/netip"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/regul-sante/regul/internal/clock"
 	"go.uber.org/zap"
 )
@@ -24,9 +23,6 @@ var staticFS embed.FS
 type ConsoleOptions struct {
 	Deps   Deps        // required: every field
 	Logger *zap.Logger // required
-	// Pool serves only the queries of the statistics, the ARS export and
-	// the journal page, until they too ask the tables' owners.
-	Pool *pgxpool.Pool
 	// Clock is the pages' clock (lock states, journal times, callbacks' ages);
 	// defaults to clock.System(). Sessions and TOTP run on the accounts store's.
 	Clock clock.Clock
@@ -64,7 +60,6 @@ type SpoolQuarantine interface {
 
 // console is the handler's state: no package-level mutable globals.
 type console struct {
-	pool          *pgxpool.Pool // statistics, ARS export and journal only
 	log           *zap.Logger
 	clock         clock.Clock
 	accounts      accountsDesk
@@ -85,6 +80,8 @@ type console struct {
 	// trustedProxies: see clientInfo.
 	trustedProxies []netip.Prefix
 	feeds          calendarFeeds
+	journal        journalReader
+	stats          statsSource
 	publicURL      string
 	smsOff         bool
 }
@@ -97,7 +94,6 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 	}
 	d := opts.Deps
 	c := &console{
-		pool:          opts.Pool,
 		accounts:      d.Accounts,
 		people:        d.People,
 		planning:      d.Planning,
@@ -115,6 +111,8 @@ func NewConsole(opts ConsoleOptions) (http.Handler, error) {
 
 		trustedProxies: opts.TrustedProxies,
 		feeds:          d.Feeds,
+		journal:        d.Journal,
+		stats:          d.Stats,
 		publicURL:      opts.PublicURL,
 		smsOff:         opts.SMSOff,
 	}

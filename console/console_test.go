@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/accounts"
-	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 func TestNoSessionIsRefused(t *testing.T) {
@@ -137,7 +137,7 @@ func TestUnlockIsAudited(t *testing.T) {
 	assertLocked(t, env, fx.dubois, false)
 	var actor string
 	err := env.pool.QueryRow(context.Background(), `SELECT actor FROM audit_log WHERE action = $1 AND territory_id = $2 AND detail->>'rpps' = '10003000014'`,
-		roster.ActionUnlocked, fx.coteaux).Scan(&actor)
+		journal.ActionEnrolmentUnlocked, fx.coteaux).Scan(&actor)
 	if err != nil || actor != "coteaux@cpts.example" {
 		t.Fatalf("audit row: %q %v", actor, err)
 	}
@@ -230,7 +230,7 @@ func TestTrustedProxyAddress(t *testing.T) {
 	// …and the journal names the client, not the proxy.
 	var ip string
 	if err := env.pool.QueryRow(context.Background(), `SELECT detail->>'ip' FROM audit_log WHERE action = $1 ORDER BY id LIMIT 1`,
-		accounts.ActionLoginFailed).Scan(&ip); err != nil || ip != "203.0.113.66" {
+		journal.ActionLoginFailed).Scan(&ip); err != nil || ip != "203.0.113.66" {
 		t.Errorf("journal ip %q (%v)", ip, err)
 	}
 

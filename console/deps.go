@@ -27,11 +27,14 @@ type Deps struct {
 	Callbacks callbackBook
 	SMS       smsDesk
 	Billing   billingBook
+	Journal   journalReader
+	Stats     statsSource
 }
 
 func (d Deps) complete() bool {
 	return d.Accounts != nil && d.People != nil && d.Planning != nil && d.Feeds != nil && d.Board != nil &&
-		d.Names != nil && d.Calls != nil && d.Callbacks != nil && d.SMS != nil && d.Billing != nil
+		d.Names != nil && d.Calls != nil && d.Callbacks != nil && d.SMS != nil && d.Billing != nil &&
+		d.Journal != nil && d.Stats != nil
 }
 
 // accountsDesk signs coordinators in and out, says what they may see, and

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/notify"
@@ -17,6 +18,7 @@ import (
 // which the composition root gives the accounts store.
 type envOptions struct {
 	ConsoleOptions
+	Pool        *pgxpool.Pool   // the test database, for options that build an owner
 	Policy      accounts.Policy // zero: the defaults
 	SessionIdle time.Duration
 }
@@ -25,12 +27,17 @@ type envOptions struct {
 // does (the console cannot import wiring, which imports it).
 func realDeps(t testing.TB, pool *pgxpool.Pool, acc accounts.Options) Deps {
 	t.Helper()
+	people := roster.NewStore(pool)
+	if acc.Territories == nil {
+		acc.Territories = people
+	}
 	desk, err := accounts.NewStore(pool, acc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	people := roster.NewStore(pool)
 	calls := calllog.NewStore(pool)
 	return Deps{Accounts: desk, People: people, Planning: people, Feeds: people, Board: people, Names: people,
-		Calls: calls, Callbacks: calls, SMS: notify.NewDesk(pool, calls), Billing: billing.NewStore(pool)}
+		Calls: calls, Callbacks: calllog.NewStore(pool).WithNames(people), SMS: notify.NewDesk(pool, calls),
+		Billing: billing.NewStore(pool, billing.Sources{Calls: calls, Directory: people}),
+		Journal: journal.NewStore(pool), Stats: calls}
 }

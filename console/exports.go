@@ -9,14 +9,15 @@ import (
 	"time"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Journal actions of the exports: every download is traced, who and when.
 const (
-	actionExportBilling = billing.ActionExportBilling
-	actionExportARS     = "export.ars"
+	actionExportBilling = journal.ActionExportBilling
+	actionExportARS     = journal.ActionExportARS
 )
 
 type monthChoice struct {

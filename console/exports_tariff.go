@@ -8,13 +8,14 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // actionTariffSet journals a tariff entered from the console or the
 // command line.
-const actionTariffSet = billing.ActionTariffSet
+const actionTariffSet = journal.ActionTariffSet
 
 // tariffForm is the « Nouveau tarif » form, as typed when refused.
 type tariffForm struct {
@@ -56,7 +57,7 @@ func (c *console) tariffSet(w http.ResponseWriter, r *http.Request) {
 	ch, problem := tariffChangeOf(in)
 	if problem == "" {
 		ch.JournalTerritoryID, ch.At = v.current.ID, c.clock.Now()
-		res, err := c.billing.SetTariff(actorContext(r).Context(), ch)
+		res, err := c.billing.WithinTerritories(v.scope.ids()).SetTariff(actorContext(r).Context(), ch)
 		if refusal, ok := errors.AsType[*billing.TariffRefusal](err); ok {
 			problem = refusal.Reason
 		} else if err != nil {

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/testclock"
 )
@@ -39,7 +40,7 @@ func newConsoleEnv(t *testing.T, opts ...func(*envOptions)) (*consoleEnv, *testC
 	// Monday 2 March 2026, 10:00 in Paris.
 	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fx := seed(t, pool, clock.Now().Add(20*time.Minute))
-	o := envOptions{ConsoleOptions: ConsoleOptions{Pool: pool, Logger: zap.NewNop(), Clock: clock}}
+	o := envOptions{ConsoleOptions: ConsoleOptions{Logger: zap.NewNop(), Clock: clock}, Pool: pool}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -57,7 +58,7 @@ func newConsoleEnv(t *testing.T, opts ...func(*envOptions)) (*consoleEnv, *testC
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	store, err := accounts.NewStore(pool, accounts.Options{Clock: clock, PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	store, err := accounts.NewStore(pool, accounts.Options{Clock: clock, Territories: roster.NewStore(pool), PasswordParams: accounts.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

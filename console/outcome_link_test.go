@@ -14,6 +14,7 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/notify"
+	"github.com/regul-sante/regul/roster"
 )
 
 // pendingCall records, through the SMS outbox's hook as the spool applier
@@ -27,7 +28,8 @@ func pendingCall(t *testing.T, env *consoleEnv, callID string) string {
 	if err := env.pool.QueryRow(ctx, `SELECT id FROM specialty WHERE territory_id = $1 AND slug = 'cardiologie'`, env.fx.coteaux).Scan(&cardio); err != nil {
 		t.Fatal(err)
 	}
-	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Clock: env.clock, PublicURL: "https://regul.example"})
+	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: zap.NewNop(), Clock: env.clock, PublicURL: "https://regul.example",
+		Owners: notify.Owners{Calls: calllog.NewStore(env.pool), Roster: roster.NewStore(env.pool)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,9 @@ func pendingCall(t *testing.T, env *consoleEnv, callID string) string {
 	return strings.TrimPrefix(body[i:], "https://regul.example")
 }
 
-func withLinks(o *envOptions) { o.Links = notify.NewLinks(o.Pool) }
+func withLinks(o *envOptions) {
+	o.Links = notify.NewLinks(o.Pool, notify.Owners{Calls: calllog.NewStore(o.Pool), Roster: roster.NewStore(o.Pool)})
+}
 
 func outcomeOf(t *testing.T, env *consoleEnv, callID string) *calllog.OutcomeRecord {
 	t.Helper()

@@ -1,12 +1,13 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 )
 
 // auditRow is one line of the journal.
@@ -18,6 +19,12 @@ type auditRow struct {
 	Detail string
 }
 
+// journalReader is the journal's owner (accounts/journal), as the journal
+// page reads it.
+type journalReader interface {
+	Page(ctx context.Context, scope []int64, territoryID, before int64, limit int) ([]journal.Entry, error)
+}
+
 // auditRows reads the current territory's journal, newest first, before
 // the row id `before` (0: from the newest).
 func (c *console) auditRows(r *http.Request, before int64, limit int) ([]auditRow, error) {
@@ -27,23 +34,16 @@ func (c *console) auditRows(r *http.Request, before int64, limit int) ([]auditRo
 		return nil, err
 	}
 	detail := newAuditDetail(v.current.Location, specialties)
-	rows, err := c.pool.Query(r.Context(), `SELECT id, at, actor, action, detail FROM audit_log
-		WHERE `+v.scope.where("territory_id", 1)+` AND territory_id = $2 AND ($3 = 0 OR id < $3)
-		ORDER BY at DESC, id DESC LIMIT $4`, v.scope.ids(), v.current.ID, before, limit)
+	entries, err := c.journal.Page(r.Context(), v.scope.ids(), v.current.ID, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("journal of %s: %w", v.current.Slug, err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (auditRow, error) {
-		var a auditRow
-		var raw []byte
-		if err := row.Scan(&a.ID, &a.At, &a.Actor, &a.Action, &raw); err != nil {
-			return a, err
-		}
-		a.At = a.At.In(v.current.Location)
-		a.Action = auditLabel(a.Action)
-		a.Detail = detail.describe(raw)
-		return a, nil
-	})
+	rows := make([]auditRow, 0, len(entries))
+	for _, e := range entries {
+		rows = append(rows, auditRow{ID: e.ID, At: e.At.In(v.current.Location), Actor: e.Actor,
+			Action: auditLabel(e.Action), Detail: detail.describe(e.RawDetail)})
+	}
+	return rows, nil
 }
 
 type journalData struct {

@@ -4,16 +4,17 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
 // Audit actions of enrolment changes, which the roster writes.
 const (
-	actionEnrolmentCreated = "enrolment.created"
-	actionEnrolmentUpdated = "enrolment.updated"
-	actionEnrolmentPIN     = "enrolment.pin"
-	actionEnrolmentRemoved = roster.ActionEnrolmentRemoved
+	actionEnrolmentCreated = journal.ActionEnrolmentCreated
+	actionEnrolmentUpdated = journal.ActionEnrolmentUpdated
+	actionEnrolmentPIN     = journal.ActionEnrolmentPIN
+	actionEnrolmentRemoved = journal.ActionEnrolmentRemoved
 )
 
 // peopleAuditLabel is the journal's French label of an enrolment change.

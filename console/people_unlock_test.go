@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
 )
@@ -57,7 +58,7 @@ func TestConsoleUnlockFreesTheGPsPhone(t *testing.T) {
 	}
 	var rows int
 	if err := env.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = $1 AND detail->>'rpps' = '10003000014'`,
-		roster.ActionUnlocked).Scan(&rows); err != nil || rows != 1 {
+		journal.ActionEnrolmentUnlocked).Scan(&rows); err != nil || rows != 1 {
 		t.Fatalf("journal rows of the unlock: %d %v, want 1", rows, err)
 	}
 }

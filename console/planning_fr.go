@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster"
 )
 
@@ -92,12 +93,12 @@ func frRPPSReason(reason string) string {
 // planningAuditLabel is the journal's French label of a planning change.
 func planningAuditLabel(action string) (string, bool) {
 	label, ok := map[string]string{
-		roster.ActionShiftAdded:     "Garde ajoutée",
-		roster.ActionShiftUpdated:   "Garde modifiée",
-		roster.ActionShiftDeleted:   "Garde supprimée",
-		roster.ActionShiftImport:    "Planning importé",
-		roster.ActionOverrideAdded:  "Remplacement ajouté",
-		roster.ActionOverrideDelete: "Remplacement supprimé",
+		journal.ActionShiftAdded:      "Garde ajoutée",
+		journal.ActionShiftUpdated:    "Garde modifiée",
+		journal.ActionShiftDeleted:    "Garde supprimée",
+		journal.ActionShiftImport:     "Planning importé",
+		journal.ActionOverrideAdded:   "Remplacement ajouté",
+		journal.ActionOverrideDeleted: "Remplacement supprimé",
 	}[action]
 	return label, ok
 }

@@ -156,7 +156,11 @@ func (c *console) statsPage(w http.ResponseWriter, r *http.Request) {
 		p, _ = parsePeriod("", "", c.clock.Now(), loc)
 	}
 	d := statsData{Period: p, Du: p.From.Format("2006-01-02"), Au: p.Last().Format("2006-01-02"), Quick: quickPeriods(c.clock.Now(), loc)}
-	sq := statsQuery{pool: c.pool, scope: v.scope, territory: v.current.ID, loc: loc}
+	sq, err := c.statsQuery(r)
+	if err != nil {
+		c.serverError(w, r, "statistics", err)
+		return
+	}
 	series, outcomes, hours, err := sq.all(r.Context(), p)
 	if err != nil {
 		c.serverError(w, r, "statistics", err)

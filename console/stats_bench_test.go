@@ -9,6 +9,8 @@ import (
 
 	"github.com/regul-sante/regul/accounts"
 	"github.com/regul-sante/regul/billing"
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/fakecalls"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
@@ -61,8 +63,9 @@ func BenchmarkExportsAndStats1M(b *testing.B) {
 	b.Logf("1,000,000 calls generated in %s", time.Since(start).Round(time.Second))
 
 	scope := newTerritoryScope([]accounts.Territory{{ID: territory, Slug: "cpts-coteaux", Location: paris}})
-	q := statsQuery{pool: pool, scope: scope, territory: territory, loc: paris}
-	store := billing.NewStore(pool).WithinTerritories(scope.ids())
+	q := statsQuery{calls: calllog.NewStore(pool), specialties: menuSpecialties(b, pool, territory), scope: scope,
+		territory: territory, loc: paris}
+	store := billing.NewStore(pool, billing.Sources{Calls: calllog.NewStore(pool), Directory: roster.NewStore(pool)}).WithinTerritories(scope.ids())
 
 	measure := func(b *testing.B, run func() error) {
 		var times []time.Duration

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // statsCallbacks are the period's callback requests and what the line did
@@ -47,50 +45,17 @@ func durationOrDash(d time.Duration) string {
 // callbacks reads the period's callback requests (by the time they were
 // made), filtered on the coordinator's territories.
 func (q statsQuery) callbacks(ctx context.Context, p period) (statsCallbacks, error) {
-	var s statsCallbacks
-	var median, p90 *float64
-	err := q.pool.QueryRow(ctx, `
-		SELECT count(*)::int, count(*) FILTER (WHERE cb.callback_call_id IS NOT NULL)::int,
-		       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM cb.done_at - cb.created_at))
-		         FILTER (WHERE cb.callback_call_id IS NOT NULL),
-		       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM cb.done_at - cb.created_at))
-		         FILTER (WHERE cb.callback_call_id IS NOT NULL)
-		  FROM callback_request cb
-		 WHERE `+q.scope.where("cb.territory_id", 1)+` AND cb.territory_id = $2
-		   AND cb.created_at >= $3 AND cb.created_at < $4`,
-		q.scope.ids(), q.territory, p.From, p.To).Scan(&s.Requests, &s.ThroughLine, &median, &p90)
+	st, err := q.calls.CallbackStats(ctx, q.callScope(), p.From, p.To)
 	if err != nil {
-		return s, err
+		return statsCallbacks{}, err
 	}
-	if median != nil {
-		s.Median = time.Duration(*median * float64(time.Second))
-	}
-	if p90 != nil {
-		s.P90 = time.Duration(*p90 * float64(time.Second))
-	}
-	rows, err := q.pool.Query(ctx, `
-		SELECT coalesce(o.outcome, ''), count(*)::int
-		  FROM callback_request cb
-		  LEFT JOIN outcome o ON o.call_id = cb.callback_call_id
-		 WHERE `+q.scope.where("cb.territory_id", 1)+` AND cb.territory_id = $2
-		   AND cb.created_at >= $3 AND cb.created_at < $4 AND cb.callback_call_id IS NOT NULL
-		 GROUP BY 1 ORDER BY 2 DESC, 1`,
-		q.scope.ids(), q.territory, p.From, p.To)
-	if err != nil {
-		return s, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o string
-		var n int
-		if err := rows.Scan(&o, &n); err != nil {
-			return s, err
-		}
+	s := statsCallbacks{Requests: st.Requests, ThroughLine: st.ThroughLine, Median: st.Median, P90: st.P90}
+	for _, o := range st.Outcomes {
 		label := "issue à saisir"
-		if o != "" {
-			label = outcomeLabel(callevent.Outcome(o))
+		if o.Outcome != "" {
+			label = outcomeLabel(o.Outcome)
 		}
-		s.Outcomes = append(s.Outcomes, statsCallbackOutcome{Label: label, Count: n})
+		s.Outcomes = append(s.Outcomes, statsCallbackOutcome{Label: label, Count: o.Count})
 	}
-	return s, rows.Err()
+	return s, nil
 }

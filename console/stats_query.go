@@ -4,31 +4,50 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
+	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/calllog/callevent"
 )
 
-// statsQuery reads one territory's statistics, filtered in SQL on the
-// coordinator's territories (scope): another territory's id matches no row.
-type statsQuery struct {
-	pool      *pgxpool.Pool
-	scope     territoryScope
-	territory int64
-	loc       *time.Location
+// statsSource is the calls' owner (calllog) as the statistics and the ARS
+// export read it: counts, filtered on the coordinator's territories.
+type statsSource interface {
+	DayCounts(ctx context.Context, scope calllog.Scope, fromDay, toDay, bucket string) ([]calllog.DayCount, error)
+	WaitCounts(ctx context.Context, scope calllog.Scope, fromDay, toDay, bucket string) ([]calllog.WaitCount, error)
+	OutcomeCounts(ctx context.Context, scope calllog.Scope, fromDay, toDay string) ([]calllog.OutcomeCount, error)
+	HourCounts(ctx context.Context, scope calllog.Scope, fromDay, toDay string) ([]calllog.HourCount, error)
+	CallbackStats(ctx context.Context, scope calllog.Scope, from, to time.Time) (calllog.CallbackStats, error)
+	ARSRows(ctx context.Context, scope calllog.Scope, start, end time.Time, loc *time.Location) ([]calllog.ARSRow, error)
 }
 
-// The answer rate counts the calls that asked for a specialty and could
-// have been put through: bridged, callback (nobody reached) or abandoned
-// (the GP hung up while waiting). Refusals and out-of-hours calls never
-// reached a specialist and are left out, and so are our own incidents
-// (failed, interrupted): they are counted apart.
-const askedSQL = `c.specialty_id IS NOT NULL AND c.result IN ('bridged', 'callback', 'abandoned')`
+// statsQuery reads one territory's statistics, filtered on the
+// coordinator's territories (scope): another territory's id matches no row.
+type statsQuery struct {
+	calls       statsSource
+	specialties []specialtyOption // the territory's, in menu order
+	scope       territoryScope
+	territory   int64
+	loc         *time.Location
+}
+
+func (q statsQuery) callScope() calllog.Scope {
+	return calllog.Scope{Allowed: q.scope.ids(), Territory: q.territory}
+}
+
+// specialtyRank orders specialties as the menu does, unknown ones last,
+// with their labels ("sans spécialité" for none).
+func (q statsQuery) specialtyRank(id int64) (rank int, label string) {
+	for i, s := range q.specialties {
+		if s.ID == id {
+			return i, s.Label
+		}
+	}
+	return len(q.specialties), "sans spécialité"
+}
 
 type statsSeriesData struct {
 	labels                             []string
@@ -60,87 +79,48 @@ func (q statsQuery) series(ctx context.Context, p period) (statsSeriesData, erro
 	asked := make([]int, n)
 	d.bridged, d.others = make([]float64, n), make([]float64, n)
 	from, to := p.days()
-	rows, err := q.pool.Query(ctx, `
-		SELECT date_trunc($5, d.day::timestamp)::date, d.result, d.specialty_id <> 0, sum(d.calls)::int
-		  FROM call_stats_day d
-		 WHERE `+q.scope.where("d.territory_id", 1)+` AND d.territory_id = $2
-		   AND d.day >= $3::date AND d.day < $4::date
-		 GROUP BY 1, 2, 3
-		HAVING sum(d.calls) <> 0`,
-		q.scope.ids(), q.territory, from, to, p.Bucket)
+	days, err := q.calls.DayCounts(ctx, q.callScope(), from, to, p.Bucket)
 	if err != nil {
 		return d, err
 	}
-	for rows.Next() {
-		var (
-			step          time.Time
-			result        string
-			withSpecialty bool
-			count         int
-		)
-		if err := rows.Scan(&step, &result, &withSpecialty, &count); err != nil {
-			rows.Close()
-			return d, err
-		}
-		bridged := result == string(callevent.ResultBridged)
-		asks := withSpecialty && askedResult(result)
-		d.totals.Calls += count
+	for _, c := range days {
+		bridged := c.Result == callevent.ResultBridged
+		asks := calllog.CountsAsAsked(c.Result, c.WithSpecialty)
+		d.totals.Calls += c.Calls
 		if asks {
-			d.totals.Asked += count
+			d.totals.Asked += c.Calls
 		}
-		if result == string(callevent.ResultCallback) {
-			d.totals.Callbacks += count
+		if c.Result == callevent.ResultCallback {
+			d.totals.Callbacks += c.Calls
 		}
 		if bridged {
-			d.totals.Bridged += count
+			d.totals.Bridged += c.Calls
 		}
-		i, ok := index[step.Format("2006-01-02")]
+		i, ok := index[c.Step.Format("2006-01-02")]
 		if !ok {
 			continue
 		}
 		if bridged {
-			d.bridged[i] += float64(count)
+			d.bridged[i] += float64(c.Calls)
 		} else {
-			d.others[i] += float64(count)
+			d.others[i] += float64(c.Calls)
 		}
 		if asks {
-			asked[i] += count
+			asked[i] += c.Calls
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return d, err
 	}
 
 	waits := make([]waitHistogram, n)
 	var all waitHistogram
-	rows, err = q.pool.Query(ctx, `
-		SELECT date_trunc($5, w.day::timestamp)::date, w.seconds, sum(w.calls)::int
-		  FROM call_stats_wait w
-		 WHERE `+q.scope.where("w.territory_id", 1)+` AND w.territory_id = $2
-		   AND w.day >= $3::date AND w.day < $4::date
-		 GROUP BY 1, 2
-		HAVING sum(w.calls) <> 0`,
-		q.scope.ids(), q.territory, from, to, p.Bucket)
+	counts, err := q.calls.WaitCounts(ctx, q.callScope(), from, to, p.Bucket)
 	if err != nil {
 		return d, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			step           time.Time
-			seconds, count int
-		)
-		if err := rows.Scan(&step, &seconds, &count); err != nil {
-			return d, err
+	for _, c := range counts {
+		all.add(c.Seconds, c.Calls)
+		if i, ok := index[c.Step.Format("2006-01-02")]; ok {
+			waits[i].add(c.Seconds, c.Calls)
 		}
-		all.add(seconds, count)
-		if i, ok := index[step.Format("2006-01-02")]; ok {
-			waits[i].add(seconds, count)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return d, err
 	}
 
 	d.finish(asked, waits, all)
@@ -163,16 +143,6 @@ func (d *statsSeriesData) finish(asked []int, waits []waitHistogram, all waitHis
 		d.totals.AnswerRate = float64(d.totals.Bridged) / float64(d.totals.Asked)
 	}
 	d.totals.Median, d.totals.P90 = all.percentile(0.5), all.percentile(0.9)
-}
-
-// askedResult says whether a call with a specialty and this result counts
-// in the answer rate (see askedSQL).
-func askedResult(result string) bool {
-	switch callevent.Result(result) {
-	case callevent.ResultBridged, callevent.ResultCallback, callevent.ResultAbandoned:
-		return true
-	}
-	return false
 }
 
 // waitHistogram counts waits by whole second.
@@ -242,57 +212,63 @@ type statsOutcomesData struct {
 }
 
 // statsOutcomes counts the outcomes of the period's bridged calls per
-// specialty.
+// specialty, in menu order.
 func (q statsQuery) outcomes(ctx context.Context, p period) (statsOutcomesData, error) {
 	from, to := p.days()
-	rows, err := q.pool.Query(ctx, `
-		SELECT coalesce(s.label, 'sans spécialité'), d.outcome, sum(d.calls)::int
-		  FROM call_stats_day d
-		  LEFT JOIN specialty s ON s.id = d.specialty_id
-		 WHERE `+q.scope.where("d.territory_id", 1)+` AND d.territory_id = $2
-		   AND d.day >= $3::date AND d.day < $4::date AND d.outcome <> ''
-		 GROUP BY s.menu_digit, 1, 2
-		HAVING sum(d.calls) <> 0
-		 ORDER BY s.menu_digit NULLS LAST`,
-		q.scope.ids(), q.territory, from, to)
+	counts, err := q.calls.OutcomeCounts(ctx, q.callScope(), from, to)
 	if err != nil {
 		return statsOutcomesData{}, err
 	}
-	return collectOutcomes(rows)
+	tallies := make([]outcomeTally, 0, len(counts))
+	ranks := make([]int, 0, len(counts))
+	for _, c := range counts {
+		rank, label := q.specialtyRank(c.SpecialtyID)
+		tallies, ranks = append(tallies, outcomeTally{specialty: label, outcome: c.Outcome, calls: c.Calls}), append(ranks, rank)
+	}
+	order := make([]int, len(tallies))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return ranks[order[a]] < ranks[order[b]] })
+	sorted := make([]outcomeTally, len(tallies))
+	for i, k := range order {
+		sorted[i] = tallies[k]
+	}
+	return collectOutcomes(sorted), nil
 }
 
-// collectOutcomes reads rows of (specialty label, outcome key, calls) into
-// the chart's rows and series.
-func collectOutcomes(rows pgx.Rows) (statsOutcomesData, error) {
-	defer rows.Close()
+// outcomeTally is how many calls of a specialty had an outcome.
+type outcomeTally struct {
+	specialty, outcome string
+	calls              int
+}
+
+// collectOutcomes turns tallies, in row order, into the chart's rows and
+// series.
+func collectOutcomes(tallies []outcomeTally) statsOutcomesData {
 	labels := outcomeLabels()
 	var d statsOutcomesData
 	for _, l := range labels {
 		d.series = append(d.series, chartSeries{Name: l.Label, Color: l.Color})
 	}
 	rowIndex := map[string]int{}
-	for rows.Next() {
-		var specialty, outcome string
-		var n int
-		if err := rows.Scan(&specialty, &outcome, &n); err != nil {
-			return d, err
-		}
-		i, ok := rowIndex[specialty]
+	for _, t := range tallies {
+		i, ok := rowIndex[t.specialty]
 		if !ok {
 			i = len(d.rows)
-			rowIndex[specialty] = i
-			d.rows = append(d.rows, specialty)
+			rowIndex[t.specialty] = i
+			d.rows = append(d.rows, t.specialty)
 			for k := range d.series {
 				d.series[k].Values = append(d.series[k].Values, 0)
 			}
 		}
 		for k, l := range labels {
-			if l.Key == outcome {
-				d.series[k].Values[i] += float64(n)
+			if l.Key == t.outcome {
+				d.series[k].Values[i] += float64(t.calls)
 			}
 		}
 	}
-	return d, rows.Err()
+	return d
 }
 
 type statsHoursData struct {
@@ -316,26 +292,15 @@ func newStatsHours() statsHoursData {
 // hours counts the period's calls per weekday and hour, territory time.
 func (q statsQuery) hours(ctx context.Context, p period) (statsHoursData, error) {
 	from, to := p.days()
-	rows, err := q.pool.Query(ctx, `
-		SELECT extract(isodow FROM h.day)::int, h.hour, sum(h.calls)::int
-		  FROM call_stats_hour h
-		 WHERE `+q.scope.where("h.territory_id", 1)+` AND h.territory_id = $2
-		   AND h.day >= $3::date AND h.day < $4::date
-		 GROUP BY 1, 2`,
-		q.scope.ids(), q.territory, from, to)
+	counts, err := q.calls.HourCounts(ctx, q.callScope(), from, to)
 	if err != nil {
 		return statsHoursData{}, err
 	}
-	defer rows.Close()
 	d := newStatsHours()
-	for rows.Next() {
-		var isoWeekday, hour, n int
-		if err := rows.Scan(&isoWeekday, &hour, &n); err != nil {
-			return d, err
-		}
-		d.counts[isoWeekday-1][hour] += float64(n)
+	for _, c := range counts {
+		d.counts[c.ISOWeekday-1][c.Hour] += float64(c.Calls)
 	}
-	return d, rows.Err()
+	return d, nil
 }
 
 // all runs the page's three aggregates at once, each on its own
@@ -358,4 +323,15 @@ func (q statsQuery) all(ctx context.Context, p period) (statsSeriesData, statsOu
 		}
 	}
 	return series, outcomes, hours, nil
+}
+
+// statsQuery is the statistics of the request's territory.
+func (c *console) statsQuery(r *http.Request) (statsQuery, error) {
+	v := visitOf(r)
+	specialties, err := c.territorySpecialties(r)
+	if err != nil {
+		return statsQuery{}, err
+	}
+	return statsQuery{calls: c.stats, specialties: specialties, scope: v.scope, territory: v.current.ID,
+		loc: v.current.Location}, nil
 }

@@ -72,14 +72,16 @@ func hashCode(territoryID int64, code string) []byte {
 
 // CallbackLinks reads callback links and claims their requests.
 type CallbackLinks struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	owners Owners
 	// claimFor bounds a claim whose call never ends (its controller died).
 	claimFor time.Duration
 }
 
-// NewCallbackLinks returns the store on an open pool.
-func NewCallbackLinks(pool *pgxpool.Pool) *CallbackLinks {
-	return &CallbackLinks{pool: pool, claimFor: 15 * time.Minute}
+// NewCallbackLinks returns the store on an open pool, reading the calls
+// and the roster through owners.
+func NewCallbackLinks(pool *pgxpool.Pool, owners Owners) *CallbackLinks {
+	return &CallbackLinks{pool: pool, owners: owners, claimFor: 15 * time.Minute}
 }
 
 // CallbackView is all a callback page may show: who asked, for what, when,
@@ -112,20 +114,8 @@ type CallbackTarget struct {
 }
 
 const callbackLinkQuery = `
-	SELECT k.call_id::text, k.territory_id, k.specialist_rpps, k.phone, k.expires_at, k.used_at, r.done_at,
-	       (r.claim_call_id IS NOT NULL AND r.claim_until > $2),
-	       c.started_at, coalesce(c.reference, ''), c.did, c.caller, coalesce(c.specialty_id, 0), coalesce(c.gp_rpps, ''),
-	       coalesce(gp.first_name, ''), coalesce(gp.last_name, ''), coalesce(e.phones, '{}'),
-	       coalesce(sp.first_name, ''), coalesce(sp.last_name, ''),
-	       coalesce(s.label, ''), coalesce(t.name, ''), coalesce(t.timezone, 'Europe/Paris')
-	  FROM callback_link k
-	  JOIN call c ON c.id = k.call_id
-	  JOIN callback_request r ON r.call_id = k.call_id
-	  LEFT JOIN territory t ON t.id = k.territory_id
-	  LEFT JOIN specialty s ON s.id = c.specialty_id
-	  LEFT JOIN practitioner gp ON gp.rpps = c.gp_rpps
-	  LEFT JOIN practitioner sp ON sp.rpps = k.specialist_rpps
-	  LEFT JOIN enrolment e ON e.territory_id = c.territory_id AND e.rpps = c.gp_rpps AND e.role = 'requerant'`
+	SELECT k.call_id::text, k.territory_id, k.specialist_rpps, k.phone, k.expires_at, k.used_at
+	  FROM callback_link k`
 
 type linkRow struct {
 	target   CallbackTarget
@@ -137,25 +127,61 @@ type linkRow struct {
 	caller   string
 }
 
-func scanLink(row pgx.Row) (linkRow, error) {
+// readLink reads a link (query is callbackLinkQuery and its condition),
+// then, through the same db, its request and call (calllog) and the names
+// around them (roster). A link whose request or call is gone is unknown.
+func (o Owners) readLink(ctx context.Context, db calllog.Querier, now time.Time, query string, args ...any) (linkRow, error) {
 	var l linkRow
-	var spFirst, spLast, tz string
-	err := row.Scan(&l.target.RequestCallID, &l.target.TerritoryID, &l.target.SpecialistRPPS, &l.target.SpecialistPhn,
-		&l.expires, &l.used, &l.done, &l.view.Busy,
-		&l.view.AskedAt, &l.target.Reference, &l.target.DID, &l.caller, &l.target.SpecialtyID, &l.target.GPRPPS,
-		&l.target.GPFirst, &l.target.GPLast, &l.gpPhones, &spFirst, &spLast,
-		&l.view.Specialty, &l.view.Territory, &tz)
+	rows, err := db.Query(ctx, query, args...)
+	if err != nil {
+		return l, fmt.Errorf("read callback link: %w", err)
+	}
+	l, err = pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (linkRow, error) {
+		var l linkRow
+		err := row.Scan(&l.target.RequestCallID, &l.target.TerritoryID, &l.target.SpecialistRPPS, &l.target.SpecialistPhn,
+			&l.expires, &l.used)
+		return l, err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return l, ErrLinkUnknown
 	}
 	if err != nil {
 		return l, fmt.Errorf("read callback link: %w", err)
 	}
-	if loc, err := time.LoadLocation(tz); err == nil {
-		l.view.AskedAt = l.view.AskedAt.In(loc)
+	state, err := o.Calls.CallbackStateIn(ctx, db, l.target.RequestCallID, now)
+	if errors.Is(err, calllog.ErrNotFound) {
+		return l, ErrLinkUnknown
 	}
+	if err != nil {
+		return l, fmt.Errorf("read callback link: %w", err)
+	}
+	call, err := o.Calls.CallBriefIn(ctx, db, l.target.RequestCallID)
+	if errors.Is(err, calllog.ErrNotFound) {
+		return l, ErrLinkUnknown
+	}
+	if err != nil {
+		return l, fmt.Errorf("read callback link: %w", err)
+	}
+	set, err := o.Roster.CallSettingIn(ctx, db, l.target.TerritoryID, call.SpecialtyID, call.GPRPPS)
+	if err != nil {
+		return l, fmt.Errorf("read callback link: %w", err)
+	}
+	names, err := o.Roster.PractitionerNamesIn(ctx, db, []string{l.target.SpecialistRPPS})
+	if err != nil {
+		return l, fmt.Errorf("read callback link: %w", err)
+	}
+	if !state.DoneAt.IsZero() {
+		l.done = &state.DoneAt
+	}
+	l.view.Busy = state.Busy
+	l.view.AskedAt = call.StartedAt.In(set.Location)
+	l.target.Reference, l.target.DID, l.caller = call.Reference, call.DID, call.Caller
+	l.target.SpecialtyID, l.target.GPRPPS = call.SpecialtyID, call.GPRPPS
+	l.target.GPFirst, l.target.GPLast, l.gpPhones = set.GPFirst, set.GPLast, set.GPPhones
+	l.view.Specialty, l.view.Territory = set.Specialty, set.Territory
 	l.view.GPName = doctor(l.target.GPFirst, l.target.GPLast)
-	l.target.SpecialistName = doctor(spFirst, spLast)
+	sp := names[l.target.SpecialistRPPS]
+	l.target.SpecialistName = doctor(sp.FirstName, sp.LastName)
 	l.view.Specialist = l.target.SpecialistName
 	l.target.GPPhone = callContext{caller: l.caller, gpPhones: l.gpPhones}.gpCallbackNumber()
 	return l, nil
@@ -177,7 +203,7 @@ func (l linkRow) usable(now time.Time) error {
 // when the link may not be used. Reading never claims anything: SMS
 // previewers fetch links.
 func (l *CallbackLinks) View(ctx context.Context, token string, now time.Time) (CallbackView, error) {
-	row, err := scanLink(l.pool.QueryRow(ctx, callbackLinkQuery+` WHERE k.token_hash = $1`, hashToken(token), now))
+	row, err := l.owners.readLink(ctx, l.pool, now, callbackLinkQuery+` WHERE k.token_hash = $1`, hashToken(token))
 	if err != nil {
 		return CallbackView{}, err
 	}
@@ -200,14 +226,14 @@ func (l *CallbackLinks) ClaimByCode(ctx context.Context, territoryID int64, code
 	if len(code) != CallbackCodeLen {
 		return CallbackTarget{}, ErrLinkUnknown
 	}
-	return l.claim(ctx, callbackLinkQuery+` WHERE k.territory_id = $3 AND k.code_hash = $1`,
+	return l.claim(ctx, callbackLinkQuery+` WHERE k.territory_id = $2 AND k.code_hash = $1`,
 		hashCode(territoryID, code), callID, now, territoryID)
 }
 
 func (l *CallbackLinks) claim(ctx context.Context, query string, key []byte, callID string, now time.Time, more ...any) (CallbackTarget, error) {
 	var target CallbackTarget
 	err := calllog.BeginRetry(ctx, l.pool, func(tx pgx.Tx) error {
-		row, err := scanLink(tx.QueryRow(ctx, query, append([]any{key, now}, more...)...))
+		row, err := l.owners.readLink(ctx, tx, now, query, append([]any{key}, more...)...)
 		if err != nil {
 			return err
 		}

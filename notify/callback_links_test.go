@@ -65,7 +65,7 @@ func TestCallbackLinks(t *testing.T) {
 	e.callback(callA, "cardiologie")
 	links := e.links()
 	martin, bernard := links["+33612000015"], links["+33612000023"]
-	cl := NewCallbackLinks(e.pool)
+	cl := NewCallbackLinks(e.pool, e.owners)
 	ctx := context.Background()
 
 	v, err := cl.View(ctx, martin[0], e.clock.Now())
@@ -144,7 +144,7 @@ func TestCallbackLinkExpires(t *testing.T) {
 	e.callback(callA, "cardiologie")
 	tok := e.links()["+33612000015"][0]
 	e.clock.Advance(24 * time.Hour)
-	if _, err := NewCallbackLinks(e.pool).Claim(context.Background(), tok, callBack1, e.clock.Now()); !errors.Is(err, ErrLinkExpired) {
+	if _, err := NewCallbackLinks(e.pool, e.owners).Claim(context.Background(), tok, callBack1, e.clock.Now()); !errors.Is(err, ErrLinkExpired) {
 		t.Errorf("claim after 24 h: %v", err)
 	}
 }

@@ -48,6 +48,7 @@ type env struct {
 	clock  *testClock
 	outbox *Outbox
 	calls  *calllog.Store
+	owners Owners
 	twilio *twiliotest.Server
 	log    *zap.Logger
 }
@@ -62,7 +63,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.terr = loaded.Territory
-	e.outbox, err = NewOutbox(OutboxOptions{Log: e.log, Clock: e.clock, PublicURL: "http://127.0.0.1:8091"})
+	e.owners = Owners{Calls: calllog.NewStore(e.pool), Roster: e.store}
+	e.outbox, err = NewOutbox(OutboxOptions{Log: e.log, Clock: e.clock, PublicURL: "http://127.0.0.1:8091", Owners: e.owners})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,11 +48,13 @@ func hashToken(token string) []byte {
 
 // Links reads and consumes outcome links.
 type Links struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	owners Owners
 }
 
-// NewLinks returns the link store on an open pool.
-func NewLinks(pool *pgxpool.Pool) *Links { return &Links{pool: pool} }
+// NewLinks returns the link store on an open pool, reading the calls and
+// the roster through owners.
+func NewLinks(pool *pgxpool.Pool, owners Owners) *Links { return &Links{pool: pool, owners: owners} }
 
 // LinkView is all an outcome page may show: the call's time (in the
 // territory's zone), the GP's name and the specialty.
@@ -69,20 +71,19 @@ type LinkView struct {
 // or ErrLinkExpired when it may not be used.
 func (l *Links) View(ctx context.Context, token string, now time.Time) (LinkView, error) {
 	var v LinkView
-	var first, last, tz string
+	var callID string
 	var expires time.Time
 	var used *time.Time
-	err := l.pool.QueryRow(ctx, `
-		SELECT k.expires_at, k.used_at, c.started_at, coalesce(p.first_name, ''), coalesce(p.last_name, ''),
-		       coalesce(s.label, ''), coalesce(t.name, ''), coalesce(t.timezone, 'Europe/Paris')
-		  FROM outcome_link k
-		  JOIN call c ON c.id = k.call_id
-		  LEFT JOIN territory t ON t.id = c.territory_id
-		  LEFT JOIN specialty s ON s.id = c.specialty_id
-		  LEFT JOIN practitioner p ON p.rpps = c.gp_rpps
-		 WHERE k.token_hash = $1`, hashToken(token)).
-		Scan(&expires, &used, &v.CallAt, &first, &last, &v.Specialty, &v.Territory, &tz)
+	err := l.pool.QueryRow(ctx, `SELECT call_id::text, expires_at, used_at FROM outcome_link WHERE token_hash = $1`,
+		hashToken(token)).Scan(&callID, &expires, &used)
 	if errors.Is(err, pgx.ErrNoRows) {
+		return LinkView{}, ErrLinkUnknown
+	}
+	if err != nil {
+		return LinkView{}, fmt.Errorf("read outcome link: %w", err)
+	}
+	call, err := l.owners.Calls.CallBriefIn(ctx, l.pool, callID)
+	if errors.Is(err, calllog.ErrNotFound) {
 		return LinkView{}, ErrLinkUnknown
 	}
 	if err != nil {
@@ -91,9 +92,12 @@ func (l *Links) View(ctx context.Context, token string, now time.Time) (LinkView
 	if err := usable(expires, used, now); err != nil {
 		return LinkView{}, err
 	}
-	if loc, err := time.LoadLocation(tz); err == nil {
-		v.CallAt = v.CallAt.In(loc)
+	set, err := l.owners.Roster.CallSettingIn(ctx, l.pool, call.TerritoryID, call.SpecialtyID, call.GPRPPS)
+	if err != nil {
+		return LinkView{}, fmt.Errorf("read outcome link: %w", err)
 	}
+	v.CallAt, v.Specialty, v.Territory = call.StartedAt.In(set.Location), set.Specialty, set.Territory
+	first, last := set.GPFirst, set.GPLast
 	v.GPName = doctor(first, last)
 	v.FormKey = FormKey(token)
 	return v, nil
@@ -141,7 +145,7 @@ func (l *Links) Use(ctx context.Context, token string, outcome callevent.Outcome
 		}
 		// The GP's written trace, queued with the outcome (its dedupe key
 		// keeps it to one).
-		if err := queueTrace(ctx, tx, callID, outcome, delayHours, now); err != nil {
+		if err := l.owners.queueTrace(ctx, tx, callID, outcome, delayHours, now); err != nil {
 			return fmt.Errorf("queue the GP's trace: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE outcome_link SET used_at = $2 WHERE call_id = $1 AND used_at IS NULL`,

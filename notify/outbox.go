@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"go.uber.org/zap"
 
+	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/roster"
@@ -31,6 +32,9 @@ type OutboxOptions struct {
 	// CallbackLinkTTL is how long a callback link and its code work
 	// (default 24 h).
 	CallbackLinkTTL time.Duration
+	// Owners read the calls and the roster the messages are made of
+	// (required).
+	Owners Owners
 }
 
 // Outbox turns call events into sms_outbox rows, inside the transaction that
@@ -41,12 +45,16 @@ type Outbox struct {
 	publicURL string
 	linkTTL   time.Duration
 	cbTTL     time.Duration
+	owners    Owners
 }
 
 // NewOutbox checks the options.
 func NewOutbox(o OutboxOptions) (*Outbox, error) {
 	if o.Log == nil {
 		return nil, errors.New("notify: OutboxOptions.Log is required")
+	}
+	if err := o.Owners.check(); err != nil {
+		return nil, err
 	}
 	if o.PublicURL == "" {
 		return nil, errors.New("notify: OutboxOptions.PublicURL is required (notify.public_url)")
@@ -61,7 +69,7 @@ func NewOutbox(o OutboxOptions) (*Outbox, error) {
 		o.CallbackLinkTTL = 24 * time.Hour
 	}
 	return &Outbox{log: o.Log, clock: o.Clock, publicURL: strings.TrimSuffix(o.PublicURL, "/"), linkTTL: o.LinkTTL,
-		cbTTL: o.CallbackLinkTTL}, nil
+		cbTTL: o.CallbackLinkTTL, owners: o.Owners}, nil
 }
 
 // HookKinds are the only events Hook acts on (calllog.Options.OnApplyKinds):
@@ -92,7 +100,7 @@ func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev callevent.Event) error 
 		derive = o.callbackTakenMessages // the same rows: the Bridged event may have been lost
 	case callevent.OutcomeKeyed:
 		derive = func(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
-			return o.traceMessages(ctx, tx, ev.CallID, ev.Outcome, ev.DelayHours, ev.RPPS)
+			return o.owners.traceMessages(ctx, tx, ev.CallID, ev.Outcome, ev.DelayHours, ev.RPPS)
 		}
 	default:
 		return nil
@@ -189,33 +197,31 @@ type callContext struct {
 	specialistRPPS   string
 }
 
-// loadCall reads the call, its territory, specialty and GP, as projected so far.
-func loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error) {
-	var c callContext
-	var tz string
-	err := tx.QueryRow(ctx, `
-		SELECT t.id, t.name, coalesce(c.reference, ''), coalesce(t.coordinator_phone, ''), t.timezone,
-		       coalesce(c.specialty_id, 0), coalesce(s.label, ''), c.started_at, c.caller,
-		       coalesce(p.first_name, ''), coalesce(p.last_name, ''), coalesce(e.phones, '{}'),
-		       c.did, t.gp_trace, coalesce(t.video_url_template, ''), coalesce(c.specialist_rpps, '')
-		  FROM call c
-		  JOIN territory t ON t.id = c.territory_id
-		  LEFT JOIN specialty s ON s.id = c.specialty_id
-		  LEFT JOIN practitioner p ON p.rpps = c.gp_rpps
-		  LEFT JOIN enrolment e ON e.territory_id = c.territory_id AND e.rpps = c.gp_rpps AND e.role = 'requerant'
-		 WHERE c.id = $1`, callID).
-		Scan(&c.territoryID, &c.territory, &c.reference, &c.coordinatorPhone, &tz, &c.specialtyID, &c.specialty, &c.startedAt,
-			&c.caller, &c.gpFirst, &c.gpLast, &c.gpPhones, &c.did, &c.gpTrace, &c.videoTemplate, &c.specialistRPPS)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
+// loadCall reads the call as projected so far (calllog), its territory,
+// specialty and GP (roster), through the caller's transaction.
+func (o Owners) loadCall(ctx context.Context, tx pgx.Tx, callID string) (callContext, error) {
+	call, err := o.Calls.CallBriefIn(ctx, tx, callID)
+	if errors.Is(err, calllog.ErrNotFound) {
+		return callContext{}, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
 	}
 	if err != nil {
-		return c, fmt.Errorf("load call %s: %w", callID, err)
+		return callContext{}, fmt.Errorf("load call %s: %w", callID, err)
 	}
-	if c.loc, err = time.LoadLocation(tz); err != nil {
-		c.loc = time.UTC
+	if call.TerritoryID == 0 {
+		return callContext{}, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
 	}
-	return c, nil
+	set, err := o.Roster.CallSettingIn(ctx, tx, call.TerritoryID, call.SpecialtyID, call.GPRPPS)
+	if err != nil {
+		return callContext{}, fmt.Errorf("load call %s: %w", callID, err)
+	}
+	if !set.TerritoryFound {
+		return callContext{}, fmt.Errorf("call %s has no territory: %w", callID, errNoData)
+	}
+	return callContext{territoryID: call.TerritoryID, territory: set.Territory, reference: call.Reference,
+		coordinatorPhone: set.CoordinatorPhone, specialtyID: call.SpecialtyID, specialty: set.Specialty,
+		startedAt: call.StartedAt, loc: set.Location, caller: call.Caller, gpFirst: set.GPFirst, gpLast: set.GPLast,
+		gpPhones: set.GPPhones, did: call.DID, gpTrace: set.GPTrace, videoTemplate: set.VideoURLTemplate,
+		specialistRPPS: call.SpecialistRPPS}, nil
 }
 
 // gpCallbackNumber is the number a specialist should call the GP back on:
@@ -233,15 +239,21 @@ func (c callContext) gpCallbackNumber() string {
 // callbackMessages: each on-duty specialist of the chain at the request's
 // instant, the GP, and the coordination.
 func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
-	c, err := loadCall(ctx, tx, ev.CallID)
+	c, err := o.owners.loadCall(ctx, tx, ev.CallID)
 	if err != nil {
 		return nil, err
 	}
 	if ev.SpecialtyID != 0 && ev.SpecialtyID != c.specialtyID {
 		c.specialtyID = ev.SpecialtyID
-		if err := tx.QueryRow(ctx, `SELECT label FROM specialty WHERE id = $1`, c.specialtyID).Scan(&c.specialty); err != nil {
-			return nil, fmt.Errorf("specialty %d: %w", c.specialtyID, err)
+		labels, err := o.owners.Roster.SpecialtyLabelsIn(ctx, tx, []int64{c.specialtyID})
+		if err != nil {
+			return nil, err
 		}
+		label, ok := labels[c.specialtyID]
+		if !ok {
+			return nil, fmt.Errorf("specialty %d: %w", c.specialtyID, oncall.ErrNotFound)
+		}
+		c.specialty = label
 	}
 	chain, err := roster.OnDutyIn(ctx, tx, c.territoryID, c.specialtyID, ev.At)
 	if err != nil {
@@ -303,19 +315,23 @@ func (o *Outbox) callbackMessages(ctx context.Context, tx pgx.Tx, ev callevent.E
 
 // outcomeLinkMessages: one link to the specialist who left the call.
 func (o *Outbox) outcomeLinkMessages(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
-	c, err := loadCall(ctx, tx, ev.CallID)
+	c, err := o.owners.loadCall(ctx, tx, ev.CallID)
 	if err != nil {
 		return nil, err
 	}
-	var phones []string
-	if err := tx.QueryRow(ctx, `
-		SELECT array_remove(array_prepend(
-		         (SELECT nullif(phone, '') FROM call_attempt WHERE call_id = $1 AND attempt = $2),
-		         coalesce((SELECT phones FROM enrolment WHERE territory_id = $3 AND rpps = $4 AND role = 'requis'
-		                    AND specialty_id = $5), '{}')), NULL)`,
-		ev.CallID, ev.Attempt, c.territoryID, ev.RPPS, c.specialtyID).Scan(&phones); err != nil {
+	rung, err := o.owners.Calls.AttemptPhoneIn(ctx, tx, ev.CallID, ev.Attempt)
+	if err != nil {
 		return nil, fmt.Errorf("specialist's phones: %w", err)
 	}
+	enrolled, err := o.owners.Roster.EnrolledPhonesIn(ctx, tx, c.territoryID, ev.RPPS, oncall.Requis, c.specialtyID)
+	if err != nil {
+		return nil, fmt.Errorf("specialist's phones: %w", err)
+	}
+	var phones []string
+	if rung != "" {
+		phones = append(phones, rung)
+	}
+	phones = append(phones, enrolled...)
 	to := pickMobile(phones)
 	if to == "" {
 		o.log.Warn("outcome link not sent: the specialist has no mobile number", zap.String("call_id", ev.CallID))

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -24,17 +25,21 @@ func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev callev
 		origin, ev.At); err != nil {
 		return nil, fmt.Errorf("spend the callback links of call %s: %w", origin, err)
 	}
-	c, err := loadCall(ctx, tx, origin)
+	c, err := o.owners.loadCall(ctx, tx, origin)
 	if err != nil {
 		return nil, err
 	}
 	// Who called back: the call's specialist (a CallEnded names nobody).
-	var by, byFirst, byLast string
-	if err := tx.QueryRow(ctx, `SELECT coalesce(c.specialist_rpps, $2), coalesce(p.first_name, ''), coalesce(p.last_name, '')
-		FROM call c LEFT JOIN practitioner p ON p.rpps = coalesce(c.specialist_rpps, $2) WHERE c.id = $1`,
-		ev.CallID, ev.RPPS).Scan(&by, &byFirst, &byLast); err != nil {
+	call, err := o.owners.Calls.CallBriefIn(ctx, tx, ev.CallID)
+	if err != nil {
 		return nil, fmt.Errorf("specialist of call %s: %w", ev.CallID, err)
 	}
+	by := cmp.Or(call.SpecialistRPPS, ev.RPPS)
+	names, err := o.owners.Roster.PractitionerNamesIn(ctx, tx, []string{by})
+	if err != nil {
+		return nil, fmt.Errorf("specialist of call %s: %w", ev.CallID, err)
+	}
+	byFirst, byLast := names[by].FirstName, names[by].LastName
 	rows, err := tx.Query(ctx, `SELECT DISTINCT phone FROM callback_link WHERE call_id = $1 AND specialist_rpps <> $2
 		ORDER BY phone`, origin, by)
 	if err != nil {
@@ -57,23 +62,21 @@ func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev callev
 // territory sends it: who answered, the outcome and the committed delay,
 // the reference; for a téléconsultation in a territory with a video room,
 // the room's address, which the specialist gets too.
-func (o *Outbox) traceMessages(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, rpps string) ([]message, error) {
-	return traceMessagesTx(ctx, tx, callID, outcome, delayHours, rpps)
-}
-
-func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, rpps string) ([]message, error) {
-	c, err := loadCall(ctx, tx, callID)
+func (o Owners) traceMessages(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, rpps string) ([]message, error) {
+	c, err := o.loadCall(ctx, tx, callID)
 	if err != nil || !c.gpTrace {
 		return nil, err
 	}
 	if rpps == "" {
 		rpps = c.specialistRPPS
 	}
-	var spFirst, spLast, spPhone string
-	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT first_name FROM practitioner WHERE rpps = $2), ''),
-		       coalesce((SELECT last_name FROM practitioner WHERE rpps = $2), ''),
-		       coalesce((SELECT phone FROM call_attempt WHERE call_id = $1 AND rpps = $2 AND phone <> ''
-		                  ORDER BY attempt DESC LIMIT 1), '')`, callID, rpps).Scan(&spFirst, &spLast, &spPhone); err != nil {
+	names, err := o.Roster.PractitionerNamesIn(ctx, tx, []string{rpps})
+	if err != nil {
+		return nil, fmt.Errorf("specialist %s of call %s: %w", rpps, callID, err)
+	}
+	spFirst, spLast := names[rpps].FirstName, names[rpps].LastName
+	spPhone, err := o.Calls.LastPhoneRungIn(ctx, tx, callID, rpps)
+	if err != nil {
 		return nil, fmt.Errorf("specialist %s of call %s: %w", rpps, callID, err)
 	}
 	video := ""
@@ -97,8 +100,8 @@ func traceMessagesTx(ctx context.Context, tx pgx.Tx, callID string, outcome call
 
 // queueTrace queues the trace of an outcome keyed through a link, in the
 // transaction that keys it.
-func queueTrace(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, now time.Time) error {
-	msgs, err := traceMessagesTx(ctx, tx, callID, outcome, delayHours, "")
+func (o Owners) queueTrace(ctx context.Context, tx pgx.Tx, callID string, outcome callevent.Outcome, delayHours int, now time.Time) error {
+	msgs, err := o.traceMessages(ctx, tx, callID, outcome, delayHours, "")
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 	"go.uber.org/zap"
 )
@@ -102,7 +103,7 @@ func (s *Store) ImportDirectory(ctx context.Context, r io.Reader, opts Directory
 				return err
 			}
 		}
-		return audit(ctx, tx, opts.TerritoryID, "directory.import", map[string]any{
+		return audit(ctx, tx, opts.TerritoryID, journal.ActionDirectoryImport, map[string]any{
 			"file": opts.Name, "lines": res.Lines, "medecins": res.Medecins, "created": res.Created,
 			"updated": res.Updated, "gps_enrolled": res.GPsEnrolled})
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
@@ -167,7 +168,7 @@ func enrolTx(ctx context.Context, tx pgx.Tx, spec EnrolSpec) (Change, error) {
 	if change == Unchanged {
 		return change, nil
 	}
-	return change, audit(ctx, tx, spec.TerritoryID, "enrolment."+string(change), map[string]any{
+	return change, audit(ctx, tx, spec.TerritoryID, enrolmentAction(change), map[string]any{
 		"rpps": spec.RPPS, "role": spec.Role, "specialty": spec.Specialty, "phones": spec.Phones, "changes": changes})
 }
 
@@ -212,10 +213,19 @@ func (s *Store) SetNewPIN(ctx context.Context, territoryID int64, rpps string) (
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("%s is not enrolled as requérant in this territory: %w", norm, oncall.ErrNotFound)
 		}
-		return audit(ctx, tx, territoryID, "enrolment.pin", map[string]any{"rpps": norm})
+		return audit(ctx, tx, territoryID, journal.ActionEnrolmentPIN, map[string]any{"rpps": norm})
 	})
 	if err != nil {
 		return "", fmt.Errorf("set PIN of %s: %w", norm, err)
 	}
 	return pin, nil
+}
+
+// enrolmentAction is the journal's action for an enrolment created or
+// updated.
+func enrolmentAction(change Change) string {
+	if change == Created {
+		return journal.ActionEnrolmentCreated
+	}
+	return journal.ActionEnrolmentUpdated
 }

@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
-
-// ActionEnrolmentRemoved is the journal's name for a removed enrolment.
-const ActionEnrolmentRemoved = "enrolment.removed"
 
 // StillOnDutyError refuses the removal of a specialist the planning still
 // counts on: Upcoming shifts and overrides are not over yet.
@@ -58,7 +56,7 @@ func (s *Store) RemoveEnrolment(ctx context.Context, scope Scope, e EnrolmentCar
 		if _, err := tx.Exec(ctx, `DELETE FROM enrolment WHERE id = $1`, e.ID); err != nil {
 			return err
 		}
-		return auditAt(ctx, tx, at, scope.Territory, ActionEnrolmentRemoved,
+		return auditAt(ctx, tx, at, scope.Territory, journal.ActionEnrolmentRemoved,
 			map[string]any{"rpps": e.RPPS, "role": e.Role, "specialty": e.Specialty, "enrolment": e.ID})
 	})
 	if err != nil {

@@ -11,13 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
-)
-
-// Journal actions of calendar subscriptions.
-const (
-	ActionFeedIssued  = "calendar.issued"
-	ActionFeedRevoked = "calendar.revoked"
 )
 
 // FeedTarget is what a calendar subscription shows: one specialist's
@@ -96,7 +91,7 @@ func (s *Store) IssueFeed(ctx context.Context, territoryID int64, target FeedTar
 			territoryID, target.RPPS, target.SpecialtyID, tokenHash(token), now, ActorFrom(ctx)).Scan(&id); err != nil {
 			return fmt.Errorf("calendar feed: %w", err)
 		}
-		return audit(ctx, tx, territoryID, ActionFeedIssued, feedDetail(id, target))
+		return audit(ctx, tx, territoryID, journal.ActionFeedIssued, feedDetail(id, target))
 	})
 	if err != nil {
 		return "", err
@@ -138,7 +133,7 @@ func revokeFeed(ctx context.Context, tx pgx.Tx, territoryID int64, target FeedTa
 	if err != nil {
 		return fmt.Errorf("revoke calendar feed: %w", err)
 	}
-	return audit(ctx, tx, territoryID, ActionFeedRevoked, feedDetail(id, target))
+	return audit(ctx, tx, territoryID, journal.ActionFeedRevoked, feedDetail(id, target))
 }
 
 // LiveFeeds lists a territory's live subscriptions.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
@@ -333,9 +334,9 @@ func countFailure(ctx context.Context, tx pgx.Tx, c counter, territoryID int64, 
 		return 0, time.Time{}, fmt.Errorf("lock after failures: %w", err)
 	}
 	detail := map[string]any{"caller": callerLabel(callerNumber), "until": until, "lock": locks + 1}
-	action := "identification.caller_locked"
+	action := journal.ActionIdentCallerLocked
 	if c == counterPair {
-		action, detail["rpps"] = "identification.number_locked", rpps
+		action, detail["rpps"] = journal.ActionIdentNumberLocked, rpps
 	}
 	if err := audit(ctx, tx, territoryID, action, detail); err != nil {
 		return 0, time.Time{}, err
@@ -377,7 +378,7 @@ func countRPPSFailure(ctx context.Context, tx pgx.Tx, territoryID, enrolmentID i
 	for i, l := range sources {
 		numbers[i] = callerLabel(l.Caller)
 	}
-	return audit(ctx, tx, territoryID, "identification.locked", map[string]any{"rpps": rpps, "until": *locked, "sources": numbers})
+	return audit(ctx, tx, territoryID, journal.ActionIdentLocked, map[string]any{"rpps": rpps, "until": *locked, "sources": numbers})
 }
 
 // LockSource is one number that failed identifications on an RPPS.

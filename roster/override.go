@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
@@ -86,7 +87,7 @@ func (s *Store) AddOverride(ctx context.Context, territoryID int64, in NewOverri
 		if err != nil {
 			return fmt.Errorf("override: insert: %w", err)
 		}
-		return audit(ctx, tx, territoryID, ActionOverrideAdded, map[string]any{
+		return audit(ctx, tx, territoryID, journal.ActionOverrideAdded, map[string]any{
 			"override": id, "rpps": rpps, "specialty_id": in.SpecialtyID, "rank": in.Rank,
 			"start": in.Start, "end": in.End, "reason": in.Reason})
 	})
@@ -154,7 +155,7 @@ func (s *Store) DeleteOverride(ctx context.Context, territoryID, id int64) error
 		if err != nil {
 			return fmt.Errorf("delete override %d: %w", id, err)
 		}
-		return audit(ctx, tx, territoryID, ActionOverrideDelete, map[string]any{
+		return audit(ctx, tx, territoryID, journal.ActionOverrideDeleted, map[string]any{
 			"override": id, "rpps": rpps, "specialty_id": specialtyID, "rank": rank, "start": start, "end": end})
 	})
 	return err

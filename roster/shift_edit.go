@@ -8,17 +8,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
-)
-
-// Audit actions of planning changes (audit_log.action).
-const (
-	ActionShiftAdded     = "shift.added"
-	ActionShiftUpdated   = "shift.updated"
-	ActionShiftDeleted   = "shift.deleted"
-	ActionShiftImport    = "shift.import"
-	ActionOverrideAdded  = "override.added"
-	ActionOverrideDelete = "override.deleted"
 )
 
 // ShiftForm is one shift as a coordinator types it: the five fields of a
@@ -70,7 +61,7 @@ func (s *Store) AddShift(ctx context.Context, territoryID int64, in ShiftForm) (
 		}
 		sh.ID = ids[0]
 		added = sh
-		return audit(ctx, tx, territoryID, ActionShiftAdded, shiftDetail(sh, terr))
+		return audit(ctx, tx, territoryID, journal.ActionShiftAdded, shiftDetail(sh, terr))
 	})
 	if err != nil {
 		return Shift{}, fmt.Errorf("add shift: %w", err)
@@ -109,7 +100,7 @@ func (s *Store) UpdateShift(ctx context.Context, territoryID, id int64, in Shift
 		updated = sh
 		detail := shiftDetail(sh, terr)
 		detail["before"] = shiftDetail(before, terr)
-		return audit(ctx, tx, territoryID, ActionShiftUpdated, detail)
+		return audit(ctx, tx, territoryID, journal.ActionShiftUpdated, detail)
 	})
 	if err != nil {
 		return Shift{}, fmt.Errorf("update shift %d: %w", id, err)
@@ -134,7 +125,7 @@ func (s *Store) DeleteShift(ctx context.Context, territoryID, id int64) (Shift, 
 			return err
 		}
 		deleted = sh
-		return audit(ctx, tx, territoryID, ActionShiftDeleted, shiftDetail(sh, terr))
+		return audit(ctx, tx, territoryID, journal.ActionShiftDeleted, shiftDetail(sh, terr))
 	})
 	if err != nil {
 		return Shift{}, fmt.Errorf("delete shift %d: %w", id, err)

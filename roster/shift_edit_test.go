@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
@@ -80,7 +81,7 @@ func TestAddShiftChecksAsTheImportDoes(t *testing.T) {
 			t.Errorf("gap still open: %s", FormatSpan(g.Start, g.End, f.paris))
 		}
 	}
-	if got := f.auditActions(t); strings.Join(got, ",") != ActionShiftImport+","+ActionShiftAdded {
+	if got := f.auditActions(t); strings.Join(got, ",") != journal.ActionShiftImport+","+journal.ActionShiftAdded {
 		t.Errorf("audit %v", got)
 	}
 }
@@ -131,7 +132,7 @@ func TestUpdateAndDeleteShift(t *testing.T) {
 	if _, err := f.store.Shift(f.ctx, f.terr.ID, day.ID); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("deleted shift still read: %v", err)
 	}
-	want := ActionShiftImport + "," + ActionShiftUpdated + "," + ActionShiftDeleted
+	want := journal.ActionShiftImport + "," + journal.ActionShiftUpdated + "," + journal.ActionShiftDeleted
 	if got := f.auditActions(t); strings.Join(got, ",") != want {
 		t.Errorf("audit %v, want %s", got, want)
 	}
@@ -150,7 +151,7 @@ func TestOverrideChangesAreAudited(t *testing.T) {
 	if err := f.store.DeleteOverride(f.ctx, f.terr.ID, o.ID); !errors.Is(err, oncall.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
-	if got := f.auditActions(t); strings.Join(got, ",") != ActionOverrideAdded+","+ActionOverrideDelete {
+	if got := f.auditActions(t); strings.Join(got, ",") != journal.ActionOverrideAdded+","+journal.ActionOverrideDeleted {
 		t.Errorf("audit %v", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
@@ -132,7 +133,7 @@ func (s *Store) ImportShifts(ctx context.Context, territoryID int64, file string
 		report.Added[i].ID = ids[i]
 	}
 	if len(ids) > 0 {
-		if err := audit(ctx, tx, territoryID, ActionShiftImport, map[string]any{
+		if err := audit(ctx, tx, territoryID, journal.ActionShiftImport, map[string]any{
 			"file": file, "added": len(ids), "unchanged": len(unchanged)}); err != nil {
 			return ImportReport{DryRun: dryRun}, fmt.Errorf("import %s: %w", file, err)
 		}

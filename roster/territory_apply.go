@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
 
@@ -91,7 +92,7 @@ func (s *Store) ApplyTerritory(ctx context.Context, spec TerritorySpec) (ApplyRe
 			return nil
 		}
 		res.Changes = changes
-		return audit(ctx, tx, id, "territory.apply", map[string]any{"slug": spec.Slug, "changes": changes})
+		return audit(ctx, tx, id, journal.ActionTerritoryApply, map[string]any{"slug": spec.Slug, "changes": changes})
 	})
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("apply territory %s: %w", spec.Slug, err)

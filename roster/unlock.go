@@ -7,12 +7,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/roster/oncall"
 )
-
-// ActionUnlocked is the journal's name for an unlock, from the console or
-// `regul enrol unlock` alike.
-const ActionUnlocked = "enrolment.unlocked"
 
 // UnlockRequest names the enrolment to unlock in the scope's territory: by
 // id (the console) or by a requérant's RPPS (the command line, whose scope
@@ -69,7 +66,7 @@ func (s *Store) Unlock(ctx context.Context, req UnlockRequest) (Unlocked, error)
 		if _, err := tx.Exec(ctx, `DELETE FROM ident_pair_failure WHERE territory_id = $1 AND rpps = $2`, territory, u.RPPS); err != nil {
 			return err
 		}
-		return auditAt(ctx, tx, req.At, territory, ActionUnlocked,
+		return auditAt(ctx, tx, req.At, territory, journal.ActionEnrolmentUnlocked,
 			map[string]any{"rpps": u.RPPS, "role": u.Role, "enrolment": u.EnrolmentID})
 	})
 	if err != nil {

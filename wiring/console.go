@@ -50,8 +50,8 @@ func StartConsole(cfg *config.Config, pool *pgxpool.Pool, log *zap.Logger, spool
 		return nil, err
 	}
 	h, err := console.NewConsole(console.ConsoleOptions{
-		Deps: deps, Pool: pool, Logger: log, SecureCookies: cfg.Console.SecureCookies, TrustedProxies: proxies,
-		Links: notify.NewLinks(pool), Spool: spool, PublicURL: cfg.Notify.PublicURL, SMSOff: !cfg.Twilio.Enabled(),
+		Deps: deps, Logger: log, SecureCookies: cfg.Console.SecureCookies, TrustedProxies: proxies,
+		Links: notify.NewLinks(pool, NotifyOwners(pool)), Spool: spool, PublicURL: cfg.Notify.PublicURL, SMSOff: !cfg.Twilio.Enabled(),
 		Callbacks: callbacks,
 	})
 	if err != nil {

@@ -304,7 +304,7 @@ func TestCallbackByCode(t *testing.T) {
 		t.Fatalf("callback call: %+v (events %v)", cb, kinds(cb))
 	}
 	// The callback is a call like any: its acts are on the month's statement.
-	st, err := billing.NewStore(l.pool).Statement(context.Background(), l.terr.ID, billing.Month{Year: 2026, Month: time.November})
+	st, err := BillingStore(l.pool).Statement(context.Background(), l.terr.ID, billing.Month{Year: 2026, Month: time.November})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,8 +137,8 @@ func TestOutcomeKeyedThroughTheSMSLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	console, err := console.NewConsole(console.ConsoleOptions{Deps: deps, Pool: l.pool, Logger: zap.NewNop(), Clock: l.clock,
-		Links: notify.NewLinks(l.pool)})
+	console, err := console.NewConsole(console.ConsoleOptions{Deps: deps, Logger: zap.NewNop(), Clock: l.clock,
+		Links: notify.NewLinks(l.pool, NotifyOwners(l.pool))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func Start(ctx context.Context, o Options) (svc *Service, err error) {
 	if err := s.startHTTP(cfg.HTTP.Listen, o.Pool); err != nil {
 		return nil, err
 	}
-	s.callbacks = &callbacks{links: notify.NewCallbackLinks(o.Pool), svc: s, log: log.Named("callback"), clock: o.Clock}
+	s.callbacks = &callbacks{links: notify.NewCallbackLinks(o.Pool, NotifyOwners(o.Pool)), svc: s, log: log.Named("callback"), clock: o.Clock}
 	if s.console, err = StartConsole(cfg, o.Pool, log.Named("console"), s.rec, s.callbacks); err != nil {
 		return nil, err
 	}

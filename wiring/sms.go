@@ -18,7 +18,7 @@ import (
 // outbox keeps filling until they are configured.
 func newSMS(cfg *config.Config, pool *pgxpool.Pool, store *roster.Store, clk clock.Clock, log *zap.Logger) (*notify.Outbox, *notify.Worker, *notify.Digest, error) {
 	outbox, err := notify.NewOutbox(notify.OutboxOptions{Log: log, Clock: clk, PublicURL: cfg.Notify.PublicURL, LinkTTL: cfg.Notify.LinkTTL,
-		CallbackLinkTTL: cfg.Notify.CallbackLinkTTL})
+		CallbackLinkTTL: cfg.Notify.CallbackLinkTTL, Owners: NotifyOwners(pool)})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -2,17 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/internal/sounds"
 	"github.com/regul-sante/regul/migrations"
@@ -186,7 +187,7 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 			return fmt.Errorf("%s: %w", sc.title, err)
 		}
 		tl.print(out, rep)
-		if err := printRecord(ctx, out, pool, svc); err != nil {
+		if err := printRecord(ctx, out, svc); err != nil {
 			return err
 		}
 		fmt.Fprintln(out)
@@ -204,7 +205,7 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) (err error) {
 const demoEmail, demoPassword = "demo@regul.example", "demo-regul-2026"
 
 func serveDemoConsole(ctx context.Context, out io.Writer, pool *pgxpool.Pool, url, territory string) error {
-	store, err := accounts.NewStore(pool, accounts.Options{})
+	store, err := accounts.NewStore(pool, accounts.Options{Territories: roster.NewStore(pool)})
 	if err != nil {
 		return err
 	}
@@ -259,16 +260,12 @@ func loadDemoData(ctx context.Context, out io.Writer, store *roster.Store, data 
 	return s, nil
 }
 
-func printRecord(ctx context.Context, out io.Writer, pool *pgxpool.Pool, svc *wiring.Service) error {
-	var id string
-	if err := pool.QueryRow(ctx, `SELECT id::text FROM call ORDER BY started_at DESC LIMIT 1`).Scan(&id); err != nil {
-		if err == pgx.ErrNoRows {
-			fmt.Fprintln(out, "  (no call recorded)")
-			return nil
-		}
-		return err
+func printRecord(ctx context.Context, out io.Writer, svc *wiring.Service) error {
+	rec, err := svc.Calls().LatestCall(ctx)
+	if errors.Is(err, calllog.ErrNotFound) {
+		fmt.Fprintln(out, "  (no call recorded)")
+		return nil
 	}
-	rec, err := svc.Calls().Call(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regul-sante/regul/accounts/journal"
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/roster"
+	"github.com/regul-sante/regul/wiring"
 )
 
 func newExportCmd(a *app) *cobra.Command {
@@ -35,7 +37,7 @@ func newExportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			store := billing.NewStore(pool)
+			store := wiring.BillingStore(pool)
 			id, err := store.TerritoryBySlug(cmd.Context(), territory)
 			if err != nil {
 				return err
@@ -49,7 +51,7 @@ func newExportCmd(a *app) *cobra.Command {
 				return err
 			}
 			ctx := cliContext(cmd)
-			if err := store.JournalExport(ctx, time.Now(), roster.ActorFrom(ctx), id, billing.ActionExportBilling,
+			if err := store.JournalExport(ctx, time.Now(), roster.ActorFrom(ctx), id, journal.ActionExportBilling,
 				map[string]any{"mois": m.String(), "actes": len(st.Lines), "fichier": out}); err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regul-sante/regul/internal/sounds"
+	"github.com/regul-sante/regul/roster"
 )
 
 // defaultCatalogues are the repository's catalogues: the call script's
@@ -67,7 +68,7 @@ write (a studio recording of the same name) is never overwritten.`,
 				if err != nil {
 					return err
 				}
-				names, skipped, err := sounds.RosterItems(cmd.Context(), pool)
+				names, skipped, err := sounds.RosterItems(cmd.Context(), roster.NewStore(pool))
 				if err != nil {
 					return err
 				}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/regul-sante/regul/billing"
 	"github.com/regul-sante/regul/roster/oncall"
+	"github.com/regul-sante/regul/wiring"
 )
 
 // newTariffCmd lists and enters the billing acts' tariffs, national and
@@ -33,7 +34,7 @@ func newTariffListCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tariffs, err := billing.NewStore(pool).Tariffs(cmd.Context())
+			tariffs, err := wiring.BillingStore(pool).Tariffs(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -74,7 +75,7 @@ func newTariffSetCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := billing.NewStore(pool).SetTariff(cliContext(cmd), ch)
+			res, err := wiring.BillingStore(pool).SetTariff(cliContext(cmd), ch)
 			if refusal, ok := errors.AsType[*billing.TariffRefusal](err); ok {
 				return fmt.Errorf("%s: %w", tariffFlag(refusal.Field), err)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regul-sante/regul/accounts"
+	"github.com/regul-sante/regul/roster"
 )
 
 // newUserCmd manages the coordinators' console accounts.
@@ -39,7 +40,7 @@ func (a *app) coordinatorStore(cmd *cobra.Command) (*accounts.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return accounts.NewStore(pool, accounts.Options{TOTPKey: key})
+	return accounts.NewStore(pool, accounts.Options{TOTPKey: key, Territories: roster.NewStore(pool)})
 }
 
 // cliActor names who ran the command in the audit log.

@@ -2,16 +2,15 @@ package sounds
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"unicode"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/regul-sante/regul/roster"
 )
 
-// Querier is what RosterItems reads the roster with (a pool or a conn).
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+// Roster is the roster's owner (roster.Store) as the sounds read it.
+type Roster interface {
+	SpokenNames(ctx context.Context) (roster.SpokenNames, error)
 }
 
 // RosterItems lists the sounds the roster needs spoken: each territory's
@@ -19,7 +18,11 @@ type Querier interface {
 // (regul/specialites/<territory>/<specialty>) and the name of each enrolled
 // practitioner (regul/noms/<rpps>, "Marie Dubois"). A row whose slug cannot
 // be a sound name is left out and reported in skipped.
-func RosterItems(ctx context.Context, q Querier) (items []Item, skipped []string, err error) {
+func RosterItems(ctx context.Context, r Roster) (items []Item, skipped []string, err error) {
+	names, err := r.SpokenNames(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	add := func(sound, text string) {
 		if !soundPattern.MatchString(sound) {
 			skipped = append(skipped, sound)
@@ -27,41 +30,14 @@ func RosterItems(ctx context.Context, q Querier) (items []Item, skipped []string
 		}
 		items = append(items, Item{Sound: sound, Text: text})
 	}
-	read := func(what, sql string, each func(a, b, c string)) error {
-		rows, err := q.Query(ctx, sql)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", what, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var a, b, c string
-			if err := rows.Scan(&a, &b, &c); err != nil {
-				return fmt.Errorf("read %s: %w", what, err)
-			}
-			each(a, b, c)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read %s: %w", what, err)
-		}
-		return nil
+	for _, t := range names.Territories {
+		add("regul/territoires/"+t.Slug, t.Name)
 	}
-	err = read("territories", `SELECT slug, name, '' FROM territory ORDER BY slug`, func(slug, name, _ string) {
-		add("regul/territoires/"+slug, name)
-	})
-	if err == nil {
-		err = read("specialties", `SELECT t.slug, s.slug, s.label FROM specialty s JOIN territory t ON t.id = s.territory_id
-			ORDER BY t.slug, s.menu_digit`, func(territory, slug, label string) {
-			add("regul/specialites/"+territory+"/"+slug, label)
-		})
+	for _, s := range names.Specialties {
+		add("regul/specialites/"+s.TerritorySlug+"/"+s.Slug, s.Label)
 	}
-	if err == nil {
-		err = read("practitioners", `SELECT p.rpps, p.first_name, p.last_name FROM practitioner p
-			WHERE EXISTS (SELECT 1 FROM enrolment e WHERE e.rpps = p.rpps) ORDER BY p.rpps`, func(rpps, first, last string) {
-			add("regul/noms/"+rpps, SpokenName(first, last))
-		})
-	}
-	if err != nil {
-		return nil, nil, err
+	for _, p := range names.Practitioners {
+		add("regul/noms/"+p.RPPS, SpokenName(p.FirstName, p.LastName))
 	}
 	return items, skipped, nil
 }

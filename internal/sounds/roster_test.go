@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
 
@@ -36,7 +37,7 @@ func TestRosterItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, skipped, err := RosterItems(ctx, pool)
+	items, skipped, err := RosterItems(ctx, roster.NewStore(pool))
 	if err != nil {
 		t.Fatal(err)
 	}

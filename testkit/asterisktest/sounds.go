@@ -12,9 +12,9 @@ import (
 
 // BuildPrompts does what `regul prompts build` does for an installation:
 // every prompt of the repository's catalogues, plus the roster's names read
-// from q (a database with the territory loaded), synthesised with espeak-ng
+// from names (the roster of a database with the territory loaded), synthesised with espeak-ng
 // into out/fr/…. repo is the repository's root.
-func BuildPrompts(ctx context.Context, repo, out string, q sounds.Querier) error {
+func BuildPrompts(ctx context.Context, repo, out string, names sounds.Roster) error {
 	var items []sounds.Item
 	for _, c := range []string{"asterisk-config/prompts.yaml", "asterisk-config/dialplan-prompts.yaml"} {
 		got, err := sounds.LoadCatalogue(filepath.Join(repo, c))
@@ -23,11 +23,11 @@ func BuildPrompts(ctx context.Context, repo, out string, q sounds.Querier) error
 		}
 		items = append(items, got...)
 	}
-	names, _, err := sounds.RosterItems(ctx, q)
+	spoken, _, err := sounds.RosterItems(ctx, names)
 	if err != nil {
 		return fmt.Errorf("roster names: %w", err)
 	}
-	items = append(items, names...)
+	items = append(items, spoken...)
 	synth, err := sounds.Espeak()
 	if err != nil {
 		return err

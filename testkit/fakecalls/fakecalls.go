@@ -1,17 +1,22 @@
 // Package fakecalls fills the call records with synthetic calls (a million
-// in seconds, in SQL) for the console's and exports' benchmarks. The calls
-// look like a region's traffic: three quarters bridged, most with a keyed
-// outcome, the rest callbacks, refusals, abandons and out-of-hours calls.
-// They carry no events: only the projected rows the pages read.
+// in seconds, through calllog's bulk load) for the console's and exports'
+// benchmarks. The calls look like a region's traffic: three quarters
+// bridged, most with a keyed outcome, the rest callbacks, refusals, abandons
+// and out-of-hours calls. They carry no events: only the projected rows the
+// pages read.
 package fakecalls
 
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regul-sante/regul/calllog"
+	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // Spec says what to generate.
@@ -23,86 +28,86 @@ type Spec struct {
 	Specialists  []string // RPPS numbers of requis
 	From, To     time.Time
 	Calls        int
-	Seed         float64 // -1..1, for setseed: the same seed gives the same calls
+	Seed         float64 // -1..1: the same seed gives the same calls
 }
 
-// Generate inserts the calls, their attempts, outcomes and callback
-// requests in one transaction. The statistics' counts are rebuilt once at
-// the end, as a bulk load does, rather than by a trigger call per row.
+// Generate writes the calls, their attempts, outcomes and callback requests
+// in one transaction (calllog.Store.BulkLoad).
 func Generate(ctx context.Context, pool *pgxpool.Pool, s Spec) error {
 	if s.Calls <= 0 || len(s.SpecialtyIDs) == 0 || len(s.GPs) == 0 || len(s.Specialists) == 0 || !s.To.After(s.From) {
 		return fmt.Errorf("fakecalls: incomplete spec %+v", s)
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT setseed($1)`, s.Seed); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE fake_call ON COMMIT DROP AS
-			SELECT gen_random_uuid() AS id, i,
-			       $1::timestamptz + ($2::timestamptz - $1::timestamptz) * random() AS t,
-			       random() AS r, random() AS o, (random() * 240)::int AS tts
-			FROM generate_series(1, $3::int) i`, s.From, s.To, s.Calls); err != nil {
-			return fmt.Errorf("fakecalls: draw: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `ALTER TABLE call DISABLE TRIGGER USER; ALTER TABLE outcome DISABLE TRIGGER USER`); err != nil {
-			return fmt.Errorf("fakecalls: bulk load: %w", err)
-		}
-		steps := []string{
-			`INSERT INTO call (id, territory_id, did, caller, gp_rpps, specialty_id, started_at, answered_at,
-			        bridged_at, ended_at, result, specialist_rpps, attempts, time_to_specialist_ms, outcome_status)
-			 SELECT id, $1, $2, '+336110' || lpad((i % 100000)::text, 5, '0'),
-			        ($3::text[])[1 + i % cardinality($3::text[])],
-			        ($4::bigint[])[1 + i % cardinality($4::bigint[])],
-			        t, t + interval '1 second',
-			        CASE WHEN r < 0.75 THEN t + make_interval(secs => 20 + tts) END,
-			        t + make_interval(secs => 60 + tts * 3),
-			        CASE WHEN r < 0.75 THEN 'bridged' WHEN r < 0.85 THEN 'callback' WHEN r < 0.92 THEN 'refused'
-			             WHEN r < 0.97 THEN 'abandoned' ELSE 'out_of_hours' END,
-			        CASE WHEN r < 0.75 THEN ($5::text[])[1 + i % cardinality($5::text[])] END,
-			        CASE WHEN r < 0.85 THEN 1 + (tts % 3) ELSE 0 END,
-			        CASE WHEN r < 0.75 THEN (5 + tts) * 1000 END,
-			        CASE WHEN r < 0.75 THEN CASE WHEN o < 0.85 THEN 'keyed' ELSE 'pending' END END
-			 FROM fake_call`,
-			`INSERT INTO call_attempt (call_id, attempt, rank, rpps, phone, started_at, ringing_at, answered_at, ended_at, result, cause)
-			 SELECT c.id, a, a, c2.specialist, '+33612000000', c.started_at + make_interval(secs => 10 * a),
-			        c.started_at + make_interval(secs => 10 * a + 1),
-			        CASE WHEN a = c.attempts AND c.result = 'bridged' THEN c.started_at + make_interval(secs => 10 * a + 5) END,
-			        c.started_at + make_interval(secs => 10 * a + 9),
-			        CASE WHEN a = c.attempts AND c.result = 'bridged' THEN 'accepted' ELSE 'no_answer' END,
-			        CASE WHEN a = c.attempts AND c.result = 'bridged' THEN 16 ELSE 19 END
-			 FROM call c JOIN fake_call f ON f.id = c.id
-			 CROSS JOIN LATERAL generate_series(1, c.attempts) a
-			 CROSS JOIN LATERAL (SELECT coalesce(c.specialist_rpps, ($1::text[])[1]) AS specialist) c2`,
-			`INSERT INTO outcome (call_id, status, outcome, delay_hours, keyed_at, keyed_via)
-			 SELECT c.id, c.outcome_status,
-			        CASE WHEN c.outcome_status = 'keyed' THEN (ARRAY['teleconsultation','teleexpertise','consultation_presentiel',
-			             'orientation_hopital','avis_seul'])[1 + (f.o * 1000)::int % 5] END,
-			        CASE WHEN c.outcome_status = 'keyed' AND (f.o * 1000)::int % 5 IN (1, 2) THEN (ARRAY[24, 48, 168])[1 + f.tts % 3] END,
-			        CASE WHEN c.outcome_status = 'keyed' THEN c.ended_at END,
-			        CASE WHEN c.outcome_status = 'keyed' THEN 'phone' END
-			 FROM call c JOIN fake_call f ON f.id = c.id WHERE c.outcome_status IS NOT NULL`,
-			`INSERT INTO callback_request (call_id, territory_id, specialty_id, gp_rpps, created_at, done_at, done_by)
-			 SELECT c.id, c.territory_id, c.specialty_id, c.gp_rpps, c.ended_at,
-			        CASE WHEN f.o < 0.9 THEN c.ended_at + interval '2 hours' END,
-			        CASE WHEN f.o < 0.9 THEN 'bench' END
-			 FROM call c JOIN fake_call f ON f.id = c.id WHERE c.result = 'callback'`,
-		}
-		args := [][]any{
-			{s.TerritoryID, s.DID, s.GPs, s.SpecialtyIDs, s.Specialists},
-			{s.Specialists},
-			nil,
-			nil,
-		}
-		steps = append(steps, `ALTER TABLE call ENABLE TRIGGER USER; ALTER TABLE outcome ENABLE TRIGGER USER`,
-			`SELECT call_stats_rebuild($1)`)
-		args = append(args, nil, []any{s.TerritoryID})
-		for i, q := range steps {
-			if _, err := tx.Exec(ctx, q, args[i]...); err != nil {
-				return fmt.Errorf("fakecalls: step %d: %w", i+1, err)
+	if err := calllog.NewStore(pool).BulkLoad(ctx, s.Calls, s.call); err != nil {
+		return fmt.Errorf("fakecalls: %w", err)
+	}
+	return nil
+}
+
+var outcomes = []callevent.Outcome{callevent.OutcomeTeleconsultation, callevent.OutcomeTeleexpertise, callevent.OutcomeVisit,
+	callevent.OutcomeHospital, callevent.OutcomeAdvice}
+
+// call draws the i-th call from its own generator, so that it is the same
+// each time the bulk load asks for it.
+func (s Spec) call(i int) calllog.CallRecord {
+	rng := rand.New(rand.NewPCG(math.Float64bits(s.Seed), uint64(i)))
+	var id [16]byte
+	for k := range id {
+		id[k] = byte(rng.Uint32())
+	}
+	id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, RFC 4122 variant
+	t := s.From.Add(time.Duration(float64(s.To.Sub(s.From)) * rng.Float64()))
+	r, o, tts := rng.Float64(), rng.Float64(), int(math.Round(rng.Float64()*240))
+	sec := func(n int) time.Time { return t.Add(time.Duration(n) * time.Second) }
+	n := i + 1 // the calls count from 1, as generate_series did
+	c := calllog.CallRecord{
+		ID:          fmt.Sprintf("%x-%x-%x-%x-%x", id[0:4], id[4:6], id[6:8], id[8:10], id[10:]),
+		TerritoryID: s.TerritoryID, DID: s.DID, Caller: fmt.Sprintf("+336110%05d", n%100000),
+		GPRPPS: s.GPs[n%len(s.GPs)], SpecialtyID: s.SpecialtyIDs[n%len(s.SpecialtyIDs)],
+		StartedAt: t, AnsweredAt: sec(1), EndedAt: sec(60 + tts*3),
+	}
+	switch {
+	case r < 0.75:
+		c.Result = callevent.ResultBridged
+	case r < 0.85:
+		c.Result = callevent.ResultCallback
+	case r < 0.92:
+		c.Result = callevent.ResultRefused
+	case r < 0.97:
+		c.Result = callevent.ResultAbandoned
+	default:
+		c.Result = callevent.ResultOutOfHours
+	}
+	specialist := s.Specialists[0]
+	bridged := c.Result == callevent.ResultBridged
+	if bridged {
+		c.BridgedAt, c.SpecialistRPPS = sec(20+tts), s.Specialists[n%len(s.Specialists)]
+		c.TimeToSpecialist = time.Duration(5+tts) * time.Second
+		specialist = c.SpecialistRPPS
+		c.Outcome = &calllog.OutcomeRecord{Status: "pending"}
+		if o < 0.85 {
+			k := int(math.Round(o*1000)) % 5
+			c.Outcome = &calllog.OutcomeRecord{Status: "keyed", Outcome: outcomes[k], KeyedAt: c.EndedAt, KeyedVia: calllog.ViaPhone}
+			if k == 1 || k == 2 {
+				c.Outcome.DelayHours = []int{24, 48, 168}[tts%3]
 			}
 		}
-		_, err := tx.Exec(ctx, `ANALYZE call; ANALYZE call_attempt; ANALYZE outcome; ANALYZE callback_request;
-			ANALYZE call_stats_day; ANALYZE call_stats_wait; ANALYZE call_stats_hour`)
-		return err
-	})
+	}
+	if r < 0.85 {
+		attempts := 1 + tts%3
+		for a := 1; a <= attempts; a++ {
+			at := calllog.Attempt{Attempt: a, Rank: a, RPPS: specialist, Phone: "+33612000000", StartedAt: sec(10 * a),
+				RingingAt: sec(10*a + 1), EndedAt: sec(10*a + 9), Result: callevent.AttemptNoAnswer, Cause: 19}
+			if a == attempts && bridged {
+				at.AnsweredAt, at.Result, at.Cause = sec(10*a+5), callevent.AttemptAccepted, 16
+			}
+			c.Attempts = append(c.Attempts, at)
+		}
+	}
+	if c.Result == callevent.ResultCallback {
+		c.Callback = &calllog.CallbackRequest{CreatedAt: c.EndedAt}
+		if o < 0.9 {
+			c.Callback.DoneAt, c.Callback.DoneBy = c.EndedAt.Add(2*time.Hour), "bench"
+		}
+	}
+	return c
 }

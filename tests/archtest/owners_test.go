@@ -30,7 +30,7 @@ var owners = map[string]string{
 	"sms_outbox": "notify", "outcome_link": "notify", "callback_link": "notify",
 
 	"coordinator": "accounts", "coordinator_territory": "accounts", "console_session": "accounts",
-	"login_attempt": "accounts", "audit_log": "accounts",
+	"login_attempt": "accounts", "audit_log": "accounts/journal",
 
 	"controller_lease": "internal/lease",
 

@@ -14,6 +14,7 @@ import (
 	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/asterisktest"
 )
 
@@ -441,7 +442,7 @@ func buildPrompts(t *testing.T, ctx context.Context, pool *pgxpool.Pool) string 
 		t.Fatal(err)
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if err := asterisktest.BuildPrompts(ctx, repo, dir, pool); err != nil {
+	if err := asterisktest.BuildPrompts(ctx, repo, dir, roster.NewStore(pool)); err != nil {
 		t.Fatalf("prompts: %v", err)
 	}
 	return dir

@@ -85,7 +85,7 @@ func flagSet(name string) bool {
 
 // prompts builds the line's sounds once per run (`regul prompts build`,
 // with the sample roster's names read from q).
-func prompts(t testing.TB, q sounds.Querier) string {
+func prompts(t testing.TB, names sounds.Roster) string {
 	t.Helper()
 	promptsOnce.Do(func() {
 		repo, err := asterisktest.RepoRoot()
@@ -98,7 +98,7 @@ func prompts(t testing.TB, q sounds.Querier) string {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		promptsErr = asterisktest.BuildPrompts(ctx, repo, promptsDir, q)
+		promptsErr = asterisktest.BuildPrompts(ctx, repo, promptsDir, names)
 	})
 	if promptsErr != nil {
 		t.Fatalf("prompts: %v", promptsErr)

@@ -115,7 +115,7 @@ func newRig(t testing.TB, opts ...rigOption) *rig {
 	}
 	r.pair = asterisktest.StartPair(t, install, asterisktest.PairOptions{
 		ARI:     config.ARI{Username: "regul", Password: "regul-test-secret", Application: "regul"},
-		Prompts: prompts(t, r.pool), MOH: s.moh, Extensions: s.dialplan,
+		Prompts: prompts(t, roster.NewStore(r.pool)), MOH: s.moh, Extensions: s.dialplan,
 	})
 	r.cfg, err = config.Load("")
 	if err != nil {

@@ -39,7 +39,7 @@ func newTracePair(t *testing.T, name string, moh map[string][]byte) *tracePair {
 	}
 	pair := asterisktest.StartPair(t, install, asterisktest.PairOptions{
 		ARI:     config.ARI{Username: "regul", Password: "regul-test-secret", Application: "regul"},
-		Prompts: prompts(t, pool), MOH: moh,
+		Prompts: prompts(t, roster.NewStore(pool)), MOH: moh,
 	})
 	tp := &tracePair{pair: pair, tr: asterisktest.NewTrace("ws"), dir: t.TempDir()}
 	tp.ari = &asterisktest.ARI{Base: pair.ARI.URL, User: pair.ARI.Username, Pass: pair.ARI.Password, Trace: tp.tr}
