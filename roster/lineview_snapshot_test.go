@@ -15,7 +15,7 @@ import (
 	"github.com/regul-sante/regul/testkit/testclock"
 )
 
-// A directory that cannot reach the database at start serves the snapshot
+// A line view that cannot reach the database at start serves the snapshot
 // the last refresh saved, exactly as the database would answer; a snapshot
 // older than allowed is refused and says how old it is.
 func TestSnapshotFileServesAStartWithoutTheDatabase(t *testing.T) {

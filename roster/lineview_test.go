@@ -41,7 +41,7 @@ func sampleLine(t *testing.T) (*Store, oncall.Territory) {
 
 // The snapshot must resolve exactly as the SQL does, at every half hour of
 // the sample week, overrides and the fallback line included.
-func TestCallDirectoryAgreesWithStore(t *testing.T) {
+func TestLineViewAgreesWithStore(t *testing.T) {
 	s, ter := sampleLine(t)
 	ctx := context.Background()
 	from := time.Date(2026, 11, 22, 0, 0, 0, 0, ter.Location)
@@ -74,7 +74,7 @@ func TestCallDirectoryAgreesWithStore(t *testing.T) {
 	}
 }
 
-func TestCallDirectoryLookups(t *testing.T) {
+func TestLineViewLookups(t *testing.T) {
 	s, ter := sampleLine(t)
 	ctx := context.Background()
 	dir := NewLineView(s, LineViewOptions{}, clock.System(), zap.NewNop())
@@ -106,7 +106,7 @@ func TestCallDirectoryLookups(t *testing.T) {
 
 // With the database gone, the snapshot keeps answering and PINs are checked
 // against its hashes, failures counted in memory up to a lock.
-func TestCallDirectoryWithoutDatabase(t *testing.T) {
+func TestLineViewWithoutDatabase(t *testing.T) {
 	s, ter := sampleLine(t)
 	ctx := context.Background()
 	pin, err := s.SetNewPIN(ctx, ter.ID, "10003000014")
@@ -170,7 +170,7 @@ func TestCallDirectoryWithoutDatabase(t *testing.T) {
 // A lock the database reports is seen by the next call at once, without
 // waiting for the next refresh; probing unknown RPPS numbers from one phone
 // locks that number, in the database or, while it is away, in memory.
-func TestCallDirectoryLocks(t *testing.T) {
+func TestLineViewLocks(t *testing.T) {
 	s, ter := sampleLine(t)
 	ctx := context.Background()
 	policy := LockoutPolicy{MaxAttempts: 3, CallerAttempts: 3, Duration: time.Hour}
