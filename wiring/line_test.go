@@ -280,19 +280,12 @@ func (l *line) record() calllog.CallRecord {
 	l.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := l.svc.WaitIdle(ctx); err != nil {
+	if err := l.svc.WaitRecorded(ctx); err != nil {
 		l.t.Fatal(err)
 	}
-	if err := l.svc.Recorder().WaitDrained(ctx); err != nil {
-		l.t.Fatal(err)
-	}
-	var id string
-	if err := l.pool.QueryRow(ctx, `SELECT id::text FROM call ORDER BY started_at DESC LIMIT 1`).Scan(&id); err != nil {
-		l.t.Fatalf("no call recorded: %v", err)
-	}
-	rec, err := l.svc.Calls().Call(ctx, id)
+	rec, err := l.svc.Calls().LatestCall(ctx)
 	if err != nil {
-		l.t.Fatal(err)
+		l.t.Fatalf("no call recorded: %v", err)
 	}
 	return rec
 }

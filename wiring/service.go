@@ -423,6 +423,19 @@ func (s *Service) WaitIdle(ctx context.Context) error {
 	}
 }
 
+// WaitRecorded returns once no call script is running and every event
+// spooled is in PostgreSQL: what the console and the exports read is then
+// the whole of what happened.
+func (s *Service) WaitRecorded(ctx context.Context) error {
+	if err := s.WaitIdle(ctx); err != nil {
+		return err
+	}
+	if err := s.rec.WaitDrained(ctx); err != nil {
+		return fmt.Errorf("wait for the records: %w", err)
+	}
+	return nil
+}
+
 // Abandon stops the controller as a crash would: the calls stay in
 // Asterisk, nothing more is recorded, and a controller started next adopts
 // them. For failover tests; the process would simply die.

@@ -171,19 +171,12 @@ func (r *rig) record() calllog.CallRecord {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := r.svc.WaitIdle(ctx); err != nil {
+	if err := r.svc.WaitRecorded(ctx); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := r.svc.Recorder().WaitDrained(ctx); err != nil {
-		r.t.Fatal(err)
-	}
-	var id string
-	if err := r.pool.QueryRow(ctx, `SELECT id::text FROM call ORDER BY started_at DESC LIMIT 1`).Scan(&id); err != nil {
-		r.t.Fatalf("no call recorded: %v", err)
-	}
-	rec, err := r.svc.Calls().Call(ctx, id)
+	rec, err := r.svc.Calls().LatestCall(ctx)
 	if err != nil {
-		r.t.Fatal(err)
+		r.t.Fatalf("no call recorded: %v", err)
 	}
 	return rec
 }
