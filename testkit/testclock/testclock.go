@@ -143,3 +143,15 @@ func (h *timerHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return t
 }
+
+// Shifted is the wall clock moved so that it reads at now: real time flows
+// and timers fire in real time (as Asterisk's do), but the roster's week
+// and opening hours are those of at. For suites that run against a real
+// Asterisk or a real-time load.
+func Shifted(at time.Time) clock.Clock { return shifted{offset: time.Until(at)} }
+
+type shifted struct{ offset time.Duration }
+
+func (s shifted) Now() time.Time { return time.Now().Add(s.offset) }
+
+func (s shifted) AfterFunc(d time.Duration, f func()) clock.Timer { return time.AfterFunc(d, f) }

@@ -16,6 +16,7 @@ import (
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/asterisktest"
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 // generous bounds the failover times the test asserts: the aim is 5 s,
@@ -309,7 +310,7 @@ func TestTwoNodeLineSurvivesLosingAControllerANodeAndThePrimary(t *testing.T) {
 	if err := sv.Recorder().WaitDrained(ctx); err != nil {
 		t.Fatal(err)
 	}
-	closed, err := sv.SweepLeftOpen(ctx, shiftedClock(mondayMorning).Now().Add(15*time.Minute))
+	closed, err := sv.SweepLeftOpen(ctx, testclock.Shifted(mondayMorning).Now().Add(15*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}

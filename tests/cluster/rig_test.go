@@ -15,7 +15,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/migrations"
@@ -23,6 +22,7 @@ import (
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/testkit/sample"
+	"github.com/regul-sante/regul/testkit/testclock"
 	"github.com/regul-sante/regul/wiring"
 )
 
@@ -165,7 +165,7 @@ func startController(t *testing.T, db *database, node *asterisktest.Node, nodeNa
 	c.stop = stop
 	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)).Named(id)
 	go func() {
-		svc, err := wiring.Start(runCtx, wiring.Options{Config: cfg, Pool: pool, Logger: log, Clock: shiftedClock(mondayMorning),
+		svc, err := wiring.Start(runCtx, wiring.Options{Config: cfg, Pool: pool, Logger: log, Clock: testclock.Shifted(mondayMorning),
 			IVR: ivr.Options{FirstDigitTimeout: 4 * time.Second, InterDigitTimeout: 3 * time.Second, AcceptTimeout: 4 * time.Second}})
 		if err != nil {
 			c.ran <- err
@@ -267,16 +267,6 @@ func loadRoster(t *testing.T, ctx context.Context, pool *pgxpool.Pool) map[strin
 		pins[rpps] = pin
 	}
 	return pins
-}
-
-// shiftedClock reads real time moved to start at `at`.
-func shiftedClock(at time.Time) clock.Clock { return shifted{offset: time.Until(at)} }
-
-type shifted struct{ offset time.Duration }
-
-func (s shifted) Now() time.Time { return time.Now().Add(s.offset) }
-func (s shifted) AfterFunc(d time.Duration, f func()) clock.Timer {
-	return time.AfterFunc(d, f)
 }
 
 // contains is strings.Contains for the figures' checks.

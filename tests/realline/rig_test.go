@@ -11,7 +11,6 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/regul-sante/regul/calllog"
-	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/ivr"
 	"github.com/regul-sante/regul/roster"
@@ -19,6 +18,7 @@ import (
 	"github.com/regul-sante/regul/testkit/asterisktest"
 	"github.com/regul-sante/regul/testkit/pgtest"
 	"github.com/regul-sante/regul/testkit/sample"
+	"github.com/regul-sante/regul/testkit/testclock"
 	"github.com/regul-sante/regul/wiring"
 )
 
@@ -141,7 +141,7 @@ func (r *rig) startRegul() {
 	r.t.Helper()
 	ctx := context.Background()
 	svc, err := wiring.Start(ctx, wiring.Options{Config: r.cfg, Pool: r.pool,
-		Logger: zaptest.NewLogger(r.t, zaptest.Level(zap.WarnLevel)), Clock: shiftedClock(r.setup.at),
+		Logger: zaptest.NewLogger(r.t, zaptest.Level(zap.WarnLevel)), Clock: testclock.Shifted(r.setup.at),
 		IVR: ivr.Options{FirstDigitTimeout: 4 * time.Second, InterDigitTimeout: 3 * time.Second, AcceptTimeout: 4 * time.Second}})
 	if err != nil {
 		r.t.Fatal(err)
@@ -179,15 +179,4 @@ func (r *rig) record() calllog.CallRecord {
 		r.t.Fatalf("no call recorded: %v", err)
 	}
 	return rec
-}
-
-// shiftedClock reads real time moved to start at `at`: the roster's week
-// and opening hours apply, and timers run in real time, as Asterisk does.
-func shiftedClock(at time.Time) clock.Clock { return shifted{offset: time.Until(at)} }
-
-type shifted struct{ offset time.Duration }
-
-func (s shifted) Now() time.Time { return time.Now().Add(s.offset) }
-func (s shifted) AfterFunc(d time.Duration, f func()) clock.Timer {
-	return time.AfterFunc(d, f)
 }
