@@ -1,0 +1,194 @@
+package calllog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regul-sante/regul/internal/pgtest"
+)
+
+// oddCalls are calls whose events come in orders the line rarely or never
+// emits, each of which a batch must project as the events one at a time
+// would: repeated events, a call started again after its bridge, an attempt
+// started after it, an outcome pending after it was keyed, a callback
+// request followed by the specialty, a callback through the line.
+func oddCalls(ids []string, origin, ref string, start time.Time) [][]Event {
+	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
+	return [][]Event{
+		number(ids[0], []Event{
+			{Kind: Answered, At: at(2)}, // before its call_started
+			{Kind: CallStarted, At: at(1), DID: "+33179000001", Caller: "+33611000014", Reference: ref},
+			{Kind: TerritoryResolved, At: at(1), TerritoryID: 1, Reference: ref},
+			{Kind: Answered, At: at(3)},
+			{Kind: Identified, At: at(5), RPPS: "10003000014"},
+			{Kind: Identified, At: at(6), RPPS: "10003000022"},
+			{Kind: SpecialtyChosen, At: at(7), SpecialtyID: 7},
+			{Kind: AttemptRinging, At: at(9), Attempt: 1}, // before its start
+			{Kind: AttemptStarted, At: at(8), Attempt: 1, Rank: 1, RPPS: "10002000015", Phone: "+33612000015"},
+			{Kind: AttemptRinging, At: at(10), Attempt: 1},
+			{Kind: AttemptAnswered, At: at(11), Attempt: 1},
+			{Kind: AttemptEnded, At: at(12), Attempt: 1, AttemptRes: AttemptAccepted},
+			{Kind: Bridged, At: at(12), Attempt: 1, RPPS: "10002000015"},
+			{Kind: AttemptStarted, At: at(4), Attempt: 2, Rank: 2, RPPS: "10002000023"}, // after the bridge, earlier
+			{Kind: CallStarted, At: at(0), DID: "+33179000009", Caller: "+33611000099", Reference: ref},
+			{Kind: OutcomeKeyed, At: at(30), Outcome: OutcomeVisit, DelayHours: 4},
+			{Kind: OutcomePending, At: at(31)},
+			{Kind: CallEnded, At: at(32), Result: ResultBridged},
+			{Kind: CallEnded, At: at(33), Result: ResultBridged},
+		}),
+		number(ids[1], []Event{
+			{Kind: CallStarted, At: at(0), DID: "+33179000002", Caller: "+33611000022", Reference: ref}, // the same draw
+			{Kind: TerritoryResolved, At: at(0), TerritoryID: 1, Reference: ref},
+			{Kind: Identified, At: at(2), RPPS: "10003000022"},
+			{Kind: CallbackRequested, At: at(3)},
+			{Kind: SpecialtyChosen, At: at(4), SpecialtyID: 8},
+			{Kind: CallbackRequested, At: at(5), SpecialtyID: 9},
+			{Kind: CallEnded, At: at(6), Result: ResultCallback},
+		}),
+		number(ids[2], []Event{
+			{Kind: CallStarted, At: at(0), DID: "+33179000003"},
+			{Kind: TerritoryResolved, At: at(0), TerritoryID: 2},
+			{Kind: SpecialtyChosen, At: at(1), SpecialtyID: 7},
+			{Kind: AttemptStarted, At: at(2), Attempt: 1, Rank: 1, RPPS: "10002000015"},
+			{Kind: AttemptEnded, At: at(9), Attempt: 1, AttemptRes: AttemptNoAnswer, Cause: 19},
+			{Kind: AttemptEnded, At: at(10), Attempt: 1, AttemptRes: AttemptCancelled},
+			{Kind: OutcomePending, At: at(20)},
+			{Kind: OutcomeKeyed, At: at(21), Outcome: OutcomeAdvice},
+			{Kind: CallEnded, At: at(22), Result: ResultAbandoned},
+			{Kind: CallEnded, At: at(23)},
+		}),
+		callbackThroughLine(ids[3], origin, start, true),
+		callbackThroughLine(ids[4], origin, start.Add(time.Second), true), // the request is closed already
+	}
+}
+
+// interleave is the calls' events as the spool holds them: a call's in
+// order, the calls' mixed.
+func interleave(calls [][]Event) []Event {
+	var out []Event
+	for i := 0; ; i++ {
+		more := false
+		for _, c := range calls {
+			if i < len(c) {
+				out, more = append(out, c[i]), true
+			}
+		}
+		if !more {
+			return out
+		}
+	}
+}
+
+// projected is a call's rows as text, its id replaced by its position and
+// its reference by how it was chosen, so that two calls with the same
+// events compare equal.
+func projected(t *testing.T, pool *pgxpool.Pool, id, drawn string) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	var ref *string
+	var row string
+	if err := pool.QueryRow(ctx, `SELECT reference, (c.territory_id, c.did, c.caller, c.gp_rpps, c.specialty_id, c.started_at,
+			c.answered_at, c.bridged_at, c.ended_at, c.result, c.specialist_rpps, c.attempts, c.time_to_specialist_ms,
+			c.outcome_status, c.callback_of IS NOT NULL)::text FROM call c WHERE id = $1`, id).Scan(&ref, &row); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString(row)
+	switch {
+	case ref == nil:
+		b.WriteString(" no reference")
+	case *ref == drawn:
+		b.WriteString(" drawn reference")
+	default:
+		n := 0
+		for n < maxDerivations && DeriveReference(id, n) != *ref {
+			n++
+		}
+		fmt.Fprintf(&b, " derived reference %d", n)
+	}
+	for _, q := range []string{
+		`SELECT coalesce(string_agg((attempt, rank, rpps, phone, started_at, ringing_at, answered_at, ended_at, result, cause)::text,
+			' ' ORDER BY attempt), '') FROM call_attempt WHERE call_id = $1`,
+		`SELECT coalesce((SELECT (status, outcome, delay_hours, keyed_at, keyed_via)::text FROM outcome WHERE call_id = $1), '')`,
+		`SELECT coalesce((SELECT (territory_id, specialty_id, gp_rpps, created_at, done_at, done_by, callback_call_id IS NOT NULL,
+			claim_call_id IS NOT NULL)::text FROM callback_request WHERE call_id = $1), '')`,
+		`SELECT count(*)::text FROM callback_request WHERE callback_call_id = $1`,
+	} {
+		var s string
+		if err := pool.QueryRow(ctx, q, id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(" | " + s)
+	}
+	return b.String()
+}
+
+// A batch projects its calls with one statement per table: the rows must
+// be what the same events give applied one by one, and the statistics'
+// counts what recounting the calls gives.
+func TestBatchProjectsLikeOneEventAtATime(t *testing.T) {
+	pool := pgtest.New(t)
+	store := NewStore(pool)
+	ctx := context.Background()
+
+	// Two copies of the same calls, each answering its own request.
+	var origins [2]string
+	for i := range origins {
+		origins[i] = newCallID()
+		if _, err := store.ApplyEvents(ctx, callbackCall(origins[i], t0.Add(-time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refs := [2]string{"K7M2QX", "K7M2QY"}
+	var ids [2][]string
+	var calls [2][][]Event
+	for i := range ids {
+		for range 5 {
+			ids[i] = append(ids[i], newCallID())
+		}
+		calls[i] = oddCalls(ids[i], origins[i], refs[i], t0)
+		calls[i] = append(calls[i], bridgedCall(newCallID(), t0), callbackCall(newCallID(), t0))
+	}
+	// The first copy one event per transaction; the second in batches of
+	// every size, the whole of it last, and again (a replay).
+	for _, ev := range interleave(calls[0]) {
+		if _, err := store.ApplyEvents(ctx, []Event{ev}); err != nil {
+			t.Fatalf("event %s/%d (%s): %v", ev.CallID, ev.Seq, ev.Kind, err)
+		}
+	}
+	all := interleave(calls[1])
+	for size := 2; size < len(all); size *= 3 {
+		if _, err := store.ApplyEvents(ctx, all[:size]); err != nil {
+			t.Fatalf("batch of %d: %v", size, err)
+		}
+	}
+	if _, err := store.ApplyEvents(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.ApplyEvents(ctx, all); err != nil {
+		t.Fatal(err)
+	} else if n != 0 {
+		t.Fatalf("%d events new the second time", n)
+	}
+	for k := range calls[0] {
+		one, batch := calls[0][k][0].CallID, calls[1][k][0].CallID
+		want := projected(t, pool, one, refs[0])
+		got := projected(t, pool, batch, refs[1])
+		if got != want {
+			t.Errorf("call %d: batched\n%s\none at a time\n%s", k, got, want)
+		}
+	}
+	for i, o := range origins {
+		want := projected(t, pool, origins[0], "")
+		if got := projected(t, pool, o, ""); got != want {
+			t.Errorf("origin %d: %s, want %s", i, got, want)
+		}
+	}
+	checkStatsMatchCalls(t, pool, "after the events")
+}
+
