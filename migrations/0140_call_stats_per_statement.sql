@@ -28,33 +28,36 @@ CREATE TYPE call_stats_delta AS (
 
 -- call_stats_add moves each count by the sum of its deltas, keys in order
 -- (two transactions moving the same rows lock them in the same order), and
--- leaves alone the rows whose deltas cancel out.
+-- leaves alone the rows whose deltas cancel out. PL/pgSQL rather than SQL:
+-- its statements are planned once per session, not at every call.
 CREATE FUNCTION call_stats_add(deltas call_stats_delta[]) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO call_stats_day AS s (territory_id, day, specialty_id, result, outcome, calls)
-    SELECT territory_id, local_start::date, coalesce(specialty_id, 0), coalesce(result, ''), outcome_key, sum(sign)::integer
-      FROM unnest(deltas)
+    SELECT d.territory_id, d.local_start::date, coalesce(d.specialty_id, 0), coalesce(d.result, ''), d.outcome_key, sum(d.sign)::integer
+      FROM unnest(deltas) d
      GROUP BY 1, 2, 3, 4, 5
-    HAVING sum(sign) <> 0
+    HAVING sum(d.sign) <> 0
      ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (territory_id, day, specialty_id, result, outcome) DO UPDATE SET calls = s.calls + excluded.calls;
 
     INSERT INTO call_stats_hour AS s (territory_id, day, hour, calls)
-    SELECT territory_id, local_start::date, extract(hour FROM local_start), sum(sign)::integer
-      FROM unnest(deltas)
+    SELECT d.territory_id, d.local_start::date, extract(hour FROM d.local_start), sum(d.sign)::integer
+      FROM unnest(deltas) d
      GROUP BY 1, 2, 3
-    HAVING sum(sign) <> 0
+    HAVING sum(d.sign) <> 0
      ORDER BY 1, 2, 3
     ON CONFLICT (territory_id, day, hour) DO UPDATE SET calls = s.calls + excluded.calls;
 
     INSERT INTO call_stats_wait AS s (territory_id, day, seconds, calls)
-    SELECT territory_id, local_start::date, round(wait_ms / 1000.0)::integer, sum(sign)::integer
-      FROM unnest(deltas)
-     WHERE result = 'bridged' AND wait_ms IS NOT NULL
+    SELECT d.territory_id, d.local_start::date, round(d.wait_ms / 1000.0)::integer, sum(d.sign)::integer
+      FROM unnest(deltas) d
+     WHERE d.result = 'bridged' AND d.wait_ms IS NOT NULL
      GROUP BY 1, 2, 3
-    HAVING sum(sign) <> 0
+    HAVING sum(d.sign) <> 0
      ORDER BY 1, 2, 3
     ON CONFLICT (territory_id, day, seconds) DO UPDATE SET calls = s.calls + excluded.calls;
+END
 $$;
 
 -- Calls inserted or updated by one statement: the old rows out, the new
@@ -67,6 +70,10 @@ DECLARE
     deltas call_stats_delta[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        -- The recorder inserts calls before it knows their territory.
+        IF NOT EXISTS (SELECT 1 FROM call_stats_new WHERE territory_id IS NOT NULL) THEN
+            RETURN NULL;
+        END IF;
         deltas := ARRAY(
             SELECT ROW(n.territory_id, n.started_at AT TIME ZONE coalesce(t.timezone, 'Europe/Paris'), n.specialty_id,
                        n.result, call_stats_outcome_key(o.call_id IS NOT NULL, o.outcome), n.time_to_specialist_ms, 1)::call_stats_delta
@@ -75,6 +82,15 @@ BEGIN
               LEFT JOIN outcome o ON o.call_id = n.id
              WHERE n.territory_id IS NOT NULL);
     ELSE
+        -- Most updates move no counted column: every new row is then an old
+        -- one (same id) with the same territory, start, specialty, result
+        -- and wait.
+        IF (SELECT count(*) FROM call_stats_new n JOIN call_stats_old o USING (id)
+             WHERE (n.territory_id, n.started_at, n.specialty_id, n.result, n.time_to_specialist_ms)
+                   IS NOT DISTINCT FROM (o.territory_id, o.started_at, o.specialty_id, o.result, o.time_to_specialist_ms))
+           = (SELECT count(*) FROM call_stats_old) THEN
+            RETURN NULL;
+        END IF;
         deltas := ARRAY(
             SELECT ROW(c.territory_id, c.started_at AT TIME ZONE coalesce(t.timezone, 'Europe/Paris'), c.specialty_id,
                        c.result, call_stats_outcome_key(o.call_id IS NOT NULL, o.outcome), c.time_to_specialist_ms, c.sign)::call_stats_delta
