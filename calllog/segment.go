@@ -21,7 +21,9 @@ import (
 // another statement of the segment writes afterwards. The few sequences
 // where that would not hold (an event that changes what an earlier one of
 // the same call read) start a new segment: see conflicts. So does an event
-// a hook wants, which must see the rows as they are after it.
+// that changes the rows of a call one of whose events a hook waits for: the
+// hooks run once the segment is written, and each must see its call's rows
+// as its event left them (applyEvents).
 type segment struct {
 	calls     map[string]*callPatch
 	order     []*callPatch
@@ -127,6 +129,17 @@ func (s *segment) attempt(ev Event) *attemptPatch {
 		s.attOrder = append(s.attOrder, a)
 	}
 	return a
+}
+
+// projects says whether events of kind k change rows (others only go to
+// call_event).
+func projects(k Kind) bool {
+	switch k {
+	case CallStarted, TerritoryResolved, Answered, Identified, SpecialtyChosen, AttemptStarted, AttemptRinging,
+		AttemptAnswered, AttemptEnded, Bridged, CallbackStarted, OutcomeKeyed, OutcomePending, CallbackRequested, CallEnded:
+		return true
+	}
+	return false
 }
 
 // firstReference is the reference a claim proposes for ev: the script's

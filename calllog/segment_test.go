@@ -3,10 +3,12 @@ package calllog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regul-sante/regul/internal/pgtest"
@@ -154,21 +156,41 @@ func TestBatchProjectsLikeOneEventAtATime(t *testing.T) {
 		calls[i] = oddCalls(ids[i], origins[i], refs[i], t0)
 		calls[i] = append(calls[i], bridgedCall(newCallID(), t0), callbackCall(newCallID(), t0))
 	}
+	// A hook on every event notes what it reads of its call: the same in
+	// both copies.
+	var seen [2][]string
+	hook := func(copy int) ApplyHook {
+		return func(ctx context.Context, tx pgx.Tx, ev Event) error {
+			var row string
+			if err := tx.QueryRow(ctx, `SELECT (c.territory_id, c.specialty_id, c.gp_rpps, c.attempts, c.time_to_specialist_ms,
+					c.result, c.outcome_status, c.callback_of IS NOT NULL, (SELECT count(*) FROM call_attempt WHERE call_id = c.id),
+					(SELECT status FROM outcome WHERE call_id = c.id), (SELECT count(*) FROM callback_request WHERE call_id = c.id))::text
+				FROM call c WHERE id = $1`, ev.CallID).Scan(&row); err != nil {
+				return err
+			}
+			seen[copy] = append(seen[copy], fmt.Sprintf("call %d event %d (%s): %s",
+				slices.IndexFunc(calls[copy], func(evs []Event) bool { return evs[0].CallID == ev.CallID }), ev.Seq, ev.Kind, row))
+			return nil
+		}
+	}
 	// The first copy one event per transaction; the second in batches of
 	// every size, the whole of it last, and again (a replay).
 	for _, ev := range interleave(calls[0]) {
-		if _, err := store.ApplyEvents(ctx, []Event{ev}); err != nil {
+		if _, err := store.ApplyEventsWith(ctx, []Event{ev}, hook(0)); err != nil {
 			t.Fatalf("event %s/%d (%s): %v", ev.CallID, ev.Seq, ev.Kind, err)
 		}
 	}
 	all := interleave(calls[1])
 	for size := 2; size < len(all); size *= 3 {
-		if _, err := store.ApplyEvents(ctx, all[:size]); err != nil {
+		if _, err := store.ApplyEventsWith(ctx, all[:size], hook(1)); err != nil {
 			t.Fatalf("batch of %d: %v", size, err)
 		}
 	}
-	if _, err := store.ApplyEvents(ctx, all); err != nil {
+	if _, err := store.ApplyEventsWith(ctx, all, hook(1)); err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(seen[0], seen[1]) {
+		t.Errorf("hooks saw, one event at a time:\n%s\nin batches:\n%s", strings.Join(seen[0], "\n"), strings.Join(seen[1], "\n"))
 	}
 	if n, err := store.ApplyEvents(ctx, all); err != nil {
 		t.Fatal(err)

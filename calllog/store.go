@@ -56,8 +56,7 @@ func (s *Store) ApplyEventsWith(ctx context.Context, events []Event, hook ApplyH
 // applyEvents calls hook only for the kinds listed (every kind when none).
 // A batch costs a few round trips and statements, not several per event:
 // the call rows and the events go in one statement each, and the
-// projections in one statement per table (see segment), flushed before
-// what must read the rows as an event left them (a hook).
+// projections in one statement per table (see segment).
 func (s *Store) applyEvents(ctx context.Context, events []Event, hook ApplyHook, hookKinds []Kind) (int, error) {
 	applied := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -74,29 +73,42 @@ func (s *Store) applyEvents(ctx context.Context, events []Event, hook ApplyHook,
 		if err != nil {
 			return err
 		}
+		// A hook runs once its event's segment is written: it reads its
+		// call's rows as its event left them, so a later event of the same
+		// call that projects something starts a new segment.
 		seg := newSegment()
+		var hooked []Event
+		waiting := map[string]bool{} // calls with a hooked event in the segment
+		flush := func() error {
+			if err := seg.flush(ctx, tx); err != nil {
+				return err
+			}
+			for _, ev := range hooked {
+				if err := hook(ctx, tx, ev); err != nil {
+					return fmt.Errorf("event %s/%d (%s): %w", ev.CallID, ev.Seq, ev.Kind, err)
+				}
+			}
+			hooked = hooked[:0]
+			clear(waiting)
+			return nil
+		}
 		for i, ev := range events {
 			if !fresh[i] {
 				continue
 			}
-			if seg.conflicts(ev) {
-				if err := seg.flush(ctx, tx); err != nil {
+			if seg.conflicts(ev) || (waiting[strings.ToLower(ev.CallID)] && projects(ev.Kind)) {
+				if err := flush(); err != nil {
 					return err
 				}
 			}
 			seg.add(ev)
 			applied++
 			if wants(ev.Kind) {
-				// The hook reads the rows as this event left them.
-				if err := seg.flush(ctx, tx); err != nil {
-					return err
-				}
-				if err := hook(ctx, tx, ev); err != nil {
-					return fmt.Errorf("event %s/%d (%s): %w", ev.CallID, ev.Seq, ev.Kind, err)
-				}
+				hooked = append(hooked, ev)
+				waiting[strings.ToLower(ev.CallID)] = true
 			}
 		}
-		return seg.flush(ctx, tx)
+		return flush()
 	})
 	if err != nil {
 		return 0, err
