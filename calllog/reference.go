@@ -49,23 +49,5 @@ func claimReference(ctx context.Context, tx pgx.Tx, callID string, territoryID i
 	return fmt.Errorf("call %s: no free reference after %d derivations", callID, maxDerivations)
 }
 
-// firstReferenceClaim is claimReference's first try as one statement that
-// cannot fail on the uniqueness: it stores the territory and the reference
-// (the one the call has, else the proposed one, else the first derived)
-// only when no other call of the territory has it, and changes no row
-// otherwise (claimReference then takes over). It needs no savepoint: the
-// applier's advisory lock keeps any other transaction from claiming
-// references meanwhile.
-func firstReferenceClaim(ev callevent.Event) stmt {
-	first := ev.Reference
-	if !callevent.ValidReference(first) {
-		first = callevent.DeriveReference(ev.CallID, 0)
-	}
-	return stmt{`UPDATE call SET territory_id = coalesce(nullif($2::bigint, 0), territory_id), reference = coalesce(reference, $3)
-		WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM call o WHERE o.id <> $1
-			AND o.territory_id = coalesce(nullif($2::bigint, 0), call.territory_id) AND o.reference = coalesce(call.reference, $3))`,
-		[]any{ev.CallID, refTerritory(ev), first}}
-}
-
 // referenceConstraint is the UNIQUE (territory_id, reference) of call.
 const referenceConstraint = "call_territory_reference"

@@ -395,8 +395,11 @@ func loadCheckpoint(dir string, log *zap.Logger) (position, bool) {
 	return p, true
 }
 
-// saveCheckpoint replaces the checkpoint atomically and durably.
-func saveCheckpoint(dir string, p position) error {
+// saveCheckpoint replaces the checkpoint atomically, and durably when
+// durable. A checkpoint lost in a crash costs a replay of events already
+// applied (no-ops): only the one that lets segments be removed must be on
+// disk first, or a lost one would point into a removed segment.
+func saveCheckpoint(dir string, p position, durable bool) error {
 	data, _ := json.Marshal(p)
 	tmp := filepath.Join(dir, "checkpoint.tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
@@ -407,15 +410,20 @@ func saveCheckpoint(dir string, p position) error {
 		f.Close()
 		return fmt.Errorf("write spool checkpoint: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("fsync spool checkpoint: %w", err)
+	if durable {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("fsync spool checkpoint: %w", err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write spool checkpoint: %w", err)
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, "checkpoint")); err != nil {
 		return fmt.Errorf("install spool checkpoint: %w", err)
+	}
+	if !durable {
+		return nil
 	}
 	return syncDir(dir)
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/regul-sante/regul/calllog/callevent"
 )
@@ -58,10 +57,9 @@ func (s *Store) ApplyEventsWith(ctx context.Context, events []callevent.Event, h
 }
 
 // applyEvents calls hook only for the kinds listed (every kind when none).
-// A batch of several events costs a few round trips, not several per
-// event: the call rows and the events go in one statement each, and the
-// projections' statements are pipelined, flushed before what must read the
-// database in order (a reference to claim, a hook).
+// A batch costs a few round trips and statements, not several per event:
+// the call rows and the events go in one statement each, and the
+// projections in one statement per table (see segment).
 func (s *Store) applyEvents(ctx context.Context, events []callevent.Event, hook ApplyHook, hookKinds []callevent.Kind) (int, error) {
 	applied := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -76,53 +74,46 @@ func (s *Store) applyEvents(ctx context.Context, events []callevent.Event, hook 
 		wants := func(k callevent.Kind) bool {
 			return hook != nil && (len(hookKinds) == 0 || slices.Contains(hookKinds, k))
 		}
-		if len(events) == 1 {
-			ev := events[0]
-			isNew, err := apply(ctx, tx, ev)
-			if err != nil || !isNew {
-				return err
-			}
-			applied++
-			if wants(ev.Kind) {
-				if err := hook(ctx, tx, ev); err != nil {
-					return fmt.Errorf("event %s/%d (%s): %w", ev.CallID, ev.Seq, ev.Kind, err)
-				}
-			}
-			return nil
-		}
 		fresh, err := insertEvents(ctx, tx, events)
 		if err != nil {
 			return err
 		}
-		p := pipeline{ctx: ctx, tx: tx}
-		for i, ev := range events {
-			if !fresh[i] {
-				continue
+		// A hook runs once its event's segment is written: it reads its
+		// call's rows as its event left them, so a later event of the same
+		// call that projects something starts a new segment.
+		seg := newSegment()
+		var hooked []callevent.Event
+		waiting := map[string]bool{} // calls with a hooked event in the segment
+		flush := func() error {
+			if err := seg.flush(ctx, tx); err != nil {
+				return err
 			}
-			stmts, ref := projection(ev)
-			for _, st := range stmts {
-				p.queue(ev, st, nil)
-			}
-			if ref {
-				// The reference's first candidate, pipelined like the rest;
-				// when it is taken, claimReference tries the next ones once
-				// the pipeline is read (before any hook).
-				ev := ev
-				p.queue(ev, firstReferenceClaim(ev), func() error {
-					return claimReference(ctx, tx, ev.CallID, refTerritory(ev), ev.Reference)
-				})
-			}
-			applied++
-			if wants(ev.Kind) {
-				if err := p.flush(); err != nil {
-					return err
-				}
+			for _, ev := range hooked {
 				if err := hook(ctx, tx, ev); err != nil {
 					return fmt.Errorf("event %s/%d (%s): %w", ev.CallID, ev.Seq, ev.Kind, err)
 				}
 			}
+			hooked = hooked[:0]
+			clear(waiting)
+			return nil
 		}
-		return p.flush()
+		for i, ev := range events {
+			if !fresh[i] {
+				continue
+			}
+			if seg.conflicts(ev) || (waiting[strings.ToLower(ev.CallID)] && projects(ev.Kind)) {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			seg.add(ev)
+			applied++
+			if wants(ev.Kind) {
+				hooked = append(hooked, ev)
+				waiting[strings.ToLower(ev.CallID)] = true
+			}
+		}
+		return flush()
 	})
 	if err != nil {
 		return 0, err
@@ -194,57 +185,6 @@ func insertEvents(ctx context.Context, tx pgx.Tx, events []callevent.Event) ([]b
 		}
 	}
 	return fresh, nil
-}
-
-// pipeline queues statements and sends them in one round trip.
-type pipeline struct {
-	ctx     context.Context
-	tx      pgx.Tx
-	batch   pgx.Batch
-	queued  []queued
-	pending []queued // statements that changed no row, whose fallback is due
-}
-
-type queued struct {
-	ev     callevent.Event // for errors
-	ifNone func() error    // run after the pipeline when the statement changed no row
-}
-
-func (p *pipeline) queue(ev callevent.Event, st stmt, ifNone func() error) {
-	p.batch.Queue(st.sql, st.args...)
-	p.queued = append(p.queued, queued{ev, ifNone})
-}
-
-func (p *pipeline) flush() error {
-	if p.batch.Len() == 0 {
-		return nil
-	}
-	br := p.tx.SendBatch(p.ctx, &p.batch)
-	var err error
-	p.pending = p.pending[:0]
-	for _, q := range p.queued {
-		var tag pgconn.CommandTag
-		if tag, err = br.Exec(); err != nil {
-			err = fmt.Errorf("event %s/%d (%s): project: %w", q.ev.CallID, q.ev.Seq, q.ev.Kind, err)
-			break
-		}
-		if q.ifNone != nil && tag.RowsAffected() == 0 {
-			p.pending = append(p.pending, q)
-		}
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	p.batch, p.queued = pgx.Batch{}, p.queued[:0]
-	if err != nil {
-		return err
-	}
-	for _, q := range p.pending {
-		if err := q.ifNone(); err != nil {
-			return fmt.Errorf("event %s/%d (%s): project: %w", q.ev.CallID, q.ev.Seq, q.ev.Kind, err)
-		}
-	}
-	return nil
 }
 
 // KeyOutcome records the outcome of a call whose outcome is pending (the

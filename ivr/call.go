@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"time"
 
@@ -122,8 +121,7 @@ func (s *Script) fromMenu(c *call) error {
 	if err := s.chooseSpecialty(c); err != nil {
 		return err
 	}
-	c.gp.Remember(memSpecialty, strconv.FormatInt(c.specialty.ID, 10))
-	return s.fromHunt(c)
+	return s.fromHunt(c) // the hunt remembers the specialty on the channel
 }
 
 func (s *Script) fromHunt(c *call) error {

@@ -25,14 +25,14 @@ type holdLoop struct {
 }
 
 // startHold starts the loop with the "nous recherchons" message, at once
-// and in the loop's own goroutine, so that the hunt dials meanwhile.
-func (s *Script) startHold(c *call) (*holdLoop, error) {
+// and in the loop's own goroutine, so that the hunt goes on meanwhile.
+func (s *Script) startHold(c *call) *holdLoop {
 	h := &holdLoop{s: s, gp: c.gp, log: c.log, call: c.ctx}
 	h.ctx, h.cancel = context.WithCancel(c.ctx)
 	h.mu.Lock()
 	h.timer = s.clock.AfterFunc(0, func() { h.play(pSearching) })
 	h.mu.Unlock()
-	return h, nil
+	return h
 }
 
 // tick is the periodic "merci de patienter".

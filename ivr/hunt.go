@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"go.uber.org/zap"
 
@@ -34,21 +35,31 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 		return nil, fmt.Errorf("on duty for %s: %w", c.specialty.Slug, err)
 	}
 	if len(chain) == 0 {
+		c.gp.Remember(memSpecialty, strconv.FormatInt(c.specialty.ID, 10))
 		c.log.Warn("nobody on duty")
 		s.record(c, callevent.Event{Kind: callevent.NobodyOnDuty, SpecialtyID: c.specialty.ID})
 		return nil, s.callback(c)
 	}
 
 	// The first phone rings while the GP hears that we are searching: the
-	// message must not delay the specialist by its length.
-	hold, err := s.startHold(c)
-	if err != nil {
-		return nil, err
+	// message must not delay the specialist by its length, nor must the
+	// requests that start the music and write what an adoption reads on
+	// the GP's channel. They go once the first originate request is out.
+	// A controller adopting the call in between dials the same leg again
+	// (a leg's id is the call's and the attempt's), not another.
+	var hold *holdLoop
+	dialed := func() {
+		if hold == nil {
+			c.gp.Remember(memSpecialty, strconv.FormatInt(c.specialty.ID, 10))
+			hold = s.startHold(c)
+		}
 	}
 	huntCtx, stopHunt := withClockTimeout(c.ctx, s.clock, c.territory.HuntTimeout, errHuntTimeout)
-	spec := s.ringChain(c, huntCtx, chain)
+	spec := s.ringChain(c, huntCtx, chain, dialed)
 	stopHunt()
-	hold.stop()
+	if hold != nil {
+		hold.stop()
+	}
 	switch {
 	case spec != nil:
 		return spec, nil
@@ -58,8 +69,9 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 	return nil, s.callback(c)
 }
 
-// ringChain tries each candidate's phones in order; nil when nobody accepted.
-func (s *Script) ringChain(c *call, ctx context.Context, chain []oncall.Candidate) *specialist {
+// ringChain tries each candidate's phones in order; nil when nobody
+// accepted. dialed is called after each originate request.
+func (s *Script) ringChain(c *call, ctx context.Context, chain []oncall.Candidate, dialed func()) *specialist {
 	for _, cand := range chain {
 		for _, phone := range cand.Phones {
 			if slices.Contains(c.tried, phone) {
@@ -69,7 +81,7 @@ func (s *Script) ringChain(c *call, ctx context.Context, chain []oncall.Candidat
 				c.log.Info("hunt over", zap.NamedError("cause", context.Cause(ctx)))
 				return nil
 			}
-			if spec := s.ring(c, ctx, cand, phone); spec != nil {
+			if spec := s.ring(c, ctx, cand, phone, dialed); spec != nil {
 				return spec
 			}
 		}
@@ -77,26 +89,29 @@ func (s *Script) ringChain(c *call, ctx context.Context, chain []oncall.Candidat
 	return nil
 }
 
-// ring is one attempt: dial, wait for the answer, whisper, accept.
-func (s *Script) ring(c *call, ctx context.Context, cand oncall.Candidate, phone string) *specialist {
+// ring is one attempt: dial, wait for the answer, whisper, accept. Only
+// the record of the attempt comes before the originate request (it costs
+// a copy into the spool's queue); the rest waits until it is out.
+func (s *Script) ring(c *call, ctx context.Context, cand oncall.Candidate, phone string, dialed func()) *specialist {
 	c.attempts++
 	n := c.attempts
 	if c.huntStarted.IsZero() {
 		c.huntStarted = s.clock.Now()
 	}
 	c.tried = append(c.tried, phone)
-	c.gp.Remember(memTried, encodeTried(c.attempts, c.tried))
-	log := c.log.With(zap.Int("attempt", n), zap.Int("rank", cand.Rank),
-		zap.String("requis", cand.RPPS), zap.String("phone", maskNumber(phone)))
 	s.record(c, callevent.Event{Kind: callevent.AttemptStarted, Attempt: n, RPPS: cand.RPPS, Phone: phone, Rank: cand.Rank})
 	leg, err := s.sw.Dial(ctx, DialRequest{
-		Key:          fmt.Sprintf("%s-%d", c.id, n),
+		Key:          c.id + "-" + strconv.Itoa(n),
 		Phone:        phone,
 		CallerID:     c.did,
 		RingTimeout:  c.territory.RingTimeout,
 		EarlyTimeout: s.opt.EarlyTimeout,
 		For:          c.gp,
 	})
+	c.gp.Remember(memTried, encodeTried(c.attempts, c.tried))
+	dialed()
+	log := c.log.With(zap.Int("attempt", n), zap.Int("rank", cand.Rank),
+		zap.String("requis", cand.RPPS), zap.String("phone", maskNumber(phone)))
 	if err != nil {
 		res, cause := unanswered(ctx, err)
 		log.Info("dial failed", zap.String("result", string(res)), zap.Error(err))

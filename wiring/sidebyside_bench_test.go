@@ -23,7 +23,6 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/regul-sante/regul/internal/clock"
 	"github.com/regul-sante/regul/internal/config"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
@@ -31,6 +30,7 @@ import (
 	"github.com/regul-sante/regul/testkit/arisim"
 	"github.com/regul-sante/regul/testkit/pgcluster"
 	"github.com/regul-sante/regul/testkit/sample"
+	"github.com/regul-sante/regul/testkit/testclock"
 )
 
 // BenchmarkSideBySide runs regul and a bare ari/v5 program
@@ -540,13 +540,6 @@ func (w *prefixWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// shiftedClock is the system clock, off by a fixed offset.
-type shiftedClock struct{ offset time.Duration }
-
-func (c shiftedClock) Now() time.Time { return time.Now().Add(c.offset) }
-
-func (c shiftedClock) AfterFunc(d time.Duration, f func()) clock.Timer { return time.AfterFunc(d, f) }
-
 // runRegulChild is the controller process of BenchmarkSideBySide: regul's
 // service (what `regul serve` runs) on the database and emulator the
 // benchmark gives, until SIGTERM; then it drains, writes when each
@@ -582,7 +575,7 @@ func runRegulChild() int {
 	defer pool.Close()
 	// The system clock, as in production, shifted to a Monday morning so
 	// that the sample roster is on duty.
-	clock := shiftedClock{mondayMorning.Sub(time.Now())}
+	clock := testclock.Shifted(mondayMorning)
 	var mu sync.Mutex
 	var originated []string
 	// As `regul serve` logs by default (JSON, cfg.Log.Level), to a file.
