@@ -31,8 +31,14 @@ type Options struct {
 	// and the checkpoint's fsyncs happen at most 1/ApplyInterval times a
 	// second under load instead of once per fsync of the spool.
 	ApplyInterval time.Duration
-	MaxBackoff    time.Duration // longest wait between two tries while PostgreSQL is down (default 5 s)
-	SegmentSize   int64         // bytes after which a new segment starts (default 4 MiB)
+	// SyncInterval is the shortest time between two fsyncs of the spool
+	// (default 10 ms; negative: none). Lines are written at once, so a
+	// crash of the process loses nothing; only a power cut could lose what
+	// the next fsync was about to cover, and the applier reads the spool
+	// every ApplyInterval anyway.
+	SyncInterval time.Duration
+	MaxBackoff   time.Duration // longest wait between two tries while PostgreSQL is down (default 5 s)
+	SegmentSize  int64         // bytes after which a new segment starts (default 4 MiB)
 	// OnApply, when set, is called for every event newly written to
 	// PostgreSQL, inside the transaction that writes it (never for a
 	// replayed duplicate): what it writes commits or rolls back with the
@@ -117,6 +123,9 @@ func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 256
+	}
+	if opts.SyncInterval == 0 {
+		opts.SyncInterval = 10 * time.Millisecond
 	}
 	if opts.ApplyInterval == 0 {
 		opts.ApplyInterval = 50 * time.Millisecond
@@ -322,6 +331,7 @@ func (r *Recorder) fail(msg string, err error, f func(*Stats), fields ...zap.Fie
 // all at once and tells the applier how far the spool is durable.
 func (r *Recorder) syncLoop() {
 	defer r.done.Done()
+	var lastSync time.Time
 	for {
 		select {
 		case <-r.w.kick:
@@ -329,6 +339,20 @@ func (r *Recorder) syncLoop() {
 			r.syncNow()
 			return
 		}
+		if wait := r.opts.SyncInterval - time.Since(lastSync); wait > 0 {
+			// Into the page cache now (a failure is met again by syncNow);
+			// the fsync waits for the rest of the interval's events.
+			_ = r.w.flush()
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-r.stop:
+				t.Stop()
+				r.syncNow()
+				return
+			}
+		}
+		lastSync = time.Now()
 		for !r.syncNow() { // a failing disk: retry without waiting for a new event
 			select {
 			case <-time.After(r.opts.MaxBackoff):
