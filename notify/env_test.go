@@ -23,17 +23,7 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func paris() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
-// mondayMorning is inside testdata/roster.csv's week: cardiologie rank 1
-// MARTIN, rank 2 BERNARD, then the hospital line; dermatologie DURAND.
-var mondayMorning = time.Date(2026, 11, 23, 10, 0, 0, 0, paris())
+var mondayMorning = sample.MondayMorning
 
 // testClock is the clock tests set and advance by hand.
 type testClock = testclock.Clock

@@ -6,6 +6,7 @@ import (
 
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/testkit/arisim"
+	"github.com/regul-sante/regul/testkit/sample"
 )
 
 // Path 11: outside opening hours the GP is told the line is closed (with
@@ -16,9 +17,9 @@ func TestClosedLine(t *testing.T) {
 		name string
 		at   time.Time
 	}{
-		{"Sunday morning", time.Date(2026, 11, 22, 10, 0, 0, 0, paris())},
-		{"Armistice Day, a Wednesday", time.Date(2026, 11, 11, 10, 0, 0, 0, paris())},
-		{"Monday after hours", time.Date(2026, 11, 23, 20, 30, 0, 0, paris())},
+		{"Sunday morning", time.Date(2026, 11, 22, 10, 0, 0, 0, sample.Paris)},
+		{"Armistice Day, a Wednesday", time.Date(2026, 11, 11, 10, 0, 0, 0, sample.Paris)},
+		{"Monday after hours", time.Date(2026, 11, 23, 20, 30, 0, 0, sample.Paris)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

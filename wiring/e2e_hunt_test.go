@@ -8,6 +8,7 @@ import (
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/testkit/arisim"
+	"github.com/regul-sante/regul/testkit/sample"
 )
 
 const (
@@ -138,7 +139,7 @@ func TestHuntTimeoutRegistersCallback(t *testing.T) {
 // Path 8, empty chain: pédiatrie has a gap at lunchtime on Wednesday
 // 2026-11-25 and no fallback line; the GP is told at once, nobody is rung.
 func TestNobodyOnDutyRegistersCallback(t *testing.T) {
-	l := newLine(t, at(time.Date(2026, 11, 25, 13, 0, 0, 0, paris())))
+	l := newLine(t, at(time.Date(2026, 11, 25, 13, 0, 0, 0, sample.Paris)))
 	rep := l.play(&arisim.Scenario{
 		Inbound: []arisim.InboundCall{gpCall(gpNumber, did, steps(l.identifies(gpRPPS),
 			[]arisim.Step{arisim.WaitForSound("menu-intro"), arisim.Press("3", digitGap), arisim.Silent()})...)},

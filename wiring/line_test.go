@@ -33,17 +33,7 @@ func TestMain(m *testing.M) {
 // prompt lasts 40 ms. Scripts wait for what phones hear, never for delays.
 const speed = 50
 
-// mondayMorning is inside opening hours and inside testdata/roster.csv's
-// week: cardiologie rank 1 MARTIN, rank 2 BERNARD, then the hospital line.
-var mondayMorning = time.Date(2026, 11, 23, 10, 0, 0, 0, paris())
-
-func paris() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var mondayMorning = sample.MondayMorning
 
 // line is the whole regulation line under test: PostgreSQL with the sample
 // territory, the ARI emulator, and the controller connected to it through

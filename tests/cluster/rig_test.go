@@ -35,16 +35,7 @@ const (
 	otherCaller = "+33600000099"
 )
 
-// mondayMorning is inside opening hours and inside testdata/roster.csv's week.
-var mondayMorning = time.Date(2026, 11, 23, 10, 0, 0, 0, paris())
-
-func paris() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var mondayMorning = sample.MondayMorning
 
 // database is the PostgreSQL primary and its streaming replica; url lists
 // both, as database.url does in production.

@@ -8,6 +8,7 @@ import (
 	"github.com/regul-sante/regul/calllog/callevent"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
+	"github.com/regul-sante/regul/testkit/sample"
 )
 
 // Arrival and identification paths, one line, calls one after the other.
@@ -63,7 +64,7 @@ func TestArrivalAndIdentification(t *testing.T) {
 // Outside opening hours: the closed message first, then the line hangs up.
 func TestClosedHours(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, at(time.Date(2026, 11, 22, 10, 0, 0, 0, paris()))) // a Sunday
+	r := newRig(t, at(time.Date(2026, 11, 22, 10, 0, 0, 0, sample.Paris))) // a Sunday
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	g := r.dial(ctx, did, gpNumber)

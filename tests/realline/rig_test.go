@@ -34,17 +34,7 @@ const (
 	ring = 5 * time.Second
 )
 
-// mondayMorning is inside opening hours and inside testdata/roster.csv's
-// week: cardiologie rank 1 MARTIN, rank 2 BERNARD, then the hospital line.
-var mondayMorning = time.Date(2026, 11, 23, 10, 0, 0, 0, paris())
-
-func paris() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var mondayMorning = sample.MondayMorning
 
 // rig is the regulation line on a real Asterisk: PostgreSQL with the
 // sample territory, the line and operator Asterisks, and the controller
