@@ -72,6 +72,29 @@ func TestCrashWhileBridgedKeepsTheConversation(t *testing.T) {
 	}
 }
 
+// A controller killed right after it bridged the call, before the
+// specialist's acceptance reached their channel: the successor finds the
+// specialist mixed with the GP in the call's bridge and lets the
+// conversation go on, as if it had read the acceptance.
+func TestCrashBeforeTheAcceptanceIsRememberedKeepsTheConversation(t *testing.T) {
+	l := newLine(t)
+	l.sim.LoseVariables("REGUL_ACCEPTED")
+	rep := l.playWithCrash(&arisim.Scenario{
+		Inbound: []arisim.InboundCall{{Name: "gp", From: gpNumber, DID: did,
+			Steps: l.gpAsksCardiology(arisim.WaitBridged(), arisim.Mark("crash"), arisim.Wait(30*time.Second), arisim.Hangup())}},
+		Outbound: []arisim.Endpoint{{Name: "martin", Dial: martin, Steps: specialistAccepts(
+			arisim.WaitForSound("suite-menu"), arisim.Press("2", digitGap),
+			arisim.WaitForSound("delai-menu"), arisim.Press("2", digitGap), arisim.Silent())}},
+	})
+	if gp := rep.Phone("gp"); gp.Ended == nil || gp.Ended.By != "phone" {
+		t.Errorf("the GP's call ended %+v, want by the GP (never cut by the restart)", gp.Ended)
+	}
+	heardInOrder(t, "specialist", rep.Phone("martin").Heard(), "accepter-refuser", "suite-menu", "delai-menu", "suite-enregistree")
+	if rec := l.record(); rec.Result != callevent.ResultBridged || rec.Outcome == nil || rec.Outcome.DelayHours != 48 {
+		t.Errorf("record: result %s, outcome %+v", rec.Result, rec.Outcome)
+	}
+}
+
 // A controller killed while the rank-1 specialist's phone rings: the new
 // controller hangs that leg up, apologises to the GP, and goes on with the
 // chain without ringing that phone again.

@@ -135,7 +135,9 @@ func (s *Server) routeChannels(method string, seg []string, p params) (int, any,
 		if name == "" {
 			return 0, nil, errMsg(400, "Variable name is required")
 		}
-		c.vars[name] = p.get("value")
+		if !s.faults.loseVariables[name] {
+			c.vars[name] = p.get("value")
+		}
 		return 204, nil, nil
 	case op == "continue" && method == "POST":
 		if e := inStasis(); e != nil {

@@ -9,8 +9,9 @@ import (
 type faults struct {
 	refuseStatus  int
 	delay         time.Duration
-	failOriginate int // cause, -1 when off
-	losePlays     int // plays still to lose
+	failOriginate int             // cause, -1 when off
+	losePlays     int             // plays still to lose
+	loseVariables map[string]bool // channel variables answered 204 and not kept
 }
 
 func (f *faults) restErr() *apiError { return nil }
@@ -63,6 +64,18 @@ func (s *Server) LosePlays(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults.losePlays = n
+}
+
+// LoseVariables makes every following write of these channel variables be
+// answered 204 and not kept, as when a controller dies between its request
+// and Asterisk's handling of it; no name stops it.
+func (s *Server) LoseVariables(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.loseVariables = map[string]bool{}
+	for _, n := range names {
+		s.faults.loseVariables[n] = true
+	}
 }
 
 // Restart emulates an Asterisk restart: every WebSocket drops, and every
