@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -46,17 +48,25 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 	// requests that start the music and write what an adoption reads on
 	// the GP's channel. They go once the first originate request is out.
 	// A controller adopting the call in between dials the same leg again
-	// (a leg's id is the call's and the attempt's), not another.
-	var hold *holdLoop
+	// (a leg's id is the call's and the attempt's), not another. An
+	// originate that takes longer than holdGrace (a slow Asterisk) must not
+	// leave the GP in silence: the music starts then.
+	var (
+		hold     *holdLoop
+		holdOnce sync.Once
+	)
 	dialed := func() {
-		if hold == nil {
+		holdOnce.Do(func() {
 			c.gp.Remember(memSpecialty, strconv.FormatInt(c.specialty.ID, 10))
 			hold = s.startHold(c)
-		}
+		})
 	}
+	guard := s.clock.AfterFunc(holdGrace, dialed)
 	huntCtx, stopHunt := withClockTimeout(c.ctx, s.clock, c.territory.HuntTimeout, errHuntTimeout)
 	spec := s.ringChain(c, huntCtx, chain, dialed)
 	stopHunt()
+	guard.Stop()
+	holdOnce.Do(func() {}) // waits for a guard that fired meanwhile; none starts later
 	if hold != nil {
 		hold.stop()
 	}
@@ -68,6 +78,10 @@ func (s *Script) hunt(c *call) (*specialist, error) {
 	}
 	return nil, s.callback(c)
 }
+
+// holdGrace is how long the first originate request may take before the
+// GP hears the search message and the music without waiting for it.
+const holdGrace = 50 * time.Millisecond
 
 // ringChain tries each candidate's phones in order; nil when nobody
 // accepted. dialed is called after each originate request.
