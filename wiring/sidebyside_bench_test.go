@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -11,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,7 +153,8 @@ type sideResult struct {
 	held          int
 	failed        int
 	sent, arrived []time.Duration
-	eventsPerCall float64 // regul only
+	eventsPerCall float64        // regul only
+	requests      map[string]int // ARI requests by method and resource
 }
 
 func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk time.Duration) sideResult {
@@ -249,6 +252,7 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 	fmt.Fprintf(os.Stderr, "%s run %d: measured and stopped after %s\n", side, run, time.Since(started).Round(time.Millisecond))
 	sentAt := readOriginateLog(b, origLog)
 	res.failed, res.sent, res.arrived = env.reqs.score(rep, sentAt)
+	res.requests = env.reqs.byKind()
 	return res
 }
 
@@ -307,6 +311,7 @@ type requestLog struct {
 	originated map[string]time.Time // channel id → arrival
 	bridgeLegs map[string][]string  // bridge id → channels added
 	up         map[string]bool      // bridges created and not deleted
+	kinds      map[string]int       // requests per method and resource ("POST channels/play")
 }
 
 func newRequestLog() *requestLog {
@@ -318,6 +323,7 @@ func newRequestLog() *requestLog {
 func (l *requestLog) reset() {
 	l.mu.Lock()
 	l.originated, l.bridgeLegs, l.up = map[string]time.Time{}, map[string][]string{}, map[string]bool{}
+	l.kinds = map[string]int{}
 	l.mu.Unlock()
 }
 
@@ -325,6 +331,11 @@ func (l *requestLog) note(at time.Time, method, path string, param func(string) 
 	seg := strings.Split(path, "/")
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	kind := seg[0]
+	if len(seg) > 2 {
+		kind += "/" + seg[2]
+	}
+	l.kinds[method+" "+kind]++
 	switch {
 	case method == "POST" && path == "channels":
 		l.originated[param("channelId")] = at
@@ -335,6 +346,12 @@ func (l *requestLog) note(at time.Time, method, path string, param func(string) 
 	case method == "DELETE" && len(seg) == 2 && seg[0] == "bridges":
 		delete(l.up, seg[1])
 	}
+}
+
+func (l *requestLog) byKind() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.kinds)
 }
 
 func (l *requestLog) held() int {
@@ -470,6 +487,22 @@ func printSideBySide(b *testing.B, rate, calls int, talk time.Duration, regul, b
 	})
 	row("PostgreSQL CPU per call (ms, fsync on)", func(r sideResult) string { return fmt.Sprintf("%.2f", ms(r.pgPerCall)) })
 	row("call events per call", func(r sideResult) string { return fmt.Sprintf("%.1f", r.eventsPerCall) })
+	row("ARI requests per call", func(r sideResult) string {
+		n := 0
+		for _, c := range r.requests {
+			n += c
+		}
+		return fmt.Sprintf("%.1f", float64(n)/float64(calls))
+	})
+	for i, side := range [][]sideResult{regul, bare} {
+		last := side[len(side)-1].requests
+		kinds := slices.Sorted(maps.Keys(last))
+		parts := make([]string, 0, len(kinds))
+		for _, k := range kinds {
+			parts = append(parts, fmt.Sprintf("%s %.1f", k, float64(last[k])/float64(calls)))
+		}
+		fmt.Fprintf(&sb, "\n  %s requests per call (last run): %s", []string{"regul", "bare"}[i], strings.Join(parts, ", "))
+	}
 	med := func(rs []sideResult, f func(sideResult) float64) float64 {
 		v := make([]float64, 0, len(rs))
 		for _, r := range rs {
