@@ -196,10 +196,15 @@ func (v *LineView) TerritoryByDID(_ context.Context, did string) (oncall.Territo
 	if err != nil {
 		return oncall.Territory{}, err
 	}
-	if e164, err := NormalizePhone(did); err == nil {
-		did = e164
-	}
+	// The dialled number usually comes as stored (E.164): parsing it, the
+	// costliest step of a call's lookup, only when it does not.
 	t, ok := s.byDID[did]
+	if !ok {
+		if e164, err := NormalizePhone(did); err == nil {
+			did = e164
+			t, ok = s.byDID[did]
+		}
+	}
 	if !ok {
 		return oncall.Territory{}, fmt.Errorf("regulation number %s: %w", did, oncall.ErrNotFound)
 	}
@@ -229,11 +234,14 @@ func (v *LineView) RequerantByPhone(_ context.Context, territoryID int64, phone 
 	if err != nil {
 		return oncall.Enrolment{}, err
 	}
-	e164, err := NormalizePhone(phone)
-	if err != nil {
-		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w: %w", oncall.ErrNotFound, err)
+	found, ok := s.byPhone[territoryID][phone] // as stored (E.164): no parsing
+	if !ok {
+		e164, err := NormalizePhone(phone)
+		if err != nil {
+			return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w: %w", oncall.ErrNotFound, err)
+		}
+		found = s.byPhone[territoryID][e164]
 	}
-	found := s.byPhone[territoryID][e164]
 	if len(found) != 1 {
 		return oncall.Enrolment{}, fmt.Errorf("requérant by phone: %w", oncall.ErrNotFound)
 	}
