@@ -26,16 +26,17 @@ type Options struct {
 	Clock     clock.Clock // stamps events recorded without a time; default clock.System()
 	BatchSize int         // events per transaction (default 256)
 	// ApplyInterval is the shortest time between two transactions of the
-	// applier unless the last one was full (default 50 ms; negative: none):
-	// events wait at most that long in the spool, and PostgreSQL commits
-	// and the checkpoint's fsyncs happen at most 1/ApplyInterval times a
-	// second under load instead of once per fsync of the spool.
+	// applier unless the last one was full (default 200 ms; negative:
+	// none): events wait at most that long in the spool, and PostgreSQL
+	// commits and the checkpoint's writes happen at most 1/ApplyInterval
+	// times a second under load, whatever the number of calls. The first
+	// event after a quiet spell goes at once.
 	ApplyInterval time.Duration
 	// SyncInterval is the shortest time between two fsyncs of the spool
-	// (default 10 ms; negative: none). Lines are written at once, so a
-	// crash of the process loses nothing; only a power cut could lose what
-	// the next fsync was about to cover, and the applier reads the spool
-	// every ApplyInterval anyway.
+	// (default 50 ms; negative: none). Lines are written to the file as
+	// they are recorded, so a crash of the process loses nothing; only a
+	// power cut could lose what the next fsync was about to cover, and
+	// the applier reads only what an fsync covered.
 	SyncInterval time.Duration
 	MaxBackoff   time.Duration // longest wait between two tries while PostgreSQL is down (default 5 s)
 	SegmentSize  int64         // bytes after which a new segment starts (default 4 MiB)
@@ -125,10 +126,10 @@ func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
 		opts.BatchSize = 256
 	}
 	if opts.SyncInterval == 0 {
-		opts.SyncInterval = 10 * time.Millisecond
+		opts.SyncInterval = 50 * time.Millisecond
 	}
 	if opts.ApplyInterval == 0 {
-		opts.ApplyInterval = 50 * time.Millisecond
+		opts.ApplyInterval = 200 * time.Millisecond
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 5 * time.Second

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/regul-sante/regul/calllog/callevent"
@@ -154,6 +155,11 @@ type segmentWriter struct {
 	closed   bool
 
 	kick chan struct{} // something is unsynced
+
+	// failing is set by a failed write or fsync and cleared by a good
+	// fsync: meanwhile append leaves the writing to the syncer, which
+	// retries with a backoff, instead of opening a segment per event.
+	failing atomic.Bool
 }
 
 func newSegmentWriter(dir string, first uint64, maxSize int64, maxQueue int, open OpenFileFunc, log *zap.Logger) (*segmentWriter, error) {
@@ -206,6 +212,11 @@ func (w *segmentWriter) append(line []byte) error {
 	}
 	w.queue = append(w.queue, line)
 	w.qmu.Unlock()
+	// Into the page cache at once: a crash of the process loses nothing;
+	// the syncer's fsync, in groups, is for a power cut.
+	if !w.failing.Load() {
+		_ = w.flush()
+	}
 	select {
 	case w.kick <- struct{}{}:
 	default:
@@ -264,6 +275,7 @@ func (w *segmentWriter) flush() error {
 			}
 		}
 		w.requeue(lines)
+		w.failing.Store(true)
 		if rerr := w.replaceBroken(); rerr != nil {
 			w.log.Error("cannot start a new spool segment after a write error", zap.Error(rerr))
 		}
@@ -318,6 +330,7 @@ func (w *segmentWriter) sync() (position, error) {
 		// Do not advance, and trust none of it: every line written since
 		// the last good fsync is written again in a new segment.
 		w.dirDirty = true
+		w.failing.Store(true)
 		if err := w.replaceBroken(); err != nil {
 			errs = append(errs, err)
 		}
@@ -325,6 +338,7 @@ func (w *segmentWriter) sync() (position, error) {
 	}
 	// Lines written after the fsyncs started stay unsynced for the next.
 	w.unsynced = w.unsynced[synced:]
+	w.failing.Store(false)
 	return pos, nil
 }
 
