@@ -91,13 +91,23 @@ func (o *Outbox) Hook(ctx context.Context, tx pgx.Tx, ev callevent.Event) error 
 		derive = o.callbackMessages
 	case callevent.OutcomePending:
 		derive = o.outcomeLinkMessages
-	case callevent.Bridged:
-		derive = o.callbackTakenMessages
-	case callevent.CallEnded:
-		if ev.Result != callevent.ResultBridged {
+	case callevent.Bridged, callevent.CallEnded: // a CallEnded too: the Bridged event may have been lost
+		if ev.Kind == callevent.CallEnded && ev.Result != callevent.ResultBridged {
 			return nil
 		}
-		derive = o.callbackTakenMessages // the same rows: the Bridged event may have been lost
+		// Most calls are not callbacks: one read tells, without the
+		// savepoint's two round trips. A read refused here would mean a
+		// broken schema, which fails the batch as any statement would.
+		origin, err := calllog.CallbackOf(ctx, tx, ev.CallID)
+		if err != nil {
+			return fmt.Errorf("sms for %s of call %s: is it a callback: %w", ev.Kind, ev.CallID, err)
+		}
+		if origin == "" {
+			return nil
+		}
+		derive = func(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
+			return o.callbackTakenMessages(ctx, tx, ev, origin)
+		}
 	case callevent.OutcomeKeyed:
 		derive = func(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
 			return o.owners.traceMessages(ctx, tx, ev.CallID, ev.Outcome, ev.DelayHours, ev.RPPS)

@@ -9,18 +9,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regul-sante/regul/calllog"
 	"github.com/regul-sante/regul/calllog/callevent"
 )
 
 // callbackTakenMessages: a callback through the line reached the GP. Every
 // link of the request stops working, and the other specialists texted
 // about it are told, once each.
-func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev callevent.Event) ([]message, error) {
-	origin, err := calllog.CallbackOf(ctx, tx, ev.CallID)
-	if err != nil || origin == "" {
-		return nil, err
-	}
+func (o *Outbox) callbackTakenMessages(ctx context.Context, tx pgx.Tx, ev callevent.Event, origin string) ([]message, error) {
 	if _, err := tx.Exec(ctx, `UPDATE callback_link SET used_at = $2 WHERE call_id = $1 AND used_at IS NULL`,
 		origin, ev.At); err != nil {
 		return nil, fmt.Errorf("spend the callback links of call %s: %w", origin, err)
