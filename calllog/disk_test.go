@@ -1,11 +1,13 @@
 package calllog
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/regul-sante/regul/testkit/pgtest"
 )
@@ -130,4 +132,62 @@ func TestQueueBoundWhileTheDiskFails(t *testing.T) {
 	}
 	disk.set(false, false)
 	closeRecorder(t, r)
+}
+
+// watchedFile tells each write and fsync of a spool segment.
+type watchedFile struct {
+	*os.File
+	wrote, synced chan struct{}
+}
+
+func (f *watchedFile) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	f.wrote <- struct{}{}
+	return n, err
+}
+
+func (f *watchedFile) Sync() error {
+	err := f.File.Sync()
+	f.synced <- struct{}{}
+	return err
+}
+
+// A recorded event is in the file (the page cache) before its fsync is
+// due: a crash of the process then loses nothing, while the fsyncs, the
+// costly part, go in groups.
+func TestLinesReachTheFileBeforeTheirFsync(t *testing.T) {
+	store := NewStore(pgtest.New(t))
+	wrote, synced := make(chan struct{}, 64), make(chan struct{}, 64)
+	open := func(name string, flag int, perm os.FileMode) (SpoolFile, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		return &watchedFile{File: f, wrote: wrote, synced: synced}, nil
+	}
+	log, _ := observed()
+	r := openRecorder(t, store, t.TempDir(), log, func(o *Options) { o.OpenFile, o.SyncInterval = open, time.Hour })
+	defer closeRecorder(t, r)
+	within := func(ch chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no %s", what)
+		}
+	}
+
+	evs := bridgedCall(newCallID(), t0)
+	r.Record(evs[0])
+	within(wrote, "write of the first event")
+	within(synced, "fsync of the first event after a quiet spell") // nothing waited for the interval
+	for i, ev := range evs[1:4] {
+		r.Record(ev)
+		within(wrote, fmt.Sprintf("write of event %d while its fsync waits for the interval", i+2))
+	}
+	select {
+	case <-synced:
+		t.Fatal("an event was fsynced at once within the interval: fsyncs are not grouped")
+	default:
+	}
 }

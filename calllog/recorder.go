@@ -328,31 +328,36 @@ func (r *Recorder) fail(msg string, err error, f func(*Stats), fields ...zap.Fie
 	})
 }
 
-// syncLoop is the group commit: whenever lines are unsynced it fsyncs them
-// all at once and tells the applier how far the spool is durable.
+// syncLoop writes lines to the file as soon as they are recorded (a crash
+// of the process then loses nothing; append itself never waits on the
+// disk) and fsyncs them in groups, at most once per SyncInterval, telling
+// the applier how far the spool is durable.
 func (r *Recorder) syncLoop() {
 	defer r.done.Done()
 	var lastSync time.Time
+	due := time.NewTimer(time.Hour)
+	due.Stop()
+	armed := false
 	for {
 		select {
 		case <-r.w.kick:
+			// After a failed write the fsync path retries, with a backoff:
+			// not one new segment per event.
+			if !r.w.failing.Load() {
+				_ = r.w.flush()
+			}
+			if !armed {
+				armed = true
+				due.Reset(max(0, r.opts.SyncInterval-time.Since(lastSync)))
+			}
+			continue
+		case <-due.C:
 		case <-r.stop:
+			due.Stop()
 			r.syncNow()
 			return
 		}
-		if wait := r.opts.SyncInterval - time.Since(lastSync); wait > 0 {
-			// Into the page cache now (a failure is met again by syncNow);
-			// the fsync waits for the rest of the interval's events.
-			_ = r.w.flush()
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-r.stop:
-				t.Stop()
-				r.syncNow()
-				return
-			}
-		}
+		armed = false
 		lastSync = time.Now()
 		for !r.syncNow() { // a failing disk: retry without waiting for a new event
 			select {

@@ -157,8 +157,8 @@ type segmentWriter struct {
 	kick chan struct{} // something is unsynced
 
 	// failing is set by a failed write or fsync and cleared by a good
-	// fsync: meanwhile append leaves the writing to the syncer, which
-	// retries with a backoff, instead of opening a segment per event.
+	// fsync: meanwhile only the syncer's fsync path writes, with a
+	// backoff, instead of opening a segment per event.
 	failing atomic.Bool
 }
 
@@ -212,11 +212,6 @@ func (w *segmentWriter) append(line []byte) error {
 	}
 	w.queue = append(w.queue, line)
 	w.qmu.Unlock()
-	// Into the page cache at once: a crash of the process loses nothing;
-	// the syncer's fsync, in groups, is for a power cut.
-	if !w.failing.Load() {
-		_ = w.flush()
-	}
 	select {
 	case w.kick <- struct{}{}:
 	default:
