@@ -49,7 +49,8 @@ import (
 //
 // Knobs (environment): REGUL_SIDE_RUNS (3 each), REGUL_SIDE_PROFILES
 // ("200:4000:25s,50:1000:5s": calls/s : calls : talk time),
-// REGUL_SIDE_PPROF=<dir> (regul's CPU and allocation profiles per run).
+// REGUL_SIDE_PPROF=<dir> (regul's CPU, allocation and heap profiles per
+// run, the bare program's CPU profile).
 func BenchmarkSideBySide(b *testing.B) {
 	runs := envInt("REGUL_SIDE_RUNS", 3)
 	profiles := os.Getenv("REGUL_SIDE_PROFILES")
@@ -170,8 +171,11 @@ func (env *sideEnv) run(b *testing.B, side string, run, rate, calls int, talk ti
 			cmd.Env = append(cmd.Env, "REGUL_CHILD_PPROF="+filepath.Join(env.pprof, fmt.Sprintf("regul-%drate-run%d", rate, run)))
 		}
 	} else {
-		cmd = exec.Command(env.bare, "-url", env.sim.URL(), "-user", "regul", "-pass", "secret", "-app", sideBare,
-			"-originate-log", origLog)
+		args := []string{"-url", env.sim.URL(), "-user", "regul", "-pass", "secret", "-app", sideBare, "-originate-log", origLog}
+		if env.pprof != "" {
+			args = append(args, "-cpuprofile", filepath.Join(env.pprof, fmt.Sprintf("bare-%drate-run%d.cpu.pprof", rate, run)))
+		}
+		cmd = exec.Command(env.bare, args...)
 	}
 	cmd.Stderr = &prefixWriter{b: b, prefix: side + ": "}
 	if err := cmd.Start(); err != nil {

@@ -34,12 +34,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"os"
 	"os/signal"
 	"reflect"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,14 +79,34 @@ func main() {
 	flag.StringVar(&endpoint, "endpoint", "PJSIP/+33612000015@trunk", "the specialist's dial string")
 	flag.StringVar(&prefix, "prompts", "sound:regul/", "media URI prefix of the prompts")
 	flag.StringVar(&logPath, "originate-log", "", "file written at exit: when each originate request was written")
+	cpuProfile := flag.String("cpuprofile", "", "file the CPU profile is written to at exit")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bareari: cpu profile:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 
 	client = native.New(&native.Options{Application: app, URL: url, Username: user, Password: pass,
 		WebsocketURL:    "ws" + strings.TrimPrefix(strings.TrimSuffix(url, "/ari"), "http") + "/ari/events",
 		WebsocketOrigin: "http://localhost/"})
+	// The HTTP transport regul's bridge uses (bridge/rest.go): Go's default
+	// keeps 2 idle connections per host, and with calls in parallel most
+	// requests would open and close a connection, a cost of the baseline,
+	// not of ari/v5.
+	var rt http.RoundTripper = &http.Transport{Proxy: http.ProxyFromEnvironment,
+		DialContext:  (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second}
 	if logPath != "" {
-		setTransport(client, traced{http.DefaultTransport})
+		rt = traced{rt}
 	}
+	setTransport(client, rt)
 	if err := client.Connect(); err != nil {
 		fmt.Fprintln(os.Stderr, "bareari: connect:", err)
 		os.Exit(1)
