@@ -49,7 +49,7 @@ func (s *Store) CallSettingIn(ctx context.Context, db Querier, territoryID, spec
 	if err != nil {
 		return CallSetting{}, fmt.Errorf("setting of a call of territory %d: %w", territoryID, err)
 	}
-	if set.Location, err = time.LoadLocation(tz); err != nil {
+	if set.Location, err = loadLocation(tz); err != nil {
 		set.Location = time.UTC
 	}
 	return set, nil

@@ -116,7 +116,7 @@ func readSnapshotFile(path string) (*snapshotData, time.Time, error) {
 	data := &snapshotData{Enrolments: f.Enrolments, Spans: f.Spans, PINHashes: f.PINHashes}
 	for _, tf := range f.Territories {
 		t := tf.Territory
-		loc, err := time.LoadLocation(tf.Location)
+		loc, err := loadLocation(tf.Location)
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("read roster snapshot %s: territory %s: %w", path, t.Slug, err)
 		}

@@ -30,7 +30,7 @@ func (s *Store) TerritoryNames(ctx context.Context) ([]TerritoryName, error) {
 		if err := row.Scan(&t.ID, &t.Slug, &t.Name, &tz); err != nil {
 			return t, err
 		}
-		loc, err := time.LoadLocation(tz)
+		loc, err := loadLocation(tz)
 		if err != nil {
 			return t, fmt.Errorf("territory %s: time zone %q: %w", t.Slug, tz, err)
 		}

@@ -85,7 +85,7 @@ func loadTerritories(ctx context.Context, db querier, where string, args ...any)
 			rows.Close()
 			return nil, err
 		}
-		if t.Location, err = time.LoadLocation(tz); err != nil {
+		if t.Location, err = loadLocation(tz); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("territory %s: time zone %q: %w", t.Slug, tz, err)
 		}
