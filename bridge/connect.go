@@ -91,7 +91,7 @@ func (s *Server) Connect(ctx context.Context, id string, a, b ivr.Leg) (ivr.Conn
 			return nil, out
 		}
 	}
-	s.log.Info("legs connected", zap.String("bridge_id", id), zap.String("channel_a", legs[0].id), zap.String("channel_b", legs[1].id))
+	s.log.Debug("legs connected", zap.String("bridge_id", id), zap.String("channel_a", legs[0].id), zap.String("channel_b", legs[1].id))
 	return c, nil
 }
 

@@ -62,7 +62,7 @@ func (s *Server) Dial(ctx context.Context, req ivr.DialRequest) (ivr.OutboundLeg
 		// Written with the channel itself: a controller adopting the call
 		// after a crash knows which phone this leg rings, even when the
 		// crash came right after the originate.
-		Variables: map[string]string{varName("phone"): req.Phone},
+		Variables: map[string]string{varName(ivr.MemoryPhone): req.Phone},
 	})
 	if err == nil {
 		err = h.Exec()

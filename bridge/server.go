@@ -233,7 +233,7 @@ func (s *Server) runCall(c *call) {
 			c.in.log.Error("call handler panicked", zap.Any("panic", r), zap.StackSkip("stack", 1))
 		}
 	}()
-	c.in.log.Info("inbound call", zap.String("did", c.in.dialed))
+	c.in.log.Debug("inbound call", zap.String("did", c.in.dialed)) // the script logs "call started" at info
 	s.handler(s.hardCtx, inboundCall{c.in})
 }
 

@@ -24,12 +24,17 @@ const (
 	memTried     = "tried"     // GP leg: attempts made and the phones dialled
 	memAdopted   = "adopted"   // GP leg: how many times the call was adopted
 	memAccepted  = "accepted"  // specialist leg: the RPPS of the specialist who accepted
-	memPhone     = "phone"     // specialist leg: the phone they accepted on
+	memPhone     = MemoryPhone // dialled leg: the phone it rings
 )
 
 // MemoryCall is the name under which the call id is remembered on the GP's
 // channel: a channel without it carries no call of ours.
 const MemoryCall = memCall
+
+// MemoryPhone is the name under which a dialled leg remembers the phone it
+// rings (DialRequest.Phone): the switch writes it with the channel itself,
+// so that it is there even when a crash follows the originate at once.
+const MemoryPhone = "phone"
 
 // adoptedSeqStep separates the event numbers of each controller that ran a
 // call: the n-th adoption numbers its events from n*adoptedSeqStep, after

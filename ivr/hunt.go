@@ -159,8 +159,7 @@ func (s *Script) ring(c *call, ctx context.Context, cand oncall.Candidate, phone
 		return nil
 	}
 	log.Info("specialist accepted")
-	leg.Remember(memAccepted, cand.RPPS)
-	leg.Remember(memPhone, phone)
+	leg.Remember(memAccepted, cand.RPPS) // the phone is there since the originate
 	s.attemptEnded(c, n, res, 0)
 	return &specialist{leg: leg, cand: cand, phone: phone, attempt: n}
 }

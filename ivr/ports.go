@@ -85,7 +85,7 @@ type Connection interface {
 // DialRequest describes one attempt to reach a phone.
 type DialRequest struct {
 	Key          string        // "<call id>-<attempt>": idempotency key and channel id
-	Phone        string        // E.164
+	Phone        string        // E.164, remembered on the leg from its creation (MemoryPhone)
 	CallerID     string        // presented number: the regulation number
 	RingTimeout  time.Duration // give up when not answered by then
 	EarlyTimeout time.Duration // give up when no ringing at all is seen by then
