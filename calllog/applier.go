@@ -36,7 +36,7 @@ func (r *Recorder) applyLoop(ctx context.Context) {
 			return
 		}
 		r.mu.Lock()
-		durable, changed := r.durable, r.changed
+		durable, advanced := r.durable, r.advanced
 		r.mu.Unlock()
 
 		var next position
@@ -51,7 +51,7 @@ func (r *Recorder) applyLoop(ctx context.Context) {
 		}
 		if len(batch) == 0 && next == r.ckpt {
 			select { // nothing to do until the writer fsyncs more
-			case <-changed:
+			case <-advanced:
 				continue
 			case <-ctx.Done():
 				return

@@ -104,7 +104,10 @@ type Recorder struct {
 	stats   Stats
 	durable position      // what the writer has fsynced
 	changed chan struct{} // closed and replaced at every change of durable or stats
-	closing bool
+	// advanced is closed and replaced when durable moves: the applier
+	// waits on it, not on changed, which every Record closes.
+	advanced chan struct{}
+	closing  bool
 
 	ckpt   position // the applier's own: only its goroutine touches it
 	stop   chan struct{}
@@ -154,7 +157,7 @@ func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
 		return nil, err
 	}
 	r := &Recorder{opts: opts, store: store, log: opts.Log.With(zap.String("spool", opts.Dir)), lock: lock,
-		changed: make(chan struct{}), stop: make(chan struct{})}
+		changed: make(chan struct{}), advanced: make(chan struct{}), stop: make(chan struct{})}
 	if err := r.open(); err != nil {
 		lock.Close()
 		return nil, err
@@ -313,9 +316,20 @@ func (r *Recorder) abort() {
 func (r *Recorder) update(f func(*Stats)) {
 	r.mu.Lock()
 	f(&r.stats)
+	r.changedLocked()
+	r.mu.Unlock()
+}
+
+// changedLocked and advancedLocked wake the waiters of a change of the
+// stats or durable, and of durable alone; r.mu is held.
+func (r *Recorder) changedLocked() {
 	close(r.changed)
 	r.changed = make(chan struct{})
-	r.mu.Unlock()
+}
+
+func (r *Recorder) advancedLocked() {
+	close(r.advanced)
+	r.advanced = make(chan struct{})
 }
 
 func (r *Recorder) fail(msg string, err error, f func(*Stats), fields ...zap.Field) {
@@ -382,12 +396,12 @@ func (r *Recorder) syncNow() bool {
 		r.log.Info("spool writes work again: the call events held in memory are on disk")
 		r.stats.WriteFailing, r.stats.WriteError = false, ""
 		r.durable = maxPos(r.durable, pos)
-		close(r.changed)
-		r.changed = make(chan struct{})
+		r.changedLocked()
+		r.advancedLocked()
 	} else if r.durable.before(pos) {
 		r.durable = pos
-		close(r.changed)
-		r.changed = make(chan struct{})
+		r.changedLocked()
+		r.advancedLocked()
 	}
 	r.mu.Unlock()
 	return true
