@@ -42,7 +42,8 @@
 // # Traps of ari/v5 v5.3.1 stepped around
 //
 //   - RequestTimeout is never used and the http.Client is unexported: one
-//     with a timeout is set through reflection (rest.go).
+//     whose transport gives each request a deadline is set through
+//     reflection (rest.go, deadline.go).
 //   - Connect retries forever: it runs on its own goroutine and Open waits
 //     with a deadline. After a failed Open, ari/v5's loop cannot be stopped
 //     without a race, so the dial hook parks it for good (parkDials).

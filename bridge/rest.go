@@ -22,7 +22,7 @@ import (
 )
 
 // newClient is ari/v5's native client, not connected yet, set up for
-// regul: an http.Client with a timeout for REST, and a WebSocket config
+// regul: an http.Client whose requests have a deadline, and a WebSocket config
 // whose dialer reports every (re)dial to onDial.
 //
 // ari/v5 v5.3.1 declares RequestTimeout but never uses it, and keeps its
@@ -49,7 +49,8 @@ func newClient(o *Options, onDial func(network, address string, c syscall.RawCon
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	if err := setHTTPClient(c, http.Client{Timeout: o.RequestTimeout, Transport: abandonable{tr, dead, o.OnOriginateSent}}); err != nil {
+	rt := abandonable{rt: tr, dead: dead, sent: o.OnOriginateSent, deadlines: newRequestDeadlines(o.RequestTimeout)}
+	if err := setHTTPClient(c, http.Client{Transport: rt}); err != nil {
 		return nil, nil, err
 	}
 	if _, err := clientCancel(c); err != nil {
@@ -138,11 +139,13 @@ func requestError(op string, err error) *RequestError {
 }
 
 // abandonable fails every request once the server was abandoned (see
-// Server.Abandon): a controller that crashed sends nothing more.
+// Server.Abandon): a controller that crashed sends nothing more. It also
+// bounds each request to Options.RequestTimeout.
 type abandonable struct {
-	rt   http.RoundTripper
-	dead *atomic.Bool
-	sent func(channelID string, at time.Time) // Options.OnOriginateSent
+	rt        http.RoundTripper
+	dead      *atomic.Bool
+	sent      func(channelID string, at time.Time) // Options.OnOriginateSent
+	deadlines *requestDeadlines
 }
 
 var errAbandoned = errors.New("bridge: abandoned (as after a crash)")
@@ -154,22 +157,38 @@ func (a abandonable) RoundTrip(r *http.Request) (*http.Response, error) {
 	if a.sent != nil && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/channels") {
 		r = traceOriginate(r, a.sent)
 	}
+	r, done := a.deadlines.start(r)
 	resp, err := a.rt.RoundTrip(r)
-	if err == nil && resp.Body != nil && resp.Body != http.NoBody {
-		resp.Body = drainOnClose{resp.Body}
+	if err != nil {
+		if errors.Is(context.Cause(r.Context()), errRequestTimeout) {
+			err = fmt.Errorf("%w (%s): %w", errRequestTimeout, a.deadlines.timeout, err)
+		}
+		done()
+		return nil, err
 	}
-	return resp, err
+	if resp.Body == nil || resp.Body == http.NoBody {
+		done()
+		return resp, nil
+	}
+	resp.Body = drainOnClose{resp.Body, done}
+	return resp, nil
 }
 
 // drainOnClose reads what is left of a small response body before closing
 // it: ari/v5 closes bodies it did not read (a request whose answer it
 // ignores), which makes net/http drop the connection and dial a new one
 // for the next request.
-type drainOnClose struct{ io.ReadCloser }
+// Closing it also ends the request's deadline.
+type drainOnClose struct {
+	io.ReadCloser
+	done func()
+}
 
 func (d drainOnClose) Close() error {
 	_, _ = io.Copy(io.Discard, io.LimitReader(d.ReadCloser, 64<<10))
-	return d.ReadCloser.Close()
+	err := d.ReadCloser.Close()
+	d.done()
+	return err
 }
 
 // traceOriginate calls sent when the originate request r has been written
