@@ -49,8 +49,9 @@ import (
 //
 // Knobs (environment): REGUL_SIDE_RUNS (3 each), REGUL_SIDE_PROFILES
 // ("200:4000:25s,50:1000:5s": calls/s : calls : talk time),
-// REGUL_SIDE_PPROF=<dir> (regul's CPU, allocation and heap profiles per
-// run, the bare program's CPU profile).
+// REGUL_SIDE_PPROF=<dir> (regul's CPU, allocation and heap profiles and
+// its goroutines with the calls up, per run; the bare program's CPU
+// profile).
 func BenchmarkSideBySide(b *testing.B) {
 	runs := envInt("REGUL_SIDE_RUNS", 3)
 	profiles := os.Getenv("REGUL_SIDE_PROFILES")
@@ -653,6 +654,10 @@ func runRegulChild() int {
 					if f, err := os.Create(prof + ".heap.pprof"); err == nil {
 						runtime.GC()
 						_ = pprof.Lookup("heap").WriteTo(f, 0)
+						f.Close()
+					}
+					if f, err := os.Create(prof + ".goroutines.txt"); err == nil {
+						_ = pprof.Lookup("goroutine").WriteTo(f, 1)
 						f.Close()
 					}
 				}

@@ -79,7 +79,7 @@ func main() {
 	flag.StringVar(&endpoint, "endpoint", "PJSIP/+33612000015@trunk", "the specialist's dial string")
 	flag.StringVar(&prefix, "prompts", "sound:regul/", "media URI prefix of the prompts")
 	flag.StringVar(&logPath, "originate-log", "", "file written at exit: when each originate request was written")
-	cpuProfile := flag.String("cpuprofile", "", "file the CPU profile is written to at exit")
+	cpuProfile := flag.String("cpuprofile", "", "file the CPU profile is written to at exit (the allocations go beside it)")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -90,7 +90,14 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bareari: cpu profile:", err)
 			os.Exit(1)
 		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+			if a, err := os.Create(strings.TrimSuffix(*cpuProfile, ".cpu.pprof") + ".allocs.pprof"); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(a, 0)
+				a.Close()
+			}
+		}()
 	}
 
 	client = native.New(&native.Options{Application: app, URL: url, Username: user, Password: pass,
