@@ -23,9 +23,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/internal/logging"
 	"github.com/regul-sante/regul/migrations"
 	"github.com/regul-sante/regul/roster"
 	"github.com/regul-sante/regul/roster/oncall"
@@ -616,17 +616,12 @@ func runRegulChild() int {
 	clock := testclock.Shifted(mondayMorning)
 	var mu sync.Mutex
 	var originated []string
-	// As `regul serve` logs by default (JSON, cfg.Log.Level), to a file.
-	zc := zap.NewProductionConfig()
-	if lvl, err := zapcore.ParseLevel(cfg.Log.Level); err == nil {
-		zc.Level = zap.NewAtomicLevelAt(lvl)
-	}
-	zc.OutputPaths = []string{filepath.Join(cfg.DataDir, "regul.log")}
+	// As `regul serve` logs by default, to a file.
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	log, err := zc.Build()
+	log, err := logging.New(cfg.Log, filepath.Join(cfg.DataDir, "regul.log"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

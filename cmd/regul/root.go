@@ -7,9 +7,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/regul-sante/regul/internal/config"
+	"github.com/regul-sante/regul/internal/logging"
 )
 
 // app carries what every command may need, built lazily from the config.
@@ -70,27 +70,8 @@ func (a *app) logger() (*zap.Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.log, err = newLogger(c.Log)
+	a.log, err = logging.New(c.Log)
 	return a.log, err
-}
-
-func newLogger(c config.Log) (*zap.Logger, error) {
-	var zc zap.Config
-	if c.Format == "console" {
-		zc = zap.NewDevelopmentConfig()
-		zc.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
-	} else {
-		zc = zap.NewProductionConfig()
-		zc.EncoderConfig.TimeKey = "time"
-		zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
-	}
-	lvl, err := zapcore.ParseLevel(c.Level)
-	if err != nil {
-		return nil, fmt.Errorf("log.level: %w", err)
-	}
-	zc.Level = zap.NewAtomicLevelAt(lvl)
-	zc.DisableStacktrace = true
-	return zc.Build()
 }
 
 // db opens the pool on database.url and checks that the database answers.
