@@ -34,7 +34,8 @@ type Options struct {
 	ApplyInterval time.Duration
 	// SyncInterval is the shortest time between two fsyncs of the spool
 	// (default 50 ms; negative: none). Lines are written to the file as
-	// they are recorded, so a crash of the process loses nothing; only a
+	// they are recorded (by the syncer, woken by each), so a crash of the
+	// process loses at most the lines of the instant before it; only a
 	// power cut could lose what the next fsync was about to cover, and
 	// the applier reads only what an fsync covered.
 	SyncInterval time.Duration
@@ -343,8 +344,8 @@ func (r *Recorder) fail(msg string, err error, f func(*Stats), fields ...zap.Fie
 }
 
 // syncLoop writes lines to the file as soon as they are recorded (a crash
-// of the process then loses nothing; append itself never waits on the
-// disk) and fsyncs them in groups, at most once per SyncInterval, telling
+// of the process then loses at most the lines of its last instant; append
+// itself never waits on the disk) and fsyncs them in groups, at most once per SyncInterval, telling
 // the applier how far the spool is durable.
 func (r *Recorder) syncLoop() {
 	defer r.done.Done()
