@@ -197,8 +197,7 @@ func (s *Script) reachCallbackSpecialist(c *call, req CallbackCall, leg Outbound
 	if _, called := leg.(onLine); called {
 		leg.Remember(memGP, memCallbackSpecialist+req.SpecialistRPPS)
 	} else {
-		leg.Remember(memAccepted, memCallbackSpecialist+req.SpecialistRPPS)
-		leg.Remember(memPhone, req.SpecialistPhone)
+		leg.Remember(memAccepted, memCallbackSpecialist+req.SpecialistRPPS) // the phone: since the originate
 	}
 	return &specialist{leg: leg, cand: cand, phone: req.SpecialistPhone, attempt: 1}, nil
 }
@@ -262,8 +261,7 @@ func (s *Script) reachCallbackGP(c *call, req CallbackCall, sp *specialist) (Out
 		if res == callevent.AttemptAccepted {
 			log.Info("GP reached: bridging")
 			// For a controller adopting the call (see resumeCallback).
-			leg.Remember(memAccepted, memCallbackGP+req.GPRPPS)
-			leg.Remember(memPhone, req.GPPhone)
+			leg.Remember(memAccepted, memCallbackGP+req.GPRPPS) // the phone: since the originate
 			return leg, nil
 		}
 		log.Info("GP not reached", zap.String("result", string(res)))
