@@ -191,3 +191,63 @@ func TestLinesReachTheFileBeforeTheirFsync(t *testing.T) {
 	default:
 	}
 }
+
+// blockingSyncFile holds each fsync until the test lets it go.
+type blockingSyncFile struct {
+	*os.File
+	wrote            chan struct{}
+	syncing, release chan struct{}
+}
+
+func (f *blockingSyncFile) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	f.wrote <- struct{}{}
+	return n, err
+}
+
+func (f *blockingSyncFile) Sync() error {
+	f.syncing <- struct{}{}
+	<-f.release
+	return f.File.Sync()
+}
+
+// A slow fsync does not hold the lines recorded meanwhile in memory: they
+// reach the file while it runs.
+func TestLinesReachTheFileDuringASlowFsync(t *testing.T) {
+	store := NewStore(pgtest.New(t))
+	wrote, syncing, release := make(chan struct{}, 64), make(chan struct{}, 64), make(chan struct{})
+	open := func(name string, flag int, perm os.FileMode) (SpoolFile, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		return &blockingSyncFile{File: f, wrote: wrote, syncing: syncing, release: release}, nil
+	}
+	log, _ := observed()
+	r := openRecorder(t, store, t.TempDir(), log, func(o *Options) { o.OpenFile = open })
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+		closeRecorder(t, r)
+	}()
+	within := func(ch chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no %s", what)
+		}
+	}
+
+	evs := bridgedCall(newCallID(), t0)
+	r.Record(evs[0])
+	within(wrote, "write of the first event")
+	within(syncing, "fsync of the first event")
+	r.Record(evs[1])
+	within(wrote, "write of the second event while the first fsync is held")
+	close(release)
+	released = true
+	drain(t, r)
+}

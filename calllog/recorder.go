@@ -34,10 +34,11 @@ type Options struct {
 	ApplyInterval time.Duration
 	// SyncInterval is the shortest time between two fsyncs of the spool
 	// (default 50 ms; negative: none). Lines are written to the file as
-	// they are recorded (by the syncer, woken by each), so a crash of the
-	// process loses at most the lines of the instant before it; only a
-	// power cut could lose what the next fsync was about to cover, and
-	// the applier reads only what an fsync covered.
+	// they are recorded (by the writer goroutine, woken by each, also
+	// during an fsync), so a crash of the process loses at most the lines
+	// of the instant before it; only a power cut could lose what the next
+	// fsync was about to cover, and the applier reads only what an fsync
+	// covered.
 	SyncInterval time.Duration
 	MaxBackoff   time.Duration // longest wait between two tries while PostgreSQL is down (default 5 s)
 	SegmentSize  int64         // bytes after which a new segment starts (default 4 MiB)
@@ -108,6 +109,7 @@ type Recorder struct {
 	// advanced is closed and replaced when durable moves: the applier
 	// waits on it, not on changed, which every Record closes.
 	advanced chan struct{}
+	unsynced chan struct{} // the writer wrote lines: the syncer fsyncs them
 	closing  bool
 
 	ckpt   position // the applier's own: only its goroutine touches it
@@ -158,14 +160,16 @@ func OpenRecorder(store *Store, opts Options) (*Recorder, error) {
 		return nil, err
 	}
 	r := &Recorder{opts: opts, store: store, log: opts.Log.With(zap.String("spool", opts.Dir)), lock: lock,
-		changed: make(chan struct{}), advanced: make(chan struct{}), stop: make(chan struct{})}
+		changed: make(chan struct{}), advanced: make(chan struct{}), unsynced: make(chan struct{}, 1),
+		stop: make(chan struct{})}
 	if err := r.open(); err != nil {
 		lock.Close()
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	r.done.Add(2)
+	r.done.Add(3)
+	go r.writeLoop()
 	go r.syncLoop()
 	go r.applyLoop(ctx)
 	return r, nil
@@ -343,36 +347,51 @@ func (r *Recorder) fail(msg string, err error, f func(*Stats), fields ...zap.Fie
 	})
 }
 
-// syncLoop writes lines to the file as soon as they are recorded (a crash
-// of the process then loses at most the lines of its last instant; append
-// itself never waits on the disk) and fsyncs them in groups, at most once per SyncInterval, telling
-// the applier how far the spool is durable.
+// writeLoop writes lines to the file as soon as they are recorded, also
+// while an fsync is under way: a crash of the process loses at most the
+// lines of its last instant, and append itself never waits on the disk.
+func (r *Recorder) writeLoop() {
+	defer r.done.Done()
+	for {
+		select {
+		case <-r.w.kick:
+		case <-r.stop:
+			return // the syncer's last fsync writes what is left
+		}
+		// After a failed write only the syncer writes, with a backoff:
+		// not one new segment per event.
+		if !r.w.failing.Load() {
+			_ = r.w.flush()
+		}
+		select {
+		case r.unsynced <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// syncLoop fsyncs the written lines in groups, at most once per
+// SyncInterval, and tells the applier how far the spool is durable.
 func (r *Recorder) syncLoop() {
 	defer r.done.Done()
 	var lastSync time.Time
 	due := time.NewTimer(time.Hour)
 	due.Stop()
-	armed := false
 	for {
 		select {
-		case <-r.w.kick:
-			// After a failed write the fsync path retries, with a backoff:
-			// not one new segment per event.
-			if !r.w.failing.Load() {
-				_ = r.w.flush()
-			}
-			if !armed {
-				armed = true
-				due.Reset(max(0, r.opts.SyncInterval-time.Since(lastSync)))
-			}
-			continue
+		case <-r.unsynced:
+		case <-r.stop:
+			r.syncNow()
+			return
+		}
+		due.Reset(max(0, r.opts.SyncInterval-time.Since(lastSync)))
+		select {
 		case <-due.C:
 		case <-r.stop:
 			due.Stop()
 			r.syncNow()
 			return
 		}
-		armed = false
 		lastSync = time.Now()
 		for !r.syncNow() { // a failing disk: retry without waiting for a new event
 			select {

@@ -154,7 +154,7 @@ type segmentWriter struct {
 	dirDirty bool        // a segment was created: the directory needs an fsync
 	closed   bool
 
-	kick chan struct{} // something is unsynced
+	kick chan struct{} // something is queued: the writer writes it
 
 	// failing is set by a failed write or fsync and cleared by a good
 	// fsync: meanwhile only the syncer's fsync path writes, with a
